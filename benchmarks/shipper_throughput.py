@@ -1,0 +1,234 @@
+"""Records per second the `Shipper` delivers into the real SQLite collector.
+
+    uv run python benchmarks/shipper_throughput.py [--records 50000] [--rounds 2]
+
+The collector runs in a separate process (``python -m agenttrace.server`` over a fresh
+SQLite file). Each round measures, on fresh records of the same shape:
+
+* baseline: the records pre-serialised into batches of 1000, posted one after the other
+  with a plain ``httpx.Client`` (the collector's own speed; nothing to serialise);
+* shipper: ``Shipper.emit`` for every record on the main thread, then ``flush()``: from the
+  first emit until the collector has acknowledged the last record (serialisation, batching
+  and posting on the worker thread included).
+
+It prints both rates, their ratio, and the caller's cost per ``emit``. Every record is
+checked to be stored (the collector's ``total``) before a figure is reported.
+
+Then, to show the shipper's own ceiling apart from the collector's, the same shipper run
+against a null sink (a process that reads each body and answers ``accepted`` without
+storing anything).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from agenttrace._internal.config import Settings
+from agenttrace._internal.shipping import Shipper, encode_batch
+from agenttrace.records import Record, RecordKind, Usage
+
+BATCH = 1_000
+TARGET = 20_000
+
+
+_NULL_SINK = """
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+class Sink(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["content-length"]))
+        answer = b'{"accepted": %d}' % body.count(b'"session_id":')
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Sink).serve_forever()
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def collector_process(data_dir: Path | None) -> Iterator[str]:
+    """``python -m agenttrace.server`` on a free port (the null sink if no ``data_dir``)."""
+    port = _free_port()
+    command = (
+        [sys.executable, "-c", _NULL_SINK, str(port)]
+        if data_dir is None
+        else [
+            sys.executable,
+            "-m",
+            "agenttrace.server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data_dir),
+            "--log-level",
+            "warning",
+        ]
+    )
+    process = subprocess.Popen(command)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                msg = f"the collector did not start (exit status {process.poll()})"
+                raise RuntimeError(msg)
+            time.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def make_records(count: int, session_id: str) -> list[Record]:
+    """LLM-call records of a typical size (a short prompt, a short answer, usage)."""
+    return [
+        Record(
+            session_id=session_id,
+            session_name="benchmark",
+            session_path=f"/agent/tools/tool-{i % 7}",
+            kind=RecordKind.LLM,
+            name="ChatOpenAI",
+            model="gpt-4o-mini",
+            provider="openai",
+            properties={"env": "bench"},
+            usage=Usage(input_tokens=120, output_tokens=30),
+            cost_usd=0.00012,
+            request={"messages": [{"role": "user", "content": f"question number {i}"}]},
+            response={"role": "assistant", "content": "a short answer"},
+        )
+        for i in range(count)
+    ]
+
+
+def stored_count(url: str, session_id: str) -> int:
+    """How many requests the collector holds for ``session_id``."""
+    answer = httpx.get(
+        f"{url}/v1/requests", params={"session_id": session_id, "limit": 1}, timeout=60
+    )
+    return int(answer.raise_for_status().json()["total"])
+
+
+def run_baseline(url: str, count: int) -> float:
+    """Records/s posting pre-serialised batches with plain httpx."""
+    session_id = f"baseline-{uuid.uuid4()}"
+    records = make_records(count, session_id)
+    bodies = [encode_batch(records[i : i + BATCH]) for i in range(0, count, BATCH)]
+    headers = {"content-type": "application/json"}
+    with httpx.Client(timeout=60) as client:
+        started = time.perf_counter()
+        for body in bodies:
+            client.post(f"{url}/v1/records", content=body, headers=headers).raise_for_status()
+        elapsed = time.perf_counter() - started
+    assert stored_count(url, session_id) == count, "baseline: not every record was stored"
+    return count / elapsed
+
+
+def run_shipper(
+    url: str, count: int, spool_dir: Path, *, check_store: bool = True
+) -> tuple[float, float]:
+    """Records/s delivered by the Shipper, and the caller's microseconds per emit."""
+    session_id = f"shipper-{uuid.uuid4()}"
+    records = make_records(count, session_id)
+    settings = Settings(
+        endpoint=url, batch_size=BATCH, queue_size=max(count, 100_000), spool_dir=spool_dir
+    )
+    shipper = Shipper(settings)
+    try:
+        started = time.perf_counter()
+        for record in records:
+            shipper.emit(record)
+        emitted = time.perf_counter()
+        assert shipper.flush(300), f"shipper: flush failed: {shipper.stats}"
+        elapsed = time.perf_counter() - started
+    finally:
+        shipper.shutdown(30)
+    stats = shipper.stats
+    assert stats.sent == count, f"shipper: {stats}"
+    assert stats.spooled == stats.dropped == 0, f"shipper: {stats}"
+    if check_store:
+        assert stored_count(url, session_id) == count, "shipper: not every record was stored"
+    return count / elapsed, (emitted - started) / count * 1e6
+
+
+def main() -> int:
+    """Run the benchmark and print its figures."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--records", type=int, default=50_000, help="records per run")
+    parser.add_argument("--rounds", type=int, default=2, help="baseline/shipper pairs")
+    args = parser.parse_args()
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPU(s), {args.records} records")
+    baselines, shipped, emit_costs = [], [], []
+    with (
+        tempfile.TemporaryDirectory(prefix="agenttrace-bench-") as tmp,
+        collector_process(Path(tmp) / "data") as url,
+    ):
+        run_baseline(url, 2_000)  # warm-up: connections, SQLite pages, code paths
+        for round_number in range(1, args.rounds + 1):
+            baseline = run_baseline(url, args.records)
+            rate, emit_us = run_shipper(url, args.records, Path(tmp) / "spool")
+            baselines.append(baseline)
+            shipped.append(rate)
+            emit_costs.append(emit_us)
+            print(
+                f"round {round_number}: baseline {baseline:,.0f} records/s, "
+                f"shipper {rate:,.0f} records/s (emit {emit_us:.2f} us/record)"
+            )
+    with (
+        tempfile.TemporaryDirectory(prefix="agenttrace-bench-") as tmp,
+        collector_process(None) as sink,
+    ):
+        sink_rate, _ = run_shipper(sink, args.records, Path(tmp) / "spool", check_store=False)
+    baseline, rate = statistics.median(baselines), statistics.median(shipped)
+    print(f"baseline (plain httpx, pre-serialised batches of {BATCH}): {baseline:,.0f} records/s")
+    print(f"shipper (emit -> flush, serialised on the worker):        {rate:,.0f} records/s")
+    print(f"ratio shipper / baseline: {rate / baseline:.2f}")
+    print(f"caller cost of emit: {statistics.median(emit_costs):.2f} us/record")
+    print(f"shipper into a null sink (its own ceiling): {sink_rate:,.0f} records/s")
+    print(f"target {TARGET:,} records/s into the real collector: ", end="")
+    print("met" if rate >= TARGET else "NOT met (the collector's ingest is the bound)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Set up and run agenttrace's jobs on a fresh machine that has only Python 3.11+ and pip.
+
+    python3 dev.py demo      # the main job: example agent traced into the embedded collector
+    python3 dev.py test      # lint, format check, strict type check and the whole test suite
+    python3 dev.py bench     # every benchmark under benchmarks/, one after another
+    python3 dev.py oldest    # the LangChain integration's tests on the oldest supported versions
+
+Each command installs what it needs first: uv (into .tools/ when it is not on the machine),
+then the locked environment in .venv (``uv sync --frozen``). Extra arguments are passed on
+(``python3 dev.py test -k shipper``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+TOOLS = ROOT / ".tools"
+OLDEST = ("langchain-core==0.3.0", "langgraph==0.2.0")
+
+
+def _uv() -> str:
+    """Path of a uv binary, installing one under .tools/ when none is found."""
+    found = shutil.which("uv")
+    if found:
+        return found
+    local = TOOLS / "uv" / "bin" / "uv"
+    if not local.exists():
+        print("dev.py: installing uv into .tools/ (one time)", flush=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--target",
+                str(TOOLS / "uv"),
+                "uv",
+            ],
+            check=True,
+        )
+    return str(local)
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> int:
+    return subprocess.run(args, cwd=ROOT, env=env, check=False).returncode
+
+
+def _sync(uv: str) -> None:
+    code = _run(uv, "sync", "--frozen", "--all-packages", "--all-extras", "--quiet")
+    if code:
+        sys.exit(code)
+
+
+def demo(uv: str, extra: list[str]) -> int:
+    """The main job: run the example agent into the embedded collector and show its sessions."""
+    _sync(uv)
+    return _run(uv, "run", "--frozen", "python", "examples/demo.py", *extra)
+
+
+def test(uv: str, extra: list[str]) -> int:
+    """Lint, format check, type check, then the whole test suite."""
+    _sync(uv)
+    checks = [
+        ("ruff check", [uv, "run", "--frozen", "ruff", "check", "."]),
+        ("ruff format", [uv, "run", "--frozen", "ruff", "format", "--check", "."]),
+        ("mypy --strict", [uv, "run", "--frozen", "mypy"]),
+    ]
+    for label, command in checks:
+        print(f"dev.py: {label}", flush=True)
+        code = _run(*command)
+        if code:
+            print(f"dev.py: {label} failed", file=sys.stderr)
+            return code
+    print("dev.py: pytest", flush=True)
+    return _run(uv, "run", "--frozen", "pytest", *extra)
+
+
+def bench(uv: str, extra: list[str]) -> int:
+    """Every benchmark, one command each, in name order."""
+    _sync(uv)
+    worst = 0
+    for script in sorted((ROOT / "benchmarks").glob("*.py")):
+        print(f"\n=== {script.relative_to(ROOT)}", flush=True)
+        worst = max(worst, _run(uv, "run", "--frozen", "python", str(script), *extra))
+    return worst
+
+
+def oldest(uv: str, extra: list[str]) -> int:
+    """The integration's tests against the oldest langchain-core and langgraph we support."""
+    env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(ROOT / ".venv-oldest")}
+    code = _run(uv, "sync", "--frozen", "--all-packages", "--all-extras", "--quiet", env=env)
+    if code:
+        return code
+    code = _run(
+        uv, "pip", "install", "--quiet", "--python", env["UV_PROJECT_ENVIRONMENT"], *OLDEST, env=env
+    )
+    if code:
+        return code
+    python = str(Path(env["UV_PROJECT_ENVIRONMENT"]) / "bin" / "python")
+    return _run(
+        python,
+        "-m",
+        "pytest",
+        "integrations/langchain/tests",
+        "-m",
+        "not latest_only",
+        *extra,
+        env=env,
+    )
+
+
+COMMANDS = {"demo": demo, "test": test, "bench": bench, "oldest": oldest}
+
+
+def main() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        print(__doc__)
+        print(f"dev.py: say one of: {', '.join(COMMANDS)}", file=sys.stderr)
+        return 2
+    return COMMANDS[sys.argv[1]](_uv(), sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,383 @@
+"""The tracing logic both handlers share: run starts build state, run ends emit records.
+
+Records: one ``llm`` record per chat-model / LLM run, one ``tool`` record per tool run, one
+``vector_db`` record per retriever run. Graph nodes and other chains are path segments,
+not records, with two exceptions that keep failures and resumes visible:
+
+* a graph node (or the root run) that ends with an exception that no record below it
+  already reported gets one ``chain`` record (status error, interrupted, handoff or
+  cancelled), so that an error or ``interrupt()`` raised in a node body is never lost;
+* when such a node is retried (``RetryPolicy``) or resumed after an interrupt, its next
+  attempt gets a ``chain`` record too, however it ends, so that the recovery is visible
+  (attempts whose failure a record below them showed are left to those records).
+
+Node durations are therefore not records of their own: the collector's session tree rolls
+each path's duration up from the requests under it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+from uuid import UUID
+
+from agenttrace._internal.client import get_tracer
+from agenttrace._internal.context import SessionContext, current_session, join_path
+from agenttrace.records import RecordKind, Status
+from agenttrace_langchain import paths
+from agenttrace_langchain.context_provider import running_run
+from agenttrace_langchain.emit import emit_record, llm_outcome
+from agenttrace_langchain.run_state import RootState, RunKind, RunState, RunStore
+from agenttrace_langchain.serialize import documents_payload, jsonable, tool_output_payload
+from agenttrace_langchain.session import HandlerSettings, resolve_session
+from agenttrace_langchain.status import error_info, exception_status, tool_output_outcome
+from agenttrace_langchain.tokens import asked_model
+
+__all__ = ["TraceCore"]
+
+_EMPTY: Mapping[str, Any] = {}
+
+
+def _failure_key(error: BaseException, status: Status) -> BaseException | Status:
+    """Errors are matched by identity; control flow (interrupts, handoffs) by status."""
+    return error if status is Status.ERROR else status
+
+
+def _within(scope: SessionContext | None, run: SessionContext) -> bool:
+    """Whether ``scope`` is the run's own context or a scope opened inside that run."""
+    if scope is None or scope.id != run.id:
+        return False
+    return (
+        scope is run or scope.path.startswith(run.path.rstrip("/") + "/") or scope.path == run.path
+    )
+
+
+class TraceCore:
+    """Run state and record emission for one handler (thread-safe, no I/O)."""
+
+    def __init__(self, settings: HandlerSettings) -> None:
+        self.settings = settings
+        self.store = RunStore()
+
+    # -- starts ---------------------------------------------------------------------------
+
+    def _root(
+        self,
+        run_id: UUID,
+        parent_run_id: UUID | None,
+        kind: RunKind,
+        *,
+        metadata: Mapping[str, Any],
+        name: str | None,
+        namespace: str | None,
+    ) -> RunState:
+        running = running_run()
+        scope = current_session()
+        resolved = resolve_session(
+            self.settings,
+            metadata,
+            scope,
+            scope_is_run=running is not None and _within(scope, running.session_context()),
+        )
+        root = RootState(
+            run_id,
+            resolved.session_id,
+            session_name=resolved.session_name,
+            user_id=resolved.user_id,
+            properties=resolved.properties,
+            thread_id=resolved.thread_id,
+        )
+        # LangGraph merges a nested graph's own callbacks into the inherited ones: when
+        # another of our handlers traces the parent run, it traces this tree too.
+        root.muted = running is not None and running.run_id == parent_run_id
+        path = resolved.base_path
+        if not resolved.inherited_path:
+            if self.settings.path_prefix:
+                path = join_path(path, self.settings.path_prefix)
+            if self.settings.include_root_name and kind is RunKind.CHAIN and name:
+                path = paths.join_segment(path, name)
+            if namespace:
+                for segment in paths.namespace_segments(namespace):
+                    path = self._child_path(path, segment)
+        return RunState(
+            run_id,
+            kind,
+            root,
+            None,
+            path,
+            namespace=namespace,
+            parent_record_id=resolved.parent_record_id,
+        )
+
+    def _begin(
+        self,
+        run_id: UUID,
+        parent_run_id: UUID | None,
+        kind: RunKind,
+        *,
+        metadata: Mapping[str, Any] | None,
+        tags: Sequence[str] | None,
+        name: str | None,
+    ) -> RunState:
+        metadata = metadata or _EMPTY
+        namespace = metadata.get(paths.NAMESPACE_KEY)
+        if not isinstance(namespace, str):
+            namespace = None
+        parent = self.store.get(parent_run_id)
+        if parent is None:
+            state = self._root(
+                run_id, parent_run_id, kind, metadata=metadata, name=name, namespace=namespace
+            )
+        else:
+            own_namespace = namespace if namespace is not None else parent.namespace
+            state = RunState(
+                run_id,
+                kind,
+                parent.root,
+                parent,
+                parent.path,
+                namespace=own_namespace,
+                parent_record_id=parent.scope_record_id,
+            )
+            state.attempt = parent.attempt
+            state.branch_id = parent.branch_id
+            if (
+                kind is RunKind.CHAIN
+                and namespace is not None
+                and paths.is_node_run(metadata, namespace, parent.namespace, tags, name)
+            ):
+                self._make_node(state, metadata, namespace)
+        self.store.add(state)
+        return state
+
+    def _make_node(self, state: RunState, metadata: Mapping[str, Any], namespace: str) -> None:
+        node = str(metadata[paths.NODE_KEY])
+        state.kind = RunKind.NODE
+        state.name = node
+        state.path = self._child_path(state.path, node)
+        state.attempt, state.pair_record = self.store.node_attempt(state.root, namespace)
+        if paths.is_push_task(metadata):
+            state.branch_id = paths.task_id(namespace)
+        state.start = time.time()
+
+    @staticmethod
+    def _child_path(path: str, segment: str) -> str:
+        if path.count("/") >= paths.MAX_DEPTH:
+            return path
+        return paths.join_segment(path, segment)
+
+    def _begin_record(
+        self,
+        run_id: UUID,
+        parent_run_id: UUID | None,
+        kind: RunKind,
+        *,
+        metadata: Mapping[str, Any] | None,
+        tags: Sequence[str] | None,
+        name: str,
+    ) -> RunState:
+        state = self._begin(run_id, parent_run_id, kind, metadata=metadata, tags=tags, name=name)
+        state.name = name
+        state.record_id = state.scope_record_id = str(run_id)
+        if kind is RunKind.TOOL:
+            state.path = self._child_path(state.path, name)
+        state.start = time.time()
+        return state
+
+    def chain_start(
+        self,
+        run_id: UUID,
+        *,
+        parent_run_id: UUID | None,
+        metadata: Mapping[str, Any] | None,
+        tags: Sequence[str] | None,
+        name: str | None,
+    ) -> None:
+        """A chain (graph, node, sequence, lambda...) started."""
+        state = self._begin(
+            run_id, parent_run_id, RunKind.CHAIN, metadata=metadata, tags=tags, name=name
+        )
+        if state.parent is None:
+            state.name = name or "chain"
+            state.start = time.time()
+
+    def llm_start(
+        self,
+        run_id: UUID,
+        *,
+        parent_run_id: UUID | None,
+        metadata: Mapping[str, Any] | None,
+        tags: Sequence[str] | None,
+        name: str,
+        payload: Any,
+        invocation_params: Mapping[str, Any] | None,
+    ) -> None:
+        """A chat model (``payload`` = message lists) or LLM (``payload`` = prompts) started."""
+        state = self._begin_record(
+            run_id, parent_run_id, RunKind.LLM, metadata=metadata, tags=tags, name=name
+        )
+        state.payload = payload
+        state.invocation_params = invocation_params
+        state.model = asked_model(metadata, invocation_params)
+        provider = metadata.get("ls_provider") if metadata else None
+        state.provider = provider if isinstance(provider, str) and provider else None
+
+    def tool_start(
+        self,
+        run_id: UUID,
+        *,
+        parent_run_id: UUID | None,
+        metadata: Mapping[str, Any] | None,
+        tags: Sequence[str] | None,
+        name: str,
+        tool_input: Any,
+    ) -> None:
+        """A tool started; its name becomes a path segment."""
+        state = self._begin_record(
+            run_id, parent_run_id, RunKind.TOOL, metadata=metadata, tags=tags, name=name
+        )
+        state.payload = tool_input
+
+    def retriever_start(
+        self,
+        run_id: UUID,
+        *,
+        parent_run_id: UUID | None,
+        metadata: Mapping[str, Any] | None,
+        tags: Sequence[str] | None,
+        name: str,
+        query: str,
+    ) -> None:
+        """A retriever started."""
+        state = self._begin_record(
+            run_id, parent_run_id, RunKind.RETRIEVER, metadata=metadata, tags=tags, name=name
+        )
+        state.payload = query
+
+    def new_token(self, run_id: UUID) -> None:
+        """A streamed token arrived: only the first one matters (time to first token)."""
+        state = self.store.get(run_id)
+        if state is not None and state.ttft_ms is None:
+            state.ttft_ms = max(0.0, (time.time() - state.start) * 1000.0)
+
+    # -- ends -----------------------------------------------------------------------------
+
+    def chain_end(self, run_id: UUID) -> None:
+        """A chain finished normally."""
+        state = self.store.pop(run_id)
+        if state is None or state.kind is not RunKind.NODE or state.attempt == 1:
+            return
+        thread_id = state.root.thread_id
+        if thread_id is not None and state.namespace is not None:
+            self.store.forget_interrupt(thread_id, state.namespace)
+        if state.pair_record:
+            emit_record(state, RecordKind.CHAIN, Status.OK)
+
+    def chain_error(self, run_id: UUID, error: BaseException) -> None:
+        """A chain raised (or bubbled up an interrupt or handoff)."""
+        state = self.store.pop(run_id)
+        if state is None:
+            return
+        is_node = state.kind is RunKind.NODE
+        if not is_node and state.parent is not None:
+            return
+        status = exception_status(error)
+        key = _failure_key(error, status)
+        recorded = not state.has_covered(key)
+        if recorded:
+            emit_record(state, RecordKind.CHAIN, status, error_info(error, status))
+            state.cover(key)
+        if not is_node or state.namespace is None:
+            return
+        if recorded:
+            self.store.node_recorded(state.root, state.namespace, state.attempt)
+        thread_id = state.root.thread_id
+        if status is Status.INTERRUPTED and thread_id is not None:
+            self.store.remember_interrupt(
+                thread_id, state.namespace, state.attempt, recorded=recorded
+            )
+
+    def llm_end(self, run_id: UUID, response: Any) -> None:
+        """A chat model / LLM finished: usage, served model and cost are read here."""
+        state = self.store.pop(run_id)
+        if state is None or state.root.muted:
+            return
+        bodies = get_tracer().settings.send_bodies
+        outcome = llm_outcome(state, response, bodies=bodies)
+        emit_record(
+            state,
+            RecordKind.LLM,
+            Status.OK,
+            model=outcome.model,
+            usage=outcome.usage,
+            cost=outcome.cost,
+            request=outcome.request,
+            response=outcome.response,
+        )
+
+    def _failed(self, run_id: UUID, kind: RecordKind, error: BaseException) -> None:
+        state = self.store.pop(run_id)
+        if state is None or state.root.muted:
+            return
+        status = exception_status(error)
+        request = None
+        if get_tracer().settings.send_bodies:
+            if kind is RecordKind.LLM:
+                request = llm_outcome(state, None, bodies=True).request
+            elif kind is RecordKind.TOOL:
+                request = {"input": jsonable(state.payload)}
+            else:
+                request = {"query": state.payload}
+        emit_record(state, kind, status, error_info(error, status), request=request)
+        if state.parent is not None:
+            state.cover(_failure_key(error, status))
+
+    def llm_error(self, run_id: UUID, error: BaseException) -> None:
+        """A chat model / LLM raised."""
+        self._failed(run_id, RecordKind.LLM, error)
+
+    def tool_error(self, run_id: UUID, error: BaseException) -> None:
+        """A tool raised (also with ``ToolNode(handle_tool_errors=True)``, which then
+        answers the model with an error ``ToolMessage``)."""
+        self._failed(run_id, RecordKind.TOOL, error)
+
+    def retriever_error(self, run_id: UUID, error: BaseException) -> None:
+        """A retriever raised."""
+        self._failed(run_id, RecordKind.VECTOR_DB, error)
+
+    def tool_end(self, run_id: UUID, output: Any) -> None:
+        """A tool returned (an error ``ToolMessage`` or a parent ``Command`` sets the status)."""
+        state = self.store.pop(run_id)
+        if state is None or state.root.muted:
+            return
+        status, error = tool_output_outcome(output)
+        request = response = None
+        if get_tracer().settings.send_bodies:
+            request = {"input": jsonable(state.payload)}
+            response = {"output": tool_output_payload(output)}
+        emit_record(state, RecordKind.TOOL, status, error, request=request, response=response)
+        if status is not Status.OK and state.parent is not None:
+            state.parent.cover(status)
+
+    def retriever_end(self, run_id: UUID, documents: Sequence[Any]) -> None:
+        """A retriever returned its documents."""
+        state = self.store.pop(run_id)
+        if state is None or state.root.muted:
+            return
+        request = response = None
+        if get_tracer().settings.send_bodies:
+            request = {"query": state.payload}
+            response = {"documents": documents_payload(documents)}
+        emit_record(state, RecordKind.VECTOR_DB, Status.OK, request=request, response=response)
+
+    # -- context --------------------------------------------------------------------------
+
+    def context_for(self, run_id: UUID) -> SessionContext | None:
+        """The `SessionContext` of a live run, or None."""
+        state = self.store.get(run_id)
+        return None if state is None else state.session_context()
+
+    def live_runs(self) -> int:
+        """How many runs are being tracked right now (0 between root runs)."""
+        return len(self.store)

@@ -1,0 +1,160 @@
+"""Building a `Record` from a finished run and handing it to the process-wide tracer."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from langchain_core.messages import BaseMessage
+
+from agenttrace._internal.client import get_tracer
+from agenttrace.records import ErrorInfo, Record, RecordKind, Status, Usage
+from agenttrace_langchain.run_state import RunState
+from agenttrace_langchain.serialize import jsonable, message_payload, messages_payload
+from agenttrace_langchain.tokens import served_model, usage_from_llm_end
+
+__all__ = ["LLMOutcome", "emit_record", "llm_outcome"]
+
+CostFunction = Callable[[str, str | None, Usage], float | None]
+_cost_function: CostFunction | None = None
+_cost_looked_up = False
+
+
+def _pricing() -> CostFunction | None:
+    global _cost_function, _cost_looked_up  # noqa: PLW0603 - one lazy import per process
+    if not _cost_looked_up:
+        try:
+            from agenttrace._internal.pricing import compute_cost
+        except ImportError:
+            _cost_function = None
+        else:
+            _cost_function = compute_cost
+        _cost_looked_up = True
+    return _cost_function
+
+
+def cost_of(model: str | None, provider: str | None, usage: Usage | None) -> float | None:
+    """USD cost of a call, or None when the model, its price or the usage is unknown."""
+    if model is None or usage is None:
+        return None
+    compute = _pricing()
+    if compute is None:
+        return None
+    return compute(model, provider, usage)
+
+
+@dataclass(frozen=True, slots=True)
+class LLMOutcome:
+    """What an LLM record needs from ``on_llm_end``."""
+
+    model: str | None
+    usage: Usage | None
+    cost: float | None
+    request: Any
+    response: Any
+
+
+def _request(state: RunState) -> dict[str, Any]:
+    request: dict[str, Any] = {}
+    if state.model:
+        request["model"] = state.model
+    payload = state.payload
+    if payload and isinstance(payload[0], list):
+        request["messages"] = messages_payload(payload)
+    else:
+        request["prompts"] = jsonable(payload)
+    params = state.invocation_params
+    if isinstance(params, Mapping):
+        request["invocation_params"] = {
+            str(k): jsonable(v) for k, v in params.items() if k != "_type"
+        }
+    return request
+
+
+def _response(generation: Any, message: Any) -> dict[str, Any] | None:
+    if isinstance(message, BaseMessage):
+        response = message_payload(message)
+    elif generation is not None:
+        response = {"text": getattr(generation, "text", None)}
+    else:
+        return None
+    metadata = getattr(message, "response_metadata", None) or {}
+    info = getattr(generation, "generation_info", None) or {}
+    finish = metadata.get("finish_reason") or metadata.get("stop_reason")
+    finish = finish or info.get("finish_reason")
+    if finish:
+        response["finish_reason"] = finish
+    return response
+
+
+def llm_outcome(state: RunState, result: Any, *, bodies: bool) -> LLMOutcome:
+    """Usage, served model, cost and bodies from an ``LLMResult`` (None on errors)."""
+    generation = message = llm_output = None
+    if result is not None:
+        generations = getattr(result, "generations", None)
+        if generations and generations[0]:
+            generation = generations[0][0]
+            message = getattr(generation, "message", None)
+        llm_output = getattr(result, "llm_output", None)
+    info = getattr(generation, "generation_info", None)
+    usage = usage_from_llm_end(message, llm_output)
+    model = served_model(message, info, llm_output) or state.model
+    return LLMOutcome(
+        model=model,
+        usage=usage,
+        cost=cost_of(model, state.provider, usage),
+        request=_request(state) if bodies else None,
+        response=_response(generation, message) if bodies and result is not None else None,
+    )
+
+
+def _utc(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, UTC)
+
+
+def emit_record(
+    state: RunState,
+    kind: RecordKind,
+    status: Status,
+    error: ErrorInfo | None = None,
+    *,
+    model: str | None = None,
+    usage: Usage | None = None,
+    cost: float | None = None,
+    request: Any = None,
+    response: Any = None,
+) -> None:
+    """Build the record of a finished run and queue it (never blocks on the network)."""
+    root = state.root
+    if root.muted:
+        return
+    start = state.start
+    end = max(time.time(), start)
+    record = Record(
+        id=state.record_id or str(state.run_id),
+        kind=kind,
+        session_id=root.session_id,
+        session_name=root.session_name,
+        session_path=state.path,
+        parent_id=state.parent_record_id,
+        name=state.name,
+        model=model if model is not None else state.model,
+        provider=state.provider,
+        user_id=root.user_id,
+        properties=root.properties,
+        start_time=_utc(start),
+        end_time=_utc(end),
+        time_to_first_token_ms=state.ttft_ms,
+        status=status,
+        error=error,
+        usage=usage,
+        cost_usd=cost,
+        attempt=state.attempt,
+        branch_id=state.branch_id,
+        request=request,
+        response=response,
+    )
+    get_tracer().emit(record)

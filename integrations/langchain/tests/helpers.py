@@ -1,0 +1,79 @@
+"""Graph builders and record helpers shared by the integration tests."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
+from langchain_core.tools import BaseTool, tool
+from langgraph.graph import START, MessagesState, StateGraph
+
+from agenttrace.records import Record, RecordKind
+from agenttrace_langchain.testing import FakeChatModel, Reply, tool_call
+
+
+def react_agent(model: Any, tools: Sequence[Any], **kwargs: Any) -> Any:
+    """``langgraph.prebuilt.create_react_agent`` without its v1 deprecation warning."""
+    from langgraph.prebuilt import create_react_agent
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return create_react_agent(model, tools, **kwargs)
+
+
+def calls_tool(name: str, arg: str = "query") -> Callable[[list[BaseMessage]], Reply]:
+    """A respond function: call tool ``name`` with the last message as ``arg``, then answer.
+
+    Stateless (it looks only at the messages), so one model serves concurrent runs.
+    """
+
+    def respond(messages: list[BaseMessage]) -> Reply:
+        last = messages[-1]
+        if isinstance(last, ToolMessage):
+            return f"done: {last.content}"
+        return tool_call(name, {arg: str(last.content)})
+
+    return respond
+
+
+@tool
+def search(query: str) -> str:
+    """Search the web."""
+    return f"results for {query}"
+
+
+def researcher(model: FakeChatModel | None = None, tools: Sequence[BaseTool] = (search,)) -> Any:
+    """A ReAct agent that calls ``search`` once, then answers."""
+    return react_agent(model or FakeChatModel(respond=calls_tool("search")), list(tools))
+
+
+def supervisor_graph(researcher_agent: Any | None = None, writer_agent: Any | None = None) -> Any:
+    """supervisor -> researcher (sub-agent) -> writer (sub-agent), as in the design brief."""
+    graph = StateGraph(MessagesState)
+    graph.add_node("supervisor", lambda state: {"messages": [AIMessage(content="route")]})
+    graph.add_node("researcher", researcher_agent or researcher())
+    graph.add_node(
+        "writer",
+        writer_agent or react_agent(FakeChatModel(responses=["the report"]), [search]),
+    )
+    graph.add_edge(START, "supervisor")
+    graph.add_edge("supervisor", "researcher")
+    graph.add_edge("researcher", "writer")
+    return graph.compile()
+
+
+def user(text: str = "hi") -> dict[str, Any]:
+    """Graph input with one user message."""
+    return {"messages": [("user", text)]}
+
+
+def paths(records: Iterable[Record], kind: RecordKind | None = None) -> list[str]:
+    """The session paths of ``records`` (of one kind), in emission order."""
+    return [r.session_path for r in records if kind is None or r.kind is kind]
+
+
+def by_kind(records: Iterable[Record], kind: RecordKind) -> list[Record]:
+    """The records of one kind, in emission order."""
+    return [r for r in records if r.kind is kind]

@@ -1,0 +1,60 @@
+"""The public surface: exported names, the agenttrace.langchain door, handler flags."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import pytest
+from langchain_core.callbacks import AsyncCallbackHandler as LangChainAsyncHandler
+from langchain_core.callbacks import BaseCallbackHandler
+
+import agenttrace_langchain
+from agenttrace_langchain import AsyncCallbackHandler, CallbackHandler
+
+
+def test_all_lists_exactly_the_public_names() -> None:
+    """__all__ names every public attribute of the package, once (ruff keeps it sorted)."""
+    public = {
+        name
+        for name, value in vars(agenttrace_langchain).items()
+        if not name.startswith("_") and not isinstance(value, type(sys)) and name != "annotations"
+    }
+    assert len(set(agenttrace_langchain.__all__)) == len(agenttrace_langchain.__all__)
+    assert set(agenttrace_langchain.__all__) == public | {"__version__"}
+
+
+def test_agenttrace_langchain_door() -> None:
+    """``from agenttrace.langchain import ...`` gives the same classes."""
+    from agenttrace.langchain import AsyncCallbackHandler as Async
+    from agenttrace.langchain import CallbackHandler as Sync
+
+    assert (Sync, Async) == (CallbackHandler, AsyncCallbackHandler)
+
+
+def test_missing_integration_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the integration installed, the import error says which pip command fixes it."""
+    monkeypatch.setitem(sys.modules, "agenttrace_langchain", None)
+    monkeypatch.delitem(sys.modules, "agenttrace.langchain", raising=False)
+    with pytest.raises(ImportError, match=r'pip install "agenttrace\[langchain\]"'):
+        importlib.import_module("agenttrace.langchain")
+
+
+def test_handler_flags() -> None:
+    """Both handlers are LangChain handlers that run inline and surface bugs under tests."""
+    sync, async_ = CallbackHandler(), AsyncCallbackHandler()
+    assert isinstance(sync, BaseCallbackHandler)
+    assert isinstance(async_, LangChainAsyncHandler)
+    for handler in (sync, async_):
+        assert handler.run_inline
+        assert handler.raise_error
+        assert not handler.ignore_chain
+        assert not handler.ignore_llm
+        assert not handler.ignore_agent  # tool callbacks are gated by ignore_agent
+    assert "session_id='s'" in repr(CallbackHandler("s"))
+
+
+def test_raise_error_is_off_outside_tests(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Outside tests a broken callback is logged by LangChain, never raised into the run."""
+    monkeypatch.setenv("AGENTTRACE_RAISE_INTERNAL_ERRORS", "0")
+    assert not CallbackHandler().raise_error

@@ -1,0 +1,1 @@
+"""agenttrace's implementation. Nothing here is public API: import from `agenttrace`."""

@@ -1,0 +1,341 @@
+"""The background worker: one daemon thread that sends batches, spools, and re-sends.
+
+The collector is either *available* (batches are posted with retries until the retry
+deadline) or *unavailable* after a batch exhausted its retries: then nothing is posted
+until a probe is due (backoff up to `PROBE_MAX`, or the server's ``Retry-After``), records
+wait in memory and whatever overflows goes to the spool. The probe is a single attempt
+with the next batch (or spool file); when it succeeds the collector is available again
+and the spool is drained, one file between live batches.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+
+import httpx
+
+from agenttrace._internal.config import Settings
+from agenttrace._internal.errors import report_internal_error
+from agenttrace._internal.shipping._buffer import RecordBuffer
+from agenttrace._internal.shipping._payload import encode_batch
+from agenttrace._internal.shipping._retry import Interrupted
+from agenttrace._internal.shipping._sender import Outcome, Sender
+from agenttrace._internal.shipping._spool import Spool
+from agenttrace._internal.shipping._stats import Counters, RateLimitedWarning, logger
+from agenttrace.records import Record
+
+__all__ = ["PROBE_BASE", "PROBE_MAX", "SPOOL_RESCAN", "Worker"]
+
+PROBE_BASE = 0.25
+PROBE_MAX = 30.0
+SPOOL_RESCAN = 60.0
+"""How often the spool is re-listed for files of other (possibly dead) processes."""
+_MIN_WAIT = 0.001
+_MIN_ATTEMPT = 0.05
+
+
+class Worker:
+    """Owns the sending side of one `Shipper` (one per process: fork makes a new one)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        buffer: RecordBuffer,
+        spool: Spool,
+        counters: Counters,
+        drop_warning: RateLimitedWarning,
+        transport: httpx.BaseTransport | None,
+    ) -> None:
+        self.settings = settings
+        self.buffer = buffer
+        self.spool = spool
+        self.counters = counters
+        self.drop_warning = drop_warning
+        self.transport = transport
+        self.stopping = False
+        self.stop_deadline = 0.0
+        self.final_ok = True
+        self.error: BaseException | None = None
+        self.finished = threading.Event()
+        self.failures = 0
+        self.down_until = 0.0
+        self.next_tick = time.monotonic() + settings.flush_interval
+        self.drain_budget = 0
+        self.spool_pending = False
+        self.next_spool_scan = 0.0
+        self.thread = threading.Thread(target=self.run, name="agenttrace-shipper", daemon=True)
+
+    def start(self) -> None:
+        """Start the thread."""
+        self.thread.start()
+
+    def stop(self, deadline: float) -> None:
+        """Ask the thread to deliver or spool what is left by ``deadline`` and end."""
+        self.stop_deadline = deadline
+        self.stopping = True
+        self.buffer.wake.set()
+
+    # -- the loop ------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """The thread's body."""
+        sender = Sender(
+            self.settings,
+            transport=self.transport,
+            sleep=self._sleep,
+            stopping=lambda: self.stopping,
+            on_retry=lambda: self.counters.add(retries=1),
+        )
+        try:
+            while not self.stopping:
+                self._guarded(lambda: self._step(sender))
+            self._guarded(lambda: self._final_drain(sender))
+        finally:
+            sender.close()
+            self.finished.set()
+
+    def _guarded(self, action: Callable[[], None]) -> None:
+        try:
+            action()
+        except Exception as exc:  # noqa: BLE001 - the worker must outlive its own bugs
+            self.error = exc
+            self.final_ok = False
+            self.buffer.spoil_tickets()
+            report_internal_error("the shipper's worker thread", exc)
+            self.buffer.wake.wait(1.0)
+
+    def _step(self, sender: Sender) -> None:
+        buffer, now = self.buffer, time.monotonic()
+        buffer.wake.clear()
+        tickets = buffer.tickets()
+        self._spill_overflow(partial=bool(tickets) or buffer.queue_has_room())
+        if self.stopping:
+            return
+        if now < self.down_until and not tickets:
+            self._wait(self.down_until - now)
+            return
+        if now >= self.next_tick:  # the interval: send what is queued now, even a partial batch
+            self.next_tick = now + self.settings.flush_interval
+            self.drain_budget = buffer.queue_length()
+        flushing = any(not buffer.in_memory_done(ticket) for ticket in tickets)
+        if tickets and not flushing and self._progress_flushes(sender):
+            return  # spool files a flush waits for go before new live batches
+        batch = buffer.take(partial=flushing or self.drain_budget > 0)
+        if batch:
+            self.drain_budget -= len(batch)
+            self._deliver(sender, batch)
+            return
+        self.drain_budget = 0
+        if self._spool_step(sender, force=False):
+            return
+        self._wait(min(self.next_tick, self._next_scan_due()) - time.monotonic())
+
+    def _wait(self, timeout: float) -> None:
+        if not self.stopping:
+            self.buffer.wake.wait(max(timeout, _MIN_WAIT))
+
+    def _sleep(self, seconds: float) -> None:
+        """tenacity's sleep: wait between attempts, spooling overflow; shutdown cuts it short."""
+        end = time.monotonic() + seconds
+        while True:
+            if self.stopping:
+                raise Interrupted
+            self._spill_overflow(partial=False)
+            remaining = end - time.monotonic()
+            if remaining <= 0:
+                return
+            self.buffer.wake.clear()
+            if self.stopping:
+                raise Interrupted
+            self.buffer.wake.wait(remaining)
+
+    # -- live batches --------------------------------------------------------------------
+
+    def _deliver(self, sender: Sender, records: Sequence[Record]) -> None:
+        body, count = encode_batch(records), len(records)
+        self.buffer.set_inflight(body, count)
+        outcome = sender.send(
+            body, count, retry=self.failures == 0, time_limit=self.settings.retry_deadline
+        )
+        still_mine = self.buffer.clear_inflight()
+        self._account(outcome, from_spool=False)
+        if not outcome.delivered:
+            if still_mine:
+                for part, part_count in outcome.undelivered:
+                    self._spool_body(part, part_count)
+            self._unavailable(outcome.retry_after)
+
+    def _account(self, outcome: Outcome, *, from_spool: bool) -> None:
+        self.counters.add(
+            sent=outcome.accepted,
+            duplicates=outcome.duplicates,
+            rejected=outcome.rejected,
+            delivered_from_spool=outcome.accepted + outcome.duplicates if from_spool else 0,
+        )
+        if outcome.rejected:
+            self.buffer.spoil_tickets()
+        if outcome.delivered:
+            self._available()
+
+    def _available(self) -> None:
+        if self.failures:
+            logger.info("agenttrace: the collector at %s answers again", self.settings.endpoint)
+            self.spool_pending = True
+        self.failures = 0
+        self.down_until = 0.0
+
+    def _unavailable(self, retry_after: float | None) -> None:
+        if not self.failures:
+            logger.warning(
+                "agenttrace: the collector at %s does not answer; records are kept in memory "
+                "and in the spool at %s until it does",
+                self.settings.endpoint,
+                self.spool.directory,
+            )
+        self.failures += 1
+        delay = min(PROBE_MAX, PROBE_BASE * 2 ** (self.failures - 1))
+        self.down_until = time.monotonic() + max(delay, retry_after or 0.0)
+        self.buffer.finish_tickets(ok=False)
+
+    # -- the spool -----------------------------------------------------------------------
+
+    def _spill_overflow(self, *, partial: bool) -> None:
+        """Spool the overflow there is now (not what a busy emitter adds meanwhile)."""
+        budget = self.buffer.overflow_length()
+        while budget > 0 and (records := self.buffer.take_overflow(partial=partial)):
+            budget -= len(records)
+            self.spool_records(records)
+
+    def spool_records(self, records: Sequence[Record]) -> None:
+        """Write ``records`` to the spool as one batch (counting them dropped if it cannot)."""
+        self._spool_body(encode_batch(records), len(records))
+
+    def _spool_body(self, body: bytes, count: int) -> None:
+        refused = self.spool.write(body, count)
+        if refused is None:
+            self.counters.add(spooled=count)
+            self.spool_pending = True
+            return
+        self.counters.add(dropped=count)
+        self.buffer.spoil_tickets()
+        if self.stopping:
+            self.final_ok = False
+        self.drop_warning.warn(
+            "agenttrace: dropped %d record(s): the spool at %s is %s; start the collector, "
+            "free disk space or raise AGENTTRACE_SPOOL_MAX_BYTES",
+            count,
+            self.spool.directory,
+            refused,
+        )
+
+    def _next_scan_due(self) -> float:
+        return self.next_spool_scan if not self.spool_pending else float("inf")
+
+    def _spool_step(self, sender: Sender, *, force: bool) -> bool:
+        """Re-send one spool file if there is one and the collector answers; True if it tried."""
+        now = time.monotonic()
+        if now < self.down_until and not force:
+            return False
+        if not self.spool_pending and now >= self.next_spool_scan:
+            self.next_spool_scan = now + SPOOL_RESCAN
+            self.spool_pending = self.spool.recover() > 0
+        if not self.spool_pending:
+            return False
+        batch = self.spool.claim_next()
+        if batch is None:
+            self.spool_pending = False
+            return False
+        try:
+            body = batch.read()
+        except OSError:  # reclaimed and sent by another process meanwhile
+            return True
+        outcome = sender.send(
+            body, batch.count, retry=False, time_limit=self.settings.retry_deadline
+        )
+        self._account(outcome, from_spool=True)
+        if outcome.delivered:
+            self.spool.complete(batch)
+        else:
+            self.spool.release(batch)
+        if not outcome.delivered:
+            self._unavailable(outcome.retry_after)
+        return True
+
+    # -- flushes -------------------------------------------------------------------------
+
+    def _progress_flushes(self, sender: Sender) -> bool:
+        """Finish the flushes whose records are all delivered; True if it sent a spool file."""
+        waiting_on_spool = False
+        done = []
+        for ticket in self.buffer.tickets():
+            if ticket.spool_names is None:
+                if not self.buffer.in_memory_done(ticket):
+                    continue
+                ticket.spool_names = self.spool.ready_names()
+            ticket.spool_names = [n for n in ticket.spool_names if self.spool.is_ready(n)]
+            if ticket.spool_names:
+                waiting_on_spool = True
+            else:
+                done.append(ticket)
+        if done:
+            self.buffer.finish_tickets(ok=True, only=done)
+        if waiting_on_spool:
+            self.spool_pending = True
+            return self._spool_step(sender, force=True)
+        return False
+
+    # -- shutdown ------------------------------------------------------------------------
+
+    def _final_drain(self, sender: Sender) -> None:
+        """Post what is in memory, then this process's spool files, once each while time
+        remains; spool whatever is left."""
+        self._spill_overflow(partial=True)
+        while records := self.buffer.take(partial=True):
+            if self.failures == 0 and self._time_left() > 2 * _MIN_ATTEMPT:
+                body = encode_batch(records)
+                self.buffer.set_inflight(body, len(records))
+                # keep half of the time left for spooling what follows
+                outcome = sender.send(
+                    body, len(records), retry=False, time_limit=self._time_left() / 2
+                )
+                still_mine = self.buffer.clear_inflight()
+                self._account(outcome, from_spool=False)
+                if outcome.delivered:
+                    continue
+                self.failures += 1
+                if still_mine:
+                    for part, part_count in outcome.undelivered:
+                        self._spool_body(part, part_count)
+            else:
+                self.spool_records(records)
+        self._spill_overflow(partial=True)
+        while self.failures == 0 and self._time_left() > 2 * _MIN_ATTEMPT:
+            batch = self.spool.claim_next(mine=True)
+            if batch is None:
+                break
+            outcome = sender.send(
+                batch.read(), batch.count, retry=False, time_limit=self._time_left() / 2
+            )
+            self._account(outcome, from_spool=True)
+            if outcome.delivered:
+                self.spool.complete(batch)
+            else:
+                self.spool.release(batch)
+                self.failures += 1
+        left = sum(self.spool.mine_ready().values())
+        if left:
+            self.final_ok = False
+            logger.warning(
+                "agenttrace: the collector at %s could not take %d record(s) before shutdown; "
+                "they are in the spool at %s and will be sent by the next process",
+                self.settings.endpoint,
+                left,
+                self.spool.directory,
+            )
+        self.buffer.finish_tickets(ok=self.final_ok)
+
+    def _time_left(self) -> float:
+        return self.stop_deadline - time.monotonic()

@@ -1,0 +1,103 @@
+"""The ``agenttrace`` command: global options, error reporting, command registration."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from agenttrace.cli import _query_commands
+from agenttrace.cli._keys import keys_app
+from agenttrace.cli._serve import serve
+from agenttrace.cli._shared import GlobalOptions
+from agenttrace.exceptions import AgentTraceError
+
+__all__ = ["app", "main"]
+
+_VERSION = "0.1.0"
+
+
+class _Group(TyperGroup):
+    """Reports agenttrace's errors as one line on stderr with exit code 1."""
+
+    def invoke(self, ctx: Any) -> Any:  # click's Context (vendored by newer typer versions)
+        try:
+            return super().invoke(ctx)
+        except AgentTraceError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="agenttrace",
+    help="Session tracing for LLM agents: run the collector and query its sessions.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"agenttrace {_VERSION}")
+        raise typer.Exit
+
+
+@app.callback()
+def _global_options(
+    ctx: typer.Context,
+    endpoint: Annotated[
+        str | None,
+        typer.Option(
+            envvar="AGENTTRACE_ENDPOINT",
+            metavar="URL",
+            help="The collector to query (default http://127.0.0.1:8787).",
+        ),
+    ] = None,
+    api_key: Annotated[
+        str | None,
+        typer.Option(envvar="AGENTTRACE_API_KEY", metavar="KEY", help="API key of a project."),
+    ] = None,
+    timeout: Annotated[
+        float, typer.Option(min=0.001, help="Seconds to wait for the collector's answer.")
+    ] = 10.0,
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Session tracing for LLM agents: run the collector and query its sessions."""
+    ctx.obj = GlobalOptions(endpoint=endpoint, api_key=api_key, timeout=timeout)
+
+
+app.command("serve")(serve)
+app.command("sessions")(_query_commands.sessions)
+app.command("session")(_query_commands.session)
+app.command("requests")(_query_commands.requests)
+app.command("request")(_query_commands.request)
+app.command("paths")(_query_commands.paths)
+app.add_typer(keys_app, name="keys")
+
+
+def main() -> None:
+    """Entry point of the ``agenttrace`` script: a bug prints one line, not a traceback.
+
+    Set ``AGENTTRACE_DEBUG=1`` to see the traceback of an unexpected error.
+    """
+    try:
+        app()
+    except Exception as exc:
+        if os.environ.get("AGENTTRACE_DEBUG", "").strip().lower() in {"1", "true", "yes"}:
+            raise
+        message = str(exc) or "no message"
+        sys.stderr.write(
+            f"error: unexpected {type(exc).__name__}: {message} (this is a bug in agenttrace; "
+            "rerun with AGENTTRACE_DEBUG=1 for the traceback and report it)\n"
+        )
+        sys.exit(1)

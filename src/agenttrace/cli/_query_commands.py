@@ -1,0 +1,230 @@
+"""``agenttrace sessions | session | requests | request | paths``: query a collector."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from agenttrace.cli import _format as fmt
+from agenttrace.cli._render import paths_table, requests_table, session_tree, sessions_table
+from agenttrace.cli._shared import (
+    Order,
+    SessionStatus,
+    client,
+    echo_json,
+    parse_properties,
+    stdout,
+)
+from agenttrace.query import RequestRow
+from agenttrace.records import RecordKind, Status
+
+__all__ = ["paths", "request", "requests", "session", "sessions"]
+
+_TIME_HELP = "ISO-8601 time (UTC unless an offset is given) or a span ago: 30m, 2h, 7d."
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+PropertyOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--property",
+        "-p",
+        metavar="KEY=VALUE",
+        help="Custom property that must match; repeat for several.",
+    ),
+]
+SinceOption = Annotated[str | None, typer.Option(help=f"Not before this. {_TIME_HELP}")]
+UntilOption = Annotated[str | None, typer.Option(help=f"Not after this. {_TIME_HELP}")]
+UserOption = Annotated[str | None, typer.Option("--user-id", "--user", help="User id.")]
+OffsetOption = Annotated[int, typer.Option(min=0, help="Rows to skip (for the next page).")]
+
+
+def _page_caption(shown: int, total: int, offset: int, noun: str) -> str:
+    if not shown:
+        return f"no {noun}s match" if not total else f"no {noun}s at offset {offset} of {total}"
+    caption = f"{offset + 1}-{offset + shown} of {fmt.count(total)} {noun}s"
+    if offset + shown < total:
+        caption += f" (--offset {offset + shown} for more)"
+    return caption
+
+
+def sessions(
+    ctx: typer.Context,
+    *,
+    name: Annotated[str | None, typer.Option(help="Exact session name.")] = None,
+    search: Annotated[str | None, typer.Option(help="Part of the name or id.")] = None,
+    user_id: UserOption = None,
+    status: Annotated[SessionStatus | None, typer.Option(help="Session status.")] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    property_: PropertyOption = None,
+    min_cost: Annotated[float | None, typer.Option(help="Total cost at least (USD).")] = None,
+    max_cost: Annotated[float | None, typer.Option(help="Total cost at most (USD).")] = None,
+    sort: Annotated[
+        str | None, typer.Option(help="Column: created_at, total_cost, duration_ms, ...")
+    ] = None,
+    order: Annotated[Order, typer.Option(help="Sort direction.")] = Order.DESC,
+    limit: Annotated[int, typer.Option(min=1, help="Sessions per page.")] = 50,
+    offset: OffsetOption = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """List sessions with their duration, requests, tokens, cost and status."""
+    with client(ctx) as query:
+        page = query.sessions(
+            name=name,
+            search=search,
+            user_id=user_id,
+            status=status.value if status else None,
+            since=since,
+            until=until,
+            properties=parse_properties(property_),
+            min_cost=min_cost,
+            max_cost=max_cost,
+            sort=sort,
+            order="asc" if order is Order.ASC else "desc",
+            limit=limit,
+            offset=offset,
+        )
+    if as_json:
+        echo_json(page.model_dump(mode="json"))
+        return
+    console = stdout()
+    if page.sessions:
+        console.print(sessions_table(page.sessions))
+    console.print(_page_caption(len(page), page.total, page.offset, "session"), style="dim")
+
+
+def session(
+    ctx: typer.Context,
+    session_id: Annotated[str, typer.Argument(metavar="SESSION_ID", help="The session's id.")],
+    bodies: Annotated[bool, typer.Option("--bodies", help="Include bodies (with --json).")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Show one session as a tree of its paths and requests."""
+    with client(ctx) as query:
+        detail = query.session(session_id, include_bodies=bodies)
+    if as_json:
+        echo_json(detail.model_dump(mode="json"))
+        return
+    stdout().print(session_tree(detail))
+
+
+def requests(
+    ctx: typer.Context,
+    *,
+    session_id: Annotated[str | None, typer.Option("--session", help="Session id.")] = None,
+    path: Annotated[str | None, typer.Option(help="Exact session path, e.g. /agent.")] = None,
+    kind: Annotated[RecordKind | None, typer.Option(help="Kind of call.")] = None,
+    status: Annotated[Status | None, typer.Option(help="How the call ended.")] = None,
+    model: Annotated[str | None, typer.Option(help="Model name.")] = None,
+    user_id: UserOption = None,
+    property_: PropertyOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    order: Annotated[Order, typer.Option(help="By start time.")] = Order.DESC,
+    limit: Annotated[int, typer.Option(min=1, help="Requests per page.")] = 100,
+    offset: OffsetOption = 0,
+    bodies: Annotated[bool, typer.Option("--bodies", help="Include bodies (with --json).")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """List requests (LLM, tool, retriever and custom calls), newest first."""
+    with client(ctx) as query:
+        page = query.requests(
+            session_id=session_id,
+            path=path,
+            kind=kind,
+            status=status,
+            model=model,
+            user_id=user_id,
+            properties=parse_properties(property_),
+            since=since,
+            until=until,
+            order="asc" if order is Order.ASC else "desc",
+            limit=limit,
+            offset=offset,
+            include_bodies=bodies,
+        )
+    if as_json:
+        echo_json(page.model_dump(mode="json"))
+        return
+    console = stdout()
+    if page.requests:
+        console.print(requests_table(page.requests))
+    console.print(_page_caption(len(page), page.total, page.offset, "request"), style="dim")
+
+
+def _request_grid(row: RequestRow) -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column(overflow="fold")
+    fields: list[tuple[str, str | Text]] = [
+        ("request", row.request_id),
+        ("session", f"{row.session_name or fmt.NONE} ({row.session_id})"),
+        ("path", row.session_path),
+        ("kind", row.kind.value),
+        ("name", row.name or fmt.NONE),
+        ("model", " ".join(p for p in (row.provider, row.model) if p) or fmt.NONE),
+        ("status", fmt.status(row.status.value)),
+        ("started", fmt.when(row.request_created_at)),
+        ("latency", fmt.duration(row.delay_ms)),
+        ("first token", fmt.duration(row.time_to_first_token)),
+        (
+            "tokens",
+            f"{fmt.tokens(row.prompt_tokens)} in · {fmt.tokens(row.completion_tokens)} out · "
+            f"{fmt.tokens(row.total_tokens)} total",
+        ),
+        ("cost", fmt.cost(row.cost)),
+        ("attempt", str(row.attempt)),
+        ("user", row.request_user_id or fmt.NONE),
+    ]
+    fields.extend((f"property {key}", value) for key, value in sorted(row.properties.items()))
+    if row.error is not None:
+        fields.append(("error", Text(f"{row.error.type}: {row.error.message}", style="red")))
+    for label, value in fields:
+        grid.add_row(label, value)
+    return grid
+
+
+def request(
+    ctx: typer.Context,
+    request_id: Annotated[str, typer.Argument(metavar="REQUEST_ID", help="The request's id.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Show one request with its request and response bodies."""
+    with client(ctx) as query:
+        row = query.request(request_id)
+    if as_json:
+        echo_json(row.model_dump(mode="json"))
+        return
+    console = stdout()
+    console.print(_request_grid(row))
+    for title, body in (("request body", row.request_body), ("response body", row.response_body)):
+        if body is not None:
+            console.print(Text(f"\n{title}", style="bold"))
+            console.print_json(data=body)
+
+
+def paths(
+    ctx: typer.Context,
+    *,
+    session_name: Annotated[str | None, typer.Option(help="Only sessions of this name.")] = None,
+    session_id: Annotated[str | None, typer.Option("--session", help="Only this session.")] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Aggregates per session path across sessions: requests, errors, tokens, cost, latency."""
+    with client(ctx) as query:
+        result = query.paths(
+            session_name=session_name, session_id=session_id, since=since, until=until
+        )
+    if as_json:
+        echo_json(result.model_dump(mode="json"))
+        return
+    console = stdout()
+    if result.paths:
+        console.print(paths_table(result.paths))
+    else:
+        console.print("no paths match", style="dim")

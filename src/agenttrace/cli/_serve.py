@@ -1,0 +1,72 @@
+"""``agenttrace serve``: run the collector (API + dashboard) in the foreground."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from agenttrace._internal.config import DEFAULT_PORT
+from agenttrace.exceptions import UserError
+
+__all__ = ["serve"]
+
+_SERVER_MODULES = ("fastapi", "uvicorn")
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, help="Port to listen on (0 picks a free one).")
+    ] = DEFAULT_PORT,
+    database: Annotated[
+        str | None,
+        typer.Option(
+            envvar="AGENTTRACE_DATABASE_URL",
+            metavar="URL",
+            help="sqlite:///path/to/file.db or postgresql://user:pass@host/db "
+            "(default: SQLite in the data directory).",
+        ),
+    ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="AGENTTRACE_DATA_DIR",
+            metavar="DIR",
+            file_okay=False,
+            help="Where the default SQLite file lives (default: the user data directory).",
+        ),
+    ] = None,
+    *,
+    allow_open: Annotated[
+        bool,
+        typer.Option(
+            "--allow-open",
+            help="Serve a non-loopback --host although no API key exists (anyone who reaches "
+            "it can read and write every session).",
+        ),
+    ] = False,
+    rate_limit: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="Requests per second per API key, bursts of twice that; 0 turns it off.",
+        ),
+    ] = 100.0,
+) -> None:
+    """Run the collector and dashboard on http://HOST:PORT until interrupted."""
+    missing = [name for name in _SERVER_MODULES if importlib.util.find_spec(name) is None]
+    if missing:
+        msg = (
+            f"the collector needs {' and '.join(missing)}, which are not installed; install "
+            "the server extra: pip install 'agenttrace[server]'"
+        )
+        raise UserError(msg)
+    from agenttrace.server import serve as run_collector
+
+    directory = data_dir.expanduser() if data_dir is not None else None
+    run_collector(
+        host, port, database, directory, allow_open=allow_open, rate_limit=rate_limit or None
+    )

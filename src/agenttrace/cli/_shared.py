@@ -1,0 +1,93 @@
+"""What the CLI's commands share: global options, the query client, consoles, parsing."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from agenttrace.exceptions import UserError
+from agenttrace.query import QueryClient
+
+__all__ = [
+    "GlobalOptions",
+    "Order",
+    "SessionStatus",
+    "client",
+    "echo_json",
+    "parse_properties",
+    "stdout",
+]
+
+_PIPE_WIDTH = 200
+"""Columns used when output goes to a pipe or file (no terminal to measure)."""
+
+
+class SessionStatus(StrEnum):
+    """``--status`` of ``sessions``."""
+
+    OK = "ok"
+    ERROR = "error"
+
+
+class Order(StrEnum):
+    """``--order``."""
+
+    ASC = "asc"
+    DESC = "desc"
+
+
+@dataclass(frozen=True, slots=True)
+class GlobalOptions:
+    """``agenttrace --endpoint URL --api-key KEY --timeout S <command>``."""
+
+    endpoint: str | None = None
+    api_key: str | None = None
+    timeout: float = 10.0
+
+
+def client(ctx: typer.Context) -> QueryClient:
+    """A query client for the global options (environment variables fill the gaps)."""
+    options = ctx.find_object(GlobalOptions) or GlobalOptions()
+    return QueryClient(options.endpoint, options.api_key, options.timeout)
+
+
+def stdout() -> Console:
+    """A console on standard output; wide when it is not a terminal, so ids stay whole."""
+    stream = sys.stdout
+    width = None
+    if not stream.isatty() and not os.environ.get("COLUMNS"):
+        width = _PIPE_WIDTH
+    return Console(file=stream, width=width, highlight=False, soft_wrap=False)
+
+
+def echo_json(value: Any) -> None:
+    """Machine output: indented JSON on standard output."""
+    typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def parse_properties(pairs: list[str] | None) -> dict[str, str] | None:
+    """``["env=prod", "team=a"]`` -> ``{"env": "prod", "team": "a"}``; bad pairs explained."""
+    if not pairs:
+        return None
+    properties: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            msg = f"--property {pair!r} is not key=value; write it like --property env=prod"
+            raise UserError(msg)
+        key = key.strip()
+        if key in properties and properties[key] != value:
+            msg = (
+                f"--property {key} is given twice ({properties[key]!r} and {value!r}); "
+                "a property has one value, so give it once"
+            )
+            raise UserError(msg)
+        properties[key] = value
+    return properties

@@ -1,0 +1,38 @@
+"""Query a collector from Python: `QueryClient`, `AsyncQueryClient` and their typed results.
+
+>>> from agenttrace.query import QueryClient
+>>> with QueryClient() as client:                                    # doctest: +SKIP
+...     page = client.sessions(status="error", since="24h")
+...     detail = client.session(page[0].session_id)
+...     frame = client.requests(session_id=detail.session.session_id).to_pandas()
+"""
+
+from __future__ import annotations
+
+from agenttrace.query._async_client import AsyncQueryClient
+from agenttrace.query._client import QueryClient
+from agenttrace.query._errors import CollectorUnavailableError
+from agenttrace.query._models import (
+    PathList,
+    PathRow,
+    RequestPage,
+    RequestRow,
+    SessionDetail,
+    SessionPage,
+    SessionRow,
+    TreeNode,
+)
+
+__all__ = [
+    "AsyncQueryClient",
+    "CollectorUnavailableError",
+    "PathList",
+    "PathRow",
+    "QueryClient",
+    "RequestPage",
+    "RequestRow",
+    "SessionDetail",
+    "SessionPage",
+    "SessionRow",
+    "TreeNode",
+]

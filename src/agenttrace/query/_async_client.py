@@ -1,0 +1,235 @@
+"""`AsyncQueryClient`: the coroutine twin of `QueryClient` (same methods, same results)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from types import TracebackType
+from typing import Self, TypeVar
+
+import httpx
+
+from agenttrace.query._base import BaseQueryClient, Call, Order
+from agenttrace.query._models import (
+    PathList,
+    RequestPage,
+    RequestRow,
+    SessionDetail,
+    SessionPage,
+    SessionRow,
+)
+from agenttrace.query._params import TimeArg
+from agenttrace.records import RecordKind, Status
+
+__all__ = ["AsyncQueryClient"]
+
+T = TypeVar("T")
+
+
+class AsyncQueryClient(BaseQueryClient):
+    """Query a collector from asyncio code.
+
+    >>> async with AsyncQueryClient() as client:                # doctest: +SKIP
+    ...     page = await client.sessions(properties={"env": "prod"}, status="error")
+    ...     async for row in client.iter_sessions(name="planner"):
+    ...         print(row.session_id)
+
+    ``endpoint`` and ``api_key`` default to ``AGENTTRACE_ENDPOINT`` / ``AGENTTRACE_API_KEY``
+    (then ``http://127.0.0.1:8787`` and no key). Times (``since``, ``until``) are datetimes
+    (naive = UTC), ISO-8601 strings or spans ago such as ``"2h"``. Failed queries raise
+    `QueryError` (`NotFoundError` for 404, `CollectorUnavailableError` when no collector
+    answers). Use it in an ``async with`` block or await `aclose`; a closed client stays closed.
+    """
+
+    def __init__(
+        self,
+        endpoint: str | None = None,
+        api_key: str | None = None,
+        timeout: float = 10.0,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        super().__init__(endpoint, api_key, timeout)
+        self._http = httpx.AsyncClient(
+            base_url=self.endpoint,
+            headers=self._headers(),
+            timeout=self.timeout,
+            transport=transport,
+        )
+
+    async def __aenter__(self) -> Self:
+        self._enter()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connections; later queries raise `UserError`. Safe to call twice."""
+        if self._mark_closed():
+            await self._http.aclose()
+
+    async def _send(self, call: Call[T]) -> T:
+        self._before_send()
+        try:
+            response = await self._http.request(call.method, call.path, params=call.params)
+        except httpx.TransportError as exc:
+            raise self._transport_error(exc) from exc
+        return self._answer(call, response)
+
+    async def sessions(
+        self,
+        name: str | None = None,
+        *,
+        properties: Mapping[str, str] | None = None,
+        user_id: str | None = None,
+        since: TimeArg = None,
+        until: TimeArg = None,
+        status: str | None = None,
+        search: str | None = None,
+        min_cost: float | None = None,
+        max_cost: float | None = None,
+        sort: str | None = None,
+        order: Order = "desc",
+        limit: int = 50,
+        offset: int = 0,
+    ) -> SessionPage:
+        """A page of the sessions matching every given filter, and their total.
+
+        ``name`` is exact, ``search`` a case-insensitive part of the name or id,
+        ``properties`` must all match, ``status`` is ``"ok"`` or ``"error"``,
+        ``since``/``until`` bound the session's start and ``min_cost``/``max_cost`` its
+        total cost (USD). ``sort`` names a `SessionRow` column (default ``created_at``).
+        """
+        return await self._send(
+            self._sessions_call(
+                name=name,
+                properties=properties,
+                user_id=user_id,
+                since=since,
+                until=until,
+                status=status,
+                search=search,
+                min_cost=min_cost,
+                max_cost=max_cost,
+                sort=sort,
+                order=order,
+                limit=limit,
+                offset=offset,
+            )
+        )
+
+    async def iter_sessions(
+        self,
+        name: str | None = None,
+        *,
+        properties: Mapping[str, str] | None = None,
+        user_id: str | None = None,
+        since: TimeArg = None,
+        until: TimeArg = None,
+        status: str | None = None,
+        search: str | None = None,
+        min_cost: float | None = None,
+        max_cost: float | None = None,
+        sort: str | None = None,
+        order: Order = "desc",
+        page_size: int = 200,
+    ) -> AsyncIterator[SessionRow]:
+        """Every session matching the filters (see `sessions`), fetched page by page."""
+        offset = 0
+        while True:
+            page = await self.sessions(
+                name=name,
+                properties=properties,
+                user_id=user_id,
+                since=since,
+                until=until,
+                status=status,
+                search=search,
+                min_cost=min_cost,
+                max_cost=max_cost,
+                sort=sort,
+                order=order,
+                limit=page_size,
+                offset=offset,
+            )
+            for row in page.sessions:
+                yield row
+            offset += len(page.sessions)
+            if not page.sessions or offset >= page.total:
+                return
+
+    async def session(self, session_id: str, *, include_bodies: bool = False) -> SessionDetail:
+        """One session: metrics, tree, per-path aggregates and requests in time order.
+
+        Raises `NotFoundError` for an unknown id. Bodies are left out unless
+        ``include_bodies=True``.
+        """
+        call = self._session_call(session_id, include_bodies=include_bodies)
+        return await self._send(call)
+
+    async def requests(
+        self,
+        session_id: str | None = None,
+        *,
+        path: str | None = None,
+        kind: RecordKind | str | None = None,
+        status: Status | str | None = None,
+        model: str | None = None,
+        user_id: str | None = None,
+        properties: Mapping[str, str] | None = None,
+        since: TimeArg = None,
+        until: TimeArg = None,
+        order: Order = "desc",
+        limit: int = 100,
+        offset: int = 0,
+        include_bodies: bool = False,
+    ) -> RequestPage:
+        """A page of the requests matching every given filter, and their total.
+
+        ``path`` is an exact session path; ``since``/``until`` bound the request's start;
+        ``order`` sorts by start time (newest first by default). Bodies are left out unless
+        ``include_bodies=True``.
+        """
+        return await self._send(
+            self._requests_call(
+                session_id=session_id,
+                path=path,
+                kind=kind,
+                status=status,
+                model=model,
+                user_id=user_id,
+                properties=properties,
+                since=since,
+                until=until,
+                order=order,
+                limit=limit,
+                offset=offset,
+                include_bodies=include_bodies,
+            )
+        )
+
+    async def request(self, request_id: str) -> RequestRow:
+        """One request with its bodies (`NotFoundError` when unknown)."""
+        return await self._send(self._request_call(request_id))
+
+    async def paths(
+        self,
+        session_name: str | None = None,
+        *,
+        session_id: str | None = None,
+        since: TimeArg = None,
+        until: TimeArg = None,
+    ) -> PathList:
+        """Aggregates per session path across sessions (of one name or one id if given).
+
+        ``since``/``until`` bound the start of the requests that are aggregated.
+        """
+        call = self._paths_call(
+            session_name=session_name, session_id=session_id, since=since, until=until
+        )
+        return await self._send(call)

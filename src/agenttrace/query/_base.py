@@ -1,0 +1,307 @@
+"""What the sync and async query clients share: state, requests to send, answers to parse.
+
+Each query method of `QueryClient` / `AsyncQueryClient` builds a `Call` here (method, path,
+parameters, parser), sends it with its own httpx client and hands the response back to
+`BaseQueryClient._answer`, which turns errors into exceptions and bodies into typed results.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Generic, Literal, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import ValidationError
+
+from agenttrace.exceptions import NotFoundError, QueryError, UserError
+from agenttrace.query._errors import CollectorUnavailableError
+from agenttrace.query._models import (
+    PathList,
+    RequestPage,
+    RequestRow,
+    SessionDetail,
+    SessionPage,
+)
+from agenttrace.query._params import (
+    Params,
+    TimeArg,
+    add,
+    add_properties,
+    add_time,
+    resolve_api_key,
+    resolve_endpoint,
+)
+from agenttrace.records import RecordKind, Status
+
+__all__ = ["BaseQueryClient", "Call", "ClientState", "Order"]
+
+T = TypeVar("T")
+Order = Literal["asc", "desc"]
+
+_USER_AGENT = "agenttrace-query/0.1.0"
+_MAX_MESSAGE = 1000
+
+
+class ClientState(Enum):
+    """Where a client is in its life: usable until closed, never reopened."""
+
+    UNOPENED = "unopened"
+    OPENED = "opened"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class Call(Generic[T]):
+    """One query: what to ask the collector and how to read its answer."""
+
+    method: str
+    path: str
+    params: tuple[tuple[str, str], ...]
+    parse: Callable[[Any], T]
+
+
+def _segment(value: str, name: str) -> str:
+    if not isinstance(value, str) or not value:
+        msg = f"{name} must be a non-empty string; got {value!r}"
+        raise UserError(msg)
+    return quote(value, safe="")
+
+
+def _enum_value(value: str | Enum | None) -> str | None:
+    return value.value if isinstance(value, Enum) else value
+
+
+def _detail_line(item: object) -> str:
+    if isinstance(item, Mapping):
+        where = ".".join(str(part) for part in item.get("loc", ()) if part != "query")
+        text = str(item.get("msg", item))
+        return f"{where}: {text}" if where else text
+    return str(item)
+
+
+def error_message(response: httpx.Response) -> str:
+    """The sentence the collector sent with an error (``{"error": ...}``), else its body."""
+    try:
+        body = response.json()
+    except ValueError:
+        text = response.text.strip()
+        return text[:_MAX_MESSAGE] or response.reason_phrase or "no message"
+    if isinstance(body, Mapping):
+        error = body.get("error")
+        if isinstance(error, str) and error:
+            return error
+        if isinstance(error, Mapping) and error.get("message"):
+            return str(error["message"])
+        detail = body.get("detail")
+        if isinstance(detail, str) and detail:
+            return detail
+        if isinstance(detail, list) and detail:
+            return "; ".join(_detail_line(item) for item in detail)
+    return str(body)[:_MAX_MESSAGE]
+
+
+class BaseQueryClient:
+    """Settings, state, request building and answer parsing of both query clients."""
+
+    def __init__(self, endpoint: str | None, api_key: str | None, timeout: float) -> None:
+        self.endpoint = resolve_endpoint(endpoint)
+        self._api_key = resolve_api_key(api_key)
+        if (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, int | float)
+            or not math.isfinite(timeout)
+            or timeout <= 0
+        ):
+            msg = f"timeout must be a positive number of seconds; got {timeout!r}"
+            raise UserError(msg)
+        self.timeout = float(timeout)
+        self._state = ClientState.UNOPENED
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(endpoint={self.endpoint!r}, state={self._state.value})"
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether `close` was called; a closed client cannot send queries."""
+        return self._state is ClientState.CLOSED
+
+    def _headers(self) -> dict[str, str]:
+        """Headers sent with every query (the API key as a bearer token)."""
+        headers = {"Accept": "application/json", "User-Agent": _USER_AGENT}
+        if self._api_key:
+            headers["Authorization"] = f"Bearer {self._api_key}"
+        return headers
+
+    def _closed_error(self) -> UserError:
+        name = type(self).__name__
+        return UserError(
+            f"this {name} is closed; create a new {name} for further queries "
+            f"(for example `with {name}() as client: ...`)"
+        )
+
+    def _enter(self) -> None:
+        """Move to OPENED for a ``with`` block; a client opens once and never reopens."""
+        if self._state is ClientState.CLOSED:
+            raise self._closed_error()
+        if self._state is ClientState.OPENED:
+            name = type(self).__name__
+            msg = f"this {name} is already open; use one `with` block per client"
+            raise UserError(msg)
+        self._state = ClientState.OPENED
+
+    def _before_send(self) -> None:
+        """Refuse to send on a closed client; a first query opens an unopened one."""
+        if self._state is ClientState.CLOSED:
+            raise self._closed_error()
+        self._state = ClientState.OPENED
+
+    def _mark_closed(self) -> bool:
+        """Move to CLOSED; True the first time (when the transport must be closed)."""
+        first = self._state is not ClientState.CLOSED
+        self._state = ClientState.CLOSED
+        return first
+
+    # --- requests ---------------------------------------------------------------------
+
+    def _sessions_call(
+        self,
+        *,
+        name: str | None,
+        properties: Mapping[str, str] | None,
+        user_id: str | None,
+        since: TimeArg,
+        until: TimeArg,
+        status: str | None,
+        search: str | None,
+        min_cost: float | None,
+        max_cost: float | None,
+        sort: str | None,
+        order: Order,
+        limit: int,
+        offset: int,
+    ) -> Call[SessionPage]:
+        """``GET /v1/sessions`` with the given filters."""
+        params: Params = []
+        add(params, "name", name)
+        add(params, "search", search)
+        add(params, "user_id", user_id)
+        add(params, "status", status)
+        add_time(params, "since", since)
+        add_time(params, "until", until)
+        add_properties(params, properties)
+        add(params, "min_cost", min_cost)
+        add(params, "max_cost", max_cost)
+        add(params, "sort", sort)
+        add(params, "order", order)
+        add(params, "limit", limit)
+        add(params, "offset", offset)
+        return Call("GET", "/v1/sessions", tuple(params), SessionPage.model_validate)
+
+    def _session_call(self, session_id: str, *, include_bodies: bool) -> Call[SessionDetail]:
+        """``GET /v1/sessions/{session_id}``."""
+        path = f"/v1/sessions/{_segment(session_id, 'session id')}"
+        params: Params = []
+        add(params, "include_bodies", include_bodies or None)
+        return Call("GET", path, tuple(params), SessionDetail.model_validate)
+
+    def _requests_call(
+        self,
+        *,
+        session_id: str | None,
+        path: str | None,
+        kind: RecordKind | str | None,
+        status: Status | str | None,
+        model: str | None,
+        user_id: str | None,
+        properties: Mapping[str, str] | None,
+        since: TimeArg,
+        until: TimeArg,
+        order: Order,
+        limit: int,
+        offset: int,
+        include_bodies: bool,
+    ) -> Call[RequestPage]:
+        """``GET /v1/requests`` with the given filters."""
+        params: Params = []
+        add(params, "session_id", session_id)
+        add(params, "path", path)
+        add(params, "kind", _enum_value(kind))
+        add(params, "status", _enum_value(status))
+        add(params, "model", model)
+        add(params, "user_id", user_id)
+        add_properties(params, properties)
+        add_time(params, "since", since)
+        add_time(params, "until", until)
+        add(params, "order", order)
+        add(params, "limit", limit)
+        add(params, "offset", offset)
+        add(params, "include_bodies", include_bodies)
+        return Call("GET", "/v1/requests", tuple(params), RequestPage.model_validate)
+
+    def _request_call(self, request_id: str) -> Call[RequestRow]:
+        """``GET /v1/requests/{request_id}`` (with bodies)."""
+        path = f"/v1/requests/{_segment(request_id, 'request id')}"
+        return Call("GET", path, (), RequestRow.model_validate)
+
+    def _paths_call(
+        self, *, session_name: str | None, session_id: str | None, since: TimeArg, until: TimeArg
+    ) -> Call[PathList]:
+        """``GET /v1/paths``."""
+        params: Params = []
+        add(params, "session_name", session_name)
+        add(params, "session_id", session_id)
+        add_time(params, "since", since)
+        add_time(params, "until", until)
+        return Call("GET", "/v1/paths", tuple(params), PathList.model_validate)
+
+    # --- answers ----------------------------------------------------------------------
+
+    def _answer(self, call: Call[T], response: httpx.Response) -> T:
+        """The typed result of a successful answer; the matching exception otherwise."""
+        status = response.status_code
+        if status >= 400:
+            message = error_message(response)
+            if status == 404:
+                raise NotFoundError(status, message)
+            if status in {401, 403} and "AGENTTRACE_API_KEY" not in message:
+                message += " (pass api_key= / --api-key or set AGENTTRACE_API_KEY)"
+            raise QueryError(status, message)
+        try:
+            body = response.json()
+        except ValueError:
+            msg = (
+                f"{call.method} {call.path} answered with something that is not JSON; "
+                f"is {self.endpoint} an agenttrace collector?"
+            )
+            raise QueryError(status, msg) from None
+        try:
+            return call.parse(body)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "the body"
+            msg = (
+                f"{call.method} {call.path} answered in an unexpected shape ({where}: "
+                f"{first['msg']}, {exc.error_count()} problem(s) in all); is {self.endpoint} an "
+                f"agenttrace collector of a matching version?"
+            )
+            raise QueryError(status, msg) from None
+
+    def _transport_error(self, exc: httpx.TransportError) -> CollectorUnavailableError:
+        """The error for a query that got no answer at all."""
+        if isinstance(exc, httpx.TimeoutException):
+            message = (
+                f"the collector at {self.endpoint} did not answer within {self.timeout:g} s; "
+                f"pass a larger timeout= or narrow the query"
+            )
+        else:
+            reason = str(exc) or type(exc).__name__
+            message = (
+                f"the collector at {self.endpoint} is not reachable ({reason}); start one with "
+                f"`agenttrace serve`, or point endpoint= (--endpoint) or AGENTTRACE_ENDPOINT at a "
+                f"running one"
+            )
+        return CollectorUnavailableError(self.endpoint, message)

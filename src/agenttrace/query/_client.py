@@ -1,0 +1,232 @@
+"""`QueryClient`: sessions, requests and paths from a collector, as typed results."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from types import TracebackType
+from typing import Self, TypeVar
+
+import httpx
+
+from agenttrace.query._base import BaseQueryClient, Call, Order
+from agenttrace.query._models import (
+    PathList,
+    RequestPage,
+    RequestRow,
+    SessionDetail,
+    SessionPage,
+    SessionRow,
+)
+from agenttrace.query._params import TimeArg
+from agenttrace.records import RecordKind, Status
+
+__all__ = ["QueryClient"]
+
+T = TypeVar("T")
+
+
+class QueryClient(BaseQueryClient):
+    """Query a collector from Python.
+
+    >>> with QueryClient() as client:                           # doctest: +SKIP
+    ...     for row in client.sessions(properties={"env": "prod"}, status="error"):
+    ...         print(row.session_name, row.total_cost)
+
+    ``endpoint`` and ``api_key`` default to ``AGENTTRACE_ENDPOINT`` / ``AGENTTRACE_API_KEY``
+    (then ``http://127.0.0.1:8787`` and no key). Times (``since``, ``until``) are datetimes
+    (naive = UTC), ISO-8601 strings or spans ago such as ``"2h"``. Failed queries raise
+    `QueryError` (`NotFoundError` for 404, `CollectorUnavailableError` when no collector
+    answers). Use it in a ``with`` block or call `close`; a closed client stays closed.
+    """
+
+    def __init__(
+        self,
+        endpoint: str | None = None,
+        api_key: str | None = None,
+        timeout: float = 10.0,
+        *,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        super().__init__(endpoint, api_key, timeout)
+        self._http = httpx.Client(
+            base_url=self.endpoint,
+            headers=self._headers(),
+            timeout=self.timeout,
+            transport=transport,
+        )
+
+    def __enter__(self) -> Self:
+        self._enter()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connections; later queries raise `UserError`. Safe to call twice."""
+        if self._mark_closed():
+            self._http.close()
+
+    def _send(self, call: Call[T]) -> T:
+        self._before_send()
+        try:
+            response = self._http.request(call.method, call.path, params=call.params)
+        except httpx.TransportError as exc:
+            raise self._transport_error(exc) from exc
+        return self._answer(call, response)
+
+    def sessions(
+        self,
+        name: str | None = None,
+        *,
+        properties: Mapping[str, str] | None = None,
+        user_id: str | None = None,
+        since: TimeArg = None,
+        until: TimeArg = None,
+        status: str | None = None,
+        search: str | None = None,
+        min_cost: float | None = None,
+        max_cost: float | None = None,
+        sort: str | None = None,
+        order: Order = "desc",
+        limit: int = 50,
+        offset: int = 0,
+    ) -> SessionPage:
+        """A page of the sessions matching every given filter, and their total.
+
+        ``name`` is exact, ``search`` a case-insensitive part of the name or id,
+        ``properties`` must all match, ``status`` is ``"ok"`` or ``"error"``,
+        ``since``/``until`` bound the session's start and ``min_cost``/``max_cost`` its
+        total cost (USD). ``sort`` names a `SessionRow` column (default ``created_at``).
+        """
+        return self._send(
+            self._sessions_call(
+                name=name,
+                properties=properties,
+                user_id=user_id,
+                since=since,
+                until=until,
+                status=status,
+                search=search,
+                min_cost=min_cost,
+                max_cost=max_cost,
+                sort=sort,
+                order=order,
+                limit=limit,
+                offset=offset,
+            )
+        )
+
+    def iter_sessions(
+        self,
+        name: str | None = None,
+        *,
+        properties: Mapping[str, str] | None = None,
+        user_id: str | None = None,
+        since: TimeArg = None,
+        until: TimeArg = None,
+        status: str | None = None,
+        search: str | None = None,
+        min_cost: float | None = None,
+        max_cost: float | None = None,
+        sort: str | None = None,
+        order: Order = "desc",
+        page_size: int = 200,
+    ) -> Iterator[SessionRow]:
+        """Every session matching the filters (see `sessions`), fetched page by page."""
+        offset = 0
+        while True:
+            page = self.sessions(
+                name=name,
+                properties=properties,
+                user_id=user_id,
+                since=since,
+                until=until,
+                status=status,
+                search=search,
+                min_cost=min_cost,
+                max_cost=max_cost,
+                sort=sort,
+                order=order,
+                limit=page_size,
+                offset=offset,
+            )
+            yield from page.sessions
+            offset += len(page.sessions)
+            if not page.sessions or offset >= page.total:
+                return
+
+    def session(self, session_id: str, *, include_bodies: bool = False) -> SessionDetail:
+        """One session: metrics, tree, per-path aggregates and requests in time order.
+
+        Raises `NotFoundError` for an unknown id. Bodies are left out unless
+        ``include_bodies=True``.
+        """
+        return self._send(self._session_call(session_id, include_bodies=include_bodies))
+
+    def requests(
+        self,
+        session_id: str | None = None,
+        *,
+        path: str | None = None,
+        kind: RecordKind | str | None = None,
+        status: Status | str | None = None,
+        model: str | None = None,
+        user_id: str | None = None,
+        properties: Mapping[str, str] | None = None,
+        since: TimeArg = None,
+        until: TimeArg = None,
+        order: Order = "desc",
+        limit: int = 100,
+        offset: int = 0,
+        include_bodies: bool = False,
+    ) -> RequestPage:
+        """A page of the requests matching every given filter, and their total.
+
+        ``path`` is an exact session path; ``since``/``until`` bound the request's start;
+        ``order`` sorts by start time (newest first by default). Bodies are left out unless
+        ``include_bodies=True``.
+        """
+        return self._send(
+            self._requests_call(
+                session_id=session_id,
+                path=path,
+                kind=kind,
+                status=status,
+                model=model,
+                user_id=user_id,
+                properties=properties,
+                since=since,
+                until=until,
+                order=order,
+                limit=limit,
+                offset=offset,
+                include_bodies=include_bodies,
+            )
+        )
+
+    def request(self, request_id: str) -> RequestRow:
+        """One request with its bodies (`NotFoundError` when unknown)."""
+        return self._send(self._request_call(request_id))
+
+    def paths(
+        self,
+        session_name: str | None = None,
+        *,
+        session_id: str | None = None,
+        since: TimeArg = None,
+        until: TimeArg = None,
+    ) -> PathList:
+        """Aggregates per session path across sessions (of one name or one id if given).
+
+        ``since``/``until`` bound the start of the requests that are aggregated.
+        """
+        call = self._paths_call(
+            session_name=session_name, session_id=session_id, since=since, until=until
+        )
+        return self._send(call)

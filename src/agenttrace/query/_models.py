@@ -1,0 +1,293 @@
+"""Typed results of the query client, mirroring the collector's row shapes.
+
+Field names are the wire names of docs/architecture.md (Helicone's where it has one).
+Latencies and durations are milliseconds, costs USD (``None`` when no price is known),
+times timezone-aware UTC datetimes. Unknown fields sent by a newer collector are ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agenttrace.query._frames import rows_to_frame
+from agenttrace.records import ErrorInfo, RecordKind, Status
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "PathList",
+    "PathRow",
+    "RequestPage",
+    "RequestRow",
+    "SessionDetail",
+    "SessionPage",
+    "SessionRow",
+    "TreeNode",
+]
+
+_RESULT = ConfigDict(frozen=True, extra="ignore")
+
+SESSION_HEADER_PROPERTIES = frozenset(
+    {"Helicone-Session-Id", "Helicone-Session-Path", "Helicone-Session-Name"}
+)
+
+
+class SessionRow(BaseModel):
+    """One session and its metrics."""
+
+    model_config = _RESULT
+
+    session_id: str
+    session_name: str | None = None
+    created_at: datetime
+    """Start of the session's first request."""
+    latest_request_created_at: datetime
+    total_cost: float | None = None
+    total_requests: int
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    avg_latency: float | None = None
+    """Mean request latency in ms."""
+    error_count: int = 0
+    status: Literal["ok", "error"]
+    duration_ms: float = 0.0
+    """First request start to last request end."""
+    p50_latency_ms: float | None = None
+    p95_latency_ms: float | None = None
+    user_ids: list[str] = Field(default_factory=list)
+    properties: dict[str, str] = Field(default_factory=dict)
+
+
+class RequestRow(BaseModel):
+    """One request (an LLM, tool, retriever or custom call) of a session."""
+
+    model_config = _RESULT
+
+    request_id: str
+    request_created_at: datetime
+    response_created_at: datetime | None = None
+    request_properties: dict[str, str] = Field(default_factory=dict)
+    """Custom properties plus Helicone-Session-Id, -Path and -Name (see `properties`)."""
+    request_user_id: str | None = None
+    model: str | None = None
+    provider: str | None = None
+    delay_ms: float | None = None
+    """Latency (end - start) in ms; None while the request has not ended."""
+    time_to_first_token: float | None = None
+    """In ms, for streamed calls."""
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    total_tokens: int | None = None
+    cost: float | None = None
+    response_status: int
+    """200 ok or handoff, 500 error, 499 cancelled or interrupted."""
+    kind: RecordKind
+    status: Status
+    session_id: str
+    session_name: str | None = None
+    session_path: str = "/"
+    parent_id: str | None = None
+    name: str = ""
+    error: ErrorInfo | None = None
+    attempt: int = 1
+    branch_id: str | None = None
+    cache_read_tokens: int | None = None
+    cache_write_tokens: int | None = None
+    reasoning_tokens: int | None = None
+    request_body: Any = None
+    """Only filled when bodies were asked for (``include_bodies=True`` or `request(id)`)."""
+    response_body: Any = None
+
+    @property
+    def properties(self) -> dict[str, str]:
+        """The custom properties alone, without the Helicone-Session-* entries."""
+        return {
+            key: value
+            for key, value in self.request_properties.items()
+            if key not in SESSION_HEADER_PROPERTIES
+        }
+
+    @property
+    def failed(self) -> bool:
+        """Whether the request ended with an error."""
+        return self.status is Status.ERROR
+
+
+class PathRow(BaseModel):
+    """Aggregates over the requests whose session path is exactly ``path``."""
+
+    model_config = _RESULT
+
+    path: str
+    request_count: int
+    error_count: int = 0
+    total_cost: float | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    avg_latency: float | None = None
+    p50_latency_ms: float | None = None
+    p95_latency_ms: float | None = None
+    duration_ms: float = 0.0
+    session_count: int = 1
+
+
+class TreeNode(BaseModel):
+    """A folder of the session tree; its counts roll up over its whole subtree."""
+
+    model_config = _RESULT
+
+    name: str
+    """The path segment; "" for the root."""
+    path: str
+    request_count: int
+    error_count: int = 0
+    total_cost: float | None = None
+    total_tokens: int = 0
+    duration_ms: float = 0.0
+    children: list[TreeNode] = Field(default_factory=list)
+    request_ids: list[str] = Field(default_factory=list)
+    """The requests whose path is exactly this node's."""
+
+    def walk(self) -> Iterator[TreeNode]:
+        """This node and every node below it, depth first, parents before children."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
+
+    def find(self, path: str) -> TreeNode | None:
+        """The node at ``path`` (``"/"`` is the root), or None."""
+        return next((node for node in self.walk() if node.path == path), None)
+
+
+class SessionDetail(BaseModel):
+    """One session: its metrics, per-path aggregates, tree and requests in time order."""
+
+    model_config = _RESULT
+
+    session: SessionRow
+    paths: list[PathRow] = Field(default_factory=list)
+    tree: TreeNode
+    requests: list[RequestRow] = Field(default_factory=list)
+
+    def request(self, request_id: str) -> RequestRow:
+        """The request with ``request_id``; KeyError when it is not in this session."""
+        for row in self.requests:
+            if row.request_id == request_id:
+                return row
+        msg = f"request {request_id!r} is not part of session {self.session.session_id!r}"
+        raise KeyError(msg)
+
+    def requests_at(self, path: str) -> list[RequestRow]:
+        """The requests whose session path is exactly ``path``, in time order."""
+        return [row for row in self.requests if row.session_path == path]
+
+    def path(self, path: str) -> PathRow | None:
+        """The aggregates of ``path``, or None when no request has that path."""
+        return next((row for row in self.paths if row.path == path), None)
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The session's requests as a pandas DataFrame, one row per request."""
+        return rows_to_frame(self.requests, RequestRow)
+
+
+class SessionPage(BaseModel):
+    """A page of sessions (iterate over it) and how many sessions match in all."""
+
+    model_config = _RESULT
+
+    sessions: list[SessionRow]
+    total: int
+    limit: int
+    offset: int
+
+    @property
+    def items(self) -> list[SessionRow]:
+        """The sessions of this page."""
+        return self.sessions
+
+    @property
+    def has_more(self) -> bool:
+        """Whether sessions after this page match too."""
+        return self.offset + len(self.sessions) < self.total
+
+    def __iter__(self) -> Iterator[SessionRow]:  # type: ignore[override]  # rows, not fields
+        return iter(self.sessions)
+
+    def __len__(self) -> int:
+        return len(self.sessions)
+
+    def __getitem__(self, index: int) -> SessionRow:
+        return self.sessions[index]
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The page as a pandas DataFrame, one row per session."""
+        return rows_to_frame(self.sessions, SessionRow)
+
+
+class RequestPage(BaseModel):
+    """A page of requests (iterate over it) and how many requests match in all."""
+
+    model_config = _RESULT
+
+    requests: list[RequestRow]
+    total: int
+    limit: int
+    offset: int
+
+    @property
+    def items(self) -> list[RequestRow]:
+        """The requests of this page."""
+        return self.requests
+
+    @property
+    def has_more(self) -> bool:
+        """Whether requests after this page match too."""
+        return self.offset + len(self.requests) < self.total
+
+    def __iter__(self) -> Iterator[RequestRow]:  # type: ignore[override]  # rows, not fields
+        return iter(self.requests)
+
+    def __len__(self) -> int:
+        return len(self.requests)
+
+    def __getitem__(self, index: int) -> RequestRow:
+        return self.requests[index]
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The page as a pandas DataFrame, one row per request."""
+        return rows_to_frame(self.requests, RequestRow)
+
+
+class PathList(BaseModel):
+    """Per-path aggregates across sessions (iterate over it)."""
+
+    model_config = _RESULT
+
+    paths: list[PathRow]
+
+    @property
+    def items(self) -> list[PathRow]:
+        """The path rows."""
+        return self.paths
+
+    def __iter__(self) -> Iterator[PathRow]:  # type: ignore[override]  # rows, not fields
+        return iter(self.paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, index: int) -> PathRow:
+        return self.paths[index]
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The paths as a pandas DataFrame, one row per path."""
+        return rows_to_frame(self.paths, PathRow)

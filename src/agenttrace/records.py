@@ -1,0 +1,244 @@
+"""The wire contract: one `Record` per LLM call, tool call, retriever call or custom operation.
+
+This is the only module shared by both ends of the wire (client and collector).
+
+Token accounting convention (the same as LangChain's ``UsageMetadata`` and OpenAI's
+``prompt_tokens``):
+
+* ``input_tokens`` **includes** ``cache_read_tokens`` and ``cache_write_tokens``;
+* ``output_tokens`` **includes** ``reasoning_tokens``;
+* ``total_tokens`` is ``input_tokens + output_tokens`` (filled in when missing).
+
+Times are timezone-aware UTC datetimes; naive datetimes are taken to be UTC.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    field_validator,
+    model_validator,
+)
+
+__all__ = [
+    "ErrorInfo",
+    "IngestError",
+    "IngestResult",
+    "Record",
+    "RecordBatch",
+    "RecordKind",
+    "Status",
+    "Usage",
+    "normalize_path",
+]
+
+
+class RecordKind(StrEnum):
+    """What kind of work a record describes."""
+
+    LLM = "llm"
+    TOOL = "tool"
+    VECTOR_DB = "vector_db"
+    CHAIN = "chain"
+    CUSTOM = "custom"
+    DATA = "data"
+
+
+class Status(StrEnum):
+    """How a call ended. Only ``error`` counts against a session's status."""
+
+    OK = "ok"
+    ERROR = "error"
+    INTERRUPTED = "interrupted"  # LangGraph GraphInterrupt: waiting for a human, not a failure
+    CANCELLED = "cancelled"
+    HANDOFF = "handoff"  # LangGraph ParentCommand: control handed to another agent
+
+
+MAX_PATH_SEGMENTS = 64
+MAX_PROPERTIES = 64
+"""Custom properties one record may carry."""
+MAX_PROPERTY_NAME_LENGTH = 200
+MAX_PROPERTY_VALUE_LENGTH = 1000
+MAX_TOKENS = 10_000_000_000
+"""Largest token count of one field of `Usage` (sums over a session stay within 64 bits)."""
+MAX_AMOUNT = 1_000_000_000.0
+"""Largest ``cost_usd`` and ``time_to_first_token_ms`` of one record (finite, so that
+session sums stay finite)."""
+
+
+def normalize_path(path: str | None) -> str:
+    """Return ``path`` as ``/a/b``: leading slash, no trailing slash, no empty segments.
+
+    >>> normalize_path("research//search/")
+    '/research/search'
+    >>> normalize_path(None)
+    '/'
+    """
+    if not path:
+        return "/"
+    segments = [s.strip() for s in path.split("/")]
+    segments = [s for s in segments if s]
+    if len(segments) > MAX_PATH_SEGMENTS:
+        msg = f"session path has {len(segments)} segments; at most {MAX_PATH_SEGMENTS} are allowed"
+        raise ValueError(msg)
+    return "/" + "/".join(segments)
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+14:00 is before year 1 in UTC
+        msg = f"{value.isoformat()} is out of range in UTC; send a time between years 1 and 9999"
+        raise ValueError(msg) from None
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
+
+
+class ErrorInfo(BaseModel):
+    """The exception a failed call raised."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: str = Field(max_length=500)
+    message: str = Field(default="", max_length=100_000)
+
+
+class Usage(BaseModel):
+    """Token counts. See the module docstring for what includes what."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    input_tokens: NonNegativeInt | None = Field(default=None, le=MAX_TOKENS)
+    output_tokens: NonNegativeInt | None = Field(default=None, le=MAX_TOKENS)
+    total_tokens: NonNegativeInt | None = Field(default=None, le=2 * MAX_TOKENS)
+    cache_read_tokens: NonNegativeInt | None = Field(default=None, le=MAX_TOKENS)
+    cache_write_tokens: NonNegativeInt | None = Field(default=None, le=MAX_TOKENS)
+    reasoning_tokens: NonNegativeInt | None = Field(default=None, le=MAX_TOKENS)
+
+    @model_validator(mode="after")
+    def _fill_total(self) -> Usage:
+        if self.total_tokens is None and (
+            self.input_tokens is not None or self.output_tokens is not None
+        ):
+            object.__setattr__(
+                self, "total_tokens", (self.input_tokens or 0) + (self.output_tokens or 0)
+            )
+        return self
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Record(BaseModel):
+    """One traced call. ``id`` is client-generated and is the idempotency key."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+    id: str = Field(default_factory=_new_id, min_length=1, max_length=200)
+    kind: RecordKind = RecordKind.CUSTOM
+    session_id: str = Field(min_length=1, max_length=200)
+    session_name: str | None = Field(default=None, max_length=500)
+    session_path: str = Field(default="/", max_length=2000)
+    parent_id: str | None = Field(default=None, max_length=200)
+    name: str = Field(default="", max_length=500)
+    model: str | None = Field(default=None, max_length=500)
+    provider: str | None = Field(default=None, max_length=200)
+    user_id: str | None = Field(default=None, max_length=500)
+    properties: dict[str, str] = Field(default_factory=dict)
+    start_time: UtcDatetime = Field(default_factory=_now)
+    end_time: UtcDatetime | None = None
+    time_to_first_token_ms: NonNegativeFloat | None = Field(default=None, le=MAX_AMOUNT)
+    status: Status = Status.OK
+    error: ErrorInfo | None = None
+    usage: Usage | None = None
+    cost_usd: NonNegativeFloat | None = Field(default=None, le=MAX_AMOUNT)
+    attempt: int = Field(default=1, ge=1, le=10_000)
+    """1 for a first try; LangGraph retries and resumed interrupts count up."""
+    branch_id: str | None = Field(default=None, max_length=500)
+    """Tells parallel branches on the same path apart (LangGraph task id)."""
+    request: Any = None
+    response: Any = None
+
+    @field_validator("session_path", mode="before")
+    @classmethod
+    def _normalize_path(cls, value: object) -> object:
+        if value is None:
+            return "/"
+        if isinstance(value, str):
+            return normalize_path(value)
+        return value
+
+    @field_validator("properties")
+    @classmethod
+    def _check_properties(cls, value: dict[str, str]) -> dict[str, str]:
+        if len(value) > MAX_PROPERTIES:
+            msg = f"{len(value)} properties; at most {MAX_PROPERTIES} are allowed per record"
+            raise ValueError(msg)
+        for key, item in value.items():
+            if not key or len(key) > MAX_PROPERTY_NAME_LENGTH:
+                msg = (
+                    f"property names must be 1 to {MAX_PROPERTY_NAME_LENGTH} characters; "
+                    f"got {key!r}"
+                )
+                raise ValueError(msg)
+            if len(item) > MAX_PROPERTY_VALUE_LENGTH:
+                msg = (
+                    f"property {key!r} has a value of {len(item)} characters; at most "
+                    f"{MAX_PROPERTY_VALUE_LENGTH} are allowed"
+                )
+                raise ValueError(msg)
+        return value
+
+    @model_validator(mode="after")
+    def _check_times(self) -> Record:
+        if self.end_time is not None and self.end_time < self.start_time:
+            msg = "end_time is before start_time; pass times in UTC or timezone-aware datetimes"
+            raise ValueError(msg)
+        return self
+
+    @property
+    def latency_ms(self) -> float | None:
+        """Milliseconds from start to end, or None while the end is unknown."""
+        if self.end_time is None:
+            return None
+        return (self.end_time - self.start_time).total_seconds() * 1000.0
+
+
+class RecordBatch(BaseModel):
+    """The body of ``POST /v1/records``."""
+
+    records: list[Record]
+
+
+class IngestError(BaseModel):
+    """Why one record of a batch was rejected."""
+
+    index: int
+    id: str | None = None
+    message: str
+
+
+class IngestResult(BaseModel):
+    """The answer to a batch: counts, and the rejected records by index."""
+
+    accepted: int
+    duplicates: int = 0
+    rejected: list[IngestError] = Field(default_factory=list)

@@ -1,0 +1,147 @@
+"""Every error the collector sends is one sentence saying what was wrong and what to do.
+
+Native endpoints answer ``{"error": "..."}``; Helicone-shaped ones (by path) answer
+Helicone's ``{"data": null, "error": "..."}`` envelope.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from agenttrace.exceptions import UserError
+from agenttrace.server.store.base import (
+    MAX_OFFSET,
+    MAX_PAGE_SIZE,
+    InvalidQueryError,
+    StoreUnavailableError,
+)
+
+__all__ = ["HELICONE_PATH_PREFIXES", "describe_errors", "error_response", "install_error_handlers"]
+
+HELICONE_PATH_PREFIXES = (
+    "/custom/",
+    "/oai/",
+    "/anthropic/",
+    "/googleapis/",
+    "/v1/trace/",
+    "/v1/session/",
+    "/v1/request/",
+)
+
+_ISO = "an ISO-8601 date-time such as 2025-05-01T12:00:00Z"
+PARAMETER_FORMS: dict[str, str] = {
+    "limit": f"a whole number from 1 to {MAX_PAGE_SIZE}",
+    "offset": f"a whole number of at least 0 (and at most {MAX_OFFSET})",
+    "since": _ISO,
+    "until": _ISO,
+    "min_cost": "a number of USD such as 0.25",
+    "max_cost": "a number of USD such as 0.25",
+    "include_bodies": "true or false",
+    "property": "key=value (repeat the parameter for several)",
+}
+
+
+def error_response(request: Request, status_code: int, message: str) -> JSONResponse:
+    """The error body for ``request``'s endpoint family."""
+    body: dict[str, Any] = {"error": message}
+    if request.url.path.startswith(HELICONE_PATH_PREFIXES):
+        body = {"data": None, "error": message}
+    return JSONResponse(body, status_code=status_code)
+
+
+def _location(loc: Sequence[int | str]) -> str:
+    return ".".join(str(part) for part in loc) if loc else "value"
+
+
+def describe_errors(errors: Sequence[Any]) -> str:
+    """pydantic errors as ``field: message; field: message``."""
+    return "; ".join(
+        f"{_location(error.get('loc', ()))}: {error.get('msg', 'invalid')}" for error in errors
+    )
+
+
+def _validation_message(exc: RequestValidationError) -> tuple[int, str]:
+    errors = list(exc.errors())
+    parameters = [e for e in errors if e.get("loc", ("",))[0] in {"query", "path", "header"}]
+    if parameters:
+        parts = []
+        for error in parameters:
+            where, *rest = error["loc"]
+            name = _location(rest)
+            part = f"{where} parameter {name!r}: {error.get('msg', 'invalid')}"
+            form = PARAMETER_FORMS.get(str(rest[0]) if rest else "")
+            if form:
+                part += f"; expected {form}"
+            parts.append(part)
+        return 400, "; ".join(parts)
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return 400, "the body is not valid JSON; send a JSON document encoded as UTF-8"
+    body_errors = [
+        {**e, "loc": tuple(e.get("loc", ()))[1:]} if e.get("loc", ("",))[0] == "body" else e
+        for e in errors
+    ]
+    return 422, f"the body does not have the expected shape: {describe_errors(body_errors)}"
+
+
+async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    status, message = _validation_message(exc)
+    return error_response(request, status, message)
+
+
+async def _on_http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    message = str(exc.detail)
+    if exc.status_code == 404 and message == "Not Found":
+        message = f"there is no endpoint {request.url.path}; see /openapi.json for the API"
+    elif exc.status_code == 405:
+        message = (
+            f"{request.method} is not allowed on {request.url.path}; see /openapi.json for the "
+            "methods it accepts"
+        )
+    response = error_response(request, exc.status_code, message)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _on_invalid_query(request: Request, exc: Exception) -> JSONResponse:
+    return error_response(request, 400, str(exc))
+
+
+async def _on_user_error(request: Request, exc: Exception) -> JSONResponse:
+    return error_response(request, 503, f"the collector cannot serve this request: {exc}")
+
+
+async def _on_store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StoreUnavailableError)
+    response = error_response(request, 503, str(exc))
+    response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+    return response
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # Starlette logs the exception (with its traceback) after this answer is sent.
+    return error_response(
+        request,
+        500,
+        f"the collector failed on {request.method} {request.url.path} "
+        f"({type(exc).__name__}); see the collector's log, and retry",
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Make every error answer of ``app`` a one-sentence error body."""
+    app.add_exception_handler(Exception, _on_unexpected)
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(InvalidQueryError, _on_invalid_query)
+    app.add_exception_handler(UserError, _on_user_error)
+    app.add_exception_handler(StoreUnavailableError, _on_store_unavailable)

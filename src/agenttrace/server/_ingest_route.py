@@ -1,0 +1,124 @@
+"""``POST /v1/records``: native batch ingest, validated record by record.
+
+Valid records are stored even when others in the batch are rejected (with a message naming
+the limit or field, `agenttrace.server._limits`); the answer is sent only after the store's
+transaction committed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from agenttrace.records import IngestError, IngestResult, Record
+from agenttrace.server._errors import describe_errors
+from agenttrace.server._limits import Limits, load_json, record_problem
+from agenttrace.server.dependencies import CollectorOptions, ProjectDep, StoreDep, read_body
+from agenttrace.server.store.base import Store
+
+__all__ = ["parse_batch", "router"]
+
+router = APIRouter(tags=["ingest"])
+
+_SHAPE = 'the body must be a JSON object {"records": [record, ...]}'
+
+
+def _record_id(item: object) -> str | None:
+    if isinstance(item, dict):
+        value = item.get("id")
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def parse_batch(
+    body: bytes, limits: Limits | None = None
+) -> tuple[list[Record], list[IngestError]]:
+    """The valid records of a ``{"records": [...]}`` body and why the others were rejected.
+
+    Raises HTTPException 400 for malformed JSON, 422 for a body of another shape and 413
+    for more than ``limits.max_batch_records`` records.
+    """
+    limits = limits or Limits()
+    payload: Any = load_json(body, '{"records": [record, ...]}', max_depth=limits.max_body_depth)
+    if not isinstance(payload, dict):
+        raise HTTPException(status_code=422, detail=f"{_SHAPE}; got {type(payload).__name__}")
+    unknown = sorted(set(payload) - {"records"})
+    if unknown:
+        raise HTTPException(status_code=422, detail=f"{_SHAPE}; unknown key(s) {unknown}")
+    items = payload.get("records")
+    if not isinstance(items, list):
+        got = "nothing" if items is None else type(items).__name__
+        raise HTTPException(status_code=422, detail=f"{_SHAPE}; records is {got}, not a list")
+    if len(items) > limits.max_batch_records:
+        raise HTTPException(
+            status_code=413,
+            detail=(
+                f"the batch has {len(items)} records; at most {limits.max_batch_records} are "
+                "allowed per batch (max_batch_records): send smaller batches"
+            ),
+        )
+    check_size = len(body) > limits.max_record_body_bytes
+    valid: list[Record] = []
+    rejected: list[IngestError] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            rejected.append(
+                IngestError(
+                    index=index,
+                    message=f"a record must be a JSON object; got {type(item).__name__}",
+                )
+            )
+            continue
+        try:
+            record = Record.model_validate(item)
+        except ValidationError as exc:
+            rejected.append(
+                IngestError(index=index, id=_record_id(item), message=describe_errors(exc.errors()))
+            )
+            continue
+        problem = record_problem(record, limits, check_size=check_size)
+        if problem is None:
+            valid.append(record)
+        else:
+            rejected.append(IngestError(index=index, id=record.id, message=problem))
+    return valid, rejected
+
+
+def _ingest(store: Store, project_id: str, body: bytes, limits: Limits) -> IngestResult:
+    valid, rejected = parse_batch(body, limits)
+    counts = store.ingest(project_id, valid)
+    return IngestResult(accepted=counts.accepted, duplicates=counts.duplicates, rejected=rejected)
+
+
+@router.post(
+    "/v1/records",
+    response_model=IngestResult,
+    summary="Store a batch of records",
+    description=(
+        "Valid records are stored (idempotently by id) even when others are rejected; "
+        "the answer comes after the commit. Malformed JSON: 400; another shape: 422; "
+        "a body over the size limit: 413. Content-Encoding gzip is accepted."
+    ),
+    responses={
+        400: {"description": "Malformed JSON"},
+        413: {"description": "Body over the size limit"},
+        422: {"description": 'Body is not {"records": [...]}'},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/RecordBatch"}}
+            },
+        }
+    },
+)
+async def ingest_records(request: Request, store: StoreDep, project_id: ProjectDep) -> IngestResult:
+    """Validate each record, store the valid ones, report the others by index."""
+    body = await read_body(request)
+    options: CollectorOptions = request.app.state.options
+    return await run_in_threadpool(_ingest, store, project_id, body, options.limits)

@@ -1,0 +1,224 @@
+"""The native query endpoints: sessions, one session, requests, one request, paths.
+
+Sync endpoints over the sync store (FastAPI runs them in its thread pool).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query
+
+from agenttrace.records import RecordKind, Status
+from agenttrace.server.dependencies import ProjectDep, StoreDep
+from agenttrace.server.store.base import (
+    MAX_OFFSET,
+    MAX_PAGE_SIZE,
+    PathQuery,
+    RequestQuery,
+    SessionQuery,
+    SessionSort,
+    request_filter,
+    session_filter,
+)
+from agenttrace.server.store.filters import SortOrder
+from agenttrace.server.store.rows import (
+    PathList,
+    RequestPage,
+    RequestRow,
+    SessionDetail,
+    SessionPage,
+)
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["query"])
+
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown id (in this project)"}}
+
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size.")]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip.")]
+Since = Annotated[datetime | None, Query(description="ISO-8601; inclusive; naive means UTC.")]
+Until = Annotated[datetime | None, Query(description="ISO-8601; inclusive; naive means UTC.")]
+Properties = Annotated[
+    list[str],
+    Query(
+        alias="property",
+        description="key=value; repeat for several (all must hold).",
+        json_schema_extra={"items": {"type": "string", "pattern": "^[^=]+="}},
+    ),
+]
+IncludeBodies = Annotated[bool, Query(description="Include request and response bodies.")]
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def _pairs(raw: list[str]) -> list[tuple[str, str]]:
+    pairs = []
+    for item in raw:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise HTTPException(
+                status_code=400,
+                detail=(
+                    f"query parameter 'property' must be key=value (repeat it for several); "
+                    f"got {item!r}"
+                ),
+            )
+        pairs.append((key, value))
+    return pairs
+
+
+@router.get("/v1/sessions", response_model=SessionPage, summary="List sessions")
+def list_sessions(
+    *,
+    store: StoreDep,
+    project_id: ProjectDep,
+    name: Annotated[str | None, Query(description="Exact session name.")] = None,
+    search: Annotated[
+        str | None, Query(description="Case-insensitive substring of the session name or id.")
+    ] = None,
+    user_id: str | None = None,
+    status: Literal["ok", "error"] | None = None,
+    since: Since = None,
+    until: Until = None,
+    properties: Properties = [],  # noqa: B006 - FastAPI copies defaults per request
+    min_cost: Annotated[float | None, Query(ge=0, description="USD, inclusive.")] = None,
+    max_cost: Annotated[float | None, Query(ge=0, description="USD, inclusive.")] = None,
+    sort: SessionSort = SessionSort.CREATED_AT,
+    order: SortOrder = SortOrder.DESC,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> SessionPage:
+    """Sessions matching every given filter, sorted (nulls last), one page and the total."""
+    query = SessionQuery(
+        filter=session_filter(
+            name=name,
+            search=search,
+            user_id=user_id,
+            status=status,
+            since=_utc(since),
+            until=_utc(until),
+            properties=_pairs(properties),
+            min_cost=min_cost,
+            max_cost=max_cost,
+        ),
+        sort=sort,
+        order=order,
+        limit=limit,
+        offset=offset,
+    )
+    return store.query_sessions(project_id, query)
+
+
+@router.get(
+    "/v1/sessions/{session_id:path}",
+    response_model=SessionDetail,
+    response_model_exclude_unset=True,
+    summary="One session: metrics, paths, tree, requests",
+    responses=_NOT_FOUND,
+)
+def get_session(
+    *,
+    store: StoreDep,
+    project_id: ProjectDep,
+    session_id: str,
+    include_bodies: IncludeBodies = False,
+) -> SessionDetail:
+    """The session's metrics, per-path aggregates, tree and requests in time order."""
+    detail = store.get_session(project_id, session_id, include_bodies=include_bodies)
+    if detail is None:
+        raise HTTPException(
+            status_code=404,
+            detail=f"there is no session {session_id!r}; list sessions with GET /v1/sessions",
+        )
+    return detail
+
+
+@router.get(
+    "/v1/requests",
+    response_model=RequestPage,
+    response_model_exclude_unset=True,
+    summary="List requests",
+)
+def list_requests(
+    *,
+    store: StoreDep,
+    project_id: ProjectDep,
+    session_id: str | None = None,
+    path: Annotated[str | None, Query(description="Exact session path, e.g. /agent.")] = None,
+    kind: RecordKind | None = None,
+    status: Status | None = None,
+    model: str | None = None,
+    user_id: str | None = None,
+    properties: Properties = [],  # noqa: B006 - FastAPI copies defaults per request
+    since: Since = None,
+    until: Until = None,
+    order: Annotated[SortOrder, Query(description="By start time.")] = SortOrder.DESC,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    include_bodies: IncludeBodies = False,
+) -> RequestPage:
+    """Requests matching every given filter, by start time, one page and the total."""
+    query = RequestQuery(
+        filter=request_filter(
+            session_id=session_id,
+            path=path,
+            kind=kind,
+            status=status,
+            model=model,
+            user_id=user_id,
+            properties=_pairs(properties),
+            since=_utc(since),
+            until=_utc(until),
+        ),
+        order=order,
+        limit=limit,
+        offset=offset,
+        include_bodies=include_bodies,
+    )
+    return store.query_requests(project_id, query)
+
+
+@router.get(
+    "/v1/requests/{request_id:path}",
+    response_model=RequestRow,
+    summary="One request, with its bodies",
+    responses=_NOT_FOUND,
+)
+def get_request(store: StoreDep, project_id: ProjectDep, request_id: str) -> RequestRow:
+    """The request (record) with this id, bodies included."""
+    row = store.get_request(project_id, request_id)
+    if row is None:
+        raise HTTPException(
+            status_code=404,
+            detail=f"there is no request {request_id!r}; list requests with GET /v1/requests",
+        )
+    return row
+
+
+@router.get("/v1/paths", response_model=PathList, summary="Per-path aggregates across sessions")
+def list_paths(
+    *,
+    store: StoreDep,
+    project_id: ProjectDep,
+    session_name: str | None = None,
+    session_id: str | None = None,
+    since: Since = None,
+    until: Until = None,
+) -> PathList:
+    """Aggregates per session path over the requests matching the filters (start time)."""
+    query = PathQuery(
+        filter=request_filter(
+            session_name=session_name,
+            session_id=session_id,
+            since=_utc(since),
+            until=_utc(until),
+        )
+    )
+    return PathList(paths=store.query_paths(project_id, query))

@@ -1,0 +1,150 @@
+"""`create_app`: the collector's ASGI app over a `Store`."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import Literal
+
+from fastapi import APIRouter, FastAPI
+from pydantic import BaseModel
+
+from agenttrace.server import _ingest_route, _query_routes
+from agenttrace.server._access import Access
+from agenttrace.server._errors import install_error_handlers
+from agenttrace.server._limits import (
+    DEFAULT_MAX_BATCH_RECORDS,
+    DEFAULT_MAX_BODY_DEPTH,
+    DEFAULT_MAX_RECORD_BODY_BYTES,
+    Limits,
+)
+from agenttrace.server._openapi import collector_openapi
+from agenttrace.server._rate_limit import RateLimiter
+from agenttrace.server.dependencies import (
+    DEFAULT_MAX_BODY_BYTES,
+    CollectorOptions,
+    StoreDep,
+)
+from agenttrace.server.store.api_keys import KeyStore
+from agenttrace.server.store.base import DEFAULT_PROJECT, Store
+
+__all__ = ["DEFAULT_RATE_LIMIT", "Health", "create_app", "store_keys"]
+
+DEFAULT_RATE_LIMIT = 100.0
+"""Requests per second per API key, on average (bursts of twice that)."""
+
+_HELICONE_MODULE = "agenttrace.server.helicone"
+_DASHBOARD_MODULE = "agenttrace.server.dashboard"
+
+
+class Health(BaseModel):
+    """The answer of ``GET /healthz``."""
+
+    status: Literal["ok"]
+    store: str
+    schema_version: int
+
+
+_health = APIRouter(tags=["health"])
+
+
+@_health.get("/healthz", response_model=Health, summary="Liveness and store check")
+def healthz(store: StoreDep) -> Health:
+    """ok when the store answers."""
+    return Health(status="ok", store=store.backend, schema_version=store.schema_version())
+
+
+def _helicone_router() -> APIRouter | None:
+    """The Helicone-shaped endpoints, when that package is installed in this tree."""
+    if importlib.util.find_spec(_HELICONE_MODULE) is None:
+        return None
+    module = importlib.import_module(_HELICONE_MODULE)
+    router = getattr(module, "router", None)
+    return router if isinstance(router, APIRouter) else None
+
+
+def _mount_dashboard(app: FastAPI) -> bool:
+    """Serve the web dashboard at ``/`` when that package is in this tree."""
+    if importlib.util.find_spec(_DASHBOARD_MODULE) is None:
+        return False
+    module = importlib.import_module(_DASHBOARD_MODULE)
+    mount = getattr(module, "mount_dashboard", None)
+    if mount is None:
+        return False
+    mount(app)
+    return True
+
+
+def store_keys(store: Store) -> KeyStore | None:
+    """The API keys kept in ``store``'s database (None for a store that keeps none)."""
+    key_store = getattr(store, "key_store", None)
+    return key_store() if callable(key_store) else None
+
+
+def create_app(
+    store: Store,
+    *,
+    keys: KeyStore | None = None,
+    allow_open: bool = True,
+    rate_limit: float | None = DEFAULT_RATE_LIMIT,
+    rate_burst: float | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    max_batch_records: int = DEFAULT_MAX_BATCH_RECORDS,
+    max_record_body_bytes: int = DEFAULT_MAX_RECORD_BODY_BYTES,
+    max_body_depth: int = DEFAULT_MAX_BODY_DEPTH,
+    project_id: str = DEFAULT_PROJECT,
+    include_helicone: bool = True,
+    include_dashboard: bool = True,
+) -> FastAPI:
+    """The collector app: ingest, native queries, Helicone-shaped endpoints, the dashboard
+    (at ``/``) and OpenAPI.
+
+    ``store`` stays open after the app stops (its owner closes it).
+
+    Access: ``keys`` holds the API keys (default: the store's own ``api_keys`` table). Once
+    a key exists, every ingest and query request needs one and sees only its project; until
+    then requests act on ``project_id`` if ``allow_open``, else get 401. ``rate_limit``
+    requests per second per key on average, bursts of ``rate_burst`` (default twice the
+    rate); None turns the limit off.
+
+    Limits (4xx naming the limit beyond them): ``max_body_bytes`` per request body (413),
+    ``max_batch_records`` per batch (413), and per record (only that record is rejected)
+    ``max_record_body_bytes`` of request plus response body and ``max_body_depth`` levels
+    of nesting in each.
+    """
+    from agenttrace import __version__
+
+    if max_body_bytes < 1:
+        msg = f"max_body_bytes must be a positive number of bytes; got {max_body_bytes}"
+        raise ValueError(msg)
+    limits = Limits(
+        max_body_bytes=max_body_bytes,
+        max_batch_records=max_batch_records,
+        max_record_body_bytes=max_record_body_bytes,
+        max_body_depth=max_body_depth,
+    )
+    limiter = RateLimiter(rate_limit, rate_burst) if rate_limit else None
+    app = FastAPI(
+        title="agenttrace collector",
+        version=__version__,
+        description="Session tracing for LLM agents: ingest, sessions, requests and paths.",
+    )
+    app.state.store = store
+    app.state.options = CollectorOptions(limits=limits, project_id=project_id)
+    app.state.access = Access(
+        keys if keys is not None else store_keys(store),
+        open_project=project_id,
+        allow_open=allow_open,
+        limiter=limiter,
+    )
+    install_error_handlers(app)
+    app.include_router(_ingest_route.router)
+    app.include_router(_query_routes.router)
+    app.include_router(_health)
+    helicone = _helicone_router() if include_helicone else None
+    if helicone is not None:
+        app.include_router(helicone)
+    if include_dashboard:
+        _mount_dashboard(app)  # after the API routes: it claims only / and /dashboard/
+    app.openapi = lambda: collector_openapi(app)  # type: ignore[method-assign]
+    return app

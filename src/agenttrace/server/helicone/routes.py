@@ -1,0 +1,404 @@
+"""The Helicone-shaped endpoints of the collector (an ``APIRouter`` named ``router``).
+
+Ingest, as Helicone's worker and Jawn answer it: ``200`` with the text ``ok`` and a
+``helicone-id`` header holding the stored request id; a bad body gets ``400``.
+
+Queries answer Helicone's envelope: ``{"data": [...], "error": null}``, and on a bad body
+``{"data": null, "error": "<what was wrong and what to do>"}`` with a 4xx status.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+
+from agenttrace.server._limits import Limits, record_problem
+from agenttrace.server.dependencies import ProjectDep, StoreDep, read_body
+from agenttrace.server.helicone.ingest_mapping import HeliconeLogError, LogEndpoint, record_from_log
+from agenttrace.server.helicone.query_mapping import (
+    HeliconeQueryError,
+    name_query_from_body,
+    request_count_filter_from_body,
+    request_ids_from_body,
+    request_query_from_body,
+    session_query_from_body,
+)
+from agenttrace.server.helicone.row_mapping import (
+    helicone_request,
+    helicone_session,
+    helicone_session_names,
+)
+from agenttrace.server.store.base import (
+    MAX_PAGE_SIZE,
+    InvalidQueryError,
+    RequestQuery,
+    SessionQuery,
+    Store,
+)
+from agenttrace.server.store.filters import Cmp, Field, Filter, Op
+from agenttrace.server.store.rows import SessionRow
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["helicone"])
+
+NAME_SCAN_PAGES = 20  # /v1/session/name/query groups the latest 20 000 matching sessions
+NAME_LIMIT = 50  # Helicone answers at most 50 names
+
+_LOG_PATHS = {
+    LogEndpoint.CUSTOM: ("/custom/v1/log", "/v1/trace/custom/log", "/v1/trace/custom/v1/log"),
+    LogEndpoint.OPENAI: ("/oai/v1/log",),
+    LogEndpoint.ANTHROPIC: ("/anthropic/v1/log",),
+    LogEndpoint.GOOGLE: ("/googleapis/v1/log",),
+}
+_LOG_BODY: dict[str, Any] = {
+    "type": "object",
+    "required": ["providerRequest", "providerResponse"],
+    "properties": {
+        "providerRequest": {
+            "type": "object",
+            "required": ["json"],
+            "properties": {
+                "url": {"type": "string"},
+                "json": {},
+                "meta": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
+        },
+        "providerResponse": {
+            "type": "object",
+            "required": ["status"],
+            "properties": {
+                "json": {},
+                "textBody": {"type": "string", "nullable": True},
+                "status": {"type": "integer"},
+                "headers": {"type": "object"},
+                "cost": {"type": "number", "minimum": 0},
+            },
+        },
+        "timing": {"type": "object"},
+        "provider": {"type": "string"},
+    },
+}
+_FILTER_NODE: dict[str, Any] = {
+    "description": 'A Helicone FilterNode: "all", {left, operator, right} or {table: ...}',
+    "oneOf": [{"type": "string", "enum": ["all"]}, {"type": "object"}],
+}
+_TIME_FILTER: dict[str, Any] = {
+    "type": "object",
+    "required": ["startTimeUnixMs", "endTimeUnixMs"],
+    "properties": {"startTimeUnixMs": {"type": "number"}, "endTimeUnixMs": {"type": "number"}},
+}
+_SESSION_BODY: dict[str, Any] = {
+    "type": "object",
+    "required": ["search", "timeFilter", "timezoneDifference", "filter"],
+    "properties": {
+        "search": {"type": "string"},
+        "timeFilter": _TIME_FILTER,
+        "timezoneDifference": {"type": "number"},
+        "filter": _FILTER_NODE,
+        "nameEquals": {"type": "string"},
+        "offset": {"type": "integer", "minimum": 0},
+        "limit": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+    },
+}
+_REQUEST_BODY: dict[str, Any] = {
+    "type": "object",
+    "required": ["filter"],
+    "properties": {
+        "filter": _FILTER_NODE,
+        "offset": {"type": "integer", "minimum": 0},
+        "limit": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+        "sort": {"type": "object", "properties": {"created_at": {"enum": ["asc", "desc"]}}},
+        "isCached": {"type": "boolean"},
+        "includeInputs": {"type": "boolean"},
+        "isPartOfExperiment": {"type": "boolean"},
+        "isScored": {"type": "boolean"},
+    },
+}
+_NAME_BODY: dict[str, Any] = {
+    "type": "object",
+    "required": ["nameContains", "timezoneDifference"],
+    "properties": {
+        "nameContains": {"type": "string"},
+        "timezoneDifference": {"type": "number"},
+        "pSize": {"enum": ["p50", "p75", "p95", "p99", "p99.9"]},
+        "useInterquartile": {"type": "boolean"},
+        "timeFilter": _TIME_FILTER,
+        "filter": _FILTER_NODE,
+    },
+}
+_IDS_BODY: dict[str, Any] = {
+    "type": "object",
+    "required": ["requestIds"],
+    "properties": {"requestIds": {"type": "array", "items": {"type": "string"}}},
+}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": 'A bad body: {"data": null, "error": "..."}'},
+    413: {"description": "A body over the collector's size limit"},
+}
+
+
+def _body_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": schema}},
+        }
+    }
+
+
+def _failure(status_code: int, message: str) -> JSONResponse:
+    return JSONResponse({"data": None, "error": message}, status_code=status_code)
+
+
+def _success(data: Any) -> JSONResponse:
+    return JSONResponse({"data": data, "error": None})
+
+
+class _NotJsonError(ValueError):
+    """The body is not JSON (HTTP 400)."""
+
+
+async def _json_body(request: Request, shape: str) -> Any:
+    """The parsed JSON body, within the collector's size limit."""
+    raw = await read_body(request)
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        msg = f"the body is not valid JSON ({exc}); send {shape}, encoded as UTF-8"
+        raise _NotJsonError(msg) from None
+
+
+async def _answer(request: Request, shape: str, run: Callable[[Any], Any]) -> Response:
+    """Parse the body, run ``run(body)`` in a worker thread, wrap the answer or the error."""
+    try:
+        body = await _json_body(request, shape)
+        return _success(await run_in_threadpool(run, body))
+    except (_NotJsonError, HeliconeQueryError, InvalidQueryError) as exc:
+        return _failure(400, str(exc))
+    except HTTPException as exc:
+        return _failure(exc.status_code, str(exc.detail))
+
+
+# --- ingest ----------------------------------------------------------------------------
+
+
+def _header_value(text: str) -> str:
+    """``text`` when it is printable ASCII, else percent-encoded (header values are bytes)."""
+    if text.isascii() and text.isprintable():
+        return text
+    return urllib.parse.quote(text, safe="")
+
+
+def _store_log(
+    store: Store,
+    project_id: str,
+    body: Any,
+    headers: Headers,
+    endpoint: LogEndpoint,
+    *,
+    limits: Limits,
+) -> str:
+    """Map the log to a record, check the collector's limits, commit it; its id."""
+    record = record_from_log(body, headers, endpoint)
+    problem = record_problem(record, limits)
+    if problem is not None:
+        raise HeliconeLogError(problem)
+    store.ingest(project_id, [record])
+    return record.id
+
+
+def _log_route(endpoint: LogEndpoint, path: str) -> None:
+    async def log(request: Request, store: StoreDep, project_id: ProjectDep) -> Response:
+        try:
+            body = await _json_body(request, "a Helicone log {providerRequest, providerResponse}")
+            record_id = await run_in_threadpool(
+                _store_log,
+                store,
+                project_id,
+                body,
+                request.headers,
+                endpoint,
+                limits=request.app.state.options.limits,
+            )
+        except (_NotJsonError, HeliconeLogError) as exc:
+            return _failure(400, str(exc))
+        except HTTPException as exc:
+            return _failure(exc.status_code, str(exc.detail))
+        return PlainTextResponse("ok", headers={"helicone-id": _header_value(record_id)})
+
+    router.add_api_route(
+        path,
+        log,
+        name=f"log_{endpoint.value}_{path.strip('/').replace('/', '_')}",
+        methods=["POST"],
+        summary=f"Log a call, as Helicone's manual logger does ({endpoint.value})",
+        description=(
+            "Helicone's async-log body; Helicone-* headers (or providerRequest.meta) give "
+            "the session, user, properties, request id and omit flags. Answers 200 `ok` "
+            "with a `helicone-id` header after the record is committed (a request id "
+            "already stored is not stored twice)."
+        ),
+        response_class=PlainTextResponse,
+        responses={**_ERRORS, 200: {"description": "`ok`; the id is in `helicone-id`"}},
+        openapi_extra=_body_schema(_LOG_BODY),
+    )
+
+
+for _endpoint, _paths in _LOG_PATHS.items():
+    for _path in _paths:
+        _log_route(_endpoint, _path)
+
+
+# --- sessions --------------------------------------------------------------------------
+
+
+@router.post(
+    "/v1/session/query",
+    summary="Query sessions (Helicone's SessionQueryParams)",
+    responses=_ERRORS,
+    openapi_extra=_body_schema(_SESSION_BODY),
+)
+async def query_sessions(request: Request, store: StoreDep, project_id: ProjectDep) -> Response:
+    """Sessions with a request matching the body, newest first, as SessionResult rows."""
+
+    def run(body: Any) -> list[dict[str, Any]]:
+        page = store.query_sessions(project_id, session_query_from_body(body))
+        return [helicone_session(row) for row in page.sessions]
+
+    return await _answer(request, "a SessionQueryParams object", run)
+
+
+def _scan_sessions(store: Store, project_id: str, filter_: Filter | None) -> list[SessionRow]:
+    """The latest ``NAME_SCAN_PAGES`` pages of sessions matching ``filter_``."""
+    rows: list[SessionRow] = []
+    for page_number in range(NAME_SCAN_PAGES):
+        offset = page_number * MAX_PAGE_SIZE
+        query = SessionQuery(filter=filter_, limit=MAX_PAGE_SIZE, offset=offset)
+        page = store.query_sessions(project_id, query)
+        rows.extend(page.sessions)
+        if len(rows) >= page.total or not page.sessions:
+            break
+    return rows
+
+
+@router.post(
+    "/v1/session/name/query",
+    summary="Session names with their counts (Helicone's SessionNameQueryParams)",
+    responses=_ERRORS,
+    openapi_extra=_body_schema(_NAME_BODY),
+)
+async def query_session_names(
+    request: Request, store: StoreDep, project_id: ProjectDep
+) -> Response:
+    """Per name: first and last use, session count, mean latency; 50 most recent names."""
+
+    def run(body: Any) -> list[dict[str, Any]]:
+        plan = name_query_from_body(body)
+        sessions = _scan_sessions(store, project_id, plan.filter)
+        return helicone_session_names(sessions)[:NAME_LIMIT]
+
+    return await _answer(request, "a SessionNameQueryParams object", run)
+
+
+# --- requests --------------------------------------------------------------------------
+
+
+def _query_requests(store: Store, project_id: str, body: Any) -> list[dict[str, Any]]:
+    plan = request_query_from_body(body)
+    if plan.selects_nothing:
+        return []
+    page = store.query_requests(project_id, plan.query)
+    return [helicone_request(row) for row in page.requests]
+
+
+async def query_requests(request: Request, store: StoreDep, project_id: ProjectDep) -> Response:
+    """Requests matching the body's filter, newest first unless sorted, with bodies."""
+    return await _answer(
+        request,
+        "a RequestQueryParams object",
+        lambda body: _query_requests(store, project_id, body),
+    )
+
+
+for _path, _name in (
+    ("/v1/request/query", "query_requests"),
+    ("/v1/request/query-clickhouse", "query_requests_clickhouse"),
+):
+    router.add_api_route(
+        _path,
+        query_requests,
+        methods=["POST"],
+        name=_name,
+        summary="Query requests (Helicone's RequestQueryParams)",
+        description="Bodies are always included; `includeInputs` is accepted and has no effect.",
+        responses=_ERRORS,
+        openapi_extra=_body_schema(_REQUEST_BODY),
+    )
+
+
+@router.post(
+    "/v1/request/count/query",
+    summary="Count requests (Helicone's RequestQueryParams)",
+    responses=_ERRORS,
+    openapi_extra=_body_schema(_REQUEST_BODY),
+)
+async def count_requests(request: Request, store: StoreDep, project_id: ProjectDep) -> Response:
+    """How many requests match the body's filter."""
+
+    def run(body: Any) -> int:
+        plan = request_count_filter_from_body(body)
+        if plan.selects_nothing:
+            return 0
+        return store.query_requests(project_id, plan.query).total
+
+    return await _answer(request, "a RequestQueryParams object", run)
+
+
+@router.post(
+    "/v1/request/query-ids",
+    summary="Requests by id (Helicone's query-ids)",
+    responses=_ERRORS,
+    openapi_extra=_body_schema(_IDS_BODY),
+)
+async def query_request_ids(request: Request, store: StoreDep, project_id: ProjectDep) -> Response:
+    """The requests among ``requestIds`` that exist, newest first, with bodies."""
+
+    def run(body: Any) -> list[dict[str, Any]]:
+        ids = request_ids_from_body(body)
+        if not ids:
+            return []
+        query = RequestQuery(
+            filter=Cmp(Field.REQUEST_ID, Op.IN, ids), limit=len(ids), include_bodies=True
+        )
+        return [helicone_request(row) for row in store.query_requests(project_id, query).requests]
+
+    return await _answer(request, '{"requestIds": [...]}', run)
+
+
+@router.get(
+    "/v1/request/{request_id}",
+    summary="One request (Helicone's GET /v1/request/{requestId})",
+    responses={404: {"description": 'Unknown id: {"data": null, "error": "..."}'}},
+)
+def get_request(
+    request_id: str,
+    store: StoreDep,
+    project_id: ProjectDep,
+    include_body: Annotated[bool, Query(alias="includeBody")] = False,
+) -> Response:
+    """One request as a HeliconeRequest row; bodies only with ``includeBody=true``."""
+    row = store.get_request(project_id, request_id)
+    if row is None:
+        return _failure(404, f"there is no request {request_id!r} in this project")
+    answer = helicone_request(row)
+    if not include_body:
+        answer["request_body"] = answer["response_body"] = None
+    return _success(answer)

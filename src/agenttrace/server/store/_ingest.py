@@ -1,0 +1,312 @@
+"""Ingest, shared by every SQL backend: insert new records, roll them into their sessions.
+
+Only records that were really inserted (``ON CONFLICT DO NOTHING ... RETURNING id``) are
+rolled up, so a retried batch never counts twice; the rollups are commutative (sums,
+earliest/latest by time), so records may arrive in any order and in any number of batches.
+"""
+
+# ruff: noqa: S608 - SQL is assembled from fixed fragments; values are always bound
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from agenttrace.records import Record, Status
+from agenttrace.server.store.base import IngestCounts
+from agenttrace.server.store.dialect import DbConnection, Dialect
+
+__all__ = ["RECORD_COLUMNS", "from_us", "ingest_records", "to_us"]
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def to_us(value: datetime) -> int:
+    """A UTC datetime as integer microseconds since the epoch."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return (value - EPOCH) // _MICROSECOND
+
+
+def from_us(value: int) -> datetime:
+    """Integer microseconds since the epoch as a UTC datetime."""
+    return EPOCH + timedelta(microseconds=value)
+
+
+RECORD_COLUMNS = (
+    "project_id",
+    "id",
+    "kind",
+    "session_id",
+    "session_name",
+    "path",
+    "parent_id",
+    "name",
+    "model",
+    "provider",
+    "user_id",
+    "start_us",
+    "end_us",
+    "ttft_ms",
+    "status",
+    "error_type",
+    "error_message",
+    "input_tokens",
+    "output_tokens",
+    "total_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
+    "cost_usd",
+    "attempt",
+    "branch_id",
+    "properties_json",
+    "request_json",
+    "response_json",
+    "received_us",
+)
+# Rows per INSERT statement: 30 columns x 500 rows stays under SQLite's 32766 variables.
+_CHUNK = 500
+
+
+def _record_values(
+    project_id: str, record: Record, dialect: Dialect, received_us: int
+) -> tuple[Any, ...]:
+    usage = record.usage
+    return (
+        project_id,
+        record.id,
+        str(record.kind),
+        record.session_id,
+        record.session_name,
+        record.session_path,
+        record.parent_id,
+        record.name,
+        record.model,
+        record.provider,
+        record.user_id,
+        to_us(record.start_time),
+        to_us(record.end_time) if record.end_time is not None else None,
+        record.time_to_first_token_ms,
+        str(record.status),
+        record.error.type if record.error else None,
+        record.error.message if record.error else None,
+        usage.input_tokens if usage else None,
+        usage.output_tokens if usage else None,
+        usage.total_tokens if usage else None,
+        usage.cache_read_tokens if usage else None,
+        usage.cache_write_tokens if usage else None,
+        usage.reasoning_tokens if usage else None,
+        record.cost_usd,
+        record.attempt,
+        record.branch_id,
+        dialect.dump_json(record.properties),
+        dialect.dump_json(record.request),
+        dialect.dump_json(record.response),
+        received_us,
+    )
+
+
+@dataclass(slots=True)
+class _Rollup:
+    """What a batch adds to one session."""
+
+    first_start_us: int
+    last_end_us: int
+    latest_start_us: int
+    name: str | None = None
+    name_start_us: int | None = None
+    request_count: int = 0
+    error_count: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    cost_usd: float | None = None
+    latency_sum_ms: float = 0.0
+    latency_count: int = 0
+    properties: dict[tuple[str, str], int] = field(default_factory=dict)
+    users: set[str] = field(default_factory=set)
+
+    def add(self, record: Record) -> None:
+        start = to_us(record.start_time)
+        end = to_us(record.end_time) if record.end_time is not None else start
+        self.first_start_us = min(self.first_start_us, start)
+        self.last_end_us = max(self.last_end_us, end)
+        self.latest_start_us = max(self.latest_start_us, start)
+        if record.session_name and (self.name_start_us is None or start < self.name_start_us):
+            self.name, self.name_start_us = record.session_name, start
+        self.request_count += 1
+        self.error_count += record.status is Status.ERROR
+        if record.usage is not None:
+            self.prompt_tokens += record.usage.input_tokens or 0
+            self.completion_tokens += record.usage.output_tokens or 0
+            self.total_tokens += record.usage.total_tokens or 0
+        if record.cost_usd is not None:
+            self.cost_usd = (self.cost_usd or 0.0) + record.cost_usd
+        if record.end_time is not None:
+            self.latency_sum_ms += (end - start) / 1000.0
+            self.latency_count += 1
+        for pair in record.properties.items():
+            seen = self.properties.get(pair)
+            self.properties[pair] = start if seen is None else min(seen, start)
+        if record.user_id:
+            self.users.add(record.user_id)
+
+
+def _earlier(column: str, table: str) -> str:
+    return (
+        f"CASE WHEN excluded.{column} < {table}.{column} "
+        f"THEN excluded.{column} ELSE {table}.{column} END"
+    )
+
+
+def _later(column: str, table: str) -> str:
+    return (
+        f"CASE WHEN excluded.{column} > {table}.{column} "
+        f"THEN excluded.{column} ELSE {table}.{column} END"
+    )
+
+
+def _plus(column: str) -> str:
+    return f"sessions.{column} + excluded.{column}"
+
+
+_NAME_WINS = (
+    "excluded.name IS NOT NULL AND (sessions.name IS NULL "
+    "OR excluded.name_start_us < sessions.name_start_us)"
+)
+
+_UPSERT_SESSION = f"""
+INSERT INTO sessions (project_id, session_id, name, name_start_us, first_start_us,
+    last_end_us, latest_start_us, request_count, error_count, prompt_tokens,
+    completion_tokens, total_tokens, cost_usd, latency_sum_ms, latency_count, updated_us)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (project_id, session_id) DO UPDATE SET
+    name = CASE WHEN {_NAME_WINS} THEN excluded.name ELSE sessions.name END,
+    name_start_us = CASE WHEN {_NAME_WINS}
+        THEN excluded.name_start_us ELSE sessions.name_start_us END,
+    first_start_us = {_earlier("first_start_us", "sessions")},
+    last_end_us = {_later("last_end_us", "sessions")},
+    latest_start_us = {_later("latest_start_us", "sessions")},
+    request_count = {_plus("request_count")},
+    error_count = {_plus("error_count")},
+    prompt_tokens = {_plus("prompt_tokens")},
+    completion_tokens = {_plus("completion_tokens")},
+    total_tokens = {_plus("total_tokens")},
+    cost_usd = CASE WHEN sessions.cost_usd IS NULL THEN excluded.cost_usd
+        WHEN excluded.cost_usd IS NULL THEN sessions.cost_usd
+        ELSE sessions.cost_usd + excluded.cost_usd END,
+    latency_sum_ms = {_plus("latency_sum_ms")},
+    latency_count = {_plus("latency_count")},
+    updated_us = excluded.updated_us
+"""
+
+_UPSERT_SESSION_PROPERTY = f"""
+INSERT INTO session_properties (project_id, session_id, key, value, first_start_us)
+VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (project_id, session_id, key, value) DO UPDATE SET
+    first_start_us = {_earlier("first_start_us", "session_properties")}
+"""
+
+_INSERT_SESSION_USER = """
+INSERT INTO session_users (project_id, session_id, user_id) VALUES (?, ?, ?)
+ON CONFLICT (project_id, session_id, user_id) DO NOTHING
+"""
+
+_INSERT_RECORD_PROPERTY = (
+    "INSERT INTO record_properties (project_id, record_id, key, value) VALUES (?, ?, ?, ?)"
+)
+
+
+def _insert_new(
+    conn: DbConnection, dialect: Dialect, project_id: str, records: Sequence[Record], now_us: int
+) -> set[str]:
+    """Insert ``records`` (ids unique among them); return the ids that were new."""
+    inserted: set[str] = set()
+    row_marks = "(" + ", ".join("?" * len(RECORD_COLUMNS)) + ")"
+    for start in range(0, len(records), _CHUNK):
+        chunk = records[start : start + _CHUNK]
+        sql = (
+            f"INSERT INTO records ({', '.join(RECORD_COLUMNS)}) VALUES "
+            + ", ".join([row_marks] * len(chunk))
+            + " ON CONFLICT (project_id, id) DO NOTHING RETURNING id"
+        )
+        params = [v for r in chunk for v in _record_values(project_id, r, dialect, now_us)]
+        inserted.update(row[0] for row in conn.execute(dialect.sql(sql), params).fetchall())
+    return inserted
+
+
+def ingest_records(
+    conn: DbConnection,
+    dialect: Dialect,
+    project_id: str,
+    records: Sequence[Record],
+    now_us: int,
+) -> IngestCounts:
+    """Insert the new records of ``records`` and update their sessions, in ``conn``'s
+    transaction (the caller commits)."""
+    unique: dict[str, Record] = {}
+    for record in records:
+        unique.setdefault(record.id, record)
+    # Rows are written in sorted key order (records by id, then sessions, their properties
+    # and users by key) so that concurrent writers (PostgreSQL) never wait on each other in
+    # a cycle: no deadlocks.
+    ordered = sorted(unique.values(), key=lambda record: record.id)
+    inserted_ids = _insert_new(conn, dialect, project_id, ordered, now_us)
+    new = [record for record in unique.values() if record.id in inserted_ids]
+
+    conn.executemany(
+        dialect.sql(_INSERT_RECORD_PROPERTY),
+        [(project_id, r.id, key, value) for r in new for key, value in r.properties.items()],
+    )
+    rollups: dict[str, _Rollup] = {}
+    for record in new:
+        rollup = rollups.get(record.session_id)
+        if rollup is None:
+            start = to_us(record.start_time)
+            rollup = rollups[record.session_id] = _Rollup(start, start, start)
+        rollup.add(record)
+    conn.executemany(
+        dialect.sql(_UPSERT_SESSION),
+        [
+            (
+                project_id,
+                session_id,
+                r.name,
+                r.name_start_us,
+                r.first_start_us,
+                r.last_end_us,
+                r.latest_start_us,
+                r.request_count,
+                r.error_count,
+                r.prompt_tokens,
+                r.completion_tokens,
+                r.total_tokens,
+                r.cost_usd,
+                r.latency_sum_ms,
+                r.latency_count,
+                now_us,
+            )
+            for session_id, r in sorted(rollups.items())
+        ],
+    )
+    conn.executemany(
+        dialect.sql(_UPSERT_SESSION_PROPERTY),
+        [
+            (project_id, session_id, key, value, first_start)
+            for session_id, r in sorted(rollups.items())
+            for (key, value), first_start in sorted(r.properties.items())
+        ],
+    )
+    conn.executemany(
+        dialect.sql(_INSERT_SESSION_USER),
+        [
+            (project_id, session_id, user)
+            for session_id, r in sorted(rollups.items())
+            for user in sorted(r.users)
+        ],
+    )
+    return IngestCounts(accepted=len(new), duplicates=len(records) - len(new))

@@ -1,0 +1,210 @@
+"""Stored rows (tuples) to the row shapes of `agenttrace.server.store.rows`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from agenttrace.records import ErrorInfo, RecordKind, Status
+from agenttrace.server.store._ingest import from_us
+from agenttrace.server.store._metrics import Sample
+from agenttrace.server.store.dialect import Dialect
+from agenttrace.server.store.rows import RequestRow, SessionRow
+
+__all__ = [
+    "SAMPLE_COLUMNS",
+    "SESSION_COLUMNS",
+    "request_columns",
+    "request_row",
+    "sample",
+    "sample_from_request",
+    "session_row",
+]
+
+_SESSION_FIELDS = (
+    "session_id",
+    "name",
+    "first_start_us",
+    "latest_start_us",
+    "last_end_us",
+    "cost_usd",
+    "request_count",
+    "error_count",
+    "prompt_tokens",
+    "completion_tokens",
+    "total_tokens",
+    "latency_sum_ms",
+    "latency_count",
+)
+SESSION_COLUMNS = ", ".join(f"s.{name}" for name in _SESSION_FIELDS)
+
+_REQUEST_FIELDS = (
+    "id",
+    "kind",
+    "session_id",
+    "session_name",
+    "path",
+    "parent_id",
+    "name",
+    "model",
+    "provider",
+    "user_id",
+    "start_us",
+    "end_us",
+    "ttft_ms",
+    "status",
+    "error_type",
+    "error_message",
+    "input_tokens",
+    "output_tokens",
+    "total_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
+    "cost_usd",
+    "attempt",
+    "branch_id",
+    "properties_json",
+)
+_BODY_FIELDS = ("request_json", "response_json")
+_SAMPLE_FIELDS = (
+    "id",
+    "session_id",
+    "path",
+    "start_us",
+    "end_us",
+    "status",
+    "input_tokens",
+    "output_tokens",
+    "total_tokens",
+    "cost_usd",
+)
+SAMPLE_COLUMNS = ", ".join(f"r.{name}" for name in _SAMPLE_FIELDS)
+
+_RESPONSE_STATUS = {
+    Status.OK: 200,
+    Status.HANDOFF: 200,
+    Status.ERROR: 500,
+    Status.CANCELLED: 499,
+    Status.INTERRUPTED: 499,
+}
+
+
+def request_columns(include_bodies: bool) -> str:
+    """The columns `request_row` reads, in order."""
+    names = _REQUEST_FIELDS + (_BODY_FIELDS if include_bodies else ())
+    return ", ".join(f"r.{name}" for name in names)
+
+
+def session_row(
+    row: Sequence[Any],
+    users: list[str],
+    properties: dict[str, str],
+    sorted_latencies: list[float],
+    dialect: Dialect,
+) -> SessionRow:
+    """A SessionRow from a ``SESSION_COLUMNS`` row and what was fetched beside it."""
+    s = dict(zip(_SESSION_FIELDS, row, strict=True))
+    latency_count = int(s["latency_count"])
+    return SessionRow(
+        session_id=s["session_id"],
+        session_name=s["name"],
+        created_at=from_us(s["first_start_us"]),
+        latest_request_created_at=from_us(s["latest_start_us"]),
+        total_cost=s["cost_usd"],
+        total_requests=int(s["request_count"]),
+        prompt_tokens=int(s["prompt_tokens"]),
+        completion_tokens=int(s["completion_tokens"]),
+        total_tokens=int(s["total_tokens"]),
+        avg_latency=float(s["latency_sum_ms"]) / latency_count if latency_count else None,
+        error_count=int(s["error_count"]),
+        status="error" if s["error_count"] else "ok",
+        duration_ms=(s["last_end_us"] - s["first_start_us"]) / 1000.0,
+        p50_latency_ms=dialect.percentile(sorted_latencies, 0.5),
+        p95_latency_ms=dialect.percentile(sorted_latencies, 0.95),
+        user_ids=users,
+        properties=properties,
+    )
+
+
+def request_row(row: Sequence[Any], dialect: Dialect, include_bodies: bool) -> RequestRow:
+    """A RequestRow from a `request_columns` row; the body fields are set only when asked."""
+    names = _REQUEST_FIELDS + (_BODY_FIELDS if include_bodies else ())
+    r = dict(zip(names, row, strict=True))
+    status = Status(r["status"])
+    properties: dict[str, str] = json.loads(r["properties_json"])
+    properties["Helicone-Session-Id"] = r["session_id"]
+    properties["Helicone-Session-Path"] = r["path"]
+    if r["session_name"] is not None:
+        properties["Helicone-Session-Name"] = r["session_name"]
+    end_us = r["end_us"]
+    values: dict[str, Any] = {
+        "request_id": r["id"],
+        "request_created_at": from_us(r["start_us"]),
+        "response_created_at": from_us(end_us) if end_us is not None else None,
+        "request_properties": properties,
+        "request_user_id": r["user_id"],
+        "model": r["model"],
+        "provider": r["provider"],
+        "delay_ms": (end_us - r["start_us"]) / 1000.0 if end_us is not None else None,
+        "time_to_first_token": r["ttft_ms"],
+        "prompt_tokens": r["input_tokens"],
+        "completion_tokens": r["output_tokens"],
+        "total_tokens": r["total_tokens"],
+        "cost": r["cost_usd"],
+        "response_status": _RESPONSE_STATUS[status],
+        "kind": RecordKind(r["kind"]),
+        "status": status,
+        "session_id": r["session_id"],
+        "session_name": r["session_name"],
+        "session_path": r["path"],
+        "parent_id": r["parent_id"],
+        "name": r["name"],
+        "error": ErrorInfo(type=r["error_type"], message=r["error_message"] or "")
+        if r["error_type"] is not None
+        else None,
+        "attempt": int(r["attempt"]),
+        "branch_id": r["branch_id"],
+        "cache_read_tokens": r["cache_read_tokens"],
+        "cache_write_tokens": r["cache_write_tokens"],
+        "reasoning_tokens": r["reasoning_tokens"],
+    }
+    if include_bodies:
+        values["request_body"] = dialect.load_json(r["request_json"])
+        values["response_body"] = dialect.load_json(r["response_json"])
+    return RequestRow(**values)
+
+
+def sample(row: Sequence[Any]) -> Sample:
+    """A metrics Sample from a ``SAMPLE_COLUMNS`` row."""
+    s = dict(zip(_SAMPLE_FIELDS, row, strict=True))
+    return Sample(
+        request_id=s["id"],
+        session_id=s["session_id"],
+        path=s["path"],
+        start_us=s["start_us"],
+        end_us=s["end_us"],
+        is_error=s["status"] == Status.ERROR,
+        prompt_tokens=s["input_tokens"] or 0,
+        completion_tokens=s["output_tokens"] or 0,
+        total_tokens=s["total_tokens"] or 0,
+        cost_usd=s["cost_usd"],
+    )
+
+
+def sample_from_request(row: Sequence[Any]) -> Sample:
+    """A metrics Sample from a `request_columns` row."""
+    r = dict(zip(_REQUEST_FIELDS, row[: len(_REQUEST_FIELDS)], strict=True))
+    return Sample(
+        request_id=r["id"],
+        session_id=r["session_id"],
+        path=r["path"],
+        start_us=r["start_us"],
+        end_us=r["end_us"],
+        is_error=r["status"] == Status.ERROR,
+        prompt_tokens=r["input_tokens"] or 0,
+        completion_tokens=r["output_tokens"] or 0,
+        total_tokens=r["total_tokens"] or 0,
+        cost_usd=r["cost_usd"],
+    )

@@ -1,0 +1,150 @@
+"""The few places where SQL differs between backends, as small hooks.
+
+The shared store code (`agenttrace.server.store.sql`) writes its SQL with ``?``
+placeholders, portable ``CASE`` expressions instead of ``min``/``max``/``LEAST`` and
+``INSERT ... ON CONFLICT`` (which SQLite >= 3.24 and PostgreSQL both understand); a
+`Dialect` adapts placeholders, column types, substring matching, JSON and percentiles.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
+
+__all__ = ["SQLITE", "DbConnection", "DbCursor", "Dialect", "dump_body", "percentile"]
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class DbCursor(Protocol):
+    """The part of a DB-API cursor the stores use."""
+
+    @property
+    def rowcount(self) -> int:
+        """Rows changed by the last statement."""
+        ...
+
+    def fetchall(self) -> list[Any]:
+        """Every remaining row, as tuples."""
+        ...
+
+    def fetchone(self) -> Any:
+        """The next row as a tuple, or None."""
+        ...
+
+
+class DbConnection(Protocol):
+    """The part of a DB-API connection the stores use (a sqlite3 connection or a psycopg
+    cursor fits)."""
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> DbCursor:
+        """Run one statement."""
+        ...
+
+    def executemany(self, sql: str, seq_of_parameters: Iterable[Sequence[Any]], /) -> DbCursor:
+        """Run one statement once per parameter row."""
+        ...
+
+
+def percentile(sorted_values: Sequence[float], fraction: float) -> float | None:
+    """Linear-interpolated percentile of ascending ``sorted_values`` (PostgreSQL's
+    ``percentile_cont``); None for no values.
+
+    >>> percentile([10.0, 20.0, 30.0, 40.0], 0.5)
+    25.0
+    """
+    if not sorted_values:
+        return None
+    position = (len(sorted_values) - 1) * fraction
+    low = math.floor(position)
+    high = math.ceil(position)
+    if low == high:
+        return float(sorted_values[low])
+    weight = position - low  # as PostgreSQL computes it, so that both give the same bits
+    return float(sorted_values[low] + weight * (sorted_values[high] - sorted_values[low]))
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with NaN and infinite floats replaced by None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
+
+
+def dump_body(value: Any) -> str:
+    """A request or response body as stored: compact JSON that every reader can parse.
+
+    NaN and infinite numbers (which JSON has not) become null; unpaired UTF-16 surrogates
+    (which UTF-8 cannot encode, and a JSON ``\\ud800`` escape can bring) become U+FFFD.
+    """
+    try:
+        text = json.dumps(
+            value, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=str
+        )
+    except ValueError:  # a non-finite float
+        text = json.dumps(_finite(value), separators=(",", ":"), ensure_ascii=False, default=str)
+    if not text.isascii() and _LONE_SURROGATE.search(text):
+        text = _LONE_SURROGATE.sub("\ufffd", text)
+    return text
+
+
+class Dialect:
+    """SQLite's flavour; a PostgreSQL dialect overrides the hooks that differ."""
+
+    name = "sqlite"
+    column_types: dict[str, str] = {"bigint": "INTEGER", "real": "REAL", "text": "TEXT"}  # noqa: RUF012 - read-only table
+
+    explain_prefix = "EXPLAIN QUERY PLAN "
+
+    def lock_migrations(self, conn: DbConnection) -> None:
+        """Serialise migrations between processes opening one database at once, inside the
+        migration transaction. SQLite: nothing to do, ``BEGIN IMMEDIATE`` already holds the
+        write lock. (PostgreSQL: ``pg_advisory_xact_lock``.)"""
+
+    def plan_line(self, row: Sequence[Any]) -> str:
+        """One row of the EXPLAIN answer as text (SQLite: id, parent, notused, detail)."""
+        return str(row[-1])
+
+    def sql(self, text: str) -> str:
+        """``text`` with its ``?`` placeholders in this driver's style."""
+        return text
+
+    def contains(self, expression: str) -> str:
+        """A condition: ``expression`` contains the next parameter, case-insensitively.
+
+        The parameter is made by `contains_pattern`.
+        """
+        return f"lower({expression}) LIKE ? ESCAPE '\\'"
+
+    def contains_pattern(self, needle: str) -> str:
+        """The LIKE pattern for `contains`: the needle lowered and escaped, in ``%``."""
+        escaped = needle.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return f"%{escaped}%"
+
+    def dump_json(self, value: Any) -> str | None:
+        """A request or response body as stored (None stays NULL)."""
+        if value is None:
+            return None
+        return dump_body(value)
+
+    def load_json(self, stored: Any) -> Any:
+        """A body as read back."""
+        if stored is None:
+            return None
+        if isinstance(stored, str | bytes):
+            return json.loads(stored)
+        return stored
+
+    def percentile(self, sorted_values: Sequence[float], fraction: float) -> float | None:
+        """The ``fraction`` percentile of ascending latencies (see `percentile`)."""
+        return percentile(sorted_values, fraction)
+
+
+SQLITE = Dialect()

@@ -1,0 +1,183 @@
+"""Versioned schema migrations, shared by every backend.
+
+Migrations are numbered from 1 and never edited once released: a schema change is a new
+`Migration` appended to `MIGRATIONS`. `apply_migrations` runs, inside the caller's write
+transaction, the ones newer than the highest version in ``schema_version``, recording
+each. Column types are written as ``{bigint}``, ``{real}`` and ``{text}`` and filled in
+from the dialect. A backend where two processes can open one database at once takes a
+lock first (`Dialect`-specific; SQLite's ``BEGIN IMMEDIATE`` already is one).
+
+Every table carries ``project_id`` so that every query is scoped by project.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agenttrace.server.store.dialect import DbConnection, Dialect
+
+__all__ = ["MIGRATIONS", "Migration", "apply_migrations", "current_version"]
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One schema step: its number, what it does, its statements."""
+
+    version: int
+    description: str
+    statements: tuple[str, ...]
+
+
+_V1 = Migration(
+    version=1,
+    description="records, record properties, session rollups, session properties and users",
+    statements=(
+        """CREATE TABLE records (
+            project_id {text} NOT NULL,
+            id {text} NOT NULL,
+            kind {text} NOT NULL,
+            session_id {text} NOT NULL,
+            session_name {text},
+            path {text} NOT NULL,
+            parent_id {text},
+            name {text} NOT NULL,
+            model {text},
+            provider {text},
+            user_id {text},
+            start_us {bigint} NOT NULL,
+            end_us {bigint},
+            ttft_ms {real},
+            status {text} NOT NULL,
+            error_type {text},
+            error_message {text},
+            input_tokens {bigint},
+            output_tokens {bigint},
+            total_tokens {bigint},
+            cache_read_tokens {bigint},
+            cache_write_tokens {bigint},
+            reasoning_tokens {bigint},
+            cost_usd {real},
+            attempt {bigint} NOT NULL,
+            branch_id {text},
+            properties_json {text} NOT NULL,
+            request_json {text},
+            response_json {text},
+            received_us {bigint} NOT NULL,
+            PRIMARY KEY (project_id, id)
+        )""",
+        "CREATE INDEX records_by_session ON records (project_id, session_id, start_us)",
+        "CREATE INDEX records_by_start ON records (project_id, start_us)",
+        """CREATE TABLE record_properties (
+            project_id {text} NOT NULL,
+            record_id {text} NOT NULL,
+            key {text} NOT NULL,
+            value {text} NOT NULL,
+            PRIMARY KEY (project_id, record_id, key)
+        )""",
+        "CREATE INDEX record_properties_by_pair ON record_properties (project_id, key, value)",
+        """CREATE TABLE sessions (
+            project_id {text} NOT NULL,
+            session_id {text} NOT NULL,
+            name {text},
+            name_start_us {bigint},
+            first_start_us {bigint} NOT NULL,
+            last_end_us {bigint} NOT NULL,
+            latest_start_us {bigint} NOT NULL,
+            request_count {bigint} NOT NULL,
+            error_count {bigint} NOT NULL,
+            prompt_tokens {bigint} NOT NULL,
+            completion_tokens {bigint} NOT NULL,
+            total_tokens {bigint} NOT NULL,
+            cost_usd {real},
+            latency_sum_ms {real} NOT NULL,
+            latency_count {bigint} NOT NULL,
+            updated_us {bigint} NOT NULL,
+            PRIMARY KEY (project_id, session_id)
+        )""",
+        "CREATE INDEX sessions_by_created ON sessions (project_id, first_start_us, session_id)",
+        """CREATE TABLE session_properties (
+            project_id {text} NOT NULL,
+            session_id {text} NOT NULL,
+            key {text} NOT NULL,
+            value {text} NOT NULL,
+            first_start_us {bigint} NOT NULL,
+            PRIMARY KEY (project_id, session_id, key, value)
+        )""",
+        """CREATE INDEX session_properties_by_pair
+            ON session_properties (project_id, key, value, session_id)""",
+        """CREATE TABLE session_users (
+            project_id {text} NOT NULL,
+            session_id {text} NOT NULL,
+            user_id {text} NOT NULL,
+            PRIMARY KEY (project_id, session_id, user_id)
+        )""",
+        "CREATE INDEX session_users_by_user ON session_users (project_id, user_id, session_id)",
+    ),
+)
+
+_V2 = Migration(
+    version=2,
+    description="API keys: one project per key, only the key's SHA-256 stored",
+    statements=(
+        """CREATE TABLE api_keys (
+            key_id {text} NOT NULL,
+            project_id {text} NOT NULL,
+            name {text},
+            key_hash {text} NOT NULL,
+            created_us {bigint} NOT NULL,
+            revoked_us {bigint},
+            PRIMARY KEY (key_id)
+        )""",
+        "CREATE INDEX api_keys_by_project ON api_keys (project_id, created_us)",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2)
+
+_CREATE_VERSION_TABLE = """CREATE TABLE IF NOT EXISTS schema_version (
+    version {bigint} PRIMARY KEY,
+    description {text} NOT NULL,
+    applied_us {bigint} NOT NULL
+)"""
+
+
+def current_version(conn: DbConnection, dialect: Dialect) -> int:
+    """The highest migration applied (0 for a new database)."""
+    row = conn.execute(dialect.sql("SELECT max(version) FROM schema_version")).fetchone()
+    return int(row[0]) if row is not None and row[0] is not None else 0
+
+
+def apply_migrations(
+    conn: DbConnection,
+    dialect: Dialect,
+    now_us: int,
+    migrations: tuple[Migration, ...] = MIGRATIONS,
+) -> list[int]:
+    """Apply the migrations newer than the database, in order; return their versions.
+
+    Call inside a write transaction that the caller commits.
+    """
+    dialect.lock_migrations(conn)
+    conn.execute(_CREATE_VERSION_TABLE.format(**dialect.column_types))
+    have = current_version(conn, dialect)
+    newest = migrations[-1].version if migrations else 0
+    if have > newest:
+        msg = (
+            f"the database is at schema version {have} but this agenttrace knows only up to "
+            f"{newest}; upgrade agenttrace or point it at another database"
+        )
+        raise RuntimeError(msg)
+    applied: list[int] = []
+    for migration in migrations:
+        if migration.version <= have:
+            continue
+        for statement in migration.statements:
+            conn.execute(statement.format(**dialect.column_types))
+        conn.execute(
+            dialect.sql(
+                "INSERT INTO schema_version (version, description, applied_us) VALUES (?, ?, ?)"
+            ),
+            (migration.version, migration.description, now_us),
+        )
+        applied.append(migration.version)
+    return applied

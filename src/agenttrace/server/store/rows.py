@@ -1,0 +1,176 @@
+"""What the stores answer with: the row shapes of the native query API (docs/architecture.md).
+
+They are the JSON bodies the collector sends, so their field names are the contract the
+query client codes against. Latencies and durations are in milliseconds, costs in USD,
+times are timezone-aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agenttrace.records import ErrorInfo, RecordKind, Status
+
+__all__ = [
+    "PathList",
+    "PathRow",
+    "RequestPage",
+    "RequestRow",
+    "SessionDetail",
+    "SessionPage",
+    "SessionRow",
+    "TreeNode",
+]
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class SessionRow(BaseModel):
+    """One session and its metrics (Helicone's names, plus agenttrace's own)."""
+
+    model_config = _FROZEN
+
+    session_id: str
+    session_name: str | None = Field(
+        description="The first non-empty session name, taken from the earliest request."
+    )
+    created_at: datetime = Field(description="Start of the session's first request.")
+    latest_request_created_at: datetime = Field(description="Start of its latest request.")
+    total_cost: float | None = Field(description="USD; null when no request has a cost.")
+    total_requests: int
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+    avg_latency: float | None = Field(
+        description="Mean request latency in ms over requests that ended; null if none did."
+    )
+    error_count: int
+    status: Literal["ok", "error"] = Field(
+        description="error when any request has status error, else ok."
+    )
+    duration_ms: float = Field(description="First request start to last request end, in ms.")
+    p50_latency_ms: float | None
+    p95_latency_ms: float | None
+    user_ids: list[str] = Field(description="Distinct user ids of the requests, sorted.")
+    properties: dict[str, str] = Field(
+        description="Custom properties; a key set to several values shows the earliest one."
+    )
+
+
+class RequestRow(BaseModel):
+    """One stored record, in Helicone's request shape plus agenttrace's fields."""
+
+    model_config = _FROZEN
+
+    request_id: str
+    request_created_at: datetime
+    response_created_at: datetime | None
+    request_properties: dict[str, str] = Field(
+        description="Custom properties plus Helicone-Session-Id, -Path and -Name."
+    )
+    request_user_id: str | None
+    model: str | None
+    provider: str | None
+    delay_ms: float | None = Field(description="Latency (end - start) in ms.")
+    time_to_first_token: float | None = Field(description="In ms, for streamed calls.")
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    total_tokens: int | None
+    cost: float | None
+    response_status: int = Field(
+        description="200 ok/handoff, 500 error, 499 cancelled/interrupted."
+    )
+    kind: RecordKind
+    status: Status
+    session_id: str
+    session_name: str | None
+    session_path: str
+    parent_id: str | None
+    name: str
+    error: ErrorInfo | None
+    attempt: int
+    branch_id: str | None
+    cache_read_tokens: int | None
+    cache_write_tokens: int | None
+    reasoning_tokens: int | None
+    request_body: Any = Field(default=None, description="Only when bodies are asked for.")
+    response_body: Any = Field(default=None, description="Only when bodies are asked for.")
+
+
+class PathRow(BaseModel):
+    """Aggregates over the requests whose session path is exactly ``path``."""
+
+    model_config = _FROZEN
+
+    path: str
+    request_count: int
+    error_count: int
+    total_cost: float | None
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+    avg_latency: float | None
+    p50_latency_ms: float | None
+    p95_latency_ms: float | None
+    duration_ms: float = Field(description="First start to last end of these requests, in ms.")
+    session_count: int
+
+
+class TreeNode(BaseModel):
+    """A folder of the session tree; counts roll up over the node's whole subtree."""
+
+    model_config = _FROZEN
+
+    name: str = Field(description='The path segment; "" for the root.')
+    path: str
+    request_count: int
+    error_count: int
+    total_cost: float | None
+    total_tokens: int
+    duration_ms: float
+    children: list[TreeNode]
+    request_ids: list[str] = Field(description="Requests whose path is exactly this node's.")
+
+
+class SessionPage(BaseModel):
+    """A page of sessions and how many match in all."""
+
+    model_config = _FROZEN
+
+    sessions: list[SessionRow]
+    total: int
+    limit: int
+    offset: int
+
+
+class SessionDetail(BaseModel):
+    """One session: metrics, per-path aggregates, the tree and its requests in time order."""
+
+    model_config = _FROZEN
+
+    session: SessionRow
+    paths: list[PathRow]
+    tree: TreeNode
+    requests: list[RequestRow]
+
+
+class RequestPage(BaseModel):
+    """A page of requests and how many match in all."""
+
+    model_config = _FROZEN
+
+    requests: list[RequestRow]
+    total: int
+    limit: int
+    offset: int
+
+
+class PathList(BaseModel):
+    """Per-path aggregates across sessions."""
+
+    model_config = _FROZEN
+
+    paths: list[PathRow]

@@ -1,0 +1,332 @@
+"""`SqlStore`: the store logic every SQL backend shares.
+
+A backend supplies connections (`SqlStore._write` for one committed transaction,
+`SqlStore._read` for a consistent snapshot) and a `Dialect`; everything else (ingest,
+rollups, filters, sorting, metrics, trees) lives here once.
+"""
+
+# ruff: noqa: S608 - SQL is assembled from fixed fragments; values are always bound
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from typing import Any
+
+from agenttrace.records import Record
+from agenttrace.server.store import _rows
+from agenttrace.server.store._compile import compile_filter
+from agenttrace.server.store._ingest import ingest_records
+from agenttrace.server.store._metrics import build_tree, path_rows
+from agenttrace.server.store.api_keys import SqlKeyStore
+from agenttrace.server.store.base import (
+    IngestCounts,
+    PathQuery,
+    RequestQuery,
+    SessionQuery,
+    SessionSort,
+)
+from agenttrace.server.store.dialect import DbConnection, Dialect
+from agenttrace.server.store.filters import SortOrder
+from agenttrace.server.store.migrations import apply_migrations, current_version
+from agenttrace.server.store.rows import (
+    PathRow,
+    RequestPage,
+    RequestRow,
+    SessionDetail,
+    SessionPage,
+    SessionRow,
+)
+
+__all__ = ["SqlStore"]
+
+# (expression, can be NULL)
+_SORT_EXPRESSIONS: dict[SessionSort, tuple[str, bool]] = {
+    SessionSort.SESSION_ID: ("s.session_id", False),
+    SessionSort.SESSION_NAME: ("s.name", True),
+    SessionSort.CREATED_AT: ("s.first_start_us", False),
+    SessionSort.LATEST_REQUEST_CREATED_AT: ("s.latest_start_us", False),
+    SessionSort.TOTAL_COST: ("s.cost_usd", True),
+    SessionSort.TOTAL_REQUESTS: ("s.request_count", False),
+    SessionSort.PROMPT_TOKENS: ("s.prompt_tokens", False),
+    SessionSort.COMPLETION_TOKENS: ("s.completion_tokens", False),
+    SessionSort.TOTAL_TOKENS: ("s.total_tokens", False),
+    SessionSort.AVG_LATENCY: (
+        "CASE WHEN s.latency_count > 0 THEN s.latency_sum_ms / s.latency_count END",
+        True,
+    ),
+    SessionSort.ERROR_COUNT: ("s.error_count", False),
+    SessionSort.STATUS: ("CASE WHEN s.error_count > 0 THEN 'error' ELSE 'ok' END", False),
+    SessionSort.DURATION_MS: ("(s.last_end_us - s.first_start_us)", False),
+}
+_PERCENTILE_SORTS = {SessionSort.P50_LATENCY_MS: 0.5, SessionSort.P95_LATENCY_MS: 0.95}
+
+
+def _marks(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+class SqlStore(ABC):
+    """Shared implementation of `agenttrace.server.store.base.Store`."""
+
+    dialect: Dialect
+    applied_migrations: list[int]
+    """The migration versions this open applied (empty when the database was current)."""
+
+    @property
+    def backend(self) -> str:
+        """The dialect's name."""
+        return self.dialect.name
+
+    @abstractmethod
+    def _write(self) -> AbstractContextManager[DbConnection]:
+        """A connection in a write transaction, committed (durably) when the block ends."""
+
+    @abstractmethod
+    def _read(self) -> AbstractContextManager[DbConnection]:
+        """A connection holding one consistent snapshot for the block."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections. Safe to call twice."""
+
+    def _migrate(self) -> None:
+        """Bring the schema up to date (call once, on open)."""
+        with self._write() as conn:
+            self.applied_migrations = apply_migrations(conn, self.dialect, _now_us())
+
+    def schema_version(self) -> int:
+        """The highest migration applied."""
+        with self._read() as conn:
+            return current_version(conn, self.dialect)
+
+    def key_store(self) -> SqlKeyStore:
+        """The API keys kept in this database (`agenttrace.server.store.api_keys`)."""
+        return SqlKeyStore(self._write, self._read, self.dialect)
+
+    def _sql(self, conn: DbConnection, text: str, params: Sequence[Any] = ()) -> list[Any]:
+        return conn.execute(self.dialect.sql(text), params).fetchall()
+
+    # -- ingest -------------------------------------------------------------------------
+
+    def ingest(self, project_id: str, records: Sequence[Record]) -> IngestCounts:
+        """Store new records and roll them up, in one durable transaction."""
+        if not records:
+            return IngestCounts(accepted=0, duplicates=0)
+        with self._write() as conn:
+            return ingest_records(conn, self.dialect, project_id, records, _now_us())
+
+    # -- sessions -----------------------------------------------------------------------
+
+    def session_page_sql(self, project_id: str, query: SessionQuery) -> tuple[str, list[Any]]:
+        """The SQL (``?`` placeholders) and parameters selecting a page of sessions, for
+        EXPLAIN and benchmarks (not used for the percentile sorts)."""
+        condition, params = compile_filter(query.filter, "session", self.dialect, project_id)
+        direction = "DESC" if query.order is SortOrder.DESC else "ASC"
+        expression, nullable = _SORT_EXPRESSIONS.get(query.sort, ("s.first_start_us", False))
+        nulls_last = f"({expression}) IS NULL, " if nullable else ""
+        sql = (
+            f"SELECT {_rows.SESSION_COLUMNS} FROM sessions s "
+            f"WHERE s.project_id = ? AND ({condition}) "
+            f"ORDER BY {nulls_last}{expression} {direction}, s.session_id {direction} "
+            "LIMIT ? OFFSET ?"
+        )
+        return sql, [project_id, *params, query.limit, query.offset]
+
+    def query_sessions(self, project_id: str, query: SessionQuery) -> SessionPage:
+        """A page of matching sessions, sorted, with their total."""
+        condition, params = compile_filter(query.filter, "session", self.dialect, project_id)
+        where = f"s.project_id = ? AND ({condition})"
+        all_params = [project_id, *params]
+        with self._read() as conn:
+            total = int(
+                self._sql(conn, f"SELECT count(*) FROM sessions s WHERE {where}", all_params)[0][0]
+            )
+            if query.sort in _PERCENTILE_SORTS:
+                page_ids = self._ids_by_percentile(conn, where, all_params, query)
+                rows = self._session_rows(conn, project_id, page_ids)
+            else:
+                sql, page_params = self.session_page_sql(project_id, query)
+                rows = self._complete_sessions(conn, project_id, self._sql(conn, sql, page_params))
+        return SessionPage(sessions=rows, total=total, limit=query.limit, offset=query.offset)
+
+    def explain(self, sql: str, params: Sequence[Any]) -> list[str]:
+        """The backend's query plan for ``sql``, one line per step."""
+        with self._read() as conn:
+            rows = self._sql(conn, self.dialect.explain_prefix + sql, params)
+        return [self.dialect.plan_line(row) for row in rows]
+
+    def _ids_by_percentile(
+        self, conn: DbConnection, where: str, params: list[Any], query: SessionQuery
+    ) -> list[str]:
+        """Session ids of the page when sorting by a latency percentile (computed for all
+        matching sessions, so slower than the other sorts)."""
+        sql = (
+            "SELECT s.session_id, r.end_us - r.start_us FROM sessions s "
+            "LEFT JOIN records r ON r.project_id = s.project_id AND r.session_id = s.session_id "
+            f"AND r.end_us IS NOT NULL WHERE {where}"
+        )
+        latencies: dict[str, list[float]] = {}
+        for session_id, latency_us in self._sql(conn, sql, params):
+            bucket = latencies.setdefault(session_id, [])
+            if latency_us is not None:
+                bucket.append(latency_us / 1000.0)
+        fraction = _PERCENTILE_SORTS[query.sort]
+        keyed = []
+        for session_id, values in latencies.items():
+            values.sort()
+            keyed.append((self.dialect.percentile(values, fraction), session_id))
+        descending = query.order is SortOrder.DESC
+        present = sorted((k for k in keyed if k[0] is not None), reverse=descending)
+        missing = sorted((k for k in keyed if k[0] is None), key=lambda k: k[1], reverse=descending)
+        ordered = [session_id for _, session_id in [*present, *missing]]
+        return ordered[query.offset : query.offset + query.limit]
+
+    def _session_rows(
+        self, conn: DbConnection, project_id: str, session_ids: Sequence[str]
+    ) -> list[SessionRow]:
+        """Complete rows for ``session_ids``, in that order."""
+        if not session_ids:
+            return []
+        sql = (
+            f"SELECT {_rows.SESSION_COLUMNS} FROM sessions s WHERE s.project_id = ? "
+            f"AND s.session_id IN ({_marks(len(session_ids))})"
+        )
+        found = self._sql(conn, sql, [project_id, *session_ids])
+        rows = {row.session_id: row for row in self._complete_sessions(conn, project_id, found)}
+        return [rows[session_id] for session_id in session_ids if session_id in rows]
+
+    def _complete_sessions(
+        self, conn: DbConnection, project_id: str, found: list[Any]
+    ) -> list[SessionRow]:
+        """SessionRows from ``sessions`` rows, with users, properties and percentiles."""
+        if not found:
+            return []
+        ids = [row[0] for row in found]
+        marks = _marks(len(ids))
+        users: dict[str, list[str]] = {}
+        for session_id, user_id in self._sql(
+            conn,
+            "SELECT session_id, user_id FROM session_users WHERE project_id = ? "
+            f"AND session_id IN ({marks}) ORDER BY user_id",
+            [project_id, *ids],
+        ):
+            users.setdefault(session_id, []).append(user_id)
+        properties: dict[str, dict[str, str]] = {}
+        for session_id, key, value, _ in self._sql(
+            conn,
+            "SELECT session_id, key, value, first_start_us FROM session_properties "
+            f"WHERE project_id = ? AND session_id IN ({marks}) "
+            "ORDER BY first_start_us DESC, value DESC",
+            [project_id, *ids],
+        ):
+            properties.setdefault(session_id, {})[key] = value  # the earliest wins (last)
+        latencies: dict[str, list[float]] = {}
+        for session_id, latency_us in self._sql(
+            conn,
+            "SELECT session_id, end_us - start_us FROM records WHERE project_id = ? "
+            f"AND session_id IN ({marks}) AND end_us IS NOT NULL",
+            [project_id, *ids],
+        ):
+            latencies.setdefault(session_id, []).append(latency_us / 1000.0)
+        for values in latencies.values():
+            values.sort()
+        return [
+            _rows.session_row(
+                row,
+                users.get(row[0], []),
+                properties.get(row[0], {}),
+                latencies.get(row[0], []),
+                self.dialect,
+            )
+            for row in found
+        ]
+
+    def get_session(
+        self, project_id: str, session_id: str, *, include_bodies: bool = False
+    ) -> SessionDetail | None:
+        """The session's metrics, paths, tree and requests in time order."""
+        with self._read() as conn:
+            sessions = self._session_rows(conn, project_id, [session_id])
+            if not sessions:
+                return None
+            columns = _rows.request_columns(include_bodies)
+            found = self._sql(
+                conn,
+                f"SELECT {columns} FROM records r WHERE r.project_id = ? AND r.session_id = ? "
+                "ORDER BY r.start_us, r.id",
+                [project_id, session_id],
+            )
+        requests = [_rows.request_row(row, self.dialect, include_bodies) for row in found]
+        samples = [_rows.sample_from_request(row) for row in found]
+        return SessionDetail(
+            session=sessions[0],
+            paths=path_rows(samples, self.dialect),
+            tree=build_tree(samples),
+            requests=requests,
+        )
+
+    # -- requests and paths -------------------------------------------------------------
+
+    def query_requests(self, project_id: str, query: RequestQuery) -> RequestPage:
+        """A page of matching requests by start time, with their total."""
+        condition, params = compile_filter(query.filter, "request", self.dialect, project_id)
+        where = f"r.project_id = ? AND ({condition})"
+        direction = "DESC" if query.order is SortOrder.DESC else "ASC"
+        columns = _rows.request_columns(query.include_bodies)
+        with self._read() as conn:
+            total = int(
+                self._sql(
+                    conn, f"SELECT count(*) FROM records r WHERE {where}", [project_id, *params]
+                )[0][0]
+            )
+            found = self._sql(
+                conn,
+                f"SELECT {columns} FROM records r WHERE {where} "
+                f"ORDER BY r.start_us {direction}, r.id {direction} LIMIT ? OFFSET ?",
+                [project_id, *params, query.limit, query.offset],
+            )
+        return RequestPage(
+            requests=[_rows.request_row(row, self.dialect, query.include_bodies) for row in found],
+            total=total,
+            limit=query.limit,
+            offset=query.offset,
+        )
+
+    def get_request(self, project_id: str, request_id: str) -> RequestRow | None:
+        """One request with its bodies."""
+        with self._read() as conn:
+            found = self._sql(
+                conn,
+                f"SELECT {_rows.request_columns(True)} FROM records r "
+                "WHERE r.project_id = ? AND r.id = ?",
+                [project_id, request_id],
+            )
+        return _rows.request_row(found[0], self.dialect, True) if found else None
+
+    def query_paths(self, project_id: str, query: PathQuery) -> list[PathRow]:
+        """Per-path aggregates over the matching requests."""
+        condition, params = compile_filter(query.filter, "request", self.dialect, project_id)
+        with self._read() as conn:
+            found = self._sql(
+                conn,
+                f"SELECT {_rows.SAMPLE_COLUMNS} FROM records r "
+                f"WHERE r.project_id = ? AND ({condition})",
+                [project_id, *params],
+            )
+        return path_rows([_rows.sample(row) for row in found], self.dialect)
+
+    def record_count(self, project_id: str) -> int:
+        """How many records the project has (for tests and health checks)."""
+        with self._read() as conn:
+            return int(
+                self._sql(conn, "SELECT count(*) FROM records WHERE project_id = ?", [project_id])[
+                    0
+                ][0]
+            )
+
+
+def _now_us() -> int:
+    return time.time_ns() // 1000

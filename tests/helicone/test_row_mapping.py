@@ -1,0 +1,171 @@
+"""Store rows in Helicone's SessionResult / HeliconeRequest / SessionNameResult shapes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from agenttrace.records import ErrorInfo, RecordKind, Status
+from agenttrace.server.helicone import (
+    helicone_request,
+    helicone_session,
+    helicone_session_names,
+)
+from agenttrace.server.store.rows import RequestRow, SessionRow
+
+T0 = datetime(2025, 3, 1, 10, 0, 0, tzinfo=UTC)
+SESSION_RESULT_KEYS = [
+    "created_at",
+    "latest_request_created_at",
+    "session_id",
+    "session_name",
+    "total_cost",
+    "total_requests",
+    "prompt_tokens",
+    "completion_tokens",
+    "total_tokens",
+    "avg_latency",
+]
+
+
+def session_row(**changes: Any) -> SessionRow:
+    """A SessionRow with plausible values, ``changes`` applied."""
+    values: dict[str, Any] = {
+        "session_id": "s-1",
+        "session_name": "Trip",
+        "created_at": T0,
+        "latest_request_created_at": T0 + timedelta(seconds=5),
+        "total_cost": 0.25,
+        "total_requests": 4,
+        "prompt_tokens": 100,
+        "completion_tokens": 20,
+        "total_tokens": 120,
+        "avg_latency": 150.0,
+        "error_count": 1,
+        "status": "error",
+        "duration_ms": 6000.0,
+        "p50_latency_ms": 120.0,
+        "p95_latency_ms": 300.0,
+        "user_ids": ["alice"],
+        "properties": {"env": "prod"},
+    }
+    values.update(changes)
+    return SessionRow(**values)
+
+
+def request_row(**changes: Any) -> RequestRow:
+    """A RequestRow of an LLM call, ``changes`` applied."""
+    values: dict[str, Any] = {
+        "request_id": "r-1",
+        "request_created_at": T0,
+        "response_created_at": T0 + timedelta(milliseconds=800),
+        "request_properties": {
+            "env": "prod",
+            "Helicone-Session-Id": "s-1",
+            "Helicone-Session-Path": "/agent",
+        },
+        "request_user_id": "alice",
+        "model": "gpt-4o",
+        "provider": "openai",
+        "delay_ms": 800.0,
+        "time_to_first_token": 120.0,
+        "prompt_tokens": 100,
+        "completion_tokens": 20,
+        "total_tokens": 120,
+        "cost": 0.01,
+        "response_status": 500,
+        "kind": RecordKind.LLM,
+        "status": Status.ERROR,
+        "session_id": "s-1",
+        "session_name": None,
+        "session_path": "/agent",
+        "parent_id": None,
+        "name": "gpt-4o",
+        "error": ErrorInfo(type="RateLimitError", message="slow down"),
+        "attempt": 1,
+        "branch_id": None,
+        "cache_read_tokens": 60,
+        "cache_write_tokens": None,
+        "reasoning_tokens": None,
+        "request_body": {"messages": []},
+        "response_body": {"error": "slow down"},
+    }
+    values.update(changes)
+    return RequestRow(**values)
+
+
+def test_session_result_fields_come_first_then_agenttrace_fields() -> None:
+    """Helicone's ten fields, then error_count, status, duration and the rest."""
+    answer = helicone_session(session_row())
+    assert list(answer)[:10] == SESSION_RESULT_KEYS
+    assert answer["created_at"] == "2025-03-01T10:00:00Z"
+    assert answer["latest_request_created_at"] == "2025-03-01T10:00:05Z"
+    assert (answer["total_cost"], answer["total_requests"], answer["avg_latency"]) == (0.25, 4, 150)
+    assert answer["status"] == "error"
+    assert answer["error_count"] == 1
+    assert answer["user_ids"] == ["alice"]
+    assert answer["properties"] == {"env": "prod"}
+
+
+def test_session_result_is_never_null_where_helicone_is_not() -> None:
+    """No name is "", no cost or latency is 0 (Helicone's columns are never null)."""
+    answer = helicone_session(session_row(session_name=None, total_cost=None, avg_latency=None))
+    assert (answer["session_name"], answer["total_cost"], answer["avg_latency"]) == ("", 0.0, 0.0)
+
+
+def test_helicone_request_shape() -> None:
+    """HeliconeRequest names hold agenttrace's values; what is not kept is null, not made up."""
+    answer = helicone_request(request_row())
+    assert answer["request_id"] == "r-1"
+    assert answer["request_created_at"] == "2025-03-01T10:00:00Z"
+    assert answer["response_created_at"] == "2025-03-01T10:00:00.800000Z"
+    assert answer["request_properties"]["Helicone-Session-Id"] == "s-1"
+    assert answer["properties"] == answer["request_properties"]
+    assert (answer["provider"], answer["response_status"]) == ("OPENAI", 500)
+    assert answer["request_model"] == answer["response_model"] == answer["model"] == "gpt-4o"
+    assert (answer["prompt_cache_read_tokens"], answer["prompt_cache_write_tokens"]) == (60, None)
+    assert answer["cost"] == answer["costUSD"] == 0.01
+    assert answer["request_body"] == {"messages": []}
+    assert answer["response_body"] == {"error": "slow down"}
+    for unknown in ("response_id", "signed_body_url", "prompt_id", "feedback_rating", "scores"):
+        assert answer[unknown] is None
+    assert (answer["request_path"], answer["target_url"], answer["assets"]) == ("", "", [])
+    assert answer["kind"] == "llm"
+    assert answer["error"] == {"type": "RateLimitError", "message": "slow down"}
+    assert answer["session_path"] == "/agent"
+
+
+def test_unknown_provider_is_custom() -> None:
+    """A request without provider is Helicone's CUSTOM."""
+    assert helicone_request(request_row(provider=None))["provider"] == "CUSTOM"
+
+
+def test_session_names_group_and_weigh_latency_by_requests() -> None:
+    """Per name: first/last use, count, request-weighted mean latency; newest first."""
+    rows = [
+        session_row(session_id="a", session_name="Trip", total_requests=1, avg_latency=100.0),
+        session_row(
+            session_id="b",
+            session_name="Trip",
+            total_requests=3,
+            avg_latency=200.0,
+            created_at=T0 - timedelta(hours=1),
+        ),
+        session_row(
+            session_id="c",
+            session_name=None,
+            avg_latency=None,
+            latest_request_created_at=T0 + timedelta(hours=2),
+        ),
+    ]
+    answers = helicone_session_names(rows)
+    assert [answer["name"] for answer in answers] == ["", "Trip"]
+    trip = answers[1]
+    assert trip["session_count"] == 2
+    assert trip["avg_latency"] == pytest.approx((100.0 + 3 * 200.0) / 4)
+    assert trip["first_used"] == trip["created_at"] == "2025-03-01T09:00:00Z"
+    assert trip["last_used"] == "2025-03-01T10:00:05Z"
+    assert trip["total_cost"] == pytest.approx(0.5)
+    assert answers[0]["avg_latency"] == 0.0

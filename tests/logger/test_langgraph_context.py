@@ -1,0 +1,89 @@
+"""A log_request inside a LangGraph tool joins that run's session, path and parent.
+
+Real LangGraph ReAct agents with agenttrace's CallbackHandler and LangChain fake chat model:
+the tool ``search`` logs a ``fetch_page`` call by hand, which must land at
+``/tools/search/fetch_page`` in the run's session (the thread id), as a child of the
+tool's own record.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from langchain_core.messages import BaseMessage, ToolMessage
+from langchain_core.tools import tool
+
+from agenttrace._internal.manual_logger import ManualLogger
+from agenttrace.records import RecordKind
+from agenttrace.testing import InMemoryExporter
+from agenttrace_langchain import AsyncCallbackHandler, CallbackHandler
+from agenttrace_langchain.testing import FakeChatModel, Reply, tool_call
+
+
+def react_agent(model: Any, tools: list[Any]) -> Any:
+    """``create_react_agent`` without its deprecation warning on langgraph 1.x."""
+    from langgraph.prebuilt import create_react_agent
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return create_react_agent(model, tools)
+
+
+def search_once(messages: list[BaseMessage]) -> Reply:
+    """Call ``search`` with the user's question, then answer with its result."""
+    last = messages[-1]
+    if isinstance(last, ToolMessage):
+        return f"answer: {last.content}"
+    return tool_call("search", {"query": str(last.content)})
+
+
+def check_nesting(records: list[Any], thread_id: str) -> None:
+    """The hand-logged call sits under the tool, in the thread's session."""
+    (fetch,) = [r for r in records if r.name == "fetch_page"]
+    (search,) = [r for r in records if r.kind is RecordKind.TOOL and r.name == "search"]
+    assert fetch.session_id == search.session_id == thread_id
+    assert search.session_path == "/tools/search"
+    assert fetch.session_path == "/tools/search/fetch_page"
+    assert fetch.parent_id == search.id
+    assert fetch.response == {"status": 200}
+
+
+def test_sync_tool_call_inherits_the_run(exporter: InMemoryExporter) -> None:
+    """In a sync graph (tools run in ToolNode's worker threads) the call joins the run."""
+    logger = ManualLogger()
+
+    @tool
+    def search(query: str) -> str:
+        """Search the web."""
+        return logger.log_request(
+            {"_type": "tool", "toolName": "fetch_page", "url": f"https://example.org/?q={query}"},
+            lambda recorder: recorder.append_results({"status": 200}) or "page text",
+        )
+
+    agent = react_agent(FakeChatModel(respond=search_once), [search])
+    config: Any = {"callbacks": [CallbackHandler()], "configurable": {"thread_id": "thread-sync"}}
+    agent.invoke({"messages": [("user", "weather in Lisbon")]}, config)
+    check_nesting(exporter.records, "thread-sync")
+
+
+async def test_async_tool_call_inherits_the_run(exporter: InMemoryExporter) -> None:
+    """In an async graph, alog_request inside an async tool joins the run the same way."""
+    logger = ManualLogger()
+
+    async def fetch(recorder: Any) -> str:
+        recorder.append_results({"status": 200})
+        return "page text"
+
+    @tool
+    async def search(query: str) -> str:
+        """Search the web."""
+        return await logger.alog_request({"_type": "tool", "toolName": "fetch_page"}, fetch)
+
+    agent = react_agent(FakeChatModel(respond=search_once), [search])
+    config: Any = {
+        "callbacks": [AsyncCallbackHandler()],
+        "configurable": {"thread_id": "thread-async"},
+    }
+    await agent.ainvoke({"messages": [("user", "weather in Porto")]}, config)
+    check_nesting(exporter.records, "thread-async")

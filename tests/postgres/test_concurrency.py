@@ -1,0 +1,145 @@
+"""Several collectors (stores with their own pools) on one database at once: ingest into
+shared sessions, and migrations when they start together against an empty database."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from agenttrace.records import Record
+from agenttrace.server.store import SessionQuery, SQLiteStore
+from agenttrace.server.store import postgres as postgres_module
+from agenttrace.server.store.migrations import MIGRATIONS
+from agenttrace.server.store.postgres import PostgresStore
+from agenttrace.server.store.postgres_dialect import MIGRATION_LOCK_KEY
+
+pytestmark = pytest.mark.postgres
+
+PROJECT = "default"
+Sql = Callable[..., list[tuple[Any, ...]]]
+
+
+def _run_together(workers: list[Callable[[], object]]) -> list[object]:
+    """Run ``workers`` in threads released at once; re-raise the first failure."""
+    barrier = threading.Barrier(len(workers))
+    results: list[object] = [None] * len(workers)
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        barrier.wait()
+        try:
+            results[index] = workers[index]()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(workers))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    if errors:
+        raise errors[0]
+    return results
+
+
+def test_collectors_ingesting_into_the_same_sessions_keep_exact_rollups(
+    open_pg: Callable[..., PostgresStore],
+    rec: Callable[..., Record],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two stores, eight threads, overlapping batches over four shared sessions in shuffled
+    orders: no deadlock (retries are switched off), every record stored once, and every
+    session's totals equal to one SQLite store ingesting the same records serially."""
+    monkeypatch.setattr(postgres_module, "_INGEST_ATTEMPTS", 1)  # a deadlock would surface
+    rng = random.Random(3)
+    records = [
+        rec(
+            f"r-{i:03d}",
+            f"shared-{i % 4}",
+            start_ms=rng.randint(0, 10_000),
+            latency_ms=rng.randint(1, 500),
+            user_id=f"u{i % 3}",
+            properties={"env": rng.choice(["prod", "dev"]), "shard": str(i % 5)},
+            usage={"input_tokens": i, "output_tokens": 2 * i},
+            cost_usd=0.25 * (i % 3),
+            status="error" if i % 11 == 0 else "ok",
+        )
+        for i in range(400)
+    ]
+    batches = []
+    for _ in range(8):
+        batch = rng.sample(records, 150)  # overlapping: most records arrive several times
+        batches.append(batch)
+    missed = [r for r in records if not any(r in batch for batch in batches)]
+    batches[0] = batches[0] + missed
+    stores = [open_pg(pool_max=4), open_pg(pool_max=4)]
+    workers: list[Callable[[], object]] = [
+        lambda batch=batch, store=stores[i % 2]: store.ingest(PROJECT, batch)
+        for i, batch in enumerate(batches)
+    ]
+    counts = _run_together(workers)
+    assert sum(c.accepted for c in counts) == len(records)  # type: ignore[attr-defined]
+
+    reference = SQLiteStore(tmp_path / "reference.db")
+    try:
+        reference.ingest(PROJECT, records)
+        expected = reference.query_sessions(PROJECT, SessionQuery()).sessions
+    finally:
+        reference.close()
+    got = stores[1].query_sessions(PROJECT, SessionQuery()).sessions
+    assert [row.session_id for row in got] == [row.session_id for row in expected]
+    for mine, theirs in zip(got, expected, strict=True):
+        assert mine.total_cost == pytest.approx(theirs.total_cost)  # summed in another order
+        assert mine.avg_latency == pytest.approx(theirs.avg_latency)
+        mine_rest = mine.model_dump(exclude={"total_cost", "avg_latency"})
+        assert mine_rest == theirs.model_dump(exclude={"total_cost", "avg_latency"})
+
+
+def test_collectors_opening_an_empty_database_together_migrate_it_once(
+    open_pg: Callable[..., PostgresStore], sql: Sql
+) -> None:
+    """Six stores opened at the same moment on an empty schema: all open, one applies
+    every migration, the others find the schema current."""
+    stores = _run_together([lambda: open_pg(pool_min=0) for _ in range(6)])
+    applied = sorted(store.applied_migrations for store in stores)  # type: ignore[attr-defined]
+    versions = [m.version for m in MIGRATIONS]
+    assert applied == [[]] * 5 + [versions]
+    assert [row[0] for row in sql("SELECT version FROM schema_version ORDER BY 1")] == versions
+
+
+def test_opening_waits_for_the_migration_lock(
+    open_pg: Callable[..., PostgresStore], postgres_url: str, sql: Sql
+) -> None:
+    """While another process holds the schema's migration lock, opening waits; it goes on
+    (and migrates) once the lock is released."""
+    opened: list[PostgresStore] = []
+    with psycopg.connect(postgres_url) as holder:
+        holder.execute(
+            "SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))", (MIGRATION_LOCK_KEY,)
+        )
+        thread = threading.Thread(target=lambda: opened.append(open_pg()))
+        thread.start()
+        deadline = time.monotonic() + 20
+        waiting = (
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+            "AND classid = %s::oid AND objid = hashtext(current_schema())::oid"
+        )
+        while (
+            sql(waiting, (MIGRATION_LOCK_KEY,))[0][0] == 0
+        ):  # the opener blocks in the server: poll its lock state
+            assert time.monotonic() < deadline, "the store never asked for the migration lock"
+            time.sleep(0.01)
+        assert not opened
+        assert sql("SELECT to_regclass('schema_version')")[0][0] is None
+        holder.commit()  # releases the transaction-level lock
+        thread.join(20)
+    assert opened
+    assert opened[0].applied_migrations == [m.version for m in MIGRATIONS]
