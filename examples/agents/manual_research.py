@@ -17,7 +17,7 @@ import time
 from typing import Any
 
 import agenttrace
-from agenttrace._internal.manual_logger import ManualLogger  # agenttrace.ManualLogger soon
+from agenttrace import ManualLogger
 
 MODEL = "gpt-4o-mini"
 

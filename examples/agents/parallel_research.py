@@ -32,7 +32,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send
 
 import agenttrace
-from agenttrace._internal.manual_logger import ManualLogger  # agenttrace.ManualLogger soon
+from agenttrace import ManualLogger
 from agenttrace.langchain import CallbackHandler
 
 QUESTION = "Compare Lisbon, Porto and Coimbra for a weekend trip."

@@ -41,7 +41,7 @@ from langchain_core.tools import tool
 from langgraph.graph import END, START, MessagesState, StateGraph
 
 import agenttrace
-from agenttrace._internal.manual_logger import ManualLogger  # agenttrace.ManualLogger soon
+from agenttrace import ManualLogger
 from agenttrace.langchain import CallbackHandler
 
 QUESTION = "How many people live in Lisbon and Porto together? Check the sum with Python."

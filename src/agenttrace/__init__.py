@@ -8,6 +8,9 @@ from __future__ import annotations
 from agenttrace._internal.client import configure, emit, flush, get_tracer, shutdown
 from agenttrace._internal.context import SessionContext, current_session, session
 from agenttrace._internal.headers import context_from_headers, parse_headers, session_headers
+from agenttrace._internal.log_builder import LogBuilder
+from agenttrace._internal.manual_logger import ManualLogger
+from agenttrace._internal.recorder import ResultRecorder
 from agenttrace.exceptions import (
     AgentTraceError,
     ConfigurationError,
@@ -15,20 +18,49 @@ from agenttrace.exceptions import (
     QueryError,
     UserError,
 )
+from agenttrace.query import (
+    AsyncQueryClient,
+    CollectorUnavailableError,
+    PathList,
+    PathRow,
+    QueryClient,
+    RequestPage,
+    RequestRow,
+    SessionDetail,
+    SessionPage,
+    SessionRow,
+    TreeNode,
+)
 from agenttrace.records import ErrorInfo, Record, RecordKind, Status, Usage
+from agenttrace.redaction import SecretRedactor, redact_secrets
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AgentTraceError",
+    "AsyncQueryClient",
+    "CollectorUnavailableError",
     "ConfigurationError",
     "ErrorInfo",
+    "LogBuilder",
+    "ManualLogger",
     "NotFoundError",
+    "PathList",
+    "PathRow",
+    "QueryClient",
     "QueryError",
     "Record",
     "RecordKind",
+    "RequestPage",
+    "RequestRow",
+    "ResultRecorder",
+    "SecretRedactor",
     "SessionContext",
+    "SessionDetail",
+    "SessionPage",
+    "SessionRow",
     "Status",
+    "TreeNode",
     "Usage",
     "UserError",
     "__version__",
@@ -39,6 +71,7 @@ __all__ = [
     "flush",
     "get_tracer",
     "parse_headers",
+    "redact_secrets",
     "session",
     "session_headers",
     "shutdown",

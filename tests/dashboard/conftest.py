@@ -210,9 +210,13 @@ def _is_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Headless Debian Chromium driven by Playwright (skipped without it, unless CI)."""
+    """Headless Debian Chromium driven by Playwright (skipped without it, unless CI).
+
+    Module-scoped on purpose: Playwright's sync API runs an asyncio loop on the main thread
+    while it is open, which would break the async tests of later directories.
+    """
     if shutil.which(CHROMIUM) is None:
         message = (
             f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) or "

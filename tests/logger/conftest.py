@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 import agenttrace
-from agenttrace._internal.manual_logger import ManualLogger
+from agenttrace import ManualLogger
 from agenttrace.testing import InMemoryExporter
 
 

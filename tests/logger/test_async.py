@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 import agenttrace
-from agenttrace._internal.manual_logger import ManualLogger
+from agenttrace import ManualLogger
 from agenttrace._internal.recorder import ResultRecorder
 from agenttrace.records import Status
 from agenttrace.testing import InMemoryExporter

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import agenttrace
-from agenttrace._internal.manual_logger import ManualLogger
+from agenttrace import ManualLogger
 from agenttrace._internal.pricing import compute_cost
 from agenttrace.exceptions import UserError
 from agenttrace.records import RecordKind, Status, Usage

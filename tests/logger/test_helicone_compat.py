@@ -20,7 +20,7 @@ import pytest
 from helicone_helpers import HeliconeManualLogger
 from helicone_helpers.manual_logger import HeliconeResultRecorder
 
-from agenttrace._internal.manual_logger import ManualLogger
+from agenttrace import ManualLogger
 from agenttrace.records import RecordKind, Status
 from agenttrace.testing import InMemoryExporter
 

@@ -14,7 +14,7 @@ from typing import Any
 from langchain_core.messages import BaseMessage, ToolMessage
 from langchain_core.tools import tool
 
-from agenttrace._internal.manual_logger import ManualLogger
+from agenttrace import ManualLogger
 from agenttrace.records import RecordKind
 from agenttrace.testing import InMemoryExporter
 from agenttrace_langchain import AsyncCallbackHandler, CallbackHandler

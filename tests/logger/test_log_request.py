@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 
 import agenttrace
+from agenttrace import ManualLogger
 from agenttrace._internal.call_record import new_id
 from agenttrace._internal.context import (
     SessionContext,
     register_context_provider,
     unregister_context_provider,
 )
-from agenttrace._internal.manual_logger import ManualLogger
 from agenttrace._internal.pricing import compute_cost
 from agenttrace._internal.recorder import ResultRecorder
 from agenttrace.exceptions import UserError

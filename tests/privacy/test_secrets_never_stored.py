@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 import agenttrace
-from agenttrace._internal.manual_logger import ManualLogger
+from agenttrace import ManualLogger
 from agenttrace.records import Record
 from agenttrace.redaction import redact_secrets
 from agenttrace.server.testing import running_collector

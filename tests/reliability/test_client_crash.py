@@ -21,16 +21,6 @@ FILES = 8
 PER_FILE = 500
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "shipper bug: a new process's flush() lists only the ready spool files and returns "
-        "True without taking back the claim left by a dead sender (Spool.recover runs only "
-        "at the worker's first idle spool scan, which a process that flushes and exits never "
-        "reaches). Fix: recover dead claims when the worker starts (or before a flush lists "
-        "the spool), then remove this marker."
-    ),
-)
 @pytest.mark.slow
 @pytest.mark.timeout(240)
 def test_client_killed_while_draining_the_spool_the_next_process_finishes(

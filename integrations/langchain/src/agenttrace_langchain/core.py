@@ -300,6 +300,7 @@ class TraceCore:
 
     def llm_end(self, run_id: UUID, response: Any) -> None:
         """A chat model / LLM finished: usage, served model and cost are read here."""
+        ended = time.time()  # before the usage parsing and price lookup below
         state = self.store.pop(run_id)
         if state is None or state.root.muted:
             return
@@ -314,6 +315,7 @@ class TraceCore:
             cost=outcome.cost,
             request=outcome.request,
             response=outcome.response,
+            ended=ended,
         )
 
     def _failed(self, run_id: UUID, kind: RecordKind, error: BaseException) -> None:

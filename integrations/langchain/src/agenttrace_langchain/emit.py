@@ -126,13 +126,18 @@ def emit_record(
     cost: float | None = None,
     request: Any = None,
     response: Any = None,
+    ended: float | None = None,
 ) -> None:
-    """Build the record of a finished run and queue it (never blocks on the network)."""
+    """Build the record of a finished run and queue it (never blocks on the network).
+
+    ``ended`` is when the run finished (``time.time()``), taken by callers that do work
+    (usage parsing, pricing) between the callback and this call; default: now.
+    """
     root = state.root
     if root.muted:
         return
     start = state.start
-    end = max(time.time(), start)
+    end = max(ended if ended is not None else time.time(), start)
     record = Record(
         id=state.record_id or str(state.run_id),
         kind=kind,

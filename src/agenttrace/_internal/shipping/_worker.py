@@ -90,6 +90,7 @@ class Worker:
             on_retry=lambda: self.counters.add(retries=1),
         )
         try:
+            self._guarded(self._recover_spool)
             while not self.stopping:
                 self._guarded(lambda: self._step(sender))
             self._guarded(lambda: self._final_drain(sender))
@@ -230,6 +231,11 @@ class Worker:
             self.spool.directory,
             refused,
         )
+
+    def _recover_spool(self) -> None:
+        """Take back the claims of dead senders now, so a first flush waits for them too."""
+        self.next_spool_scan = time.monotonic() + SPOOL_RESCAN
+        self.spool_pending = self.spool.recover() > 0
 
     def _next_scan_due(self) -> float:
         return self.next_spool_scan if not self.spool_pending else float("inf")

@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
+from pydantic_core import PydanticSerializationError, to_json
+
 __all__ = ["SQLITE", "DbConnection", "DbCursor", "Dialect", "dump_body", "percentile"]
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -84,6 +86,10 @@ def dump_body(value: Any) -> str:
     NaN and infinite numbers (which JSON has not) become null; unpaired UTF-16 surrogates
     (which UTF-8 cannot encode, and a JSON ``\\ud800`` escape can bring) become U+FFFD.
     """
+    try:  # the fast path, in Rust; it refuses lone surrogates, which the slow path mends
+        return to_json(value, inf_nan_mode="null", fallback=str).decode("utf-8")
+    except (PydanticSerializationError, TypeError, ValueError):
+        pass
     try:
         text = json.dumps(
             value, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=str
