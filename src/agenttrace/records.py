@@ -14,7 +14,7 @@ Times are timezone-aware UTC datetimes; naive datetimes are taken to be UTC.
 
 from __future__ import annotations
 
-import uuid
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -29,6 +29,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from agenttrace._internal.ids import new_id
 
 __all__ = [
     "ErrorInfo",
@@ -76,6 +78,10 @@ MAX_AMOUNT = 1_000_000_000.0
 session sums stay finite)."""
 
 
+_NORMAL_PATH = re.compile(r"/|(?:/[^/\s](?:[^/]*[^/\s])?){1,%d}" % MAX_PATH_SEGMENTS)  # noqa: UP031
+r"""A path `normalize_path` would return unchanged (``\s`` is what `str.strip` strips)."""
+
+
 def normalize_path(path: str | None) -> str:
     """Return ``path`` as ``/a/b``: leading slash, no trailing slash, no empty segments.
 
@@ -86,6 +92,8 @@ def normalize_path(path: str | None) -> str:
     """
     if not path:
         return "/"
+    if _NORMAL_PATH.fullmatch(path):  # the usual case, already normal: no copying
+        return path
     segments = [s.strip() for s in path.split("/")]
     segments = [s for s in segments if s]
     if len(segments) > MAX_PATH_SEGMENTS:
@@ -139,10 +147,6 @@ class Usage(BaseModel):
         return self
 
 
-def _new_id() -> str:
-    return str(uuid.uuid4())
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -152,7 +156,7 @@ class Record(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=False)
 
-    id: str = Field(default_factory=_new_id, min_length=1, max_length=200)
+    id: str = Field(default_factory=new_id, min_length=1, max_length=200)
     kind: RecordKind = RecordKind.CUSTOM
     session_id: str = Field(min_length=1, max_length=200)
     session_name: str | None = Field(default=None, max_length=500)

@@ -16,9 +16,10 @@ from pydantic import ValidationError
 
 from agenttrace._internal.context import SessionContext
 from agenttrace._internal.headers import context_from_headers, parse_headers
+from agenttrace._internal.shipping import encode_batch
 from agenttrace.records import MAX_PATH_SEGMENTS, Record, normalize_path
 from agenttrace.server._access import presented_key
-from agenttrace.server._ingest_route import parse_batch
+from agenttrace.server._ingest_route import parse_batch, parse_each_record, parse_valid_batch
 from agenttrace.server._limits import Limits, body_depth_exceeds
 
 FAST = settings(
@@ -114,6 +115,28 @@ def test_batch_parsing_answers_or_refuses_with_a_4xx(body: bytes) -> None:
     indexes = [item.index for item in rejected]
     assert indexes == sorted(set(indexes))
     assert len(valid) + len(rejected) <= 5
+
+
+@FAST
+@given(
+    batch_bodies
+    | st.lists(valid_records, max_size=4).map(encode_batch)
+    | st.lists(valid_records, min_size=1, max_size=2).map(
+        lambda records: encode_batch(records).replace(b'"name":"', b'"name":NaN,"x":"', 1)
+    )
+    | st.just(b'{"records":[{"session_id":"s","request":{"x":NaN}}]}')
+)
+def test_the_fast_batch_path_agrees_with_the_record_by_record_path(body: bytes) -> None:
+    """When the whole-batch fast path accepts a body, the slow path (record by record)
+    accepts the same records, equal field for field, and rejects none."""
+    limits = Limits(max_batch_records=3)
+    fast = parse_valid_batch(body, limits)
+    if fast is None:
+        return
+    slow_valid, slow_rejected = parse_each_record(body, limits)
+    assert fast[1] == []
+    assert slow_rejected == []
+    assert [r.model_dump() for r in fast[0]] == [r.model_dump() for r in slow_valid]
 
 
 def _depth(value: Any) -> int:

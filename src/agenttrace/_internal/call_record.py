@@ -36,11 +36,11 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from random import getrandbits
 from typing import Any
 
 from agenttrace._internal.context import SessionContext, current_session
 from agenttrace._internal.headers import HeaderContext, parse_headers
+from agenttrace._internal.ids import new_id
 from agenttrace._internal.llm_usage import (
     explicit_cost,
     model_name,
@@ -57,19 +57,6 @@ _NAME_KEYS = ("toolName", "name", "databaseName", "operation", "model")
 _LLM_NAME_KEYS = ("model", "name", "toolName")
 _MAX_NAME = 500
 _EMPTY_HEADERS = HeaderContext()
-
-_UUID_VARIANT = dict(zip("0123456789abcdef", "89ab89ab89ab89ab", strict=True))
-"""Hex digit -> the same digit with the RFC 4122 variant bits (10) set."""
-
-
-def new_id() -> str:
-    """A random UUID4 string, faster than ``str(uuid.uuid4())``.
-
-    Ids only need to be unique, not secret; `random` is reseeded in forked children.
-    """
-    h = "%032x" % getrandbits(128)  # noqa: UP031 - the fastest formatting here
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_UUID_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
-
 
 _HEADER_CACHE_SIZE = 256
 

@@ -19,7 +19,7 @@ from agenttrace.server._limits import Limits, load_json, record_problem
 from agenttrace.server.dependencies import CollectorOptions, ProjectDep, StoreDep, read_body
 from agenttrace.server.store.base import Store
 
-__all__ = ["parse_batch", "router"]
+__all__ = ["parse_batch", "parse_each_record", "parse_valid_batch", "router"]
 
 router = APIRouter(tags=["ingest"])
 
@@ -42,13 +42,13 @@ class _StrictBatch(BaseModel):
     records: list[Record]
 
 
-def _parse_valid_batch(
-    body: bytes, limits: Limits
-) -> tuple[list[Record], list[IngestError]] | None:
+def parse_valid_batch(body: bytes, limits: Limits) -> tuple[list[Record], list[IngestError]] | None:
     """The fast path for the usual batch, where every record is valid: the whole body is
     parsed and validated in one call (in Rust). None when anything is off (bad JSON, a bad
     record, too many records, a record over a limit); `parse_batch` then takes the slow
     path, record by record, which says exactly what was wrong."""
+    if b"NaN" in body or b"Infinity" in body:  # not JSON: the slow path reads them as null
+        return None
     try:
         records = _StrictBatch.model_validate_json(body).records
     except (ValidationError, ValueError):
@@ -71,9 +71,14 @@ def parse_batch(
     for more than ``limits.max_batch_records`` records.
     """
     limits = limits or Limits()
-    fast = _parse_valid_batch(body, limits)
+    fast = parse_valid_batch(body, limits)
     if fast is not None:
         return fast
+    return parse_each_record(body, limits)
+
+
+def parse_each_record(body: bytes, limits: Limits) -> tuple[list[Record], list[IngestError]]:
+    """`parse_batch`'s slow path: record by record, saying what is wrong with each."""
     payload: Any = load_json(body, '{"records": [record, ...]}', max_depth=limits.max_body_depth)
     if not isinstance(payload, dict):
         raise HTTPException(status_code=422, detail=f"{_SHAPE}; got {type(payload).__name__}")
