@@ -10,15 +10,14 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.tools import tool
 from langgraph.checkpoint.memory import MemorySaver
-from langgraph.func import entrypoint, task
 from langgraph.graph import START, MessagesState, StateGraph
-from langgraph.types import Send
 
 from agenttrace.records import RecordKind
 from agenttrace.testing import InMemoryExporter
 from agenttrace_langchain import CallbackHandler
 from agenttrace_langchain.testing import FakeChatModel
 
+from .compat import Send, entrypoint, requires, task
 from .helpers import calls_tool, paths, react_agent, researcher, search, supervisor_graph, user
 
 
@@ -92,7 +91,7 @@ def test_nested_graph_with_its_own_configurable(exporter: InMemoryExporter) -> N
     def outer_node(state: MessagesState) -> dict[str, Any]:
         inner.invoke(user("a"), config={"configurable": {"thread_id": "inner-thread"}})
         inner_with_memory.invoke(user("b"), config={"configurable": {"thread_id": "t2"}})
-        return {}
+        return {"messages": []}
 
     graph = StateGraph(MessagesState)
     graph.add_node("outer", outer_node)
@@ -104,6 +103,7 @@ def test_nested_graph_with_its_own_configurable(exporter: InMemoryExporter) -> N
     assert {r.session_id for r in records} == {"outer-1"}
 
 
+@requires(entrypoint, task)
 def test_functional_api_tasks(exporter: InMemoryExporter) -> None:
     """@entrypoint and @task are nodes; parallel task calls get their own branch ids."""
     model = FakeChatModel(respond=lambda messages: "summary")
@@ -165,7 +165,7 @@ def test_handler_attached_below_the_root(exporter: InMemoryExporter) -> None:
 
     def writer(state: MessagesState) -> dict[str, Any]:
         model.invoke("draft", config={"callbacks": [handler]})
-        return {}
+        return {"messages": []}
 
     inner = StateGraph(MessagesState)
     inner.add_node("draft", writer)
@@ -192,7 +192,7 @@ def test_retriever_gives_a_vector_db_record(exporter: InMemoryExporter) -> None:
 
     def lookup(state: MessagesState) -> dict[str, Any]:
         library.invoke("llama")
-        return {}
+        return {"messages": []}
 
     graph = StateGraph(MessagesState)
     graph.add_node("lookup", lookup)

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+from inspect import signature
 from typing import Annotated, Any, TypedDict
 
 import pytest
+from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import AIMessage, ToolMessage
-from langchain_core.tools import InjectedToolCallId, tool
+from langchain_core.tools import tool
 from langgraph.checkpoint.memory import MemorySaver
 from langgraph.graph import START, MessagesState, StateGraph
 from langgraph.prebuilt import ToolNode
-from langgraph.types import Command, RetryPolicy, Send, interrupt
 
 from agenttrace.records import RecordKind, Status
 from agenttrace.testing import InMemoryExporter
 from agenttrace_langchain import CallbackHandler
 from agenttrace_langchain.testing import FakeChatModel, tool_call
 
+from .compat import Command, InjectedToolCallId, RetryPolicy, Send, interrupt, requires
 from .helpers import by_kind, calls_tool, react_agent, user
 
 
@@ -49,7 +51,8 @@ def test_tool_error_handled_by_tool_node_is_a_failed_tool_record(
 
 def test_unhandled_tool_error_is_recorded_once(exporter: InMemoryExporter) -> None:
     """An error that escapes the graph is one failed tool record, not one per level."""
-    agent = react_agent(FakeChatModel(respond=calls_tool("broken")), [broken])
+    tools = ToolNode([broken], handle_tool_errors=False)  # the default differs across releases
+    agent = react_agent(FakeChatModel(respond=calls_tool("broken")), tools)
     with pytest.raises(RuntimeError, match="backend down"):
         agent.invoke(user("x"), config={"callbacks": [CallbackHandler()]})
     assert [(r.kind, r.status) for r in exporter.records] == [
@@ -70,6 +73,7 @@ def test_invalid_tool_arguments_are_a_failed_tool_record(exporter: InMemoryExpor
     assert tool_record.error is not None
 
 
+@requires(InjectedToolCallId)
 def test_tool_returning_an_error_tool_message(exporter: InMemoryExporter) -> None:
     """A tool that reports failure in-band (ToolMessage status=error) is a failed record."""
 
@@ -134,11 +138,9 @@ def test_retry_policy_attempts(exporter: InMemoryExporter) -> None:
         return {"messages": [reply]}
 
     graph = StateGraph(MessagesState)
-    graph.add_node(
-        "flaky",
-        flaky,
-        retry_policy=RetryPolicy(initial_interval=0.0, jitter=False, retry_on=TimeoutError),
-    )
+    policy = RetryPolicy(initial_interval=0.0, jitter=False, retry_on=TimeoutError)
+    keyword = "retry_policy" if "retry_policy" in signature(graph.add_node).parameters else "retry"
+    graph.add_node("flaky", flaky, **{keyword: policy})
     graph.add_edge(START, "flaky")
     graph.compile().invoke(user(), config={"callbacks": [CallbackHandler()]})
     summary = [(r.kind, r.attempt, r.status, r.session_path) for r in exporter.records]
@@ -162,6 +164,7 @@ def _approval_graph(model: FakeChatModel) -> Any:
     return graph.compile(checkpointer=MemorySaver())
 
 
+@requires(Command, interrupt)
 def test_interrupt_in_a_node_and_resume(exporter: InMemoryExporter) -> None:
     """interrupt() is status interrupted; the resumed node is attempt 2, same session/path."""
     graph = _approval_graph(FakeChatModel(responses=["draft"]))
@@ -187,6 +190,7 @@ def test_interrupt_in_a_node_and_resume(exporter: InMemoryExporter) -> None:
     assert handler.live_runs == 0
 
 
+@requires(Command, interrupt)
 def test_interrupt_inside_a_tool_and_resume(exporter: InMemoryExporter) -> None:
     """A tool that interrupts is an interrupted tool record; its resume is attempt 2."""
 
@@ -213,6 +217,7 @@ def test_interrupt_inside_a_tool_and_resume(exporter: InMemoryExporter) -> None:
     assert {r.session_id for r in exporter.records} == {"mail"}
 
 
+@requires(Command, interrupt)
 def test_interrupt_in_a_subgraph_and_resume(exporter: InMemoryExporter) -> None:
     """Inside a sub-agent, the resumed inner node links to its interrupted attempt."""
     inner = _approval_graph(FakeChatModel(responses=["draft"]))
@@ -232,6 +237,7 @@ def test_interrupt_in_a_subgraph_and_resume(exporter: InMemoryExporter) -> None:
     ]
 
 
+@requires(Command, InjectedToolCallId)
 def test_handoff_from_a_tool_is_not_an_error(exporter: InMemoryExporter) -> None:
     """A tool returning Command(graph=PARENT) is a handoff record; nothing fails."""
 
@@ -260,6 +266,7 @@ def test_handoff_from_a_tool_is_not_an_error(exporter: InMemoryExporter) -> None
     assert response["output"]["command"]["goto"] == "writer"
 
 
+@requires(Command)
 def test_handoff_from_a_node_body_is_a_chain_record(exporter: InMemoryExporter) -> None:
     """A node that returns Command(graph=PARENT) itself shows one handoff record."""
 
@@ -278,6 +285,7 @@ def test_handoff_from_a_node_body_is_a_chain_record(exporter: InMemoryExporter) 
     assert summary == [(RecordKind.CHAIN, Status.HANDOFF, "/triage/route")]
 
 
+@requires(Command, interrupt)
 async def test_async_interrupt_and_resume(exporter: InMemoryExporter) -> None:
     """ainvoke with the async handler: interrupted, then resumed as attempt 2."""
     from agenttrace_langchain import AsyncCallbackHandler
@@ -295,6 +303,7 @@ async def test_async_interrupt_and_resume(exporter: InMemoryExporter) -> None:
     ]
 
 
+@requires(Command, interrupt)
 def test_second_interrupt_of_the_same_node_is_attempt_3(exporter: InMemoryExporter) -> None:
     """A node that interrupts twice counts attempts 1, 2, 3 across two resumes."""
 
@@ -328,6 +337,16 @@ class FanOutState(TypedDict):
     topic: str
 
 
+class ToolStarts(BaseCallbackHandler):
+    """Counts the tool runs LangChain started."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def on_tool_start(self, *args: Any, **kwargs: Any) -> None:
+        self.count += 1
+
+
 def test_parallel_branches_failing_together_are_recorded_once_each(
     exporter: InMemoryExporter,
 ) -> None:
@@ -342,11 +361,15 @@ def test_parallel_branches_failing_together_are_recorded_once_each(
     graph.add_conditional_edges(
         START, lambda s: [Send("work", {"topic": t}) for t in ("a", "b")], ["work"]
     )
+    started = ToolStarts()
     with pytest.raises(RuntimeError, match="backend down"):
-        graph.compile().invoke({"topic": ""}, config={"callbacks": [CallbackHandler()]})
+        graph.compile().invoke({"topic": ""}, config={"callbacks": [CallbackHandler(), started]})
     records = exporter.records
     assert {(r.kind, r.status, r.session_path) for r in records} == {
         (RecordKind.TOOL, Status.ERROR, "/work/broken")
     }
-    assert len(records) == 2
-    assert len({r.branch_id for r in records}) == 2
+    # langgraph < 0.2.5x cancels the other branch when one fails, sometimes before it starts
+    # its tool; newer releases run both. Either way: one record per tool that ran.
+    assert started.count == (2 if Command is not None else started.count)
+    assert len(records) == started.count
+    assert len({r.branch_id for r in records}) == started.count

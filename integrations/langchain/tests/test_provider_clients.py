@@ -6,8 +6,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from langchain_anthropic import ChatAnthropic
-from langchain_openai import ChatOpenAI
 
 from agenttrace._internal.pricing import compute_cost
 from agenttrace.records import Record, Usage
@@ -15,6 +13,10 @@ from agenttrace.testing import InMemoryExporter
 from agenttrace_langchain import CallbackHandler
 
 from .fake_providers import ANTHROPIC_MODEL, OPENAI_MODEL, FakeProviderServer, fake_provider_server
+
+# Provider clients need a newer langchain-core than the oldest supported one.
+ChatAnthropic = pytest.importorskip("langchain_anthropic").ChatAnthropic
+ChatOpenAI = pytest.importorskip("langchain_openai").ChatOpenAI
 
 OPENAI_EXPECTED = Usage(
     input_tokens=2006,

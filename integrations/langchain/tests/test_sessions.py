@@ -148,7 +148,7 @@ def test_current_session_inside_a_node_and_a_nested_scope(exporter: InMemoryExpo
         seen.append(agenttrace.current_session())
         with agenttrace.session(path="step") as inner:
             seen.append(inner)
-        return {}
+        return {"messages": []}
 
     graph = StateGraph(MessagesState)
     graph.add_node("plan", plan)
@@ -218,7 +218,7 @@ def test_new_handler_inside_a_scope_opened_in_a_node(exporter: InMemoryExporter)
     def plan(state: MessagesState) -> dict[str, Any]:
         with agenttrace.session(path="step"):
             model.invoke("hi", config={"callbacks": [CallbackHandler()]})
-        return {}
+        return {"messages": []}
 
     graph = StateGraph(MessagesState)
     graph.add_node("plan", plan)
