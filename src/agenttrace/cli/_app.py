@@ -10,6 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from agenttrace.cli import _query_commands
+from agenttrace.cli._db import db_app
 from agenttrace.cli._keys import keys_app
 from agenttrace.cli._serve import serve
 from agenttrace.cli._shared import GlobalOptions
@@ -83,6 +84,7 @@ app.command("requests")(_query_commands.requests)
 app.command("request")(_query_commands.request)
 app.command("paths")(_query_commands.paths)
 app.add_typer(keys_app, name="keys")
+app.add_typer(db_app, name="db")
 
 
 def main() -> None:

@@ -55,6 +55,15 @@ def serve(
             help="Requests per second per API key, bursts of twice that; 0 turns it off.",
         ),
     ] = 100.0,
+    retention: Annotated[
+        str | None,
+        typer.Option(
+            envvar="AGENTTRACE_RETENTION",
+            metavar="SPAN",
+            help="Prune sessions that ended longer ago than this, at start and every hour "
+            "(e.g. 30d; default: keep everything).",
+        ),
+    ] = None,
 ) -> None:
     """Run the collector and dashboard on http://HOST:PORT until interrupted."""
     missing = [name for name in _SERVER_MODULES if importlib.util.find_spec(name) is None]
@@ -65,8 +74,15 @@ def serve(
         )
         raise UserError(msg)
     from agenttrace.server import serve as run_collector
+    from agenttrace.server._serve import retention_span
 
     directory = data_dir.expanduser() if data_dir is not None else None
     run_collector(
-        host, port, database, directory, allow_open=allow_open, rate_limit=rate_limit or None
+        host,
+        port,
+        database,
+        directory,
+        allow_open=allow_open,
+        rate_limit=rate_limit or None,
+        retention=retention_span(retention),
     )

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from agenttrace._internal.config import DEFAULT_ENDPOINT
+from agenttrace._internal.spans import parse_span
 from agenttrace.exceptions import ConfigurationError, UserError
 
 __all__ = [
@@ -23,9 +23,6 @@ __all__ = [
 
 Params = list[tuple[str, str]]
 TimeArg = datetime | str | None
-
-_AGO = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def resolve_endpoint(endpoint: str | None) -> str:
@@ -54,10 +51,9 @@ def parse_time(value: datetime | str, name: str, now: datetime | None = None) ->
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, str):
-        ago = _AGO.match(value)
-        if ago:
-            seconds = float(ago.group(1)) * _UNIT_SECONDS[ago.group(2)]
-            return (now or datetime.now(UTC)) - timedelta(seconds=seconds)
+        ago = parse_span(value)
+        if ago is not None:
+            return (now or datetime.now(UTC)) - ago
         try:
             moment = datetime.fromisoformat(value.strip())
         except ValueError:

@@ -16,11 +16,13 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from agenttrace._internal.config import DEFAULT_PORT, default_data_dir
+from agenttrace._internal.spans import SPAN_HELP, parse_span
 from agenttrace.exceptions import UserError
 from agenttrace.server.app import DEFAULT_RATE_LIMIT, create_app, store_keys
 from agenttrace.server.dependencies import DEFAULT_MAX_BODY_BYTES
@@ -92,6 +94,17 @@ def resolve_database_url(database_url: str | None = None, data_dir: Path | None 
     if configured:
         return configured
     return database_url_for(data_dir if data_dir is not None else default_data_dir())
+
+
+def retention_span(value: str | None) -> timedelta | None:
+    """``--retention`` as a timedelta (None keeps everything); UserError if malformed."""
+    if value is None or not value.strip():
+        return None
+    span = parse_span(value)
+    if span is None or span <= timedelta(0):
+        msg = f"retention {value!r} is not a span of time; write {SPAN_HELP}"
+        raise UserError(msg)
+    return span
 
 
 def serve(
@@ -191,6 +204,12 @@ def _parser() -> argparse.ArgumentParser:
         help=f"requests per second per API key, bursts of twice that; 0 turns it off "
         f"(default {DEFAULT_RATE_LIMIT:g})",
     )
+    parser.add_argument(
+        "--retention",
+        default=os.environ.get("AGENTTRACE_RETENTION") or None,
+        help=f"prune sessions that ended longer ago than this, at start and hourly ({SPAN_HELP}; "
+        "default: AGENTTRACE_RETENTION, else keep everything)",
+    )
     parser.add_argument("--log-level", default="info", help="uvicorn log level (default info)")
     return parser
 
@@ -199,6 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """The command line; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
+        retention = retention_span(args.retention)
         serve(
             args.host,
             args.port,
@@ -208,6 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             log_level=args.log_level,
             max_body_bytes=args.max_body_bytes,
             rate_limit=args.rate_limit or None,
+            retention=retention,
         )
     except (UserError, ValueError, StoreUnavailableError) as exc:
         print(f"agenttrace.server: {exc}", file=sys.stderr)

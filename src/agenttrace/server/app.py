@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from datetime import timedelta
 from typing import Literal
 
 from fastapi import APIRouter, FastAPI
@@ -20,6 +21,7 @@ from agenttrace.server._limits import (
 )
 from agenttrace.server._openapi import collector_openapi
 from agenttrace.server._rate_limit import RateLimiter
+from agenttrace.server._retention import RETENTION_INTERVAL_S, retention_lifespan
 from agenttrace.server.dependencies import (
     DEFAULT_MAX_BODY_BYTES,
     CollectorOptions,
@@ -95,6 +97,8 @@ def create_app(
     project_id: str = DEFAULT_PROJECT,
     include_helicone: bool = True,
     include_dashboard: bool = True,
+    retention: timedelta | None = None,
+    retention_interval: float = RETENTION_INTERVAL_S,
 ) -> FastAPI:
     """The collector app: ingest, native queries, Helicone-shaped endpoints, the dashboard
     (at ``/``) and OpenAPI.
@@ -111,6 +115,9 @@ def create_app(
     ``max_batch_records`` per batch (413), and per record (only that record is rejected)
     ``max_record_body_bytes`` of request plus response body and ``max_body_depth`` levels
     of nesting in each.
+
+    Retention: with ``retention``, sessions whose last request ended longer ago are pruned
+    when the app starts and every ``retention_interval`` seconds (`_retention`).
     """
     from agenttrace import __version__
 
@@ -125,6 +132,7 @@ def create_app(
     )
     limiter = RateLimiter(rate_limit, rate_burst) if rate_limit else None
     app = FastAPI(
+        lifespan=retention_lifespan(store, retention, retention_interval) if retention else None,
         title="agenttrace collector",
         version=__version__,
         description="Session tracing for LLM agents: ingest, sessions, requests and paths.",

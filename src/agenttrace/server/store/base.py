@@ -134,6 +134,15 @@ class IngestCounts:
     duplicates: int
 
 
+@dataclass(frozen=True, slots=True)
+class PruneCounts:
+    """What a prune deleted, and in how many transactions."""
+
+    sessions: int
+    records: int
+    batches: int
+
+
 class Store(Protocol):
     """A collector's storage. Implementations are thread-safe; methods are blocking."""
 
@@ -174,6 +183,11 @@ class Store(Protocol):
 
     def query_paths(self, project_id: str, query: PathQuery) -> list[PathRow]:
         """Per-path aggregates over the requests matching ``query.filter``."""
+        ...
+
+    def prune(self, before: datetime, *, batch_sessions: int = 500) -> PruneCounts:
+        """Delete every project's sessions whose last request ended before ``before``,
+        with their requests, ``batch_sessions`` sessions per (short) transaction."""
         ...
 
     def close(self) -> None:

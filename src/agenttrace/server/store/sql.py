@@ -13,17 +13,20 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import Any
 
 from agenttrace.records import Record
 from agenttrace.server.store import _rows
 from agenttrace.server.store._compile import compile_filter
-from agenttrace.server.store._ingest import ingest_records
+from agenttrace.server.store._ingest import ingest_records, to_us
 from agenttrace.server.store._metrics import build_tree, path_rows
+from agenttrace.server.store._prune import DEFAULT_BATCH_SESSIONS, prune_sessions
 from agenttrace.server.store.api_keys import SqlKeyStore
 from agenttrace.server.store.base import (
     IngestCounts,
     PathQuery,
+    PruneCounts,
     RequestQuery,
     SessionQuery,
     SessionSort,
@@ -117,6 +120,14 @@ class SqlStore(ABC):
             return IngestCounts(accepted=0, duplicates=0)
         with self._write() as conn:
             return ingest_records(conn, self.dialect, project_id, records, _now_us())
+
+    def prune(
+        self, before: datetime, *, batch_sessions: int = DEFAULT_BATCH_SESSIONS
+    ) -> PruneCounts:
+        """Delete sessions whose last request ended before ``before`` (`_prune`)."""
+        return prune_sessions(
+            self._write, self.dialect, to_us(before), batch_sessions=batch_sessions
+        )
 
     # -- sessions -----------------------------------------------------------------------
 

@@ -1,0 +1,20 @@
+"""Spans of time written as people write them: ``90s``, ``15m``, ``2h``, ``7d``, ``1w``."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+__all__ = ["SPAN_HELP", "parse_span"]
+
+_SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+SPAN_HELP = "a number and a unit: 90s, 15m, 2h, 30d or 1w"
+
+
+def parse_span(value: str) -> timedelta | None:
+    """``value`` as a timedelta, or None when it is not a span."""
+    match = _SPAN.match(value)
+    if match is None:
+        return None
+    return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])

@@ -1,0 +1,91 @@
+"""``agenttrace db upgrade | prune``: maintain a collector's database directly.
+
+Like ``agenttrace keys``, these open the database the collector uses (the same
+``--database`` / ``--data-dir`` and environment variables), whether a collector runs or
+not. ``upgrade`` applies the schema migrations (a collector also does on start; two at once
+do not race); ``prune`` deletes old sessions in short transactions, so a running
+collector keeps ingesting meanwhile.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from agenttrace._internal.spans import SPAN_HELP, parse_span
+from agenttrace.cli._keys import DatabaseOption, DataDirOption
+from agenttrace.cli._shared import stdout
+from agenttrace.exceptions import UserError
+
+if TYPE_CHECKING:
+    from agenttrace.server.store import Store
+
+__all__ = ["db_app"]
+
+db_app = typer.Typer(
+    name="db",
+    help="Upgrade the collector's database schema, or prune old sessions.",
+    no_args_is_help=True,
+)
+
+
+@contextmanager
+def _store(database: str | None, data_dir: Path | None) -> Iterator[Store]:
+    if importlib.util.find_spec("fastapi") is None:
+        msg = (
+            "maintaining the database needs the server extra, which is not installed: "
+            "pip install 'agenttrace[server]'"
+        )
+        raise UserError(msg)
+    from agenttrace.server import open_store, resolve_database_url
+
+    store = open_store(resolve_database_url(database, data_dir))
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@db_app.command("upgrade")
+def upgrade(database: DatabaseOption = None, data_dir: DataDirOption = None) -> None:
+    """Apply the schema migrations the database does not have yet."""
+    with _store(database, data_dir) as store:
+        applied = getattr(store, "applied_migrations", [])
+        done = f"applied migration(s) {', '.join(map(str, applied))}" if applied else "up to date"
+        stdout().print(f"{store!r}: schema version {store.schema_version()} ({done})")
+
+
+@db_app.command("prune")
+def prune(
+    older_than: Annotated[
+        str,
+        typer.Option(
+            "--older-than",
+            metavar="SPAN",
+            help=f"Delete sessions whose last request ended longer ago than this ({SPAN_HELP}).",
+        ),
+    ],
+    database: DatabaseOption = None,
+    data_dir: DataDirOption = None,
+    batch_sessions: Annotated[
+        int, typer.Option(min=1, help="Sessions deleted per transaction.")
+    ] = 500,
+) -> None:
+    """Delete old sessions (every project's) with their requests, in short transactions."""
+    span = parse_span(older_than)
+    if span is None:
+        msg = f"--older-than {older_than!r} is not a span of time; write {SPAN_HELP}"
+        raise UserError(msg)
+    cutoff = datetime.now(UTC) - span
+    with _store(database, data_dir) as store:
+        counts = store.prune(cutoff, batch_sessions=batch_sessions)
+    stdout().print(
+        f"deleted {counts.sessions} session(s) and {counts.records} request(s) that ended "
+        f"before {cutoff.isoformat(timespec='seconds')}, in {counts.batches} transaction(s)"
+    )

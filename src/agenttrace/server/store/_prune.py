@@ -1,0 +1,65 @@
+"""Retention: delete sessions that ended before a cutoff, in bounded batches.
+
+Each batch is its own short write transaction (at most `DEFAULT_BATCH_SESSIONS` sessions,
+their records, record properties, session properties and users), so ingest waits at most
+for one batch, never for the whole prune. A session is old when its last request ended
+before the cutoff (``sessions.last_end_us``, indexed by migration 3); a record arriving for
+a session while it is pruned starts the session anew with what arrived.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+
+from agenttrace.server.store.base import PruneCounts
+from agenttrace.server.store.dialect import DbConnection, Dialect
+
+__all__ = ["DEFAULT_BATCH_SESSIONS", "prune_sessions"]
+
+DEFAULT_BATCH_SESSIONS = 500
+
+_SELECT_OLD = (
+    "SELECT project_id, session_id, request_count FROM sessions "
+    "WHERE last_end_us < ? ORDER BY last_end_us LIMIT ?"
+)
+_DELETES = (
+    "DELETE FROM record_properties WHERE project_id = ? AND record_id IN "
+    "(SELECT id FROM records WHERE project_id = ? AND session_id = ?)",
+    "DELETE FROM records WHERE project_id = ? AND session_id = ?",
+    "DELETE FROM session_properties WHERE project_id = ? AND session_id = ?",
+    "DELETE FROM session_users WHERE project_id = ? AND session_id = ?",
+    "DELETE FROM sessions WHERE project_id = ? AND session_id = ?",
+)
+
+
+def prune_sessions(
+    write: Callable[[], AbstractContextManager[DbConnection]],
+    dialect: Dialect,
+    before_us: int,
+    *,
+    batch_sessions: int = DEFAULT_BATCH_SESSIONS,
+) -> PruneCounts:
+    """Delete every session (of every project) whose last request ended before
+    ``before_us`` (microseconds since the epoch), ``batch_sessions`` per transaction."""
+    if batch_sessions < 1:
+        msg = f"batch_sessions must be at least 1; got {batch_sessions}"
+        raise ValueError(msg)
+    sessions = records = batches = 0
+    while True:
+        with write() as conn:
+            old = conn.execute(dialect.sql(_SELECT_OLD), (before_us, batch_sessions)).fetchall()
+            if not old:
+                break
+            keys = [(str(project), str(session)) for project, session, _ in old]
+            conn.executemany(
+                dialect.sql(_DELETES[0]), [(project, project, session) for project, session in keys]
+            )
+            for statement in _DELETES[1:]:
+                conn.executemany(dialect.sql(statement), keys)
+        sessions += len(old)
+        records += sum(int(count) for _, _, count in old)
+        batches += 1
+        if len(old) < batch_sessions:
+            break
+    return PruneCounts(sessions=sessions, records=records, batches=batches)
