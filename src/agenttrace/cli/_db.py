@@ -9,22 +9,15 @@ collector keeps ingesting meanwhile.
 
 from __future__ import annotations
 
-import importlib.util
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from agenttrace._internal.spans import SPAN_HELP, parse_span
-from agenttrace.cli._keys import DatabaseOption, DataDirOption
+from agenttrace.cli._database import DatabaseOption, DataDirOption, collector_store
 from agenttrace.cli._shared import stdout
 from agenttrace.exceptions import UserError
-
-if TYPE_CHECKING:
-    from agenttrace.server.store import Store
 
 __all__ = ["db_app"]
 
@@ -35,27 +28,10 @@ db_app = typer.Typer(
 )
 
 
-@contextmanager
-def _store(database: str | None, data_dir: Path | None) -> Iterator[Store]:
-    if importlib.util.find_spec("fastapi") is None:
-        msg = (
-            "maintaining the database needs the server extra, which is not installed: "
-            "pip install 'agenttrace[server]'"
-        )
-        raise UserError(msg)
-    from agenttrace.server import open_store, resolve_database_url
-
-    store = open_store(resolve_database_url(database, data_dir))
-    try:
-        yield store
-    finally:
-        store.close()
-
-
 @db_app.command("upgrade")
 def upgrade(database: DatabaseOption = None, data_dir: DataDirOption = None) -> None:
     """Apply the schema migrations the database does not have yet."""
-    with _store(database, data_dir) as store:
+    with collector_store(database, data_dir, task="upgrading the database") as store:
         applied = getattr(store, "applied_migrations", [])
         done = f"applied migration(s) {', '.join(map(str, applied))}" if applied else "up to date"
         stdout().print(f"{store!r}: schema version {store.schema_version()} ({done})")
@@ -83,7 +59,7 @@ def prune(
         msg = f"--older-than {older_than!r} is not a span of time; write {SPAN_HELP}"
         raise UserError(msg)
     cutoff = datetime.now(UTC) - span
-    with _store(database, data_dir) as store:
+    with collector_store(database, data_dir, task="pruning the database") as store:
         counts = store.prune(cutoff, batch_sessions=batch_sessions)
     stdout().print(
         f"deleted {counts.sessions} session(s) and {counts.records} request(s) that ended "

@@ -8,7 +8,6 @@ collector needs a key on every ingest and query request.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +17,7 @@ import typer
 from rich.table import Table
 
 from agenttrace.cli import _format as fmt
+from agenttrace.cli._database import DatabaseOption, DataDirOption, collector_store
 from agenttrace.cli._shared import echo_json, stdout
 from agenttrace.exceptions import UserError
 
@@ -32,47 +32,19 @@ keys_app = typer.Typer(
     no_args_is_help=True,
 )
 
-DatabaseOption = Annotated[
-    str | None,
-    typer.Option(
-        envvar="AGENTTRACE_DATABASE_URL",
-        metavar="URL",
-        help="The collector's database: sqlite:///path/to/file.db or postgresql://... "
-        "(default: SQLite in the data directory, as for serve).",
-    ),
-]
-DataDirOption = Annotated[
-    Path | None,
-    typer.Option(
-        envvar="AGENTTRACE_DATA_DIR",
-        metavar="DIR",
-        file_okay=False,
-        help="Where the default SQLite file lives (default: the user data directory).",
-    ),
-]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
 @contextmanager
 def _key_store(database: str | None, data_dir: Path | None) -> Iterator[KeyStore]:
-    if importlib.util.find_spec("fastapi") is None:
-        msg = (
-            "managing keys needs the server extra, which is not installed: "
-            "pip install 'agenttrace[server]'"
-        )
-        raise UserError(msg)
-    from agenttrace.server import open_store, resolve_database_url
     from agenttrace.server.app import store_keys
 
-    store = open_store(resolve_database_url(database, data_dir))
-    try:
+    with collector_store(database, data_dir, task="managing keys") as store:
         keys = store_keys(store)
         if keys is None:
             msg = f"{store!r} keeps no API keys"
             raise UserError(msg)
         yield keys
-    finally:
-        store.close()
 
 
 @keys_app.command("create")
