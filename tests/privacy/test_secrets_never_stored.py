@@ -68,6 +68,13 @@ def test_redacted_secrets_never_reach_the_database(tmp_path: Path, process_trace
             return "done"
 
         assert logger.log_request(_request_body(), operation) == "done"
+
+        def failing(recorder: Any) -> str:
+            msg = f"401 from the provider: invalid key {OPENAI_KEY} for {EMAIL} ({MARKER})"
+            raise PermissionError(msg)
+
+        with pytest.raises(PermissionError, match="invalid key"):  # re-raised unredacted
+            logger.log_request({"_type": "tool", "toolName": "pay"}, failing)
         agenttrace.emit(
             Record(
                 id="direct",
@@ -80,7 +87,11 @@ def test_redacted_secrets_never_reach_the_database(tmp_path: Path, process_trace
         rows = httpx.get(
             f"{collector.url}/v1/requests", params={"session_id": "privacy", "include_bodies": True}
         ).json()["requests"]
-        assert len(rows) == 2
+        assert len(rows) == 3
+        failed = next(r for r in rows if r["status"] == "error")
+        assert failed["error"]["type"] == "PermissionError"
+        assert "key [REDACTED:api_key] for [REDACTED:email]" in failed["error"]["message"]
+        assert MARKER in failed["error"]["message"]
         direct = next(r for r in rows if r["request_id"] == "direct")
         headers = direct["request_body"]["headers"]
         assert headers == {"Authorization": "[REDACTED:secret]"}

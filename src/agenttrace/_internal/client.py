@@ -77,14 +77,15 @@ class Tracer:
                 return record
             return record.model_copy(update={"request": None, "response": None})
         if self.redact is not None:
-            return record.model_copy(
-                update={
-                    "request": self.redact(record.request) if record.request is not None else None,
-                    "response": self.redact(record.response)
-                    if record.response is not None
-                    else None,
-                }
-            )
+            update: dict[str, Any] = {
+                "request": self.redact(record.request) if record.request is not None else None,
+                "response": self.redact(record.response) if record.response is not None else None,
+            }
+            if record.error is not None and record.error.message:
+                # an exception's message can quote a secret ("invalid key sk-...") too
+                message = self.redact(record.error.message)
+                update["error"] = record.error.model_copy(update={"message": str(message)})
+            return record.model_copy(update=update)
         return record
 
     def emit(self, record: Record) -> None:
