@@ -122,12 +122,12 @@ class TcpProxy:
 
     def cut(self) -> None:
         """Stop listening (new connections are refused) and drop every open connection."""
-        listener, self._listener = self._listener, None
+        with self._lock:  # one step, so an accept in progress cannot slip past the cut
+            listener, self._listener = self._listener, None
+            sockets, self._sockets = self._sockets, []
         if listener is not None:
             listener.shutdown(socket.SHUT_RDWR)  # wakes accept()
             listener.close()
-        with self._lock:
-            sockets, self._sockets = self._sockets, []
         for sock in sockets:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
@@ -146,6 +146,10 @@ class TcpProxy:
                 continue
             upstream.settimeout(None)
             with self._lock:
+                if self._listener is not listener:  # cut while this one was connecting
+                    client.close()
+                    upstream.close()
+                    return
                 self._sockets += [client, upstream]
             for source, target in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(source, target), daemon=True).start()

@@ -153,7 +153,7 @@ def test_shipper_delivers_everything_across_an_outage(
     try:
         for index in range(50):
             shipper.emit(rec(f"r-{index:02d}", f"s-{index % 5}"))
-        assert answered_503.wait(30), "the shipper never reached the collector"
+        assert answered_503.wait(30), f"the shipper never reached the collector: {shipper.stats}"
         tcp_proxy.restore()
         assert shipper.flush(60), shipper.stats
         stats = shipper.stats
