@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from agenttrace._internal.config import DEFAULT_PORT
+from agenttrace.cli._database import DataDirOption
 from agenttrace.exceptions import UserError
 
 __all__ = ["serve"]
@@ -30,15 +30,7 @@ def serve(
             "(default: SQLite in the data directory).",
         ),
     ] = None,
-    data_dir: Annotated[
-        Path | None,
-        typer.Option(
-            envvar="AGENTTRACE_DATA_DIR",
-            metavar="DIR",
-            file_okay=False,
-            help="Where the default SQLite file lives (default: the user data directory).",
-        ),
-    ] = None,
+    data_dir: DataDirOption = None,
     *,
     allow_open: Annotated[
         bool,
