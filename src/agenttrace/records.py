@@ -227,7 +227,9 @@ class Record(BaseModel):
 
 
 class RecordBatch(BaseModel):
-    """The body of ``POST /v1/records``."""
+    """The body of ``POST /v1/records``: ``{"records": [...]}`` and nothing else."""
+
+    model_config = ConfigDict(extra="forbid")
 
     records: list[Record]
 

@@ -14,10 +14,9 @@ from typing import Annotated
 
 import typer
 
-from agenttrace._internal.spans import SPAN_HELP, parse_span
+from agenttrace._internal.spans import SPAN_HELP, require_span
 from agenttrace.cli._database import DatabaseOption, DataDirOption, collector_store
 from agenttrace.cli._shared import stdout
-from agenttrace.exceptions import UserError
 
 __all__ = ["db_app"]
 
@@ -54,11 +53,7 @@ def prune(
     ] = 500,
 ) -> None:
     """Delete old sessions (every project's) with their requests, in short transactions."""
-    span = parse_span(older_than)
-    if span is None:
-        msg = f"--older-than {older_than!r} is not a span of time; write {SPAN_HELP}"
-        raise UserError(msg)
-    cutoff = datetime.now(UTC) - span
+    cutoff = datetime.now(UTC) - require_span(older_than, "--older-than")
     with collector_store(database, data_dir, task="pruning the database") as store:
         counts = store.prune(cutoff, batch_sessions=batch_sessions)
     stdout().print(

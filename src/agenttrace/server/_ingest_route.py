@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from agenttrace.records import IngestError, IngestResult, Record
+from agenttrace.records import IngestError, IngestResult, Record, RecordBatch
 from agenttrace.server._errors import describe_errors
 from agenttrace.server._limits import Limits, load_json, record_problem
 from agenttrace.server.dependencies import CollectorOptions, ProjectDep, StoreDep, read_body
@@ -34,14 +34,6 @@ def _record_id(item: object) -> str | None:
     return None
 
 
-class _StrictBatch(BaseModel):
-    """``{"records": [...]}`` and nothing else: the fast path's whole-body schema."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    records: list[Record]
-
-
 def parse_valid_batch(body: bytes, limits: Limits) -> tuple[list[Record], list[IngestError]] | None:
     """The fast path for the usual batch, where every record is valid: the whole body is
     parsed and validated in one call (in Rust). None when anything is off (bad JSON, a bad
@@ -50,7 +42,7 @@ def parse_valid_batch(body: bytes, limits: Limits) -> tuple[list[Record], list[I
     if b"NaN" in body or b"Infinity" in body:  # not JSON: the slow path reads them as null
         return None
     try:
-        records = _StrictBatch.model_validate_json(body).records
+        records = RecordBatch.model_validate_json(body).records
     except (ValidationError, ValueError):
         return None
     if len(records) > limits.max_batch_records:

@@ -22,7 +22,7 @@ from types import FrameType
 from typing import Any
 
 from agenttrace._internal.config import DEFAULT_PORT, default_data_dir
-from agenttrace._internal.spans import SPAN_HELP, parse_span
+from agenttrace._internal.spans import SPAN_HELP, require_span
 from agenttrace.exceptions import UserError
 from agenttrace.server.app import DEFAULT_RATE_LIMIT, create_app, store_keys
 from agenttrace.server.dependencies import DEFAULT_MAX_BODY_BYTES
@@ -100,11 +100,7 @@ def retention_span(value: str | None) -> timedelta | None:
     """``--retention`` as a timedelta (None keeps everything); UserError if malformed."""
     if value is None or not value.strip():
         return None
-    span = parse_span(value)
-    if span is None or span <= timedelta(0):
-        msg = f"retention {value!r} is not a span of time; write {SPAN_HELP}"
-        raise UserError(msg)
-    return span
+    return require_span(value, "retention", positive=True)
 
 
 def serve(

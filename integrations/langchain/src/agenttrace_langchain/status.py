@@ -36,8 +36,9 @@ def exception_status(exc: BaseException) -> Status:
     if isinstance(exc, asyncio.CancelledError | GeneratorExit | KeyboardInterrupt):
         return Status.CANCELLED
     names = _class_names(exc)
-    if "GraphBubbleUp" not in names and "GraphInterrupt" not in names:  # langgraph < 0.2.3x
-        return Status.ERROR  # has no GraphBubbleUp base
+    # older langgraph (0.2.23 still) raises GraphInterrupt without the GraphBubbleUp base
+    if "GraphBubbleUp" not in names and "GraphInterrupt" not in names:
+        return Status.ERROR
     if "ParentCommand" in names:
         return Status.HANDOFF
     return Status.INTERRUPTED

@@ -23,10 +23,6 @@ __all__ = ["SQLiteStore"]
 _BUSY_TIMEOUT_S = 30.0
 
 
-_CACHE_KIB = 128 * 1024
-"""Page cache per connection, in KiB (SQLite allocates it only as pages are read)."""
-
-
 class SQLiteStore(SqlStore):
     """A store in one SQLite file; thread-safe."""
 
@@ -66,9 +62,6 @@ class SQLiteStore(SqlStore):
             raise UserError(msg) from exc
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
-        # Record ids are random (UUIDs), so inserts touch pages all over the id index;
-        # SQLite's default 2 MB page cache makes ingest slow down as the file grows.
-        conn.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
         return conn
 
     def _check_open(self) -> None:
