@@ -66,6 +66,7 @@ class RecordBuffer:
         self._overflow_taken = 0
         self._tickets: list[FlushTicket] = []
         self._inflight: tuple[bytes, int] | None = None
+        self._ahead: list[Record] = []
 
     # -- the emitting side ---------------------------------------------------------------
 
@@ -139,6 +140,25 @@ class RecordBuffer:
         with self.lock:
             return len(self._queue) < self.queue_size
 
+    def take_ahead(self) -> list[Record]:
+        """A full batch to encode while the one in flight is posted (else nothing), held
+        aside until `release_ahead` (`take_everything` includes it)."""
+        with self.lock:
+            queue = self._queue
+            if self._ahead or len(queue) < self.batch_size:
+                return []
+            self._queue_taken += self.batch_size
+            self._ahead = [queue.popleft() for _ in range(self.batch_size)]
+            return self._ahead
+
+    def release_ahead(self) -> bool:
+        """The worker takes back the batch held aside; False when shutdown took (and
+        spooled) it."""
+        with self.lock:
+            mine = bool(self._ahead)
+            self._ahead = []
+            return mine
+
     def set_inflight(self, body: bytes, count: int) -> None:
         """Remember the batch being posted, so a shutdown that gives up can keep it."""
         with self.lock:
@@ -159,11 +179,13 @@ class RecordBuffer:
             self.closed = True
 
     def take_everything(self) -> tuple[list[Record], tuple[bytes, int] | None]:
-        """All records in memory and the batch in flight (shutdown gave up on the worker)."""
+        """All records in memory (the batch held aside included) and the batch in flight
+        (shutdown gave up on the worker)."""
         with self.lock:
-            records = [*self._queue, *self._overflow]
+            records = [*self._ahead, *self._queue, *self._overflow]
             self._queue_taken += len(self._queue)
             self._overflow_taken += len(self._overflow)
+            self._ahead = []
             self._queue.clear()
             self._overflow.clear()
             inflight, self._inflight = self._inflight, None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 import pydantic
@@ -88,24 +89,47 @@ class Sender:
         self._sleep = sleep
         self._stopping = stopping
         self._on_retry = on_retry
+        self._on_sent: Callable[[], None] | None = None
 
     def close(self) -> None:
         """Close the connection pool."""
         self._client.close()
 
-    def send(self, body: bytes, count: int, *, retry: bool, time_limit: float) -> Outcome:
+    def send(
+        self,
+        body: bytes,
+        count: int,
+        *,
+        retry: bool,
+        time_limit: float,
+        on_sent: Callable[[], None] | None = None,
+    ) -> Outcome:
         """Post ``body`` (``count`` records); retry transient failures if ``retry``.
 
         No attempt starts after ``time_limit`` seconds and none lasts beyond it.
+        ``on_sent`` is called when a request body has been written to the connection
+        (while the answer is awaited).
         """
         outcome = Outcome()
-        self._send_part(body, count, retry, time.monotonic() + time_limit, outcome)
+        self._on_sent = on_sent
+        try:
+            self._send_part(body, count, retry, time.monotonic() + time_limit, outcome)
+        finally:
+            self._on_sent = None
         return outcome
+
+    def _trace(self, event: str, info: dict[str, Any]) -> None:
+        """httpcore's ``trace`` extension: tell ``on_sent`` when the body is written."""
+        if event.endswith(".send_request_body.complete") and self._on_sent is not None:
+            self._on_sent()
 
     def _post(self, body: bytes, until: float) -> httpx.Response:
         timeout = min(self._settings.request_timeout, until - time.monotonic())
         response = self._client.post(
-            self.url, content=body, timeout=max(timeout, _MIN_ATTEMPT_TIMEOUT)
+            self.url,
+            content=body,
+            timeout=max(timeout, _MIN_ATTEMPT_TIMEOUT),
+            extensions={"trace": self._trace},
         )
         if is_retryable_status(response.status_code):
             raise RetryableStatusError(response)

@@ -6,6 +6,9 @@ until a probe is due (backoff up to `PROBE_MAX`, or the server's ``Retry-After``
 wait in memory and whatever overflows goes to the spool. The probe is a single attempt
 with the next batch (or spool file); when it succeeds the collector is available again
 and the spool is drained, one file between live batches.
+
+While full batches keep coming, the next one is encoded on a second thread
+(`BatchEncoder`) during the post of the one before; posts stay one at a time, in order.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import httpx
 from agenttrace._internal.config import Settings
 from agenttrace._internal.errors import report_internal_error
 from agenttrace._internal.shipping._buffer import RecordBuffer
+from agenttrace._internal.shipping._encoder import BatchEncoder
 from agenttrace._internal.shipping._payload import encode_batch
 from agenttrace._internal.shipping._retry import Interrupted
 from agenttrace._internal.shipping._sender import Outcome, Sender
@@ -33,6 +37,8 @@ PROBE_MAX = 30.0
 SPOOL_RESCAN = 60.0
 """How often the spool is re-listed for files of other (possibly dead) processes."""
 _MIN_WAIT = 0.001
+_MAX_RUN = 32
+"""Live batches posted back to back before the loop looks at overflow, spool and timers."""
 _MIN_ATTEMPT = 0.05
 
 
@@ -66,6 +72,7 @@ class Worker:
         self.drain_budget = 0
         self.spool_pending = False
         self.next_spool_scan = 0.0
+        self.encoder = BatchEncoder()
         self.thread = threading.Thread(target=self.run, name="agenttrace-shipper", daemon=True)
 
     def start(self) -> None:
@@ -96,6 +103,7 @@ class Worker:
             self._guarded(lambda: self._final_drain(sender))
         finally:
             sender.close()
+            self.encoder.close()
             self.finished.set()
 
     def _guarded(self, action: Callable[[], None]) -> None:
@@ -156,10 +164,51 @@ class Worker:
     # -- live batches --------------------------------------------------------------------
 
     def _deliver(self, sender: Sender, records: Sequence[Record]) -> None:
+        """Post ``records``, then, while full batches keep coming and nothing else is due,
+        the next ones: each encoded on the encoder thread while the one before is posted."""
         body, count = encode_batch(records), len(records)
+        for posted in range(1, _MAX_RUN + 1):
+            ahead = self._take_ahead() if posted < _MAX_RUN else []
+            sent = threading.Event()
+            encoding = self.encoder.submit(ahead, sent) if ahead else None
+            try:
+                delivered = self._post_live(sender, body, count, on_sent=sent.set)
+            finally:
+                sent.set()
+            if encoding is None:
+                return
+            try:
+                body, count = encoding.result(), len(ahead)
+            finally:
+                mine = self.buffer.release_ahead()
+            if not mine:
+                return  # shutdown gave up waiting and spooled them itself
+            if not delivered:  # the collector is failing: the batch waits in the spool
+                self._spool_body(body, count)
+                return
+            self._spill_overflow(partial=False)
+
+    def _take_ahead(self) -> list[Record]:
+        """The next full batch, unless the collector is failing, a spool file is due, a
+        flush can be finished or the shipper is stopping (`_step` sees to those)."""
+        buffer = self.buffer
+        if self.failures or self.stopping or self.spool_pending:
+            return []
+        if any(buffer.in_memory_done(ticket) for ticket in buffer.tickets()):
+            return []
+        return buffer.take_ahead()
+
+    def _post_live(
+        self, sender: Sender, body: bytes, count: int, *, on_sent: Callable[[], None]
+    ) -> bool:
+        """Post one live batch with retries; spool it if it could not be delivered."""
         self.buffer.set_inflight(body, count)
         outcome = sender.send(
-            body, count, retry=self.failures == 0, time_limit=self.settings.retry_deadline
+            body,
+            count,
+            retry=self.failures == 0,
+            time_limit=self.settings.retry_deadline,
+            on_sent=on_sent,
         )
         still_mine = self.buffer.clear_inflight()
         self._account(outcome, from_spool=False)
@@ -168,6 +217,7 @@ class Worker:
                 for part, part_count in outcome.undelivered:
                     self._spool_body(part, part_count)
             self._unavailable(outcome.retry_after)
+        return outcome.delivered
 
     def _account(self, outcome: Outcome, *, from_spool: bool) -> None:
         self.counters.add(
