@@ -96,19 +96,22 @@ def load_json(body: bytes, shape: str, *, max_depth: int = DEFAULT_MAX_BODY_DEPT
 
 def body_depth_exceeds(value: Any, limit: int) -> bool:
     """Whether arrays and objects nest more than ``limit`` levels in ``value`` (``[]`` is
-    one level, a string none). Iterative, so any depth is safe to check."""
-    kind = type(value)
-    if kind is not dict and kind is not list:
-        return False
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limit:
+    one level, a string none). Recursion stops at ``limit`` + 1 levels, so any depth is
+    safe to check as long as ``limit`` is within `MAX_BODY_DEPTH_LIMIT`."""
+    if type(value) is dict or type(value) is list:
+        return limit < 1 or _nests_deeper(value, limit - 1)
+    return False
+
+
+def _nests_deeper(node: Any, levels_left: int) -> bool:
+    """Whether a container inside ``node`` (itself a container) nests more than
+    ``levels_left`` further levels."""
+    for child in node.values() if type(node) is dict else node:
+        kind = type(child)
+        if (kind is dict or kind is list) and (
+            levels_left <= 0 or _nests_deeper(child, levels_left - 1)
+        ):
             return True
-        for child in node.values() if type(node) is dict else node:
-            child_kind = type(child)
-            if child_kind is dict or child_kind is list:
-                stack.append((child, depth + 1))
     return False
 
 
@@ -123,7 +126,18 @@ def _utf8(text: str) -> int:
     return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
 
 
+_SURELY_INDEXABLE = INDEX_ENTRY_MAX_BYTES // 4
+"""So many characters take at most `INDEX_ENTRY_MAX_BYTES` bytes of UTF-8, whatever they are."""
+
+
 def _index_problem(record: Record) -> str | None:
+    session_chars = len(record.session_id)
+    user_chars = len(record.user_id) if record.user_id is not None else 0
+    if session_chars + user_chars <= _SURELY_INDEXABLE and all(
+        session_chars + len(key) + len(value) <= _SURELY_INDEXABLE
+        for key, value in record.properties.items()
+    ):
+        return None  # the usual case, without encoding anything
     session_bytes = _utf8(record.session_id)
     if record.user_id is not None:
         total = session_bytes + _utf8(record.user_id)

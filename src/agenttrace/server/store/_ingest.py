@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import chain
+from operator import attrgetter
 from typing import Any
 
 from agenttrace.records import Record, Status
@@ -68,6 +70,7 @@ RECORD_COLUMNS = (
     "response_json",
     "received_us",
 )
+_START, _END = RECORD_COLUMNS.index("start_us"), RECORD_COLUMNS.index("end_us")
 # Rows per INSERT statement: 30 columns x 500 rows stays under SQLite's 32766 variables.
 _CHUNK = 500
 
@@ -75,7 +78,10 @@ _CHUNK = 500
 def _record_values(
     project_id: str, record: Record, dialect: Dialect, received_us: int
 ) -> tuple[Any, ...]:
+    """The row of ``record``, in `RECORD_COLUMNS` order."""
     usage = record.usage
+    error = record.error
+    dump_json = dialect.dump_json
     return (
         project_id,
         record.id,
@@ -92,8 +98,8 @@ def _record_values(
         to_us(record.end_time) if record.end_time is not None else None,
         record.time_to_first_token_ms,
         str(record.status),
-        record.error.type if record.error else None,
-        record.error.message if record.error else None,
+        error.type if error else None,
+        error.message if error else None,
         usage.input_tokens if usage else None,
         usage.output_tokens if usage else None,
         usage.total_tokens if usage else None,
@@ -103,9 +109,9 @@ def _record_values(
         record.cost_usd,
         record.attempt,
         record.branch_id,
-        dialect.dump_json(record.properties),
-        dialect.dump_json(record.request),
-        dialect.dump_json(record.response),
+        dump_json(record.properties),
+        dump_json(record.request),
+        dump_json(record.response),
         received_us,
     )
 
@@ -130,9 +136,11 @@ class _Rollup:
     properties: dict[tuple[str, str], int] = field(default_factory=dict)
     users: set[str] = field(default_factory=set)
 
-    def add(self, record: Record) -> None:
-        start = to_us(record.start_time)
-        end = to_us(record.end_time) if record.end_time is not None else start
+    def add(self, record: Record, start: int, end: int | None) -> None:
+        """Count ``record``, which ran from ``start`` to ``end`` (µs; None: not ended)."""
+        latency_end = end
+        if end is None:
+            end = start
         self.first_start_us = min(self.first_start_us, start)
         self.last_end_us = max(self.last_end_us, end)
         self.latest_start_us = max(self.latest_start_us, start)
@@ -140,14 +148,15 @@ class _Rollup:
             self.name, self.name_start_us = record.session_name, start
         self.request_count += 1
         self.error_count += record.status is Status.ERROR
-        if record.usage is not None:
-            self.prompt_tokens += record.usage.input_tokens or 0
-            self.completion_tokens += record.usage.output_tokens or 0
-            self.total_tokens += record.usage.total_tokens or 0
+        usage = record.usage
+        if usage is not None:
+            self.prompt_tokens += usage.input_tokens or 0
+            self.completion_tokens += usage.output_tokens or 0
+            self.total_tokens += usage.total_tokens or 0
         if record.cost_usd is not None:
             self.cost_usd = (self.cost_usd or 0.0) + record.cost_usd
-        if record.end_time is not None:
-            self.latency_sum_ms += (end - start) / 1000.0
+        if latency_end is not None:
+            self.latency_sum_ms += (latency_end - start) / 1000.0
             self.latency_count += 1
         for pair in record.properties.items():
             seen = self.properties.get(pair)
@@ -221,20 +230,19 @@ _INSERT_RECORD_PROPERTY = (
 )
 
 
-def _insert_new(
-    conn: DbConnection, dialect: Dialect, project_id: str, records: Sequence[Record], now_us: int
-) -> set[str]:
-    """Insert ``records`` (ids unique among them); return the ids that were new."""
+def _insert_new(conn: DbConnection, dialect: Dialect, rows: Sequence[tuple[Any, ...]]) -> set[str]:
+    """Insert ``rows`` (of `RECORD_COLUMNS`, ids unique among them); return the ids that
+    were new."""
     inserted: set[str] = set()
     row_marks = "(" + ", ".join("?" * len(RECORD_COLUMNS)) + ")"
-    for start in range(0, len(records), _CHUNK):
-        chunk = records[start : start + _CHUNK]
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start : start + _CHUNK]
         sql = (
             f"INSERT INTO records ({', '.join(RECORD_COLUMNS)}) VALUES "
             + ", ".join([row_marks] * len(chunk))
             + " ON CONFLICT (project_id, id) DO NOTHING RETURNING id"
         )
-        params = [v for r in chunk for v in _record_values(project_id, r, dialect, now_us)]
+        params = list(chain.from_iterable(chunk))
         inserted.update(row[0] for row in conn.execute(dialect.sql(sql), params).fetchall())
     return inserted
 
@@ -254,21 +262,28 @@ def ingest_records(
     # Rows are written in sorted key order (records by id, then sessions, their properties
     # and users by key) so that concurrent writers (PostgreSQL) never wait on each other in
     # a cycle: no deadlocks.
-    ordered = sorted(unique.values(), key=lambda record: record.id)
-    inserted_ids = _insert_new(conn, dialect, project_id, ordered, now_us)
-    new = [record for record in unique.values() if record.id in inserted_ids]
+    ordered = sorted(unique.values(), key=attrgetter("id"))
+    rows = [_record_values(project_id, record, dialect, now_us) for record in ordered]
+    inserted_ids = _insert_new(conn, dialect, rows)
+    row_of = {row[1]: row for row in rows if row[1] in inserted_ids}
+    new = [(record, row_of[record.id]) for record in unique.values() if record.id in row_of]
 
     conn.executemany(
         dialect.sql(_INSERT_RECORD_PROPERTY),
-        [(project_id, r.id, key, value) for r in new for key, value in r.properties.items()],
+        [
+            (project_id, r.id, key, value)
+            for r, _ in new
+            if r.properties
+            for key, value in r.properties.items()
+        ],
     )
     rollups: dict[str, _Rollup] = {}
-    for record in new:
+    for record, row in new:
+        start = row[_START]
         rollup = rollups.get(record.session_id)
         if rollup is None:
-            start = to_us(record.start_time)
             rollup = rollups[record.session_id] = _Rollup(start, start, start)
-        rollup.add(record)
+        rollup.add(record, start, row[_END])
     conn.executemany(
         dialect.sql(_UPSERT_SESSION),
         [
