@@ -186,6 +186,7 @@ class Worker:
             if not delivered:  # the collector is failing: the batch waits in the spool
                 self._spool_body(body, count)
                 return
+            self.drain_budget -= count
             self._spill_overflow(partial=False)
 
     def _take_ahead(self) -> list[Record]:
