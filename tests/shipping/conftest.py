@@ -134,6 +134,11 @@ class FakeCollector:
             for _ in range(count):
                 self._script.append(Scripted(status, headers or {}, {"error": error}))
 
+    def heal(self) -> None:
+        """Drop the scripted answers not given yet (the outage ends)."""
+        with self._lock:
+            self._script.clear()
+
     def hold(self) -> None:
         """Make requests wait (a slow collector) until `release`."""
         self._open.clear()

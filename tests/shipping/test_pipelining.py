@@ -100,3 +100,52 @@ def test_shutdown_that_gives_up_keeps_the_batch_encoded_ahead(
     kit.shipper(fake_collector.url)  # the next process drains the spool at start-up
     kit.wait_until(lambda: fake_collector.stored_ids() == wanted, timeout=30, what="every id")
     assert max(fake_collector.stored.values()) == 1
+
+
+def test_a_retried_post_keeps_order_and_loses_nothing(
+    fake_collector: FakeCollector, kit: ShipKit, encode_log: EncodeLog
+) -> None:
+    """Server errors in the middle of a run of full batches: the post is retried, the batch
+    encoded ahead waits for it, and the collector stores every record once, batch after
+    batch in emission order."""
+    fake_collector.hold()
+    shipper = kit.shipper(fake_collector.url, batch_size=20, flush_interval=60.0)
+    records = kit.records(200)
+    for record in records:
+        shipper.emit(record)
+    kit.wait_until(fake_collector.arrived.is_set, what="the first post, held")
+    fake_collector.fail_next(3, 500)
+    fake_collector.release()
+    assert shipper.flush(20.0)
+    stored_in_order = [i for a in fake_collector.answered() if a.status == 200 for i in a.ids]
+    assert stored_in_order == [r.id for r in records]
+    assert max(fake_collector.stored.values()) == 1
+    assert shipper.stats.retries >= 3
+    assert len(encode_log.on_encoder_thread()) >= 5
+
+
+def test_a_failing_collector_spools_the_batch_encoded_ahead(
+    fake_collector: FakeCollector, kit: ShipKit, encode_log: EncodeLog
+) -> None:
+    """When a post runs out of retries, the batch already encoded ahead goes to the spool
+    after the failed one (nothing dropped), and both are delivered, once each, when the
+    collector answers again."""
+    fake_collector.hold()
+    shipper = kit.shipper(
+        fake_collector.url, batch_size=20, flush_interval=60.0, retry_deadline=0.3
+    )
+    records = kit.records(100)
+    for record in records:
+        shipper.emit(record)
+    kit.wait_until(fake_collector.arrived.is_set, what="the first post, held")
+    kit.wait_until(lambda: len(encode_log.on_encoder_thread()) == 1, what="an encoding ahead")
+    fake_collector.fail_next(1_000, 503)
+    fake_collector.release()
+    assert not shipper.flush(15.0)
+    # the failed batch, then the one encoded ahead
+    kit.wait_until(lambda: shipper.stats.spooled >= 40, what="two batches spooled")
+    assert shipper.stats.dropped == 0
+    fake_collector.heal()
+    assert shipper.flush(30.0)
+    assert fake_collector.stored_ids() == {r.id for r in records}
+    assert max(fake_collector.stored.values()) == 1
