@@ -1,0 +1,103 @@
+"""Ingest into one SQLite file from one collector process or from two, side by side.
+
+    uv run python benchmarks/collector_processes.py [--records 40000] [--rounds 3]
+
+The collector is bound by one core (validation and SQLite run in one Python process), so
+the way to the machine's second core is a second collector process over the same data
+directory, with two batches in flight. This measures that, before the shipper and
+``agenttrace serve`` grow such a mode:
+
+* baseline: pre-serialised batches of 1000 posted one after the other to one collector
+  (``python -m agenttrace.server``) with a plain ``httpx.Client``;
+* two processes: the same number of batches, split between two collectors on two ports
+  over the same SQLite file, one posting thread each (two batches in flight).
+
+Every record is checked to be stored exactly once (the collectors' ``total``) before a
+figure is printed; the ratio of the medians is the gain.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from contextlib import ExitStack
+from pathlib import Path
+
+import httpx
+from shipper_throughput import BATCH, calibration_ms, collector_process, make_records, stored_count
+
+from agenttrace._internal.shipping import encode_batch
+
+
+def post_batches(urls: list[str], count: int) -> float:
+    """Records/s posting ``count`` fresh records in batches, one thread per URL."""
+    session_id = f"processes-{uuid.uuid4()}"
+    records = make_records(count, session_id)
+    bodies = [encode_batch(records[i : i + BATCH]) for i in range(0, count, BATCH)]
+    failures: list[BaseException] = []
+
+    def post(url: str, part: list[bytes]) -> None:
+        try:
+            with httpx.Client(timeout=60) as client:
+                for body in part:
+                    answer = client.post(
+                        f"{url}/v1/records",
+                        content=body,
+                        headers={"content-type": "application/json"},
+                    )
+                    answer.raise_for_status()
+        except BaseException as exc:  # reported by the main thread
+            failures.append(exc)
+
+    threads = [
+        threading.Thread(target=post, args=(url, bodies[index :: len(urls)]))
+        for index, url in enumerate(urls)
+    ]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if failures:
+        raise failures[0]
+    stored = stored_count(urls[0], session_id)
+    assert stored == count, f"{stored} of {count} records stored"
+    return count / elapsed
+
+
+def main() -> int:
+    """Run the comparison and print its figures."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--records", type=int, default=40_000, help="records per run")
+    parser.add_argument("--rounds", type=int, default=3, help="one/two-process pairs")
+    args = parser.parse_args()
+    print(f"{args.records} records per run, batches of {BATCH}")
+    print(f"CPU calibration (a fixed 1M-step Python loop): {calibration_ms():.1f} ms")
+    one, two = [], []
+    with tempfile.TemporaryDirectory(prefix="agenttrace-bench-") as tmp, ExitStack() as stack:
+        data_dir = Path(tmp) / "data"
+        first = stack.enter_context(collector_process(data_dir))
+        second = stack.enter_context(collector_process(data_dir))
+        post_batches([first, second], 4 * BATCH)  # warm-up: connections, pages, code paths
+        for round_number in range(1, args.rounds + 1):
+            one.append(post_batches([first], args.records))
+            two.append(post_batches([first, second], args.records))
+            print(
+                f"round {round_number}: one process {one[-1]:,.0f} records/s, "
+                f"two processes {two[-1]:,.0f} records/s"
+            )
+    single, double = statistics.median(one), statistics.median(two)
+    print(f"one collector process, one batch in flight (baseline): {single:,.0f} records/s")
+    print(f"two collector processes, two batches in flight:        {double:,.0f} records/s")
+    print(f"ratio two / one: {double / single:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
