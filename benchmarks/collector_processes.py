@@ -4,16 +4,18 @@
 
 The collector is bound by one core (validation and SQLite run in one Python process), so
 the way to the machine's second core is a second collector process over the same data
-directory, with two batches in flight. This measures that, before the shipper and
-``agenttrace serve`` grow such a mode:
+directory, with two batches in flight. Three set-ups, pre-serialised batches of 1000
+posted with plain ``httpx.Client``s:
 
-* baseline: pre-serialised batches of 1000 posted one after the other to one collector
-  (``python -m agenttrace.server``) with a plain ``httpx.Client``;
-* two processes: the same number of batches, split between two collectors on two ports
-  over the same SQLite file, one posting thread each (two batches in flight).
+* baseline: one collector (``python -m agenttrace.server``), one posting thread;
+* two ports: two collectors on two ports over the same SQLite file, one posting thread
+  each (each process surely gets one of the two batches in flight);
+* ``--workers 2``: one collector started with two worker processes on one port, two
+  posting threads (the kernel hands each connection to whichever process accepts it
+  first, so both may land on one process).
 
 Every record is checked to be stored exactly once (the collectors' ``total``) before a
-figure is printed; the ratio of the medians is the gain.
+figure is printed; the ratios of the medians are the gains.
 """
 
 from __future__ import annotations
@@ -79,23 +81,28 @@ def main() -> int:
     args = parser.parse_args()
     print(f"{args.records} records per run, batches of {BATCH}")
     print(f"CPU calibration (a fixed 1M-step Python loop): {calibration_ms():.1f} ms")
-    one, two = [], []
+    one, two, workers = [], [], []
     with tempfile.TemporaryDirectory(prefix="agenttrace-bench-") as tmp, ExitStack() as stack:
         data_dir = Path(tmp) / "data"
         first = stack.enter_context(collector_process(data_dir))
         second = stack.enter_context(collector_process(data_dir))
+        shared = stack.enter_context(collector_process(Path(tmp) / "data-2", workers=2))
         post_batches([first, second], 4 * BATCH)  # warm-up: connections, pages, code paths
+        post_batches([shared, shared], 4 * BATCH)
         for round_number in range(1, args.rounds + 1):
             one.append(post_batches([first], args.records))
             two.append(post_batches([first, second], args.records))
+            workers.append(post_batches([shared, shared], args.records))
             print(
-                f"round {round_number}: one process {one[-1]:,.0f} records/s, "
-                f"two processes {two[-1]:,.0f} records/s"
+                f"round {round_number}: one process {one[-1]:,.0f} records/s, two ports "
+                f"{two[-1]:,.0f} records/s, --workers 2 {workers[-1]:,.0f} records/s"
             )
-    single, double = statistics.median(one), statistics.median(two)
+    single, double, shared_rate = (statistics.median(v) for v in (one, two, workers))
     print(f"one collector process, one batch in flight (baseline): {single:,.0f} records/s")
-    print(f"two collector processes, two batches in flight:        {double:,.0f} records/s")
-    print(f"ratio two / one: {double / single:.2f}")
+    print(f"two collector processes on two ports, two in flight:   {double:,.0f} records/s")
+    print(f"one collector with --workers 2, two in flight:         {shared_rate:,.0f} records/s")
+    print(f"ratio two ports / baseline: {double / single:.2f}")
+    print(f"ratio --workers 2 / baseline: {shared_rate / single:.2f}")
     return 0
 
 

@@ -83,8 +83,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def collector_process(data_dir: Path | None) -> Iterator[str]:
-    """``python -m agenttrace.server`` on a free port (the null sink if no ``data_dir``)."""
+def collector_process(data_dir: Path | None, workers: int = 1) -> Iterator[str]:
+    """``python -m agenttrace.server --workers N`` on a free port (the null sink if no
+    ``data_dir``)."""
     port = _free_port()
     command = (
         [sys.executable, "-c", _NULL_SINK, str(port)]
@@ -101,6 +102,8 @@ def collector_process(data_dir: Path | None) -> Iterator[str]:
             str(data_dir),
             "--log-level",
             "warning",
+            "--workers",
+            str(workers),
         ]
     )
     process = subprocess.Popen(command)

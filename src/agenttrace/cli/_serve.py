@@ -56,6 +56,15 @@ def serve(
             "(e.g. 30d; default: keep everything).",
         ),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Collector processes sharing the port and the database: more cores for "
+            "ingest when several clients post at once. Each process keeps its own rate "
+            "limits; --retention needs a single process.",
+        ),
+    ] = 1,
 ) -> None:
     """Run the collector and dashboard on http://HOST:PORT until interrupted."""
     missing = [name for name in _SERVER_MODULES if importlib.util.find_spec(name) is None]
@@ -75,6 +84,7 @@ def serve(
         database,
         directory,
         allow_open=allow_open,
+        workers=workers,
         rate_limit=rate_limit or None,
         retention=retention_span(retention),
     )

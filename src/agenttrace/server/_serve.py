@@ -24,6 +24,12 @@ from typing import Any
 from agenttrace._internal.config import DEFAULT_PORT, default_data_dir
 from agenttrace._internal.spans import SPAN_HELP, require_span
 from agenttrace.exceptions import UserError
+from agenttrace.server._workers import (
+    APP_FACTORY,
+    SETTINGS_VARIABLE,
+    NoDelayH11Protocol,
+    settings_for_workers,
+)
 from agenttrace.server.app import DEFAULT_RATE_LIMIT, create_app, store_keys
 from agenttrace.server.dependencies import DEFAULT_MAX_BODY_BYTES
 from agenttrace.server.store import Store, StoreUnavailableError, database_url_for, open_store
@@ -111,6 +117,7 @@ def serve(
     *,
     allow_open: bool = False,
     log_level: str = "info",
+    workers: int = 1,
     **app_options: Any,
 ) -> None:
     """Run the collector in the foreground until interrupted (Ctrl+C / SIGTERM).
@@ -118,14 +125,32 @@ def serve(
     The store is opened (and migrated) before the server starts and closed after it stops.
     Without API keys it serves only a loopback ``host``, unless ``allow_open``
     (`OpenCollectorError` otherwise). ``app_options`` go to
-    `agenttrace.server.create_app` (e.g. ``max_body_bytes``, ``rate_limit``).
+    `agenttrace.server.create_app` (e.g. ``max_body_bytes``, ``rate_limit``). ``workers``
+    above 1 starts that many collector processes on the port (`agenttrace.server._workers`).
     """
     import uvicorn
 
-    store = open_store(resolve_database_url(database_url, data_dir))
+    if workers < 1:
+        msg = f"workers must be at least 1; got {workers}"
+        raise UserError(msg)
+    if workers > 1 and app_options.get("retention") is not None:
+        msg = (
+            "--retention runs in a single collector process; with --workers, prune from a "
+            "scheduled job instead: agenttrace db prune --older-than SPAN"
+        )
+        raise UserError(msg)
+    url = resolve_database_url(database_url, data_dir)
+    store = open_store(url)
     try:
         notice = check_access(store, host, port, allow_open=allow_open)
         print(notice, file=sys.stderr, flush=True)
+        if workers > 1:
+            store.close()
+            options = {**app_options, "allow_open": allow_open or is_loopback(host)}
+            _serve_workers(
+                url, host, port, workers=workers, log_level=log_level, app_options=options
+            )
+            return
         app = create_app(store, allow_open=allow_open or is_loopback(host), **app_options)
         config = uvicorn.Config(
             app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=10
@@ -134,6 +159,33 @@ def serve(
             uvicorn.Server(config).run()
     finally:
         store.close()
+
+
+def _serve_workers(
+    url: str,
+    host: str,
+    port: int,
+    *,
+    workers: int,
+    log_level: str,
+    app_options: dict[str, Any],
+) -> None:
+    import uvicorn
+
+    os.environ[SETTINGS_VARIABLE] = settings_for_workers(
+        url, **{name: value for name, value in app_options.items() if name != "retention"}
+    )
+    with _stop_quietly_after_signals():
+        uvicorn.run(
+            APP_FACTORY,
+            factory=True,
+            http=NoDelayH11Protocol,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=log_level,
+            timeout_graceful_shutdown=10,
+        )
 
 
 @contextmanager
@@ -206,6 +258,12 @@ def _parser() -> argparse.ArgumentParser:
         help=f"prune sessions that ended longer ago than this, at start and hourly ({SPAN_HELP}; "
         "default: AGENTTRACE_RETENTION, else keep everything)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="collector processes sharing the port and the database (default 1)",
+    )
     parser.add_argument("--log-level", default="info", help="uvicorn log level (default info)")
     return parser
 
@@ -222,6 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.data_dir,
             allow_open=args.allow_open,
             log_level=args.log_level,
+            workers=args.workers,
             max_body_bytes=args.max_body_bytes,
             rate_limit=args.rate_limit or None,
             retention=retention,

@@ -4,6 +4,12 @@ WAL journal with ``synchronous=FULL`` (a committed, acknowledged batch survives 
 cut), one writer connection guarded by a lock, and one read connection per thread (WAL
 lets them read while the writer writes). Migrations run on open inside ``BEGIN IMMEDIATE``,
 which also keeps two processes opening one file at once from racing.
+
+Several processes may write one file (``agenttrace serve --workers N``). SQLite makes a
+writer that finds the file locked poll (sleeping 1, 2, 5, 10, ... ms between tries), which
+leaves the lock idle for milliseconds after each commit; so where the platform has
+``fcntl``, writers of all processes first queue on an advisory lock of a side file
+(``<database>.writer-lock``), which wakes the next one as soon as the lock is released.
 """
 
 from __future__ import annotations
@@ -11,8 +17,14 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
+from types import TracebackType
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: SQLite's own polling serialises writers
+    fcntl = None  # type: ignore[assignment]
 
 from agenttrace.exceptions import UserError
 from agenttrace.server.store.dialect import SQLITE, DbConnection
@@ -44,6 +56,11 @@ class SQLiteStore(SqlStore):
         self._readers: list[sqlite3.Connection] = []
         self._local = threading.local()
         self._writer = self._connect()
+        self._process_lock: AbstractContextManager[object] = (
+            _FileLock(self.path.with_name(self.path.name + ".writer-lock"))
+            if fcntl is not None
+            else nullcontext()
+        )
         self._migrate()
 
     def __repr__(self) -> str:
@@ -71,7 +88,7 @@ class SQLiteStore(SqlStore):
 
     @contextmanager
     def _write(self) -> Iterator[DbConnection]:
-        with self._write_lock:
+        with self._write_lock, self._process_lock:
             self._check_open()
             conn = self._writer
             conn.execute("BEGIN IMMEDIATE")
@@ -109,3 +126,32 @@ class SQLiteStore(SqlStore):
                 conn.close()
             self._readers.clear()
             self._writer.close()
+            if isinstance(self._process_lock, _FileLock):
+                self._process_lock.close()
+
+
+class _FileLock:
+    """An exclusive ``flock`` on a side file, shared by every process writing the database."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            self._file = path.open("a+b")
+        except OSError as exc:
+            msg = f"cannot open the writer lock file {path}: {exc}"
+            raise UserError(msg) from exc
+
+    def __enter__(self) -> object:
+        fcntl.flock(self._file.fileno(), fcntl.LOCK_EX)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        """Close the side file (releasing any lock still held)."""
+        self._file.close()
