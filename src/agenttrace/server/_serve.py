@@ -140,25 +140,25 @@ def serve(
         )
         raise UserError(msg)
     url = resolve_database_url(database_url, data_dir)
+    options = {**app_options, "allow_open": allow_open or is_loopback(host)}
     store = open_store(url)
     try:
         notice = check_access(store, host, port, allow_open=allow_open)
         print(notice, file=sys.stderr, flush=True)
-        if workers > 1:
-            store.close()
-            options = {**app_options, "allow_open": allow_open or is_loopback(host)}
-            _serve_workers(
-                url, host, port, workers=workers, log_level=log_level, app_options=options
+        if workers == 1:
+            config = uvicorn.Config(
+                create_app(store, **options),
+                host=host,
+                port=port,
+                log_level=log_level,
+                timeout_graceful_shutdown=10,
             )
+            with _stop_quietly_after_signals():
+                uvicorn.Server(config).run()
             return
-        app = create_app(store, allow_open=allow_open or is_loopback(host), **app_options)
-        config = uvicorn.Config(
-            app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=10
-        )
-        with _stop_quietly_after_signals():
-            uvicorn.Server(config).run()
     finally:
         store.close()
+    _serve_workers(url, host, port, workers=workers, log_level=log_level, app_options=options)
 
 
 def _serve_workers(
@@ -172,9 +172,7 @@ def _serve_workers(
 ) -> None:
     import uvicorn
 
-    os.environ[SETTINGS_VARIABLE] = settings_for_workers(
-        url, **{name: value for name, value in app_options.items() if name != "retention"}
-    )
+    os.environ[SETTINGS_VARIABLE] = settings_for_workers(url, **app_options)
     with _stop_quietly_after_signals():
         uvicorn.run(
             APP_FACTORY,

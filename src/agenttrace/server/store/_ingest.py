@@ -70,7 +70,7 @@ RECORD_COLUMNS = (
     "response_json",
     "received_us",
 )
-_START, _END = RECORD_COLUMNS.index("start_us"), RECORD_COLUMNS.index("end_us")
+_ID, _START, _END = (RECORD_COLUMNS.index(name) for name in ("id", "start_us", "end_us"))
 # Rows per INSERT statement: 30 columns x 500 rows stays under SQLite's 32766 variables.
 _CHUNK = 500
 
@@ -138,11 +138,8 @@ class _Rollup:
 
     def add(self, record: Record, start: int, end: int | None) -> None:
         """Count ``record``, which ran from ``start`` to ``end`` (µs; None: not ended)."""
-        latency_end = end
-        if end is None:
-            end = start
         self.first_start_us = min(self.first_start_us, start)
-        self.last_end_us = max(self.last_end_us, end)
+        self.last_end_us = max(self.last_end_us, start if end is None else end)
         self.latest_start_us = max(self.latest_start_us, start)
         if record.session_name and (self.name_start_us is None or start < self.name_start_us):
             self.name, self.name_start_us = record.session_name, start
@@ -155,8 +152,8 @@ class _Rollup:
             self.total_tokens += usage.total_tokens or 0
         if record.cost_usd is not None:
             self.cost_usd = (self.cost_usd or 0.0) + record.cost_usd
-        if latency_end is not None:
-            self.latency_sum_ms += (latency_end - start) / 1000.0
+        if end is not None:
+            self.latency_sum_ms += (end - start) / 1000.0
             self.latency_count += 1
         for pair in record.properties.items():
             seen = self.properties.get(pair)
@@ -265,7 +262,7 @@ def ingest_records(
     ordered = sorted(unique.values(), key=attrgetter("id"))
     rows = [_record_values(project_id, record, dialect, now_us) for record in ordered]
     inserted_ids = _insert_new(conn, dialect, rows)
-    row_of = {row[1]: row for row in rows if row[1] in inserted_ids}
+    row_of = {row[_ID]: row for row in rows if row[_ID] in inserted_ids}
     new = [(record, row_of[record.id]) for record in unique.values() if record.id in row_of]
 
     conn.executemany(

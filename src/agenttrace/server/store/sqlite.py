@@ -17,9 +17,10 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
+from typing import BinaryIO
 
 try:
     import fcntl
@@ -56,11 +57,7 @@ class SQLiteStore(SqlStore):
         self._readers: list[sqlite3.Connection] = []
         self._local = threading.local()
         self._writer = self._connect()
-        self._process_lock: AbstractContextManager[object] = (
-            _FileLock(self.path.with_name(self.path.name + ".writer-lock"))
-            if fcntl is not None
-            else nullcontext()
-        )
+        self._process_lock = _FileLock(self.path.with_name(self.path.name + ".writer-lock"))
         self._migrate()
 
     def __repr__(self) -> str:
@@ -126,22 +123,26 @@ class SQLiteStore(SqlStore):
                 conn.close()
             self._readers.clear()
             self._writer.close()
-            if isinstance(self._process_lock, _FileLock):
-                self._process_lock.close()
+            self._process_lock.close()
 
 
 class _FileLock:
-    """An exclusive ``flock`` on a side file, shared by every process writing the database."""
+    """An exclusive ``flock`` on a side file, shared by every process writing the database
+    (nothing where the platform has no ``fcntl``)."""
 
     def __init__(self, path: Path) -> None:
+        self._file: BinaryIO | None = None
+        if fcntl is None:
+            return
         try:
             self._file = path.open("a+b")
         except OSError as exc:
             msg = f"cannot open the writer lock file {path}: {exc}"
             raise UserError(msg) from exc
 
-    def __enter__(self) -> object:
-        fcntl.flock(self._file.fileno(), fcntl.LOCK_EX)
+    def __enter__(self) -> _FileLock:
+        if self._file is not None:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_EX)
         return self
 
     def __exit__(
@@ -150,8 +151,10 @@ class _FileLock:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
+        if self._file is not None:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
 
     def close(self) -> None:
         """Close the side file (releasing any lock still held)."""
-        self._file.close()
+        if self._file is not None:
+            self._file.close()
