@@ -24,53 +24,10 @@ import argparse
 import statistics
 import sys
 import tempfile
-import threading
-import time
-import uuid
 from contextlib import ExitStack
 from pathlib import Path
 
-import httpx
-from shipper_throughput import BATCH, calibration_ms, collector_process, make_records, stored_count
-
-from agenttrace._internal.shipping import encode_batch
-
-
-def post_batches(urls: list[str], count: int) -> float:
-    """Records/s posting ``count`` fresh records in batches, one thread per URL."""
-    session_id = f"processes-{uuid.uuid4()}"
-    records = make_records(count, session_id)
-    bodies = [encode_batch(records[i : i + BATCH]) for i in range(0, count, BATCH)]
-    failures: list[BaseException] = []
-
-    def post(url: str, part: list[bytes]) -> None:
-        try:
-            with httpx.Client(timeout=60) as client:
-                for body in part:
-                    answer = client.post(
-                        f"{url}/v1/records",
-                        content=body,
-                        headers={"content-type": "application/json"},
-                    )
-                    answer.raise_for_status()
-        except BaseException as exc:  # reported by the main thread
-            failures.append(exc)
-
-    threads = [
-        threading.Thread(target=post, args=(url, bodies[index :: len(urls)]))
-        for index, url in enumerate(urls)
-    ]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    if failures:
-        raise failures[0]
-    stored = stored_count(urls[0], session_id)
-    assert stored == count, f"{stored} of {count} records stored"
-    return count / elapsed
+from shipper_throughput import BATCH, calibration_ms, collector_process, post_batches
 
 
 def main() -> int:
