@@ -6,11 +6,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from agenttrace._internal.shipping import _encoder
+from agenttrace._internal.shipping import Shipper, _encoder
 from agenttrace._internal.shipping._payload import encode_batch
 from agenttrace.records import Record
 
@@ -42,17 +42,26 @@ def encode_log(monkeypatch: pytest.MonkeyPatch) -> EncodeLog:
     return log
 
 
+def emit_while_held(
+    fake_collector: FakeCollector, kit: ShipKit, count: int, **overrides: Any
+) -> tuple[Shipper, list[Record]]:
+    """A shipper of batches of 20 (and ``overrides``) that emitted ``count`` records, once
+    the collector holds its first post."""
+    fake_collector.hold()
+    shipper = kit.shipper(fake_collector.url, batch_size=20, **overrides)
+    records = kit.records(count)
+    for record in records:
+        shipper.emit(record)
+    kit.wait_until(fake_collector.arrived.is_set, what="the first post, held")
+    return shipper, records
+
+
 def test_next_batch_is_encoded_while_the_previous_one_is_posted(
     fake_collector: FakeCollector, kit: ShipKit, encode_log: EncodeLog
 ) -> None:
     """With the first post held by the collector, the second batch is encoded meanwhile;
     after release every record is stored once and the batches arrive in emission order."""
-    fake_collector.hold()
-    shipper = kit.shipper(fake_collector.url, batch_size=20, flush_interval=60.0)
-    records = kit.records(100)
-    for record in records:
-        shipper.emit(record)
-    kit.wait_until(fake_collector.arrived.is_set, what="the first post, held")
+    shipper, records = emit_while_held(fake_collector, kit, 100, flush_interval=60.0)
     kit.wait_until(lambda: len(encode_log.on_encoder_thread()) == 1, what="an encoding ahead")
     assert encode_log.on_encoder_thread()[0][0] == records[20].id
     assert not fake_collector.answered()  # encoded during the post, not after it
@@ -84,12 +93,7 @@ def test_shutdown_that_gives_up_keeps_the_batch_encoded_ahead(
 ) -> None:
     """A hung post, a batch encoded ahead and a queued batch: a shutdown past its budget
     spools all three, and the next process delivers each record exactly once."""
-    fake_collector.hold()
-    shipper = kit.shipper(fake_collector.url, batch_size=20, request_timeout=30.0)
-    records = kit.records(60)
-    for record in records:
-        shipper.emit(record)
-    kit.wait_until(fake_collector.arrived.is_set, what="the first post, held")
+    shipper, records = emit_while_held(fake_collector, kit, 60, request_timeout=30.0)
     kit.wait_until(lambda: len(encode_log.on_encoder_thread()) == 1, what="an encoding ahead")
     assert not shipper.shutdown(0.5)
     wanted = {r.id for r in records}
@@ -108,12 +112,7 @@ def test_a_retried_post_keeps_order_and_loses_nothing(
     """Server errors in the middle of a run of full batches: the post is retried, the batch
     encoded ahead waits for it, and the collector stores every record once, batch after
     batch in emission order."""
-    fake_collector.hold()
-    shipper = kit.shipper(fake_collector.url, batch_size=20, flush_interval=60.0)
-    records = kit.records(200)
-    for record in records:
-        shipper.emit(record)
-    kit.wait_until(fake_collector.arrived.is_set, what="the first post, held")
+    shipper, records = emit_while_held(fake_collector, kit, 200, flush_interval=60.0)
     fake_collector.fail_next(3, 500)
     fake_collector.release()
     assert shipper.flush(20.0)
@@ -130,14 +129,9 @@ def test_a_failing_collector_spools_the_batch_encoded_ahead(
     """When a post runs out of retries, the batch already encoded ahead goes to the spool
     after the failed one (nothing dropped), and both are delivered, once each, when the
     collector answers again."""
-    fake_collector.hold()
-    shipper = kit.shipper(
-        fake_collector.url, batch_size=20, flush_interval=60.0, retry_deadline=0.3
+    shipper, records = emit_while_held(
+        fake_collector, kit, 100, flush_interval=60.0, retry_deadline=0.3
     )
-    records = kit.records(100)
-    for record in records:
-        shipper.emit(record)
-    kit.wait_until(fake_collector.arrived.is_set, what="the first post, held")
     kit.wait_until(lambda: len(encode_log.on_encoder_thread()) == 1, what="an encoding ahead")
     fake_collector.fail_next(1_000, 503)
     fake_collector.release()
