@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,7 +15,7 @@ import agenttrace
 from agenttrace._internal import shipping
 from agenttrace._internal.shipping import Shipper, encode_batch, record_ids
 from agenttrace.exceptions import ConfigurationError
-from agenttrace.records import Record
+from agenttrace.records import ErrorInfo, Record, Status, Usage
 
 if TYPE_CHECKING:
     from conftest import FakeCollector, ShipKit
@@ -57,11 +58,49 @@ def test_no_authorization_header_without_api_key(
 
 
 def test_body_is_each_record_dumped_as_json(tmp_path: Path, kit: ShipKit) -> None:
-    """The batch body is {"records": [record.model_dump(mode="json"), ...]}."""
+    """The batch body is {"records": [record.model_dump(mode="json", exclude_none=True),
+    ...]}: fields that are None are left out, and each record reads back equal."""
     records = kit.records(3)
     records[0].usage = None
     body = json.loads(encode_batch(records))
-    assert body == {"records": [r.model_dump(mode="json") for r in records]}
+    assert body == {"records": [r.model_dump(mode="json", exclude_none=True) for r in records]}
+    assert "usage" not in body["records"][0]
+    assert [Record.model_validate(item) for item in body["records"]] == records
+
+
+def test_nulls_inside_bodies_and_usage_are_kept_apart_from_left_out_fields() -> None:
+    """Only the record's own None fields are left out: a null in the user's request or
+    response is data and is sent; a record with every optional field set reads back equal."""
+    full = Record(
+        session_id="s",
+        session_name="n",
+        parent_id="p",
+        model="m",
+        provider="openai",
+        user_id="u",
+        end_time=datetime.now(UTC) + timedelta(seconds=1),
+        time_to_first_token_ms=1.5,
+        status=Status.ERROR,
+        error=ErrorInfo(type="ValueError", message="bad"),
+        usage=Usage(input_tokens=1, output_tokens=2, cache_read_tokens=0),
+        cost_usd=0.0,
+        branch_id="b",
+        request={"tool_choice": None, "messages": [None, {"content": None}]},
+        response=[None],
+    )
+    bare = Record(session_id="s")
+    sent_full, sent_bare = json.loads(encode_batch([full, bare]))["records"]
+    assert sent_full["request"] == {"tool_choice": None, "messages": [None, {"content": None}]}
+    assert sent_full["response"] == [None]
+    assert sent_full["usage"] == {
+        "input_tokens": 1,
+        "output_tokens": 2,
+        "total_tokens": 3,
+        "cache_read_tokens": 0,
+    }
+    assert "end_time" not in sent_bare
+    assert "request" not in sent_bare
+    assert [Record.model_validate(sent_full), Record.model_validate(sent_bare)] == [full, bare]
 
 
 def test_unserialisable_body_is_sent_as_its_repr() -> None:

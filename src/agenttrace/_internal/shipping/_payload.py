@@ -26,8 +26,17 @@ def _unserialisable(value: Any) -> str:
 
 
 def encode_batch(records: Sequence[Record]) -> bytes:
-    """The request body for ``records``; each one as ``record.model_dump(mode="json")``."""
-    return _PREFIX + _RECORDS.dump_json(list(records), fallback=_unserialisable) + _SUFFIX
+    """The request body for ``records``: each one as ``record.model_dump(mode="json",
+    exclude_none=True)``.
+
+    A field left out is read back as its default, which is None for every field that can be
+    None, so nothing changes on the way; but the collector parses and validates a typical
+    LLM-call record about 1.2x as fast without its nulls, and the body is a fifth smaller
+    (``benchmarks/wire_format.py``). Nulls inside ``request`` and ``response`` are the
+    user's data and are sent.
+    """
+    body = _RECORDS.dump_json(list(records), exclude_none=True, fallback=_unserialisable)
+    return _PREFIX + body + _SUFFIX
 
 
 def _decode(body: bytes) -> list[Any]:
