@@ -36,6 +36,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -83,18 +84,29 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+_DEFAULT_GC_SERVER = """
+import sys
+import agenttrace.server._serve as serve
+serve.tune_for_ingest = lambda: None  # keep CPython's default collector thresholds
+sys.exit(serve.main(sys.argv[1:]))
+"""
+
+
 @contextmanager
-def collector_process(data_dir: Path | None, workers: int = 1) -> Iterator[str]:
+def collector_process(
+    data_dir: Path | None, workers: int = 1, *, default_gc: bool = False
+) -> Iterator[str]:
     """``python -m agenttrace.server --workers N`` on a free port (the null sink if no
-    ``data_dir``)."""
+    ``data_dir``; with ``default_gc``, one process that keeps CPython's default garbage
+    collector settings)."""
     port = _free_port()
+    server = ["-c", _DEFAULT_GC_SERVER] if default_gc else ["-m", "agenttrace.server"]
     command = (
         [sys.executable, "-c", _NULL_SINK, str(port)]
         if data_dir is None
         else [
             sys.executable,
-            "-m",
-            "agenttrace.server",
+            *server,
             "--host",
             "127.0.0.1",
             "--port",
@@ -128,10 +140,14 @@ def collector_process(data_dir: Path | None, workers: int = 1) -> Iterator[str]:
 
 
 def make_records(count: int, session_id: str) -> list[Record]:
-    """LLM-call records of a typical size (a short prompt, a short answer, usage)."""
+    """LLM-call records of a typical size (a short prompt, a short answer, usage, a start
+    and an end)."""
+    started = datetime.now(UTC)
     return [
         Record(
             session_id=session_id,
+            start_time=started + timedelta(milliseconds=i),
+            end_time=started + timedelta(milliseconds=i + 850),
             session_name="benchmark",
             session_path=f"/agent/tools/tool-{i % 7}",
             kind=RecordKind.LLM,

@@ -24,6 +24,7 @@ from typing import Any
 from agenttrace._internal.config import DEFAULT_PORT, default_data_dir
 from agenttrace._internal.spans import SPAN_HELP, require_span
 from agenttrace.exceptions import UserError
+from agenttrace.server._gc import tune_for_ingest
 from agenttrace.server._workers import (
     APP_FACTORY,
     SETTINGS_VARIABLE,
@@ -153,6 +154,8 @@ def serve(
                 log_level=log_level,
                 timeout_graceful_shutdown=10,
             )
+            if threading.current_thread() is threading.main_thread():
+                tune_for_ingest()  # this process is the collector (not a test's thread)
             with _stop_quietly_after_signals():
                 uvicorn.Server(config).run()
             return

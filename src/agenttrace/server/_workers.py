@@ -27,6 +27,7 @@ from typing import Any
 from fastapi import FastAPI
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from agenttrace.server._gc import tune_for_ingest
 from agenttrace.server.app import create_app
 from agenttrace.server.store import open_store
 
@@ -56,7 +57,9 @@ def app_from_environment() -> FastAPI:
     """One worker process's app, over its own connection to the shared database."""
     settings = json.loads(os.environ[SETTINGS_VARIABLE])
     store = open_store(settings.pop("database_url"))
-    return create_app(store, **settings)
+    app = create_app(store, **settings)
+    tune_for_ingest()
+    return app
 
 
 class NoDelayH11Protocol(H11Protocol):
