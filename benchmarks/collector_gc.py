@@ -12,13 +12,12 @@ flight; every record checked stored). The ratio of the medians is the gain.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
-from shipper_throughput import BATCH, calibration_ms, collector_process, post_batches
+from shipper_throughput import BATCH, calibration_ms, collector_process, compare_rounds
 
 
 def main() -> int:
@@ -29,20 +28,13 @@ def main() -> int:
     args = parser.parse_args()
     print(f"{args.records} records per run, batches of {BATCH}")
     print(f"CPU calibration (a fixed 1M-step Python loop): {calibration_ms():.1f} ms")
-    tuned, default = [], []
     with tempfile.TemporaryDirectory(prefix="agenttrace-bench-") as tmp, ExitStack() as stack:
         shipped = stack.enter_context(collector_process(Path(tmp) / "tuned"))
         plain = stack.enter_context(collector_process(Path(tmp) / "plain", default_gc=True))
-        for url in (shipped, plain):
-            post_batches([url], 4 * BATCH)  # warm-up: connections, pages, code paths
-        for round_number in range(1, args.rounds + 1):
-            default.append(post_batches([plain], args.records))
-            tuned.append(post_batches([shipped], args.records))
-            print(
-                f"round {round_number}: default gc {default[-1]:,.0f} records/s, "
-                f"as shipped {tuned[-1]:,.0f} records/s"
-            )
-    baseline, shipped_rate = statistics.median(default), statistics.median(tuned)
+        medians = compare_rounds(
+            {"default gc": [plain], "as shipped": [shipped]}, args.records, args.rounds
+        )
+    baseline, shipped_rate = medians["default gc"], medians["as shipped"]
     print(f"CPython's default gc thresholds (baseline): {baseline:,.0f} records/s")
     print(f"agenttrace serve's gc settings:             {shipped_rate:,.0f} records/s")
     print(f"ratio as shipped / default: {shipped_rate / baseline:.2f}")

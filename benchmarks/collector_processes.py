@@ -21,13 +21,12 @@ figure is printed; the ratios of the medians are the gains.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
-from shipper_throughput import BATCH, calibration_ms, collector_process, post_batches
+from shipper_throughput import BATCH, calibration_ms, collector_process, compare_rounds
 
 
 def main() -> int:
@@ -38,23 +37,17 @@ def main() -> int:
     args = parser.parse_args()
     print(f"{args.records} records per run, batches of {BATCH}")
     print(f"CPU calibration (a fixed 1M-step Python loop): {calibration_ms():.1f} ms")
-    one, two, workers = [], [], []
     with tempfile.TemporaryDirectory(prefix="agenttrace-bench-") as tmp, ExitStack() as stack:
         data_dir = Path(tmp) / "data"
         first = stack.enter_context(collector_process(data_dir))
         second = stack.enter_context(collector_process(data_dir))
         shared = stack.enter_context(collector_process(Path(tmp) / "data-2", workers=2))
-        post_batches([first, second], 4 * BATCH)  # warm-up: connections, pages, code paths
-        post_batches([shared, shared], 4 * BATCH)
-        for round_number in range(1, args.rounds + 1):
-            one.append(post_batches([first], args.records))
-            two.append(post_batches([first, second], args.records))
-            workers.append(post_batches([shared, shared], args.records))
-            print(
-                f"round {round_number}: one process {one[-1]:,.0f} records/s, two ports "
-                f"{two[-1]:,.0f} records/s, --workers 2 {workers[-1]:,.0f} records/s"
-            )
-    single, double, shared_rate = (statistics.median(v) for v in (one, two, workers))
+        medians = compare_rounds(
+            {"one process": [first], "two ports": [first, second], "--workers 2": [shared] * 2},
+            args.records,
+            args.rounds,
+        )
+    single, double, shared_rate = medians.values()
     print(f"one collector process, one batch in flight (baseline): {single:,.0f} records/s")
     print(f"two collector processes on two ports, two in flight:   {double:,.0f} records/s")
     print(f"one collector with --workers 2, two in flight:         {shared_rate:,.0f} records/s")

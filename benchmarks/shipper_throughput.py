@@ -210,6 +210,21 @@ def post_batches(urls: list[str], count: int) -> float:
     return count / elapsed
 
 
+def compare_rounds(setups: dict[str, list[str]], count: int, rounds: int) -> dict[str, float]:
+    """The median records/s of each set-up (its URLs posted to at once, `post_batches`),
+    after a warm-up of each (connections, pages, code paths); the set-ups take turns within
+    each round, and each round prints a line."""
+    for urls in setups.values():
+        post_batches(urls, 4 * BATCH)
+    rates: dict[str, list[float]] = {label: [] for label in setups}
+    for round_number in range(1, rounds + 1):
+        for label, urls in setups.items():
+            rates[label].append(post_batches(urls, count))
+        line = ", ".join(f"{label} {values[-1]:,.0f} records/s" for label, values in rates.items())
+        print(f"round {round_number}: {line}")
+    return {label: statistics.median(values) for label, values in rates.items()}
+
+
 def run_baseline(url: str, count: int) -> float:
     """Records/s posting pre-serialised batches to ``url`` one after the other."""
     return post_batches([url], count)
