@@ -107,6 +107,14 @@ class Dialect:
     name = "sqlite"
     column_types: dict[str, str] = {"bigint": "INTEGER", "real": "REAL", "text": "TEXT"}  # noqa: RUF012 - read-only table
 
+    table_options: dict[str, str] = {"clustered": " WITHOUT ROWID"}  # noqa: RUF012 - read-only table
+
+    @property
+    def schema_words(self) -> dict[str, str]:
+        """What the migrations' ``{bigint}``, ``{real}``, ``{text}`` and ``{clustered}``
+        stand for."""
+        return {**self.column_types, **self.table_options}
+
     explain_prefix = "EXPLAIN QUERY PLAN "
 
     def lock_migrations(self, conn: DbConnection) -> None:

@@ -3,9 +3,11 @@
 Migrations are numbered from 1 and never edited once released: a schema change is a new
 `Migration` appended to `MIGRATIONS`. `apply_migrations` runs, inside the caller's write
 transaction, the ones newer than the highest version in ``schema_version``, recording
-each. Column types are written as ``{bigint}``, ``{real}`` and ``{text}`` and filled in
-from the dialect. A backend where two processes can open one database at once takes a
-lock first (`Dialect`-specific; SQLite's ``BEGIN IMMEDIATE`` already is one).
+each. Column types are written as ``{bigint}``, ``{real}`` and ``{text}``, and a table
+stored as its primary key (SQLite's ``WITHOUT ROWID``; nothing on PostgreSQL) as
+``{clustered}``, all filled in from the dialect. A backend where two processes can open one
+database at once takes a lock first (`Dialect`-specific; SQLite's ``BEGIN IMMEDIATE``
+already is one).
 
 Every table carries ``project_id`` so that every query is scoped by project.
 """
@@ -138,7 +140,29 @@ _V3 = Migration(
     statements=("CREATE INDEX sessions_by_last_end ON sessions (last_end_us)",),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3)
+_V4 = Migration(
+    version=4,
+    description=(
+        "record properties kept by their pair only: one index per property row instead of "
+        "three (SQLite stores the table as that index)"
+    ),
+    statements=(
+        "DROP INDEX record_properties_by_pair",
+        "ALTER TABLE record_properties RENAME TO record_properties_v3",
+        """CREATE TABLE record_properties (
+            project_id {text} NOT NULL,
+            key {text} NOT NULL,
+            value {text} NOT NULL,
+            record_id {text} NOT NULL,
+            CONSTRAINT record_properties_by_pair PRIMARY KEY (project_id, key, value, record_id)
+        ){clustered}""",
+        """INSERT INTO record_properties (project_id, key, value, record_id)
+            SELECT project_id, key, value, record_id FROM record_properties_v3""",
+        "DROP TABLE record_properties_v3",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4)
 
 _CREATE_VERSION_TABLE = """CREATE TABLE IF NOT EXISTS schema_version (
     version {bigint} PRIMARY KEY,
@@ -164,7 +188,7 @@ def apply_migrations(
     Call inside a write transaction that the caller commits.
     """
     dialect.lock_migrations(conn)
-    conn.execute(_CREATE_VERSION_TABLE.format(**dialect.column_types))
+    conn.execute(_CREATE_VERSION_TABLE.format(**dialect.schema_words))
     have = current_version(conn, dialect)
     newest = migrations[-1].version if migrations else 0
     if have > newest:
@@ -178,7 +202,7 @@ def apply_migrations(
         if migration.version <= have:
             continue
         for statement in migration.statements:
-            conn.execute(statement.format(**dialect.column_types))
+            conn.execute(statement.format(**dialect.schema_words))
         conn.execute(
             dialect.sql(
                 "INSERT INTO schema_version (version, description, applied_us) VALUES (?, ?, ?)"

@@ -81,6 +81,8 @@ class PostgresDialect(Dialect):
         "text": 'TEXT COLLATE "C"',
     }
 
+    table_options: dict[str, str] = {"clustered": ""}  # noqa: RUF012 - read-only table
+
     explain_prefix = "EXPLAIN "
 
     def sql(self, text: str) -> str:

@@ -1,0 +1,119 @@
+"""Record properties as migration 4 keeps them: one row per property, stored by its pair
+(project, key, value, record) only; found through that key, carried over from a database
+that migration 3 left, and deleted with their records by ``prune``.
+
+Written once against the `Store` interface; runs for every backend in ``STORE_BACKENDS``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+
+from agenttrace.records import Record
+from agenttrace.server.store import RequestQuery, SqlStore, Store, request_filter
+from agenttrace.server.store._compile import compile_filter
+from agenttrace.server.store._ingest import ingest_records
+from agenttrace.server.store.dialect import DbConnection, Dialect
+from agenttrace.server.store.migrations import MIGRATIONS, apply_migrations
+from agenttrace.server.store.postgres_dialect import PostgresDialect
+
+T0 = datetime(2026, 1, 5, tzinfo=UTC)
+
+
+def _records(prefix: str, count: int) -> list[Record]:
+    """``count`` records in sessions of four, with a team that repeats and a unique ticket."""
+    return [
+        Record(
+            id=f"{prefix}-{i:03d}",
+            session_id=f"{prefix}-session-{i // 4}",
+            properties={"team": ("red", "blue", "green")[i % 3], "ticket": f"{prefix}-t{i}"},
+            start_time=T0 + timedelta(seconds=i),
+            end_time=T0 + timedelta(seconds=i, milliseconds=300),
+        )
+        for i in range(count)
+    ]
+
+
+def _ids_with(store: Store, key: str, value: str) -> list[str]:
+    page = store.query_requests(
+        "p", RequestQuery(filter=request_filter(properties=[(key, value)]), limit=500)
+    )
+    return sorted(row.request_id for row in page.requests)
+
+
+@contextmanager
+def _database_at_version_3(database_url: str) -> Iterator[tuple[DbConnection, Dialect]]:
+    """A plain connection to the (empty) test database, migrated up to version 3 only;
+    committed when the block ends."""
+    if database_url.startswith("sqlite:///"):
+        lite = sqlite3.connect(database_url.removeprefix("sqlite:///"))
+        try:
+            apply_migrations(lite, Dialect(), 0, MIGRATIONS[:3])
+            yield lite, Dialect()
+            lite.commit()
+        finally:
+            lite.close()
+        return
+    with psycopg.connect(database_url) as pg:  # commits when the block ends without error
+        cursor = pg.cursor()
+        apply_migrations(cursor, PostgresDialect(), 0, MIGRATIONS[:3])
+        yield cursor, PostgresDialect()
+
+
+def test_migration_4_carries_over_the_properties_of_an_older_database(
+    store_factory: Any,
+) -> None:
+    """Records stored under schema version 3 are found by property after the upgrade, as
+    are records stored after it."""
+    assert MIGRATIONS[3].version == 4
+    before = _records("old", 12)
+    with _database_at_version_3(store_factory.database_url) as (conn, dialect):
+        ingest_records(conn, dialect, "p", before, 1)
+        old_rows = conn.execute("SELECT count(*) FROM record_properties").fetchall()
+    assert old_rows[0][0] == 24
+
+    store = store_factory.open()
+    assert store.applied_migrations == [4]
+    assert store.schema_version() == MIGRATIONS[-1].version
+    assert store.ingest("p", _records("new", 6)).accepted == 6
+
+    assert _ids_with(store, "team", "red") == [
+        *(f"new-{i:03d}" for i in (0, 3)),
+        *(f"old-{i:03d}" for i in (0, 3, 6, 9)),
+    ]
+    assert _ids_with(store, "ticket", "old-t7") == ["old-007"]
+    assert _ids_with(store, "ticket", "new-t5") == ["new-005"]
+    assert _ids_with(store, "team", "purple") == []
+    # the upgrade left the old table behind nowhere, and every row moved once
+    assert store.ingest("p", before).duplicates == 12
+    assert isinstance(store, SqlStore)
+    with store._read() as conn:
+        count = conn.execute("SELECT count(*) FROM record_properties").fetchall()[0][0]
+    assert count == 24 + 12
+
+
+def test_filtering_requests_by_property_reads_the_pair_key(store: Store) -> None:
+    """A request filter on a property finds its records through the primary key of
+    record_properties (project, key, value, record), not by reading the table."""
+    store.ingest("p", _records("r", 300))
+    assert isinstance(store, SqlStore)
+    condition, params = compile_filter(
+        request_filter(properties=[("ticket", "r-t42")]), "request", store.dialect, "p"
+    )
+    sql = f"SELECT r.id FROM records r WHERE r.project_id = ? AND ({condition})"
+    if store.backend == "postgresql":
+        with store._write() as conn:
+            conn.execute("SET LOCAL enable_seqscan = off")
+            rows = conn.execute(store.dialect.sql("EXPLAIN " + sql), ["p", *params]).fetchall()
+        plan = " ".join(str(row[0]) for row in rows)
+        assert "record_properties_by_pair" in plan, plan
+    else:
+        plan = " ".join(store.explain(sql, ["p", *params]))
+        assert "SEARCH rp USING PRIMARY KEY (project_id=? AND key=? AND value=?)" in plan, plan
+    assert _ids_with(store, "ticket", "r-t42") == ["r-042"]
