@@ -48,6 +48,7 @@ import psycopg
 from agenttrace._internal.config import Settings
 from agenttrace._internal.shipping import Shipper, encode_batch
 from agenttrace.records import Record
+from agenttrace.server._gc import tune_for_ingest
 from agenttrace.server._ingest_route import parse_batch
 from agenttrace.server.store import SessionQuery, SqlStore, open_store, session_filter
 from agenttrace.server.store._ingest import RECORD_COLUMNS
@@ -164,7 +165,9 @@ def _ingest_rate(database_url: str, records: list[Record], spool: Path) -> float
 
 
 def _stage_rates(records: list[Record], server: str, sqlite_path: Path) -> dict[str, float]:
-    """Records/s of the collector's work for one batch, stage by stage, in this process."""
+    """Records/s of the collector's work for one batch, stage by stage, in this process
+    (with the collector process's garbage-collector settings)."""
+    tune_for_ingest()
     batches = [records[i : i + 1000] for i in range(0, len(records), 1000)]
     bodies = [encode_batch(batch) for batch in batches]
     rates: dict[str, float] = {}
