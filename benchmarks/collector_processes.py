@@ -20,23 +20,17 @@ figure is printed; the ratios of the medians are the gains.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
-from shipper_throughput import BATCH, calibration_ms, collector_process, compare_rounds
+from shipper_throughput import collector_process, compare_rounds, comparison_arguments
 
 
 def main() -> int:
     """Run the comparison and print its figures."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--records", type=int, default=40_000, help="records per run")
-    parser.add_argument("--rounds", type=int, default=3, help="one/two-process pairs")
-    args = parser.parse_args()
-    print(f"{args.records} records per run, batches of {BATCH}")
-    print(f"CPU calibration (a fixed 1M-step Python loop): {calibration_ms():.1f} ms")
+    args = comparison_arguments(__doc__.split("\n", 1)[0], 3, "one/two-process pairs")
     with tempfile.TemporaryDirectory(prefix="agenttrace-bench-") as tmp, ExitStack() as stack:
         data_dir = Path(tmp) / "data"
         first = stack.enter_context(collector_process(data_dir))

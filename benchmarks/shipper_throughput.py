@@ -210,6 +210,18 @@ def post_batches(urls: list[str], count: int) -> float:
     return count / elapsed
 
 
+def comparison_arguments(description: str, rounds: int, rounds_help: str) -> argparse.Namespace:
+    """``--records`` and ``--rounds`` of a comparison between collectors, read from the
+    command line and printed with the machine's calibration."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--records", type=int, default=40_000, help="records per run")
+    parser.add_argument("--rounds", type=int, default=rounds, help=rounds_help)
+    args = parser.parse_args()
+    print(f"{args.records} records per run, batches of {BATCH}")
+    print(f"CPU calibration (a fixed 1M-step Python loop): {calibration_ms():.1f} ms")
+    return args
+
+
 def compare_rounds(setups: dict[str, list[str]], count: int, rounds: int) -> dict[str, float]:
     """The median records/s of each set-up (its URLs posted to at once, `post_batches`),
     after a warm-up of each (connections, pages, code paths); the set-ups take turns within

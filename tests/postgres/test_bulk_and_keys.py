@@ -108,7 +108,7 @@ def test_copy_and_array_paths_store_the_same_rows(
             with psycopg.connect(url) as conn:
                 contents.append(
                     {
-                        table: conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3").fetchall()
+                        table: sorted(conn.execute(f"SELECT * FROM {table}").fetchall(), key=repr)
                         for table in tables
                     }
                 )

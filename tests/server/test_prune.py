@@ -40,7 +40,7 @@ def _session(session_id: str, ended: datetime, count: int = 2, project: str = "p
             session_id=session_id,
             session_path=f"/agent/step-{i}",
             user_id="u1",
-            properties={"team": "red"},
+            properties={"team": "red", "step": str(i), "session": session_id},
             start_time=ended - timedelta(seconds=10 - i),
             end_time=ended - timedelta(seconds=5 - i),
             usage=Usage(input_tokens=10, output_tokens=5),
@@ -80,7 +80,9 @@ def test_prune_deletes_old_sessions_with_everything_they_own(store: Store) -> No
     assert isinstance(store, SqlStore)
     with store._read() as conn:
         property_rows = conn.execute("SELECT record_id FROM record_properties").fetchall()
-    assert sorted(row[0] for row in property_rows) == ["p-recent-0", "p-recent-1", "p-straddles-0"]
+    assert sorted(row[0] for row in property_rows) == sorted(
+        3 * ["p-recent-0", "p-recent-1", "p-straddles-0"]
+    )
     by_user = store.query_sessions("p", SessionQuery(filter=session_filter(user_id="u1")))
     assert {row.session_id for row in by_user.sessions} == {"recent", "straddles"}
     assert store.get_session("p", "recent") == kept_before

@@ -26,15 +26,16 @@ from agenttrace.server.store.postgres_dialect import PostgresDialect
 T0 = datetime(2026, 1, 5, tzinfo=UTC)
 
 
-def _records(prefix: str, count: int) -> list[Record]:
-    """``count`` records in sessions of four, with a team that repeats and a unique ticket."""
+def _records(prefix: str, count: int, start: datetime = T0) -> list[Record]:
+    """``count`` records in sessions of four from ``start``, with a team that repeats and a
+    unique ticket."""
     return [
         Record(
             id=f"{prefix}-{i:03d}",
             session_id=f"{prefix}-session-{i // 4}",
             properties={"team": ("red", "blue", "green")[i % 3], "ticket": f"{prefix}-t{i}"},
-            start_time=T0 + timedelta(seconds=i),
-            end_time=T0 + timedelta(seconds=i, milliseconds=300),
+            start_time=start + timedelta(seconds=i),
+            end_time=start + timedelta(seconds=i, milliseconds=300),
         )
         for i in range(count)
     ]
@@ -90,12 +91,40 @@ def test_migration_4_carries_over_the_properties_of_an_older_database(
     assert _ids_with(store, "ticket", "old-t7") == ["old-007"]
     assert _ids_with(store, "ticket", "new-t5") == ["new-005"]
     assert _ids_with(store, "team", "purple") == []
-    # the upgrade left the old table behind nowhere, and every row moved once
     assert store.ingest("p", before).duplicates == 12
+    # every row moved once, and the old table is gone
     assert isinstance(store, SqlStore)
     with store._read() as conn:
         count = conn.execute("SELECT count(*) FROM record_properties").fetchall()[0][0]
-    assert count == 24 + 12
+        leftover = conn.execute(
+            store.dialect.sql(
+                "SELECT count(*) FROM information_schema.tables "
+                "WHERE table_name = ? AND table_schema = current_schema()"
+                if store.backend == "postgresql"
+                else "SELECT count(*) FROM sqlite_master WHERE name = ?"
+            ),
+            ("record_properties_v3",),
+        ).fetchall()[0][0]
+    assert (count, leftover) == (24 + 12, 0)
+
+
+def test_prune_deletes_every_property_row_of_the_records_it_deletes(store: Store) -> None:
+    """Records with two properties each, in old and new sessions: after the prune only the
+    new records' rows are left, and the old records can be stored again."""
+    old = _records("old", 8)
+    new = _records("new", 4, start=T0 + timedelta(days=60))
+    store.ingest("p", old + new)
+    counts = store.prune(T0 + timedelta(days=30), batch_sessions=1)
+    assert (counts.sessions, counts.records) == (2, 8)
+    assert isinstance(store, SqlStore)
+    with store._read() as conn:
+        left = conn.execute("SELECT record_id, key FROM record_properties").fetchall()
+    assert sorted(tuple(row) for row in left) == sorted(
+        (f"new-{i:03d}", key) for i in range(4) for key in ("team", "ticket")
+    )
+    assert _ids_with(store, "team", "red") == ["new-000", "new-003"]
+    assert store.ingest("p", old).accepted == 8
+    assert _ids_with(store, "ticket", "old-t7") == ["old-007"]
 
 
 def test_filtering_requests_by_property_reads_the_pair_key(store: Store) -> None:
@@ -112,7 +141,7 @@ def test_filtering_requests_by_property_reads_the_pair_key(store: Store) -> None
             conn.execute("SET LOCAL enable_seqscan = off")
             rows = conn.execute(store.dialect.sql("EXPLAIN " + sql), ["p", *params]).fetchall()
         plan = " ".join(str(row[0]) for row in rows)
-        assert "record_properties_by_pair" in plan, plan
+        assert "Index Only Scan using record_properties_by_pair" in plan, plan
     else:
         plan = " ".join(store.explain(sql, ["p", *params]))
         assert "SEARCH rp USING PRIMARY KEY (project_id=? AND key=? AND value=?)" in plan, plan

@@ -3,9 +3,10 @@
 Each batch is its own short write transaction (at most `DEFAULT_BATCH_SESSIONS` sessions,
 their records, record properties, session properties and users), so ingest waits at most
 for one batch, never for the whole prune. A session is old when its last request ended
-before the cutoff (``sessions.last_end_us``, indexed by migration 3). Its records' property
-rows are found by their primary key, from the records' own properties. A record arriving
-for a session while it is pruned starts the session anew with what arrived.
+before the cutoff (``sessions.last_end_us``, indexed by migration 3). The property rows of
+the records deleted (``DELETE ... RETURNING``) are found by their primary key, from those
+records' own properties. A record arriving for a session while it is pruned starts the
+session anew with what arrived.
 """
 
 from __future__ import annotations
@@ -24,30 +25,29 @@ _SELECT_OLD = (
     "SELECT project_id, session_id, request_count FROM sessions "
     "WHERE last_end_us < ? ORDER BY last_end_us LIMIT ?"
 )
-_SELECT_PROPERTIES = (
-    "SELECT id, properties_json FROM records WHERE project_id = ? AND session_id = ?"
+_DELETE_RECORDS = (
+    "DELETE FROM records WHERE project_id = ? AND session_id = ? RETURNING id, properties_json"
 )
 _DELETE_PROPERTY = (
     "DELETE FROM record_properties WHERE project_id = ? AND key = ? AND value = ? AND record_id = ?"
 )
 _DELETES = (
-    "DELETE FROM records WHERE project_id = ? AND session_id = ?",
     "DELETE FROM session_properties WHERE project_id = ? AND session_id = ?",
     "DELETE FROM session_users WHERE project_id = ? AND session_id = ?",
     "DELETE FROM sessions WHERE project_id = ? AND session_id = ?",
 )
 
 
-def _property_rows(
+def _delete_records(
     conn: DbConnection, dialect: Dialect, keys: list[tuple[str, str]]
 ) -> list[tuple[str, str, str, str]]:
-    """The ``record_properties`` keys of the records of the sessions ``keys`` (project,
-    session): read from each record's own properties, so that every delete is found by
-    the table's primary key."""
+    """Delete the records of the sessions ``keys`` (project, session); return the
+    ``record_properties`` keys of exactly the records deleted, from their own properties,
+    so that every property row is found by the table's primary key."""
     rows: list[tuple[str, str, str, str]] = []
-    select = dialect.sql(_SELECT_PROPERTIES)
+    delete = dialect.sql(_DELETE_RECORDS)
     for project, session in keys:
-        for record_id, stored in conn.execute(select, (project, session)).fetchall():
+        for record_id, stored in conn.execute(delete, (project, session)).fetchall():
             properties: dict[str, str] = dialect.load_json(stored) or {}
             rows.extend((project, key, value, record_id) for key, value in properties.items())
     return rows
@@ -72,7 +72,8 @@ def prune_sessions(
             if not old:
                 break
             keys = [(str(project), str(session)) for project, session, _ in old]
-            conn.executemany(dialect.sql(_DELETE_PROPERTY), _property_rows(conn, dialect, keys))
+            property_keys = _delete_records(conn, dialect, keys)
+            conn.executemany(dialect.sql(_DELETE_PROPERTY), property_keys)
             for statement in _DELETES:
                 conn.executemany(dialect.sql(statement), keys)
         sessions += len(old)
