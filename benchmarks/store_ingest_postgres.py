@@ -439,15 +439,17 @@ def main(argv: list[str] | None = None) -> int:
             lite_ms, lite_total, _ = results["SQLite"][label]
             assert pg_total == lite_total, (label, pg_total, lite_total)
             print(f"   {label:<42} {pg_ms:>9.2f} ms {lite_ms:>9.2f} ms   ({pg_total:,} sessions)")
-            ok &= pg_ms <= QUERY_TARGET_MS
+            ok &= max(pg_ms, lite_ms) <= QUERY_TARGET_MS
         for name, timed in results.items():
             for label, (_, _, plan) in timed.items():
                 print(f"\n   {name} plan, {label}:")
                 for line in plan:
                     print(f"     {line}")
-        worst = max(ms for ms, _, _ in results["PostgreSQL"].values())
-        verdict = "met" if worst <= QUERY_TARGET_MS else "MISSED"
-        print(f"\n   target <= {QUERY_TARGET_MS:.0f} ms median on PostgreSQL: {verdict}")
+        print()
+        for name, timed in results.items():
+            worst = max(ms for ms, _, _ in timed.values())
+            verdict = "met" if worst <= QUERY_TARGET_MS else "MISSED"
+            print(f"   target <= {QUERY_TARGET_MS:.0f} ms median on {name}: {verdict}")
     return 0 if ok else 1
 
 
