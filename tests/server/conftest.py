@@ -3,7 +3,7 @@ every metric is worked out by hand below."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from agenttrace.records import Record
+from agenttrace.server.store import SqlStore, Store
 
 T0 = datetime(2025, 3, 1, 10, 0, 0, tzinfo=UTC)
 
@@ -228,3 +229,26 @@ EXPECTED_TREE: dict[str, Any] = {
 def expected_tree() -> dict[str, Any]:
     """The hand-built session's tree."""
     return EXPECTED_TREE
+
+
+QueryPlan = Callable[[Store, str, Sequence[Any]], str]
+
+
+def _query_plan(store: Store, sql: str, params: Sequence[Any]) -> str:
+    """The store's plan for ``sql`` (``?`` placeholders) as one line. On PostgreSQL with
+    sequential scans off: a test's tables are too small for the planner to prefer an
+    index, and the question is whether one can serve the query."""
+    assert isinstance(store, SqlStore)
+    if store.backend != "postgresql":
+        return " ".join(store.explain(sql, params))
+    dialect = store.dialect
+    with store._write() as conn:
+        conn.execute("SET LOCAL enable_seqscan = off")
+        rows = conn.execute(dialect.sql(dialect.explain_prefix + sql), list(params)).fetchall()
+    return " ".join(dialect.plan_line(row) for row in rows)
+
+
+@pytest.fixture
+def query_plan() -> QueryPlan:
+    """``query_plan(store, sql, params)``: see `_query_plan`."""
+    return _query_plan
