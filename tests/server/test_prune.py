@@ -41,8 +41,8 @@ def _session(session_id: str, ended: datetime, count: int = 2, project: str = "p
             session_path=f"/agent/step-{i}",
             user_id="u1",
             properties={"team": "red", "step": str(i), "session": session_id},
-            start_time=ended - timedelta(seconds=10 - i),
-            end_time=ended - timedelta(seconds=5 - i),
+            start_time=ended - timedelta(seconds=count - 1 - i + 5),
+            end_time=ended - timedelta(seconds=count - 1 - i),
             usage=Usage(input_tokens=10, output_tokens=5),
             cost_usd=0.5,
         )

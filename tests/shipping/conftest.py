@@ -17,10 +17,11 @@ nothing was lost and nothing arrived twice.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -270,6 +271,19 @@ class ShipKit:
         shipper = Shipper(settings)
         self.made.append(shipper)
         return shipper
+
+    @staticmethod
+    def emit_in_one_go(shipper: Shipper, records: Iterable[Record]) -> None:
+        """Emit ``records`` without the worker thread running in between: tests that count
+        on the whole burst being queued before the worker takes its first batch would
+        otherwise fail when the interpreter happens to switch threads inside the loop."""
+        before = sys.getswitchinterval()
+        sys.setswitchinterval(1.0)  # the loop takes well under a millisecond
+        try:
+            for record in records:
+                shipper.emit(record)
+        finally:
+            sys.setswitchinterval(before)
 
     def spooled_ids(self) -> list[str]:
         """The ids in every ready spool file (duplicates kept)."""

@@ -50,8 +50,7 @@ def emit_while_held(
     fake_collector.hold()
     shipper = kit.shipper(fake_collector.url, batch_size=20, **overrides)
     records = kit.records(count)
-    for record in records:
-        shipper.emit(record)
+    kit.emit_in_one_go(shipper, records)
     kit.wait_until(fake_collector.arrived.is_set, what="the first post, held")
     return shipper, records
 

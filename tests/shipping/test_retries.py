@@ -57,8 +57,10 @@ def test_retry_after_seconds_is_honoured(fake_collector: FakeCollector, kit: Shi
 
 
 def test_retry_after_date_is_honoured(fake_collector: FakeCollector, kit: ShipKit) -> None:
-    """A 503 whose Retry-After is an HTTP-date two seconds ahead delays the next attempt."""
-    when = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+    """A 503 whose Retry-After is an HTTP-date two to three seconds ahead delays the next
+    attempt (three seconds after the start of the current second, so that the first
+    request's own latency cannot bring the date within a second of it)."""
+    when = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=3)
     fake_collector.fail_next(1, 503, {"Retry-After": format_datetime(when, usegmt=True)})
     shipper = kit.shipper(fake_collector.url)
     shipper.emit(kit.records(1)[0])
@@ -104,7 +106,9 @@ def test_exhausted_retry_budget_spools_the_batch(
 ) -> None:
     """A batch still failing at the retry deadline goes to the spool; flush says False."""
     fake_collector.fail_next(1_000, 503)
-    shipper = kit.shipper(fake_collector.url, retry_deadline=0.3)
+    # The deadline leaves room for the first attempt plus the largest first back-off (its
+    # jitter is up to 0.25 s) on a loaded machine, so at least one retry always happens.
+    shipper = kit.shipper(fake_collector.url, retry_deadline=1.0)
     records = kit.records(10)
     for record in records:
         shipper.emit(record)

@@ -86,8 +86,7 @@ def test_overflow_during_backoff_is_spooled_by_the_worker(
     fake_collector.fail_next(3, 503, {"Retry-After": "0.5"})
     shipper = kit.shipper(fake_collector.url, queue_size=100, batch_size=20)
     records = kit.records(150)  # queue 100 + overflow 50: below the caller's spill bound
-    for record in records:
-        shipper.emit(record)
+    kit.emit_in_one_go(shipper, records)
     kit.wait_until(lambda: shipper.stats.spooled >= 40, what="overflow in the spool")
     assert shipper.flush(20.0)
     assert fake_collector.stored_ids() == {r.id for r in records}
