@@ -42,17 +42,18 @@ LAYOUTS: dict[str, tuple[Migration, ...]] = {
 
 def _us_per_record(path: Path, migrations: tuple[Migration, ...], records: list[Record]) -> float:
     """Ingest ``records`` into a new SQLite file at ``path`` migrated by ``migrations``."""
+    dialect = Dialect()
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("BEGIN IMMEDIATE")
-        apply_migrations(conn, Dialect(), 0, migrations)
+        apply_migrations(conn, dialect, 0, migrations)
         conn.execute("COMMIT")
         started = time.perf_counter()
         for index in range(0, len(records), BATCH):
             conn.execute("BEGIN IMMEDIATE")
-            ingest_records(conn, Dialect(), "default", records[index : index + BATCH], 0)
+            ingest_records(conn, dialect, "default", records[index : index + BATCH], 0)
             conn.execute("COMMIT")
         elapsed = time.perf_counter() - started
     finally:
