@@ -12,6 +12,7 @@ flush waits for exactly the records emitted before it, even while emission conti
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -40,8 +41,14 @@ class FlushTicket:
     overflow_target: int
     done: threading.Event = field(default_factory=threading.Event)
     ok: bool = True
+    """False once a record it waits for is lost (rejected, dropped)."""
+    issued: float = field(default_factory=time.monotonic)
     spool_names: list[str] | None = None
     """Spool files to wait for, listed once the in-memory records were dealt with."""
+    collector_failed: bool = False
+    """The collector failed while this flush waited: what is left goes to the spool."""
+    kept: int = 0
+    """Records it left in the spool (the collector does not answer), once done."""
 
     def finish(self, *, ok: bool) -> None:
         """Wake the flushing thread."""
@@ -214,6 +221,17 @@ class RecordBuffer:
         """The pending tickets."""
         with self.lock:
             return list(self._tickets)
+
+    def oldest_ticket(self) -> float | None:
+        """When the longest-waiting pending flush began (`time.monotonic`); None if none."""
+        with self.lock:
+            return min((ticket.issued for ticket in self._tickets), default=None)
+
+    def collector_failed(self) -> None:
+        """The collector failed: the pending flushes stop waiting for it."""
+        with self.lock:
+            for ticket in self._tickets:
+                ticket.collector_failed = True
 
     def in_memory_done(self, ticket: FlushTicket) -> bool:
         """Whether every record the ticket waits for has left memory."""

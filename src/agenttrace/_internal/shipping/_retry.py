@@ -3,7 +3,8 @@
 Retried: transport failures (connect, read, write, timeouts, a dropped connection) and the
 statuses 408, 429 and 5xx. Every other answer is final. Waits grow exponentially with full
 jitter, never shorter than the server's ``Retry-After`` (on 429 and 503), and stop at an
-overall deadline; the sleep itself is a hook that shutdown cuts short.
+overall deadline; the sleep itself is a hook that shutdown (or a flush that gives up on an
+unreachable collector) cuts short.
 """
 
 from __future__ import annotations
@@ -116,18 +117,21 @@ def new_retrying(
     *,
     deadline: float,
     sleep: Callable[[float], None],
-    stopping: Callable[[], bool],
+    stopping: Callable[[BaseException | None], bool],
     on_retry: Callable[[], None],
 ) -> tenacity.Retrying:
     """A tenacity policy: transient failures only, until ``deadline`` seconds have passed.
 
-    ``sleep`` waits between attempts (it raises `Interrupted` on shutdown); ``stopping``
-    ends the retries early; ``on_retry`` is called before each wait.
+    ``sleep`` waits between attempts (it raises `Interrupted` on shutdown); ``stopping``,
+    given the failed attempt's error, ends the retries early when it says True;
+    ``on_retry`` is called before each wait.
     """
     out_of_time = tenacity.stop_before_delay(deadline)
 
     def stop(retry_state: tenacity.RetryCallState) -> bool:
-        return stopping() or out_of_time(retry_state)
+        outcome = retry_state.outcome
+        error = outcome.exception() if outcome is not None else None
+        return stopping(error) or out_of_time(retry_state)
 
     return tenacity.Retrying(
         retry=tenacity.retry_if_exception(_is_retryable),

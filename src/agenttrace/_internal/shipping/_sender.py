@@ -75,7 +75,7 @@ class Sender:
         *,
         transport: httpx.BaseTransport | None,
         sleep: Callable[[float], None],
-        stopping: Callable[[], bool],
+        stopping: Callable[[BaseException | None], bool],
         on_retry: Callable[[], None],
     ) -> None:
         headers = {"content-type": "application/json", "user-agent": f"agenttrace/{__version__}"}

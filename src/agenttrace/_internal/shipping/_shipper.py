@@ -6,7 +6,10 @@ queue and its overflow are full). One daemon worker thread posts batches of
 ``batch_size`` records, or what is there every ``flush_interval`` seconds, to
 ``POST {endpoint}/v1/records``; see `agenttrace._internal.shipping._worker` for retries,
 the spool and recovery. ``flush`` and ``shutdown`` wait with a timeout; shutdown also runs
-at interpreter exit. After ``os.fork`` the child starts afresh with an empty queue.
+at interpreter exit. Both return True when nothing was lost: every record is stored, or
+safe in the spool when the collector does not answer (one warning line says where, and
+the spool is re-sent later by this process or the next). After ``os.fork`` the child
+starts afresh with an empty queue.
 """
 
 from __future__ import annotations
@@ -25,7 +28,12 @@ from agenttrace._internal.config import Settings
 from agenttrace._internal.errors import raise_internal_errors, report_internal_error
 from agenttrace._internal.shipping._buffer import Put, RecordBuffer
 from agenttrace._internal.shipping._spool import Spool
-from agenttrace._internal.shipping._stats import Counters, RateLimitedWarning, ShipperStats
+from agenttrace._internal.shipping._stats import (
+    Counters,
+    RateLimitedWarning,
+    ShipperStats,
+    logger,
+)
 from agenttrace._internal.shipping._worker import Worker
 from agenttrace.exceptions import ConfigurationError
 from agenttrace.records import Record
@@ -108,6 +116,7 @@ class Shipper:
         self._counters = Counters()
         self._drop_warning = RateLimitedWarning(60.0)
         self._closed_warning = RateLimitedWarning(60.0)
+        self._kept_warning = RateLimitedWarning(60.0)
         self._worker: Worker | None = None
 
     def _start_worker(self) -> Worker:
@@ -170,11 +179,13 @@ class Shipper:
             worker.spool_records(records)
 
     def flush(self, timeout: float | None = None) -> bool:
-        """Deliver every record emitted so far; True if the collector stored them all in time.
+        """Deliver every record emitted so far; True when none was lost.
 
-        False when ``timeout`` seconds passed first, or when some went to the spool (the
-        collector does not answer), were rejected or were dropped. ``None`` waits as long
-        as delivery takes (bounded by the retry deadline while the collector is down).
+        Returns once the collector stored them all, or, when it cannot take them (refused
+        connection, timed-out request, transient errors for `FLUSH_PATIENCE` seconds), as
+        soon as the rest is in the spool, with one warning line saying where they are; they
+        are sent when the collector answers. False when ``timeout`` seconds passed first, or
+        when some were rejected or dropped. ``None`` waits as long as that takes.
         """
         if self._closed:
             return self._result
@@ -185,17 +196,30 @@ class Shipper:
         ticket = self._buffer.add_ticket()
         if ticket.done.wait(timeout):
             self._raise_worker_error(worker)
+            if ticket.kept:
+                self._report_kept(worker, ticket.kept)
             return ticket.ok
         self._buffer.remove_ticket(ticket)
         self._raise_worker_error(worker)
         return False
 
+    def _report_kept(self, worker: Worker, kept: int) -> None:
+        worker.spool_reported = self._counters.get("spooled")
+        self._kept_warning.warn(
+            "agenttrace: the collector at %s does not answer; %d record(s) are safe in the "
+            "spool at %s and will be sent when it answers (by this process or the next)",
+            self.settings.endpoint,
+            kept,
+            self._spool.directory,
+        )
+
     def shutdown(self, timeout: float | None = None) -> bool:
-        """Deliver or spool what is queued, then stop; True if everything was delivered.
+        """Deliver or spool what is queued, then stop; True when none was lost.
 
         Waits at most ``timeout`` seconds (``settings.shutdown_timeout`` when None); what
-        could not be sent by then is in the spool. Later `emit` calls drop their record.
-        Safe to call twice.
+        could not be sent by then is in the spool, to be sent by the next process. False
+        when records were rejected or dropped. Later `emit` calls drop their record. Safe
+        to call twice.
         """
         budget = self.settings.shutdown_timeout if timeout is None else max(timeout, 0.0)
         with self._lock:
@@ -211,22 +235,34 @@ class Shipper:
         worker.stop(deadline)
         worker.thread.join(max(deadline - time.monotonic(), 0.0))
         if worker.thread.is_alive():
-            self._result = False
-            self._rescue(worker)
+            self._result = self._rescue(worker) and worker.final_ok
         else:
             self._result = worker.final_ok
         self._raise_worker_error(worker)
         return self._result
 
-    def _rescue(self, worker: Worker) -> None:
-        """The worker is stuck in a request past the deadline: spool what it still holds."""
+    def _rescue(self, worker: Worker) -> bool:
+        """The worker is stuck in a request past the deadline: spool what it still holds;
+        True if it all went to disk."""
         records, inflight = self._buffer.take_everything()
         if records:
             worker.spool_records(records)
+        refused = None
         if inflight is not None:
             body, count = inflight
             refused = self._spool.write(body, count)
             self._counters.add(**({"spooled": count} if refused is None else {"dropped": count}))
+        left = sum(self._spool.mine_ready().values())
+        if left:
+            worker.spool_reported = self._counters.get("spooled")  # the worker need not say it
+            logger.warning(
+                "agenttrace: the collector at %s did not answer before shutdown's timeout; "
+                "%d record(s) are safe in the spool at %s and will be sent by the next process",
+                self.settings.endpoint,
+                left,
+                self._spool.directory,
+            )
+        return refused is None
 
     def _at_exit(self) -> None:
         try:

@@ -127,6 +127,11 @@ class Spool:
         """Names of the files waiting to be sent, oldest first."""
         return sorted(e.name for e in self._entries() if _READY.match(e.name))
 
+    @staticmethod
+    def records_in(names: list[str]) -> int:
+        """How many records the spool files ``names`` hold (read from their names)."""
+        return sum(int(match["count"]) for name in names if (match := _READY.match(name)))
+
     def is_ready(self, name: str) -> bool:
         """Whether ``name`` is still waiting to be sent (not sent, not claimed)."""
         return (self.directory / name).exists()

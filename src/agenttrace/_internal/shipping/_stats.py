@@ -53,6 +53,11 @@ class Counters:
             for name, amount in amounts.items():
                 self._values[name] += amount
 
+    def get(self, name: str) -> int:
+        """One counter now."""
+        with self._lock:
+            return self._values[name]
+
     def snapshot(self, *, emitted: int, queued: int) -> ShipperStats:
         """The counters now, with the buffer's own figures."""
         with self._lock:

@@ -7,6 +7,15 @@ wait in memory and whatever overflows goes to the spool. The probe is a single a
 with the next batch (or spool file); when it succeeds the collector is available again
 and the spool is drained, one file between live batches.
 
+A flush does not wait for a collector that cannot take its records: the spool is delivery,
+not loss. A flush gets one attempt of its own (one that begins while a batch waits for its
+next retry ends the wait); then a refused connection or a timed-out request ends the
+retries at once, and answers worth retrying (5xx, 408, 429) are retried for at most
+`FLUSH_PATIENCE` seconds of that flush. The batch then goes to the spool, and so does the
+rest of what the flush waits for, without another attempt. The flush finishes when every
+record emitted before it is stored or on disk (`FlushTicket.kept` says how many are on
+disk).
+
 While full batches keep coming, the next one is encoded on a second thread
 (`BatchEncoder`) during the post of the one before; posts stay one at a time, in order.
 """
@@ -21,7 +30,7 @@ import httpx
 
 from agenttrace._internal.config import Settings
 from agenttrace._internal.errors import report_internal_error
-from agenttrace._internal.shipping._buffer import RecordBuffer
+from agenttrace._internal.shipping._buffer import FlushTicket, RecordBuffer
 from agenttrace._internal.shipping._encoder import BatchEncoder
 from agenttrace._internal.shipping._payload import encode_batch
 from agenttrace._internal.shipping._retry import Interrupted
@@ -30,8 +39,13 @@ from agenttrace._internal.shipping._spool import Spool
 from agenttrace._internal.shipping._stats import Counters, RateLimitedWarning, logger
 from agenttrace.records import Record
 
-__all__ = ["PROBE_BASE", "PROBE_MAX", "SPOOL_RESCAN", "Worker"]
+__all__ = ["FLUSH_PATIENCE", "PROBE_BASE", "PROBE_MAX", "SPOOL_RESCAN", "Worker"]
 
+FLUSH_PATIENCE = 5.0
+"""Seconds of a flush during which a batch the collector answered with a transient error
+(5xx, 408, 429) is retried before it goes to the spool. An unreachable collector (refused
+connection, timed-out request) is not waited for at all."""
+_UNREACHABLE: tuple[type[Exception], ...] = (httpx.ConnectError, httpx.TimeoutException)
 PROBE_BASE = 0.25
 PROBE_MAX = 30.0
 SPOOL_RESCAN = 60.0
@@ -65,6 +79,12 @@ class Worker:
         self.stop_deadline = 0.0
         self.final_ok = True
         self.error: BaseException | None = None
+        self.last_error: BaseException | None = None
+        """The error of the last failed attempt of the batch being retried."""
+        self.last_error_at = 0.0
+        """When it failed (`time.monotonic`)."""
+        self.spool_reported = -1
+        """The ``spooled`` count when a flush last said what is in the spool."""
         self.finished = threading.Event()
         self.failures = 0
         self.down_until = 0.0
@@ -93,7 +113,7 @@ class Worker:
             self.settings,
             transport=self.transport,
             sleep=self._sleep,
-            stopping=lambda: self.stopping,
+            stopping=self._retry_stops,
             on_retry=lambda: self.counters.add(retries=1),
         )
         try:
@@ -135,7 +155,10 @@ class Worker:
         batch = buffer.take(partial=flushing or self.drain_budget > 0)
         if batch:
             self.drain_budget -= len(batch)
-            self._deliver(sender, batch)
+            if flushing and any(self._failed_during(ticket) for ticket in tickets):
+                self.spool_records(batch)  # the flush does not try a failed collector again
+            else:
+                self._deliver(sender, batch)
             return
         self.drain_budget = 0
         if self._spool_step(sender, force=False):
@@ -147,19 +170,52 @@ class Worker:
             self.buffer.wake.wait(max(timeout, _MIN_WAIT))
 
     def _sleep(self, seconds: float) -> None:
-        """tenacity's sleep: wait between attempts, spooling overflow; shutdown cuts it short."""
+        """tenacity's sleep: wait between attempts, spooling overflow; shutdown cuts it short,
+        and so does a flush (`_wait_ends`)."""
         end = time.monotonic() + seconds
         while True:
-            if self.stopping:
-                raise Interrupted
+            if self._wait_ends(end):
+                return
             self._spill_overflow(partial=False)
             remaining = end - time.monotonic()
             if remaining <= 0:
                 return
             self.buffer.wake.clear()
-            if self.stopping:
-                raise Interrupted
+            if self._wait_ends(end):
+                return
             self.buffer.wake.wait(remaining)
+
+    def _wait_ends(self, end: float) -> bool:
+        """Whether the wait for the next attempt (due at ``end``) ends now: True to try at
+        once, because a flush began after the last failure (the collector may be back, and
+        each flush gets an attempt of its own); raises `Interrupted` on shutdown, or when
+        the waiting flush gives up on the collector (`_flush_gives_up`)."""
+        if self.stopping:
+            raise Interrupted
+        issued = self.buffer.oldest_ticket()
+        if issued is None:
+            return False
+        if self.last_error_at < issued:
+            return True
+        if self._flush_gives_up(issued, until=end):
+            raise Interrupted
+        return False
+
+    def _retry_stops(self, error: BaseException | None) -> bool:
+        """tenacity's early stop, after a failed attempt: on shutdown, or for a flush."""
+        self.last_error, self.last_error_at = error, time.monotonic()
+        if self.stopping:
+            return True
+        issued = self.buffer.oldest_ticket()
+        return issued is not None and self._flush_gives_up(issued, until=self.last_error_at)
+
+    def _flush_gives_up(self, issued: float, *, until: float) -> bool:
+        """Whether the flush waiting since ``issued`` stops the retries of the failing batch:
+        the collector is unreachable, or the next attempt (at ``until``) would come after
+        `FLUSH_PATIENCE`."""
+        if isinstance(self.last_error, _UNREACHABLE):
+            return True
+        return until >= issued + FLUSH_PATIENCE
 
     # -- live batches --------------------------------------------------------------------
 
@@ -207,7 +263,8 @@ class Worker:
         outcome = sender.send(
             body,
             count,
-            retry=self.failures == 0,
+            # a waiting flush retries even a collector known to be down, within its patience
+            retry=self.failures == 0 or bool(self.buffer.tickets()),
             time_limit=self.settings.retry_deadline,
             on_sent=on_sent,
         )
@@ -240,7 +297,7 @@ class Worker:
         self.down_until = 0.0
 
     def _unavailable(self, retry_after: float | None) -> None:
-        if not self.failures:
+        if not self.failures and not self.buffer.tickets():  # else the flush says it
             logger.warning(
                 "agenttrace: the collector at %s does not answer; records are kept in memory "
                 "and in the spool at %s until it does",
@@ -250,7 +307,7 @@ class Worker:
         self.failures += 1
         delay = min(PROBE_MAX, PROBE_BASE * 2 ** (self.failures - 1))
         self.down_until = time.monotonic() + max(delay, retry_after or 0.0)
-        self.buffer.finish_tickets(ok=False)
+        self.buffer.collector_failed()
 
     # -- the spool -----------------------------------------------------------------------
 
@@ -310,7 +367,7 @@ class Worker:
         except OSError:  # reclaimed and sent by another process meanwhile
             return True
         outcome = sender.send(
-            body, batch.count, retry=False, time_limit=self.settings.retry_deadline
+            body, batch.count, retry=force, time_limit=self.settings.retry_deadline
         )
         self._account(outcome, from_spool=True)
         if outcome.delivered:
@@ -323,8 +380,13 @@ class Worker:
 
     # -- flushes -------------------------------------------------------------------------
 
+    def _failed_during(self, ticket: FlushTicket) -> bool:
+        """Whether the collector failed while ``ticket`` waited, and has not answered since."""
+        return ticket.collector_failed and self.failures > 0
+
     def _progress_flushes(self, sender: Sender) -> bool:
-        """Finish the flushes whose records are all delivered; True if it sent a spool file."""
+        """Finish the flushes whose records are all delivered, or all delivered or in the
+        spool when the collector failed meanwhile; True if it sent a spool file."""
         waiting_on_spool = False
         done = []
         for ticket in self.buffer.tickets():
@@ -333,10 +395,13 @@ class Worker:
                     continue
                 ticket.spool_names = self.spool.ready_names()
             ticket.spool_names = [n for n in ticket.spool_names if self.spool.is_ready(n)]
-            if ticket.spool_names:
-                waiting_on_spool = True
-            else:
+            if not ticket.spool_names:
                 done.append(ticket)
+            elif self._failed_during(ticket):
+                ticket.kept = self.spool.records_in(ticket.spool_names)
+                done.append(ticket)
+            else:
+                waiting_on_spool = True
         if done:
             self.buffer.finish_tickets(ok=True, only=done)
         if waiting_on_spool:
@@ -383,8 +448,7 @@ class Worker:
                 self.spool.release(batch)
                 self.failures += 1
         left = sum(self.spool.mine_ready().values())
-        if left:
-            self.final_ok = False
+        if left and self.counters.get("spooled") != self.spool_reported:
             logger.warning(
                 "agenttrace: the collector at %s could not take %d record(s) before shutdown; "
                 "they are in the spool at %s and will be sent by the next process",
