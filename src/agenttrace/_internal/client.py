@@ -3,11 +3,18 @@
 Every producer (ManualLogger, the LangChain handler) calls `emit(record)`. It never blocks
 on the network and never raises (except under tests): the exporter, normally the
 background `Shipper`, owns delivery.
+
+Besides the process-wide tracer there may be others (a `ManualLogger` given its own
+``api_key`` or ``logging_endpoint`` sends through a tracer of its own). Every tracer is
+entered in a weak registry until it is shut down, so that `flush` and `shutdown` cover all
+of them within one time budget.
 """
 
 from __future__ import annotations
 
 import threading
+import time
+import weakref
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -23,6 +30,7 @@ __all__ = [
     "emit",
     "flush",
     "get_tracer",
+    "live_tracers",
     "shutdown",
 ]
 
@@ -37,7 +45,8 @@ class Exporter(Protocol):
         """Take one record; return at once."""
 
     def flush(self, timeout: float | None = None) -> bool:
-        """Deliver what was emitted so far; True if everything was delivered in time."""
+        """Deliver what was emitted so far; True if none was lost (each stored, or kept
+        safe for a later delivery) in time."""
 
     def shutdown(self, timeout: float | None = None) -> bool:
         """Flush and stop; later `emit` calls drop their record. Safe to call twice."""
@@ -56,6 +65,10 @@ class Tracer:
         self.redact = redact
         self._exporter = exporter
         self._lock = threading.Lock()
+        self.shut_down = False
+        """True once `shutdown` was called: records emitted later are dropped."""
+        with _registry_lock:
+            _live_tracers[self] = None
 
     @property
     def exporter(self) -> Exporter:
@@ -98,13 +111,17 @@ class Tracer:
             report_internal_error("emit", exc)
 
     def flush(self, timeout: float | None = None) -> bool:
-        """Deliver everything emitted so far, waiting at most ``timeout`` seconds."""
+        """Deliver everything emitted so far, waiting at most ``timeout`` seconds; True if
+        none was lost."""
         if self._exporter is None:
             return True
         return self._exporter.flush(timeout)
 
     def shutdown(self, timeout: float | None = None) -> bool:
-        """Flush and stop the exporter."""
+        """Flush and stop the exporter; `agenttrace.flush` no longer waits for this tracer."""
+        with _registry_lock:
+            _live_tracers.pop(self, None)
+        self.shut_down = True
         if self._exporter is None:
             return True
         return self._exporter.shutdown(timeout)
@@ -112,6 +129,15 @@ class Tracer:
 
 _tracer: Tracer | None = None
 _tracer_lock = threading.Lock()
+_live_tracers: weakref.WeakKeyDictionary[Tracer, None] = weakref.WeakKeyDictionary()
+"""Every tracer not shut down yet, in the order they were made (a weak, ordered set)."""
+_registry_lock = threading.Lock()
+
+
+def live_tracers() -> list[Tracer]:
+    """The tracers not shut down yet, oldest first."""
+    with _registry_lock:
+        return list(_live_tracers)
 
 
 def get_tracer() -> Tracer:
@@ -161,10 +187,37 @@ def emit(record: Record) -> None:
 
 
 def flush(timeout: float | None = None) -> bool:
-    """Deliver every record emitted so far; True when all were delivered within ``timeout``."""
-    return get_tracer().flush(timeout)
+    """Deliver every record emitted so far, by every tracer; True when none was lost.
+
+    Covers the process-wide tracer and those of loggers given their own endpoint or key,
+    all within ``timeout`` seconds (None: as long as it takes). A record counts as not
+    lost once the collector stored it, or, when the collector does not answer, once it is
+    safe in the disk spool (one warning line says where; it is sent when the collector
+    answers). False when the time ran out first, or records were rejected or dropped.
+    """
+    deadline = None if timeout is None else time.monotonic() + max(timeout, 0.0)
+    ok = True
+    for tracer in live_tracers():
+        ok = tracer.flush(_remaining(deadline)) and ok
+    return ok
 
 
 def shutdown(timeout: float | None = None) -> bool:
-    """Flush and stop background delivery (also done at interpreter exit)."""
-    return get_tracer().shutdown(timeout)
+    """Flush and stop background delivery of every tracer (also done at interpreter exit).
+
+    Waits at most ``timeout`` seconds in all (None: the longest ``shutdown_timeout`` of
+    the tracers, ``AGENTTRACE_SHUTDOWN_TIMEOUT``); what is not stored by then is in the
+    spool. True when none was lost, as for `flush`.
+    """
+    tracers = live_tracers()
+    if timeout is None:
+        timeout = max((t.settings.shutdown_timeout for t in tracers), default=0.0)
+    deadline = time.monotonic() + max(timeout, 0.0)
+    ok = True
+    for tracer in tracers:
+        ok = tracer.shutdown(_remaining(deadline)) and ok
+    return ok
+
+
+def _remaining(deadline: float | None) -> float | None:
+    return None if deadline is None else max(deadline - time.monotonic(), 0.0)

@@ -11,6 +11,7 @@ Where records go: the process-wide tracer (`agenttrace.configure`) unless ``api_
 ``logging_endpoint`` is given, in which case the logger sends to that endpoint with that
 key through a tracer of its own (one per endpoint and key, shared by the loggers that name
 them; bodies still follow the process-wide ``send_bodies`` and ``redact`` settings).
+`agenttrace.flush` and `agenttrace.shutdown` cover those tracers too.
 
 How a call is named, placed in a session and given a path is described in
 `agenttrace._internal.call_record`; in short, outside any session every call opens a new
@@ -217,7 +218,8 @@ class ManualLogger:
             report_internal_error("ManualLogger.send_log", exc)
 
     def flush(self, timeout: float | None = None) -> bool:
-        """Deliver this logger's records sent so far; True if all were delivered in time."""
+        """Deliver this logger's records sent so far; True if none was lost (each stored, or
+        safe in the spool while the collector does not answer)."""
         return self.tracer.flush(timeout)
 
     # -- internals shared with LogBuilder ------------------------------------------------
@@ -348,7 +350,7 @@ def endpoint_tracer(endpoint: str | None, api_key: str | None) -> Tracer | None:
     key = (settings.endpoint, settings.api_key)
     with _endpoint_lock:
         tracer = _endpoint_tracers.get(key)
-        if tracer is None:
+        if tracer is None or tracer.shut_down:  # agenttrace.shutdown() stopped the old one
             digest = hashlib.sha256(f"{key[0]}\n{key[1] or ''}".encode()).hexdigest()[:16]
             spool_dir = settings.spool_dir / f"endpoint-{digest}"
             tracer = _EndpointTracer(replace(settings, spool_dir=spool_dir))
