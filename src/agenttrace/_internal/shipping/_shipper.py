@@ -182,7 +182,7 @@ class Shipper:
         """Deliver every record emitted so far; True when none was lost.
 
         Returns once the collector stored them all, or, when it cannot take them (refused
-        connection, timed-out request, transient errors for `FLUSH_PATIENCE` seconds), as
+        connection, timed-out request, transient errors for 5 s: `FlushPatience`), as
         soon as the rest is in the spool, with one warning line saying where they are; they
         are sent when the collector answers. False when ``timeout`` seconds passed first, or
         when some were rejected or dropped. ``None`` waits as long as that takes.

@@ -7,14 +7,11 @@ wait in memory and whatever overflows goes to the spool. The probe is a single a
 with the next batch (or spool file); when it succeeds the collector is available again
 and the spool is drained, one file between live batches.
 
-A flush does not wait for a collector that cannot take its records: the spool is delivery,
-not loss. A flush gets one attempt of its own (one that begins while a batch waits for its
-next retry ends the wait); then a refused connection or a timed-out request ends the
-retries at once, and answers worth retrying (5xx, 408, 429) are retried for at most
-`FLUSH_PATIENCE` seconds of that flush. The batch then goes to the spool, and so does the
-rest of what the flush waits for, without another attempt. The flush finishes when every
-record emitted before it is stored or on disk (`FlushTicket.kept` says how many are on
-disk).
+A flush does not wait for a collector that cannot take its records (the spool is delivery,
+not loss): when its retries end (`FlushPatience`), the batch goes to the spool, and so does
+the rest of what the flush waits for, without another attempt. The flush finishes when
+every record emitted before it is stored or on disk (`FlushTicket.kept` says how many are
+on disk).
 
 While full batches keep coming, the next one is encoded on a second thread
 (`BatchEncoder`) during the post of the one before; posts stay one at a time, in order.
@@ -32,6 +29,7 @@ from agenttrace._internal.config import Settings
 from agenttrace._internal.errors import report_internal_error
 from agenttrace._internal.shipping._buffer import FlushTicket, RecordBuffer
 from agenttrace._internal.shipping._encoder import BatchEncoder
+from agenttrace._internal.shipping._flush_patience import FlushPatience
 from agenttrace._internal.shipping._payload import encode_batch
 from agenttrace._internal.shipping._retry import Interrupted
 from agenttrace._internal.shipping._sender import Outcome, Sender
@@ -39,13 +37,8 @@ from agenttrace._internal.shipping._spool import Spool
 from agenttrace._internal.shipping._stats import Counters, RateLimitedWarning, logger
 from agenttrace.records import Record
 
-__all__ = ["FLUSH_PATIENCE", "PROBE_BASE", "PROBE_MAX", "SPOOL_RESCAN", "Worker"]
+__all__ = ["PROBE_BASE", "PROBE_MAX", "SPOOL_RESCAN", "Worker"]
 
-FLUSH_PATIENCE = 5.0
-"""Seconds of a flush during which a batch the collector answered with a transient error
-(5xx, 408, 429) is retried before it goes to the spool. An unreachable collector (refused
-connection, timed-out request) is not waited for at all."""
-_UNREACHABLE: tuple[type[Exception], ...] = (httpx.ConnectError, httpx.TimeoutException)
 PROBE_BASE = 0.25
 PROBE_MAX = 30.0
 SPOOL_RESCAN = 60.0
@@ -79,10 +72,7 @@ class Worker:
         self.stop_deadline = 0.0
         self.final_ok = True
         self.error: BaseException | None = None
-        self.last_error: BaseException | None = None
-        """The error of the last failed attempt of the batch being retried."""
-        self.last_error_at = 0.0
-        """When it failed (`time.monotonic`)."""
+        self.patience = FlushPatience(buffer.oldest_ticket)
         self.spool_reported = -1
         """The ``spooled`` count when a flush last said what is in the spool."""
         self.finished = threading.Event()
@@ -113,7 +103,7 @@ class Worker:
             self.settings,
             transport=self.transport,
             sleep=self._sleep,
-            stopping=self._retry_stops,
+            stopping=lambda error: self.stopping or self.patience.stops_retries(error),
             on_retry=lambda: self.counters.add(retries=1),
         )
         try:
@@ -171,7 +161,7 @@ class Worker:
 
     def _sleep(self, seconds: float) -> None:
         """tenacity's sleep: wait between attempts, spooling overflow; shutdown cuts it short,
-        and so does a flush (`_wait_ends`)."""
+        and so does a flush (`FlushPatience.wait_ends`)."""
         end = time.monotonic() + seconds
         while True:
             if self._wait_ends(end):
@@ -186,36 +176,9 @@ class Worker:
             self.buffer.wake.wait(remaining)
 
     def _wait_ends(self, end: float) -> bool:
-        """Whether the wait for the next attempt (due at ``end``) ends now: True to try at
-        once, because a flush began after the last failure (the collector may be back, and
-        each flush gets an attempt of its own); raises `Interrupted` on shutdown, or when
-        the waiting flush gives up on the collector (`_flush_gives_up`)."""
         if self.stopping:
             raise Interrupted
-        issued = self.buffer.oldest_ticket()
-        if issued is None:
-            return False
-        if self.last_error_at < issued:
-            return True
-        if self._flush_gives_up(issued, until=end):
-            raise Interrupted
-        return False
-
-    def _retry_stops(self, error: BaseException | None) -> bool:
-        """tenacity's early stop, after a failed attempt: on shutdown, or for a flush."""
-        self.last_error, self.last_error_at = error, time.monotonic()
-        if self.stopping:
-            return True
-        issued = self.buffer.oldest_ticket()
-        return issued is not None and self._flush_gives_up(issued, until=self.last_error_at)
-
-    def _flush_gives_up(self, issued: float, *, until: float) -> bool:
-        """Whether the flush waiting since ``issued`` stops the retries of the failing batch:
-        the collector is unreachable, or the next attempt (at ``until``) would come after
-        `FLUSH_PATIENCE`."""
-        if isinstance(self.last_error, _UNREACHABLE):
-            return True
-        return until >= issued + FLUSH_PATIENCE
+        return self.patience.wait_ends(end)
 
     # -- live batches --------------------------------------------------------------------
 
