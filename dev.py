@@ -57,7 +57,16 @@ def _run(*args: str, env: dict[str, str] | None = None) -> int:
 
 EVERYTHING = ("--all-packages", "--all-extras")
 """The test environment: every package, every extra and the dev tools."""
-DEMO_ONLY = ("--no-dev", "--extra", "server", "--extra", "langchain", "--group", "demo", "--inexact")
+DEMO_ONLY = (
+    "--no-dev",
+    "--extra",
+    "server",
+    "--extra",
+    "langchain",
+    "--group",
+    "demo",
+    "--inexact",
+)
 """The main job's environment: the runtime, the collector, the LangChain integration and
 LangGraph for the example agents; nothing else is installed (``--inexact`` leaves a test
 environment that is already there as it is)."""

@@ -36,7 +36,7 @@ from rich.text import Text
 import agenttrace
 from agenttrace import AgentTraceError
 from agenttrace._internal.config import DEFAULT_PORT, default_data_dir
-from agenttrace.cli._render import session_tree, sessions_table
+from agenttrace.cli._render import print_table, session_tree, sessions_table
 from agenttrace.cli._shared import stdout
 from agenttrace.query import QueryClient, SessionDetail
 from agenttrace.server import create_app, open_store
@@ -117,7 +117,7 @@ def show(url: str, sessions: list[tuple[str, str]], data_dir: Path, elapsed: flo
         console.print(Text.assemble("ran ", (label, "bold"), f" -> session {session_id}"))
     console.print(f"examples traced and stored in {elapsed:.1f} s\n", style="dim")
     console.print(Text("Sessions just recorded (newest first)", style="bold underline"))
-    console.print(sessions_table(rows))
+    print_table(console, sessions_table(rows))
     explain_errors(console, [detail for detail in details.values() if detail.session.error_count])
     console.print()
     supervisor_id = sessions[0][1]
