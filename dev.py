@@ -55,16 +55,33 @@ def _run(*args: str, env: dict[str, str] | None = None) -> int:
     return subprocess.run(args, cwd=ROOT, env=env, check=False).returncode
 
 
-def _sync(uv: str) -> None:
-    code = _run(uv, "sync", "--frozen", "--all-packages", "--all-extras", "--quiet")
+EVERYTHING = ("--all-packages", "--all-extras")
+"""The test environment: every package, every extra and the dev tools."""
+DEMO_ONLY = (
+    "--no-dev",
+    "--extra",
+    "server",
+    "--extra",
+    "langchain",
+    "--group",
+    "demo",
+    "--inexact",
+)
+"""The main job's environment: the runtime, the collector, the LangChain integration and
+LangGraph for the example agents; nothing else is installed (``--inexact`` leaves a test
+environment that is already there as it is)."""
+
+
+def _sync(uv: str, selection: tuple[str, ...] = EVERYTHING) -> None:
+    code = _run(uv, "sync", "--frozen", *selection, "--quiet")
     if code:
         sys.exit(code)
 
 
 def demo(uv: str, extra: list[str]) -> int:
     """The main job: run the example agent into the embedded collector and show its sessions."""
-    _sync(uv)
-    return _run(uv, "run", "--frozen", "python", "examples/demo.py", *extra)
+    _sync(uv, DEMO_ONLY)
+    return _run(uv, "run", "--no-sync", "python", "examples/demo.py", *extra)
 
 
 def test(uv: str, extra: list[str]) -> int:

@@ -2,11 +2,12 @@
 then show their sessions.
 
     python3 dev.py demo                      # sets everything up first, then runs this
-    uv run python examples/demo.py [--port N] [--data-dir DIR]
+    python examples/demo.py [--port N] [--data-dir DIR]   # in the activated environment
 
 1. Starts the collector in this process (in the background): SQLite in ``--data-dir``,
-   else ``AGENTTRACE_DATA_DIR``, else ``.agenttrace/`` in the current directory, kept
-   between runs so sessions accumulate; on port 8787, or a free port when 8787 is taken.
+   else where ``agenttrace serve`` keeps it by default (``AGENTTRACE_DATA_DIR``, else the
+   user data directory), kept between runs so sessions accumulate and so that a plain
+   ``agenttrace serve`` afterwards shows them; on port 8787, or a free port when 8787 is taken.
 2. Points the tracer at it (``agenttrace.configure(endpoint=...)``).
 3. Runs the supervisor example (LangGraph sub-agents traced by the ``CallbackHandler``,
    with tool internals logged by ``ManualLogger``) and the ManualLogger-only research
@@ -18,7 +19,6 @@ then show their sessions.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections.abc import Sequence
@@ -29,14 +29,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "agents"))
 
 import manual_research
 import supervisor
+from _main import command_name, shown
+from rich.console import Console
 from rich.text import Text
 
 import agenttrace
 from agenttrace import AgentTraceError
-from agenttrace._internal.config import DEFAULT_PORT
-from agenttrace.cli._render import session_tree, sessions_table
+from agenttrace._internal.config import DEFAULT_PORT, default_data_dir
+from agenttrace.cli._render import print_table, session_tree, sessions_table
 from agenttrace.cli._shared import stdout
-from agenttrace.query import QueryClient
+from agenttrace.query import QueryClient, SessionDetail
 from agenttrace.server import create_app, open_store
 from agenttrace.server.store import database_url_for
 from agenttrace.server.testing import serve_in_thread
@@ -45,10 +47,8 @@ FLUSH_TIMEOUT_S = 30.0
 
 
 def data_dir_from(argument: Path | None) -> Path:
-    """``--data-dir``, else ``AGENTTRACE_DATA_DIR``, else ``.agenttrace`` here."""
-    configured = os.environ.get("AGENTTRACE_DATA_DIR", "").strip()
-    chosen = argument or (Path(configured) if configured else Path.cwd() / ".agenttrace")
-    return chosen.expanduser().resolve()
+    """``--data-dir``, else the collector's default (``agenttrace serve``'s)."""
+    return (argument or default_data_dir()).expanduser().resolve()
 
 
 def start_collector(stack: ExitStack, data_dir: Path, port: int) -> str:
@@ -69,34 +69,38 @@ def start_collector(stack: ExitStack, data_dir: Path, port: int) -> str:
         return stack.enter_context(serve_in_thread(app, port=0))
 
 
-def shown(path: Path) -> str:
-    """``path`` relative to the current directory when it is inside it."""
-    try:
-        relative = path.relative_to(Path.cwd())
-    except ValueError:
-        return str(path)
-    return str(relative) or "."
-
-
-def command_name() -> str:
-    """How to type the ``agenttrace`` command here once the demo has exited.
-
-    The script installed next to this Python works whether or not its environment is
-    active (``uv run`` puts it on PATH only while it runs).
-    """
-    for name in ("agenttrace", "agenttrace.exe"):
-        installed = Path(sys.executable).parent / name
-        if installed.exists():
-            return shown(installed)
-    return "agenttrace"
-
-
 def run_examples() -> list[tuple[str, str]]:
     """Run the examples; (what ran, session id), in the order they ran."""
     return [
         ("supervisor (LangGraph + CallbackHandler + ManualLogger)", supervisor.run()),
         ("city research (ManualLogger only)", manual_research.run("lisbon")),
     ]
+
+
+def explain_errors(console: Console, failed: list[SessionDetail]) -> None:
+    """Say why each session marked as an error is one: the calls that raised, by path.
+
+    The city-research example fails one database lookup on purpose and retries it, as real
+    agents do; a session is an error when any of its calls was, even one a retry made good.
+    """
+    for detail in failed:
+        name = detail.session.session_name or detail.session.session_id
+        for request in detail.requests:
+            if not request.failed:
+                continue
+            error = request.error
+            why = f"{error.type}: {error.message}" if error else "an error"
+            retried = any(
+                later.session_path == request.session_path
+                and not later.failed
+                and later.request_created_at > request.request_created_at
+                for later in detail.requests
+            )
+            outcome = " (on purpose; its retry succeeded)" if retried else ""
+            console.print(
+                f"{name} is ✗ error because {request.session_path} raised {why}{outcome}",
+                soft_wrap=True,
+            )
 
 
 def show(url: str, sessions: list[tuple[str, str]], data_dir: Path, elapsed: float) -> None:
@@ -113,7 +117,8 @@ def show(url: str, sessions: list[tuple[str, str]], data_dir: Path, elapsed: flo
         console.print(Text.assemble("ran ", (label, "bold"), f" -> session {session_id}"))
     console.print(f"examples traced and stored in {elapsed:.1f} s\n", style="dim")
     console.print(Text("Sessions just recorded (newest first)", style="bold underline"))
-    console.print(sessions_table(rows))
+    print_table(console, sessions_table(rows))
+    explain_errors(console, [detail for detail in details.values() if detail.session.error_count])
     console.print()
     supervisor_id = sessions[0][1]
     console.print(Text("The supervisor's session as a tree of paths", style="bold underline"))
@@ -140,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--data-dir",
         type=Path,
         default=None,
-        help="where the SQLite file lives (default: AGENTTRACE_DATA_DIR, else ./.agenttrace)",
+        help="where the SQLite file lives (default: where `agenttrace serve` looks)",
     )
     args = parser.parse_args(argv)
     data_dir = data_dir_from(args.data_dir)

@@ -1,7 +1,7 @@
 """An agent that stops for a human's approval (LangGraph ``interrupt``) and is resumed.
 
     agenttrace serve                                  # a collector, in another terminal
-    uv run python examples/agents/human_in_the_loop.py
+    python examples/agents/human_in_the_loop.py
 
 The agent drafts an email and calls ``send_email``, which asks a human first with
 ``interrupt()``. The run stops there; the checkpointer keeps its state under the thread id;

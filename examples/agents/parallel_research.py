@@ -1,7 +1,7 @@
 """A graph that fans out with ``Send`` to parallel research branches, then writes a report.
 
     agenttrace serve                                  # a collector, in another terminal
-    uv run python examples/agents/parallel_research.py
+    python examples/agents/parallel_research.py
 
 ``plan`` asks the model which places to research; one ``Send("research", ...)`` per place
 runs the ``research`` node that many times in parallel; ``write`` joins the notes. Each

@@ -1,7 +1,7 @@
 """A ReAct agent with two tools, traced by agenttrace's LangChain / LangGraph handler.
 
     agenttrace serve                                  # a collector, in another terminal
-    uv run python examples/agents/react_agent.py
+    python examples/agents/react_agent.py
 
 The agent looks the question up with ``search`` and works the figures out with
 ``calculator``. The handler gives every model call an ``llm`` record at ``/agent`` (the

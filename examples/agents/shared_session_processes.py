@@ -1,7 +1,7 @@
 """Two agents in two processes, one session: the session travels as Helicone-* headers.
 
     agenttrace serve                                  # a collector, in another terminal
-    uv run python examples/agents/shared_session_processes.py
+    python examples/agents/shared_session_processes.py
 
 The planner agent (this process) has a ``delegate`` tool that starts a worker agent in a
 child process. Inside the tool, ``agenttrace.session_headers()`` gives the current session

@@ -1,7 +1,7 @@
 """A supervisor routing work to two sub-agents, a researcher and a coder, in one session.
 
     agenttrace serve                                  # a collector, in another terminal
-    uv run python examples/agents/supervisor.py
+    python examples/agents/supervisor.py
 
 The supervisor (a model call in the ``supervisor`` node) picks who works next; each
 sub-agent is a ReAct agent added to the graph as a node, with its own tools. The

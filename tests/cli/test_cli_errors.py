@@ -21,12 +21,13 @@ def assert_one_line_error(result: Any, *parts: str) -> str:
 
 
 def test_unknown_session(cli: Any) -> None:
-    """An unknown session id prints the collector's 404 sentence."""
-    line = assert_one_line_error(cli("session", "nope"), "404", "there is no session 'nope'")
+    """An unknown session id (and no id starting with it) names the CLI command that lists them."""
+    line = assert_one_line_error(cli("session", "nope"), "no session has the id 'nope'")
     assert line == (
-        "error: collector answered 404: there is no session 'nope'; "
-        "list sessions with GET /v1/sessions"
+        "error: no session has the id 'nope' or an id starting with it; `agenttrace sessions` "
+        "lists them (`--search TEXT` finds part of a name or id)"
     )
+    assert "GET /v1" not in line
     assert_one_line_error(cli("request", "nope"), "there is no request 'nope'")
 
 

@@ -105,8 +105,8 @@ def test_session_tree(cli: Any) -> None:
         "├── agent  3.0 s · 2 requests · 370 tokens · $0.0042",
         "│   ├── llm ChatOpenAI gpt-4o-mini  ok  800 ms · 120 tokens · $0.0012",
         "│   └── llm ChatOpenAI gpt-4o-mini  ok  1.0 s · 250 tokens · $0.003",
-        "└── tools  250 ms · 1 request · 0 tokens · -",
-        "    └── search  250 ms · 1 request · 0 tokens · -",
+        "└── tools  250 ms · 1 request",
+        "    └── search  250 ms · 1 request",
         "        └── tool search  ok  250 ms",
     ]
 
@@ -134,8 +134,8 @@ def test_session_tree_nesting_interruptions_and_retries(cli: Any) -> None:
         "$0.50",
         "    │   └── llm ChatAnthropic claude-3-5-sonnet  ok  1.0 s · 110 tokens · $0.05 · "
         "attempt 2",
-        "    └── tools  500 ms · 1 request · 0 tokens · -",
-        "        └── search  500 ms · 1 request · 0 tokens · -",
+        "    └── tools  500 ms · 1 request",
+        "        └── search  500 ms · 1 request",
         "            └── tool search  ok  500 ms",
     ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import runpy
 import shutil
 import socket
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from agenttrace._internal.config import default_data_dir
 from agenttrace.query import QueryClient
 from agenttrace.records import Record
 from agenttrace.server.testing import running_collector
@@ -58,6 +60,20 @@ def seed_earlier_session(data_dir: Path) -> None:
 
 
 @pytest.mark.slow
+def test_demo_stores_where_serve_looks_by_default(tmp_path: Path) -> None:
+    """Without --data-dir the demo's SQLite file is the one `agenttrace serve` opens."""
+    demo = runpy.run_path(str(ROOT / "examples" / "demo.py"), run_name="demo_module")
+    env = {"AGENTTRACE_DATA_DIR": str(tmp_path / "served")}
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        assert demo["data_dir_from"](None) == default_data_dir().resolve()
+        patch.delenv("AGENTTRACE_DATA_DIR")
+        assert demo["data_dir_from"](None) == default_data_dir().resolve()
+        assert ".agenttrace" not in str(default_data_dir())
+
+
+@pytest.mark.slow
 def test_demo_traces_the_examples_and_prints_table_and_tree(tmp_path: Path, busy_port: int) -> None:
     """Exit 0; the new sessions newest first, the supervisor's tree, and where to look."""
     seed_earlier_session(tmp_path)
@@ -81,6 +97,13 @@ def test_demo_traces_the_examples_and_prints_table_and_tree(tmp_path: Path, busy
     assert "vector_db docs_index  ok" in out
     assert "data facts_db  ok" in out
     assert "tool search  ok" in out
+
+    why = [line for line in out.splitlines() if "is ✗ error because" in line]
+    assert why == [
+        "city-research is ✗ error because /research/facts_db raised "
+        "manual_research.FlakyDatabaseError: connection reset by the fake database "
+        "(on purpose; its retry succeeded)"
+    ]
 
     look = next(line for line in out.splitlines() if line.startswith("Look further:"))
     assert f"serve --data-dir {tmp_path}" in look

@@ -21,8 +21,41 @@ __all__ = ["app", "main"]
 _VERSION = "0.1.0"
 
 
+_GLOBAL_OPTIONS = ("--endpoint", "--api-key", "--timeout")
+"""Options of the ``agenttrace`` command itself, also accepted after the sub-command."""
+
+
+def global_options_first(args: list[str]) -> list[str]:
+    """``args`` with the global options moved in front of the sub-command.
+
+    ``agenttrace sessions --endpoint URL`` then means ``agenttrace --endpoint URL
+    sessions``, as the error hints and people expect. Everything after ``--`` stays.
+    """
+    moved: list[str] = []
+    rest: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            rest.extend(args[index:])
+            break
+        name = arg.partition("=")[0]
+        if name in _GLOBAL_OPTIONS:
+            takes_next = "=" not in arg and index + 1 < len(args)
+            moved.extend(args[index : index + 2] if takes_next else [arg])
+            index += 2 if takes_next else 1
+            continue
+        rest.append(arg)
+        index += 1
+    return [*moved, *rest]
+
+
 class _Group(TyperGroup):
-    """Reports agenttrace's errors as one line on stderr with exit code 1."""
+    """Reports agenttrace's errors as one line on stderr with exit code 1, and takes the
+    global options after the sub-command too."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, global_options_first(args))
 
     def invoke(self, ctx: Any) -> Any:  # click's Context (vendored by newer typer versions)
         try:

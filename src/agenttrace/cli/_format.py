@@ -7,7 +7,7 @@ from datetime import datetime
 
 from rich.text import Text
 
-__all__ = ["NONE", "cost", "count", "duration", "status", "tokens", "when"]
+__all__ = ["NONE", "cost", "count", "duration", "short_id", "status", "tokens", "when"]
 
 NONE = "-"
 """What an unknown figure (no cost, no end yet) shows as."""
@@ -76,6 +76,15 @@ def tokens(n: int | None) -> str:
 def count(n: int) -> str:
     """A whole number with thousands separators."""
     return f"{n:,}"
+
+
+SHORT_ID = 12
+"""Characters of an id a narrow table shows, as the dashboard does (any unique prefix works)."""
+
+
+def short_id(value: str, keep: int = SHORT_ID) -> str:
+    """``value`` cut to ``keep`` characters and marked ``…`` when longer."""
+    return value if len(value) <= keep + 1 else f"{value[:keep]}…"
 
 
 def when(moment: datetime | None) -> str:

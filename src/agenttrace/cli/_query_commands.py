@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 import typer
+from pydantic import BaseModel
 from rich.table import Table
 from rich.text import Text
 
 from agenttrace.cli import _format as fmt
-from agenttrace.cli._render import paths_table, requests_table, session_tree, sessions_table
+from agenttrace.cli._ids import resolve_session_id
+from agenttrace.cli._render import (
+    paths_table,
+    print_table,
+    requests_table,
+    session_tree,
+    sessions_table,
+)
 from agenttrace.cli._shared import (
     Order,
+    Output,
     SessionStatus,
     client,
+    echo_csv,
     echo_json,
     parse_properties,
     stdout,
 )
+from agenttrace.exceptions import NotFoundError
 from agenttrace.query import RequestRow
 from agenttrace.records import RecordKind, Status
 
@@ -25,7 +37,26 @@ __all__ = ["paths", "request", "requests", "session", "sessions"]
 
 _TIME_HELP = "ISO-8601 time (UTC unless an offset is given) or a span ago: 30m, 2h, 7d."
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+JsonOption = Annotated[bool, typer.Option("--json", hidden=True, help="Same as --output json.")]
+BodiesOption = Annotated[
+    bool, typer.Option("--bodies", help="Include request and response bodies (--output json).")
+]
+OutputOption = Annotated[
+    Output, typer.Option("--output", "-o", help="table (for people), json or csv (for scripts).")
+]
+
+
+def _machine(output: Output, as_json: bool, whole: BaseModel, rows: Sequence[BaseModel]) -> bool:
+    """Print ``whole`` as JSON or ``rows`` as CSV when asked; whether it did."""
+    if as_json or output is Output.JSON:
+        echo_json(whole.model_dump(mode="json"))
+        return True
+    if output is Output.CSV:
+        echo_csv([row.model_dump(mode="json") for row in rows])
+        return True
+    return False
+
+
 PropertyOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -68,6 +99,7 @@ def sessions(
     order: Annotated[Order, typer.Option(help="Sort direction.")] = Order.DESC,
     limit: Annotated[int, typer.Option(min=1, help="Sessions per page.")] = 50,
     offset: OffsetOption = 0,
+    output: OutputOption = Output.TABLE,
     as_json: JsonOption = False,
 ) -> None:
     """List sessions with their duration, requests, tokens, cost and status."""
@@ -87,26 +119,33 @@ def sessions(
             limit=limit,
             offset=offset,
         )
-    if as_json:
-        echo_json(page.model_dump(mode="json"))
+    if _machine(output, as_json, page, page.sessions):
         return
     console = stdout()
     if page.sessions:
-        console.print(sessions_table(page.sessions))
+        print_table(console, sessions_table(page.sessions))
     console.print(_page_caption(len(page), page.total, page.offset, "session"), style="dim")
 
 
 def session(
     ctx: typer.Context,
-    session_id: Annotated[str, typer.Argument(metavar="SESSION_ID", help="The session's id.")],
-    bodies: Annotated[bool, typer.Option("--bodies", help="Include bodies (with --json).")] = False,
+    session_id: Annotated[
+        str, typer.Argument(metavar="SESSION_ID", help="The session's id, or a unique prefix.")
+    ],
+    bodies: Annotated[
+        bool, typer.Option("--bodies", help="Include bodies (with --output json).")
+    ] = False,
+    output: OutputOption = Output.TABLE,
     as_json: JsonOption = False,
 ) -> None:
     """Show one session as a tree of its paths and requests."""
     with client(ctx) as query:
-        detail = query.session(session_id, include_bodies=bodies)
-    if as_json:
-        echo_json(detail.model_dump(mode="json"))
+        try:
+            detail = query.session(session_id, include_bodies=bodies)
+        except NotFoundError:
+            whole = resolve_session_id(query, session_id)
+            detail = query.session(whole, include_bodies=bodies)
+    if _machine(output, as_json, detail, detail.requests):
         return
     stdout().print(session_tree(detail))
 
@@ -126,7 +165,10 @@ def requests(
     order: Annotated[Order, typer.Option(help="By start time.")] = Order.DESC,
     limit: Annotated[int, typer.Option(min=1, help="Requests per page.")] = 100,
     offset: OffsetOption = 0,
-    bodies: Annotated[bool, typer.Option("--bodies", help="Include bodies (with --json).")] = False,
+    bodies: Annotated[
+        bool, typer.Option("--bodies", help="Include bodies (with --output json).")
+    ] = False,
+    output: OutputOption = Output.TABLE,
     as_json: JsonOption = False,
 ) -> None:
     """List requests (LLM, tool, retriever and custom calls), newest first."""
@@ -146,12 +188,11 @@ def requests(
             offset=offset,
             include_bodies=bodies,
         )
-    if as_json:
-        echo_json(page.model_dump(mode="json"))
+    if _machine(output, as_json, page, page.requests):
         return
     console = stdout()
     if page.requests:
-        console.print(requests_table(page.requests))
+        print_table(console, requests_table(page.requests))
     console.print(_page_caption(len(page), page.total, page.offset, "request"), style="dim")
 
 
@@ -190,13 +231,13 @@ def _request_grid(row: RequestRow) -> Table:
 def request(
     ctx: typer.Context,
     request_id: Annotated[str, typer.Argument(metavar="REQUEST_ID", help="The request's id.")],
+    output: OutputOption = Output.TABLE,
     as_json: JsonOption = False,
 ) -> None:
     """Show one request with its request and response bodies."""
     with client(ctx) as query:
         row = query.request(request_id)
-    if as_json:
-        echo_json(row.model_dump(mode="json"))
+    if _machine(output, as_json, row, [row]):
         return
     console = stdout()
     console.print(_request_grid(row))
@@ -213,6 +254,7 @@ def paths(
     session_id: Annotated[str | None, typer.Option("--session", help="Only this session.")] = None,
     since: SinceOption = None,
     until: UntilOption = None,
+    output: OutputOption = Output.TABLE,
     as_json: JsonOption = False,
 ) -> None:
     """Aggregates per session path across sessions: requests, errors, tokens, cost, latency."""
@@ -220,11 +262,10 @@ def paths(
         result = query.paths(
             session_name=session_name, session_id=session_id, since=since, until=until
         )
-    if as_json:
-        echo_json(result.model_dump(mode="json"))
+    if _machine(output, as_json, result, result.paths):
         return
     console = stdout()
     if result.paths:
-        console.print(paths_table(result.paths))
+        print_table(console, paths_table(result.paths))
     else:
         console.print("no paths match", style="dim")

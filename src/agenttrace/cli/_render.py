@@ -5,102 +5,110 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from rich.table import Table
+from rich.console import Console
 from rich.text import Text
 from rich.tree import Tree
 
 from agenttrace.cli import _format as fmt
+from agenttrace.cli._fit import Column, fit
 from agenttrace.query import PathRow, RequestRow, SessionDetail, SessionRow, TreeNode
 
-__all__ = ["paths_table", "request_label", "requests_table", "session_tree", "sessions_table"]
+__all__ = [
+    "paths_table",
+    "print_table",
+    "request_label",
+    "requests_table",
+    "session_tree",
+    "sessions_table",
+]
 
 
 def _plural(n: int, word: str) -> str:
     return f"{fmt.count(n)} {word}{'' if n == 1 else 's'}"
 
 
-def sessions_table(rows: Sequence[SessionRow]) -> Table:
+def print_table(console: Console, columns: Sequence[Column]) -> None:
+    """Print ``columns`` fitted to the console, and a line naming any column it hid."""
+    fitted = fit(console, columns)
+    console.print(fitted.table)
+    note = fitted.note(console.width)
+    if note:
+        console.print(note, style="dim")
+
+
+def _created_header() -> str:
+    """``Created (UTC)``, ``Created (CET)``: the times are local, so say which zone."""
+    return f"Created ({datetime.now().astimezone().strftime('%Z') or 'local'})"
+
+
+def sessions_table(rows: Sequence[SessionRow]) -> list[Column]:
     """One line per session: name, id, created, duration, requests, tokens, cost, errors."""
-    table = Table(show_edge=False, pad_edge=False, header_style="bold")
-    table.add_column("Name")
-    table.add_column("ID", overflow="fold")
-    table.add_column("Created", no_wrap=True)
-    for column in ("Duration", "Requests", "Tokens", "Cost", "Errors"):
-        table.add_column(column, justify="right", no_wrap=True)
-    table.add_column("Status", no_wrap=True)
-    for row in rows:
-        table.add_row(
-            row.session_name or fmt.NONE,
-            row.session_id,
-            fmt.when(row.created_at),
-            fmt.duration(row.duration_ms),
-            fmt.count(row.total_requests),
-            fmt.tokens(row.total_tokens),
-            fmt.cost(row.total_cost),
-            Text(fmt.count(row.error_count), style="red" if row.error_count else ""),
-            fmt.status(row.status),
-        )
-    return table
+    ids = [row.session_id for row in rows]
+    return [
+        Column("Name", [row.session_name or fmt.NONE for row in rows]),
+        Column("ID", ids, short=[fmt.short_id(i) for i in ids]),
+        Column(_created_header(), [fmt.when(row.created_at) for row in rows], give_way=4),
+        Column("Duration", [fmt.duration(r.duration_ms) for r in rows], 2, "right"),
+        Column("Requests", [fmt.count(r.total_requests) for r in rows], 3, "right"),
+        Column("Tokens", [fmt.tokens(r.total_tokens) for r in rows], 5, "right"),
+        Column("Cost", [fmt.cost(r.total_cost) for r in rows], 1, "right"),
+        Column(
+            "Errors",
+            [Text(fmt.count(r.error_count), style="red" if r.error_count else "") for r in rows],
+            6,
+            "right",
+        ),
+        Column("Status", [fmt.status(row.status) for row in rows]),
+    ]
 
 
-def requests_table(rows: Sequence[RequestRow]) -> Table:
+def requests_table(rows: Sequence[RequestRow]) -> list[Column]:
     """One line per request: when, ids, path, kind, name, model, status, latency, figures."""
-    table = Table(show_edge=False, pad_edge=False, header_style="bold")
-    table.add_column("Created", no_wrap=True)
-    table.add_column("ID", overflow="fold")
-    table.add_column("Session", overflow="fold")
-    table.add_column("Path", overflow="fold")
-    table.add_column("Kind", no_wrap=True)
-    table.add_column("Name")
-    table.add_column("Model")
-    table.add_column("Status", no_wrap=True)
-    for column in ("Latency", "Tokens", "Cost"):
-        table.add_column(column, justify="right", no_wrap=True)
-    for row in rows:
-        table.add_row(
-            fmt.when(row.request_created_at),
-            row.request_id,
-            row.session_name or row.session_id,
-            row.session_path,
-            row.kind.value,
-            row.name or fmt.NONE,
-            row.model or fmt.NONE,
-            fmt.status(row.status.value),
-            fmt.duration(row.delay_ms),
-            fmt.tokens(row.total_tokens),
-            fmt.cost(row.cost),
-        )
-    return table
+    ids = [row.request_id for row in rows]
+    sessions = [row.session_name or row.session_id for row in rows]
+    return [
+        Column(_created_header(), [fmt.when(r.request_created_at) for r in rows], give_way=5),
+        Column("ID", ids, short=[fmt.short_id(i) for i in ids]),
+        Column("Session", sessions, give_way=4, short=[fmt.short_id(s) for s in sessions]),
+        Column("Path", [row.session_path for row in rows]),
+        Column("Kind", [row.kind.value for row in rows], give_way=3),
+        Column("Name", [row.name or fmt.NONE for row in rows]),
+        Column("Model", [row.model or fmt.NONE for row in rows], give_way=6),
+        Column("Status", [fmt.status(row.status.value) for row in rows]),
+        Column("Latency", [fmt.duration(row.delay_ms) for row in rows], 1, "right"),
+        Column("Tokens", [fmt.tokens(row.total_tokens) for row in rows], 7, "right"),
+        Column("Cost", [fmt.cost(row.cost) for row in rows], 2, "right"),
+    ]
 
 
-def paths_table(rows: Sequence[PathRow]) -> Table:
-    """One line per session path with its aggregates."""
-    table = Table(show_edge=False, pad_edge=False, header_style="bold")
-    table.add_column("Path", overflow="fold")
-    for column in ("Sessions", "Requests", "Errors", "Tokens", "Cost", "Avg latency", "p95"):
-        table.add_column(column, justify="right", no_wrap=True)
-    for row in rows:
-        table.add_row(
-            row.path,
-            fmt.count(row.session_count),
-            fmt.count(row.request_count),
-            Text(fmt.count(row.error_count), style="red" if row.error_count else ""),
-            fmt.tokens(row.total_tokens),
-            fmt.cost(row.total_cost),
-            fmt.duration(row.avg_latency),
-            fmt.duration(row.p95_latency_ms),
-        )
-    return table
+def paths_table(rows: Sequence[PathRow]) -> list[Column]:
+    """One line per session path with its aggregates (latency as p50 and p95, as elsewhere)."""
+    return [
+        Column("Path", [row.path for row in rows]),
+        Column("Sessions", [fmt.count(r.session_count) for r in rows], 4, "right"),
+        Column("Requests", [fmt.count(r.request_count) for r in rows], 3, "right"),
+        Column(
+            "Errors",
+            [Text(fmt.count(r.error_count), style="red" if r.error_count else "") for r in rows],
+            2,
+            "right",
+        ),
+        Column("Tokens", [fmt.tokens(r.total_tokens) for r in rows], 5, "right"),
+        Column("Cost", [fmt.cost(r.total_cost) for r in rows], 1, "right"),
+        Column("p50", [fmt.duration(r.p50_latency_ms) for r in rows], 0, "right"),
+        Column("p95", [fmt.duration(r.p95_latency_ms) for r in rows], 0, "right"),
+    ]
 
 
 def _figures(
     duration_ms: float | None, requests: int, tokens: int, cost: float | None, errors: int
 ) -> Text:
-    text = Text.assemble(
-        ("  ", ""),
-        (fmt.duration(duration_ms), "cyan"),
-        f" · {_plural(requests, 'request')} · {fmt.tokens(tokens)} tokens · {fmt.cost(cost)}",
-    )
+    text = Text.assemble(("  ", ""), (fmt.duration(duration_ms), "cyan"))
+    text.append(f" · {_plural(requests, 'request')}")
+    if tokens:
+        text.append(f" · {fmt.tokens(tokens)} tokens")
+    if cost is not None:
+        text.append(f" · {fmt.cost(cost)}")
     if errors:
         text.append(f" · ✗ {_plural(errors, 'error')}", style="bold red")
     return text
@@ -113,7 +121,7 @@ def request_label(row: RequestRow) -> Text:
         " ",
         (row.name or fmt.NONE, "bold"),
     )
-    if row.model:
+    if row.model and row.model != row.name:
         text.append(f" {row.model}", style="dim")
     text.append("  ")
     text.append_text(fmt.status(row.status.value))

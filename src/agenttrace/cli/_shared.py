@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import sys
@@ -18,8 +19,10 @@ from agenttrace.query import QueryClient
 __all__ = [
     "GlobalOptions",
     "Order",
+    "Output",
     "SessionStatus",
     "client",
+    "echo_csv",
     "echo_json",
     "parse_properties",
     "stdout",
@@ -34,6 +37,14 @@ class SessionStatus(StrEnum):
 
     OK = "ok"
     ERROR = "error"
+
+
+class Output(StrEnum):
+    """``--output``: a table for people, JSON or CSV for scripts."""
+
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
 
 
 class Order(StrEnum):
@@ -70,6 +81,22 @@ def stdout() -> Console:
 def echo_json(value: Any) -> None:
     """Machine output: indented JSON on standard output."""
     typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell: nested values (properties, errors, bodies) as compact JSON."""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return value
+
+
+def echo_csv(rows: list[dict[str, Any]]) -> None:
+    """Machine output: CSV with a header row (the union of the rows' fields, in order)."""
+    fields = list(dict.fromkeys(key for row in rows for key in row))
+    writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: _cell(value) for key, value in row.items()})
 
 
 def parse_properties(pairs: list[str] | None) -> dict[str, str] | None:
