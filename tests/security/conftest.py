@@ -3,11 +3,15 @@
 ``database_url`` is a fresh SQLite file or a fresh PostgreSQL schema (the ``postgresql``
 variants skip without a server, and fail under ``CI=true``). ``keyed`` is a real collector
 (uvicorn on 127.0.0.1) over it with two projects, ``alpha`` and ``beta``, one key each.
+`headless_chromium` starts the browser tests' Chromium (skipped without it).
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,6 +26,7 @@ from agenttrace.server.store.postgres_testing import require_server, temporary_s
 from agenttrace.server.testing import RunningCollector, running_collector
 
 T0 = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
+CHROMIUM = os.environ.get("AGENTTRACE_TEST_CHROMIUM", "/usr/bin/chromium")
 RecordDict = dict[str, Any]
 MakeRecord = Callable[..., RecordDict]
 
@@ -93,3 +98,26 @@ def _record(
 def record() -> MakeRecord:
     """``record(id, session_id, start_s=, **fields)`` -> a wire record dict."""
     return _record
+
+
+@contextmanager
+def headless_chromium(*args: str) -> Iterator[Any]:
+    """Headless Chromium through Playwright, launched with ``args``; the test is skipped
+    without it (failed under ``CI=true``)."""
+    if shutil.which(CHROMIUM) is None:
+        message = (
+            f"{CHROMIUM} is missing (apt-get install chromium, or set AGENTTRACE_TEST_CHROMIUM)"
+        )
+        if os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}:
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", *args]
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -4,8 +4,6 @@ text. Headless Chromium; skipped without it (failed under CI=true)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,34 +13,18 @@ import pytest
 
 from agenttrace.server.testing import running_collector
 
-from .conftest import MakeRecord, bearer, keys_of
+from .conftest import MakeRecord, bearer, headless_chromium, keys_of
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("AGENTTRACE_TEST_CHROMIUM", "/usr/bin/chromium")
 PAYLOAD = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
 
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     """Headless Chromium through Playwright."""
-    if shutil.which(CHROMIUM) is None:
-        message = (
-            f"{CHROMIUM} is missing (apt-get install chromium, or set AGENTTRACE_TEST_CHROMIUM)"
-        )
-        if os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}:
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with headless_chromium() as browser:
+        yield browser
 
 
 def test_the_dashboard_asks_for_a_key_and_shows_only_its_project(

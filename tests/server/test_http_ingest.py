@@ -169,7 +169,7 @@ def test_oversized_bodies_get_413(small_collector: RunningCollector, make_record
 
     bomb = gzip.compress(json.dumps({"records": [], "pad": " " * 100_000}).encode())
     assert len(bomb) < 1024
-    with small_collector.client() as http:
+    with small_collector.client(headers={"content-type": "application/json"}) as http:
         declared = http.post("/v1/records", content=big)
         streamed = http.post("/v1/records", content=stream())
         inflated = http.post("/v1/records", content=bomb, headers={"content-encoding": "gzip"})
@@ -182,10 +182,14 @@ def test_oversized_bodies_get_413(small_collector: RunningCollector, make_record
 
 def test_bad_encodings(shared_client: httpx.Client) -> None:
     """Broken gzip is a 400; an unknown Content-Encoding is a 415 naming the accepted ones."""
-    client = shared_client
-    broken = client.post("/v1/records", content=b"not gzip", headers={"content-encoding": "gzip"})
+    json_type = {"content-type": "application/json"}
+    broken = shared_client.post(
+        "/v1/records", content=b"not gzip", headers={**json_type, "content-encoding": "gzip"}
+    )
     assert broken.status_code == 400
     assert "not valid gzip" in broken.json()["error"]
-    brotli = client.post("/v1/records", content=b"{}", headers={"content-encoding": "br"})
+    brotli = shared_client.post(
+        "/v1/records", content=b"{}", headers={**json_type, "content-encoding": "br"}
+    )
     assert brotli.status_code == 415
     assert "identity or gzip" in brotli.json()["error"]

@@ -65,6 +65,17 @@ def serve(
             "limits; --retention needs a single process.",
         ),
     ] = 1,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            envvar="AGENTTRACE_ALLOWED_HOSTS",
+            metavar="NAME",
+            help="A host name clients use to reach the collector, beside localhost and IP "
+            "addresses (repeatable, or comma separated in the variable; * for any). Other "
+            "names get 421 (a web page trying DNS rebinding), while no API key exists, or "
+            "always once this is given.",
+        ),
+    ] = None,
 ) -> None:
     """Run the collector and dashboard on http://HOST:PORT until interrupted."""
     missing = [name for name in _SERVER_MODULES if importlib.util.find_spec(name) is None]
@@ -85,6 +96,7 @@ def serve(
         directory,
         allow_open=allow_open,
         workers=workers,
+        allowed_hosts=allowed_host or (),
         rate_limit=rate_limit or None,
         retention=retention_span(retention),
     )

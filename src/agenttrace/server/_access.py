@@ -94,6 +94,11 @@ class Access:
         self._keys_exist = False
         self._lock = threading.Lock()
 
+    @property
+    def keys_seen(self) -> bool:
+        """Whether a key was seen to exist (keys are then required for good); no store call."""
+        return self._keys_exist
+
     def keys_required(self) -> bool:
         """Whether requests need a key: once one key exists, for good."""
         if self._keys_exist:

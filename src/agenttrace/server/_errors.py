@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agenttrace.exceptions import UserError
+from agenttrace.server._web_headers import NOSNIFF
 from agenttrace.server.store.base import (
     MAX_OFFSET,
     MAX_PAGE_SIZE,
@@ -128,13 +129,16 @@ async def _on_store_unavailable(request: Request, exc: Exception) -> JSONRespons
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    # Starlette logs the exception (with its traceback) after this answer is sent.
-    return error_response(
+    # Starlette logs the exception (with its traceback) after this answer is sent. It is
+    # sent outside every middleware, so it gets nosniff here (`_web_guard` adds it to others).
+    response = error_response(
         request,
         500,
         f"the collector failed on {request.method} {request.url.path} "
         f"({type(exc).__name__}); see the collector's log, and retry",
     )
+    response.headers.append(*NOSNIFF)
+    return response
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -3,7 +3,8 @@
 FastAPI documents a 422 ``HTTPValidationError`` for every parameterised route; the
 collector answers every error with one sentence (`agenttrace.server._errors`): 400 for a
 bad parameter or malformed JSON, 422 for a body of the wrong shape, 401 / 429 from the API
-key check, 413 / 415 for a body too large or wrongly encoded, 503 when the store is down.
+key check, 413 / 415 for a body too large or not declared as JSON (or wrongly encoded),
+421 for a host name the collector does not serve, 503 when the store is down.
 This module documents exactly those, with the native ``{"error"}`` or Helicone's
 ``{"data": null, "error"}`` body by path, and adds the ``RecordBatch`` schemas that
 ``POST /v1/records`` reads (it validates records one by one, so FastAPI does not see them).
@@ -42,6 +43,7 @@ _RETRY_AFTER = {
 }
 _Responses = dict[str, tuple[str, dict[str, Any]]]
 _ALWAYS: _Responses = {
+    "421": ("The Host header names a host the collector does not serve (DNS rebinding)", {}),
     "503": ("The store cannot be reached right now; retry after Retry-After", _RETRY_AFTER),
 }
 _KEYED: _Responses = {
@@ -52,7 +54,11 @@ _PARAMETERS: _Responses = {"400": ("A query or path parameter is not of the expe
 _BODY: _Responses = {
     "400": ("The body is not JSON, or a value in it is not acceptable", {}),
     "413": ("The body is larger than the limit (or a batch has too many records)", {}),
-    "415": ("Content-Encoding other than identity or gzip", {}),
+    "415": (
+        "The body is not declared as JSON (Content-Type), or its Content-Encoding is other "
+        "than identity or gzip",
+        {},
+    ),
     "422": ("The body does not have the expected shape", {}),
 }
 

@@ -3,7 +3,9 @@ command line.
 
 Without API keys the collector is open to whoever reaches it: that is the friction-free
 default on a loopback address (it says so at start), and refused on any other address
-unless ``allow_open`` (``--allow-open``) says it is meant.
+unless ``allow_open`` (``--allow-open``) says it is meant. Web pages are kept out by the
+app itself (`agenttrace.server._web_guard`); ``--allowed-host`` names the host names,
+beside ``localhost`` and IP addresses, that clients use to reach it.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from agenttrace._internal.config import DEFAULT_PORT, default_data_dir
 from agenttrace._internal.spans import SPAN_HELP, require_span
 from agenttrace.exceptions import UserError
 from agenttrace.server._gc import tune_for_ingest
+from agenttrace.server._host_check import ALLOWED_HOSTS_VARIABLE, HostCheck, split_host_list
 from agenttrace.server._workers import (
     APP_FACTORY,
     SETTINGS_VARIABLE,
@@ -119,6 +122,7 @@ def serve(
     allow_open: bool = False,
     log_level: str = "info",
     workers: int = 1,
+    allowed_hosts: Sequence[str] = (),
     **app_options: Any,
 ) -> None:
     """Run the collector in the foreground until interrupted (Ctrl+C / SIGTERM).
@@ -128,6 +132,8 @@ def serve(
     (`OpenCollectorError` otherwise). ``app_options`` go to
     `agenttrace.server.create_app` (e.g. ``max_body_bytes``, ``rate_limit``). ``workers``
     above 1 starts that many collector processes on the port (`agenttrace.server._workers`).
+    ``allowed_hosts``: host names clients use beside ``localhost`` and IP addresses
+    (`agenttrace.server._host_check`; ``"*"`` for any).
     """
     import uvicorn
 
@@ -140,8 +146,14 @@ def serve(
             "scheduled job instead: agenttrace db prune --older-than SPAN"
         )
         raise UserError(msg)
+    HostCheck.build(host, allowed_hosts)  # ConfigurationError before anything starts
     url = resolve_database_url(database_url, data_dir)
-    options = {**app_options, "allow_open": allow_open or is_loopback(host)}
+    options = {
+        **app_options,
+        "allow_open": allow_open or is_loopback(host),
+        "host": host,
+        "allowed_hosts": split_host_list(allowed_hosts),
+    }
     store = open_store(url)
     try:
         notice = check_access(store, host, port, allow_open=allow_open)
@@ -217,7 +229,7 @@ def _already_handled(signum: int, frame: FrameType | None) -> None:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m agenttrace.server",
-        description="Run the agenttrace collector (ingest, query API, OpenAPI at /docs).",
+        description="Run the agenttrace collector (ingest, query API, API docs at /docs).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}")
@@ -245,6 +257,15 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="serve a non-loopback --host even though no API key exists (anyone who reaches "
         "it can read and write every session)",
+    )
+    parser.add_argument(
+        "--allowed-host",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="a host name clients use to reach the collector, beside localhost and IP "
+        "addresses (repeatable; * for any); other names get 421, while no API key exists or "
+        f"always once this is given (default: {ALLOWED_HOSTS_VARIABLE}, comma separated)",
     )
     parser.add_argument(
         "--rate-limit",
@@ -282,6 +303,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             allow_open=args.allow_open,
             log_level=args.log_level,
             workers=args.workers,
+            allowed_hosts=args.allowed_host or [os.environ.get(ALLOWED_HOSTS_VARIABLE, "")],
             max_body_bytes=args.max_body_bytes,
             rate_limit=args.rate_limit or None,
             retention=retention,

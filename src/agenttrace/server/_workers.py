@@ -47,7 +47,8 @@ _PORTABLE = (str, int, float, bool, type(None))
 def settings_for_workers(database_url: str, **app_options: Any) -> str:
     """The JSON `app_from_environment` reads: the database and `create_app`'s options."""
     for name, value in app_options.items():
-        if not isinstance(value, _PORTABLE):
+        items = value if isinstance(value, list | tuple) else [value]
+        if not all(isinstance(item, _PORTABLE) for item in items):
             msg = f"{name}={value!r} cannot be handed to worker processes"
             raise TypeError(msg)
     return json.dumps({"database_url": database_url, **app_options})

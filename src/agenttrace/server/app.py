@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Literal
 
@@ -12,7 +13,9 @@ from pydantic import BaseModel
 
 from agenttrace.server import _ingest_route, _query_routes
 from agenttrace.server._access import Access
+from agenttrace.server._docs_page import docs_routes
 from agenttrace.server._errors import install_error_handlers
+from agenttrace.server._host_check import HostCheck
 from agenttrace.server._limits import (
     DEFAULT_MAX_BATCH_RECORDS,
     DEFAULT_MAX_BODY_DEPTH,
@@ -22,6 +25,7 @@ from agenttrace.server._limits import (
 from agenttrace.server._openapi import collector_openapi
 from agenttrace.server._rate_limit import RateLimiter
 from agenttrace.server._retention import RETENTION_INTERVAL_S, retention_lifespan
+from agenttrace.server._web_guard import WebGuard
 from agenttrace.server.dependencies import (
     DEFAULT_MAX_BODY_BYTES,
     CollectorOptions,
@@ -99,6 +103,8 @@ def create_app(
     include_dashboard: bool = True,
     retention: timedelta | None = None,
     retention_interval: float = RETENTION_INTERVAL_S,
+    host: str | None = None,
+    allowed_hosts: Sequence[str] = (),
 ) -> FastAPI:
     """The collector app: ingest, native queries, Helicone-shaped endpoints, the dashboard
     (at ``/``) and OpenAPI.
@@ -110,6 +116,13 @@ def create_app(
     then requests act on ``project_id`` if ``allow_open``, else get 401. ``rate_limit``
     requests per second per key on average, bursts of ``rate_burst`` (default twice the
     rate); None turns the limit off.
+
+    Web pages (`agenttrace.server._web_guard`): a request whose ``Host`` is not
+    ``localhost``, an IP address, ``host`` (the name served on) or one of
+    ``allowed_hosts`` gets 421 while the collector is open, and always once
+    ``allowed_hosts`` is given (``"*"`` accepts every name); request bodies must be
+    declared as JSON (415); every answer carries ``X-Content-Type-Options: nosniff``.
+    ``/docs`` is a plain page built from the OpenAPI spec, with no script.
 
     Limits (4xx naming the limit beyond them): ``max_body_bytes`` per request body (413),
     ``max_batch_records`` per batch (413), and per record (only that record is rejected)
@@ -131,24 +144,31 @@ def create_app(
         max_body_depth=max_body_depth,
     )
     limiter = RateLimiter(rate_limit, rate_burst) if rate_limit else None
+    host_check = HostCheck.build(host, allowed_hosts)
     app = FastAPI(
         lifespan=retention_lifespan(store, retention, retention_interval) if retention else None,
         title="agenttrace collector",
         version=__version__,
         description="Session tracing for LLM agents: ingest, sessions, requests and paths.",
+        docs_url=None,  # FastAPI's pages load scripts from a CDN; `_docs_page` serves /docs
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.store = store
     app.state.options = CollectorOptions(limits=limits, project_id=project_id)
-    app.state.access = Access(
+    access = Access(
         keys if keys is not None else store_keys(store),
         open_project=project_id,
         allow_open=allow_open,
         limiter=limiter,
     )
+    app.state.access = access
+    app.add_middleware(WebGuard, check=host_check, access=access)
     install_error_handlers(app)
     app.include_router(_ingest_route.router)
     app.include_router(_query_routes.router)
     app.include_router(_health)
+    app.router.routes.extend(docs_routes(lambda: collector_openapi(app)))
     helicone = _helicone_router() if include_helicone else None
     if helicone is not None:
         app.include_router(helicone)

@@ -4,8 +4,9 @@
 ... def thing(store: StoreDep, project_id: ProjectDep) -> ...:
 ...     return store.query_sessions(project_id, SessionQuery())
 
-``read_body`` reads a request body within the configured size limit (413 beyond it),
-inflating ``Content-Encoding: gzip``. ``ProjectDep`` resolves the request's API key to its
+``read_body`` reads a JSON request body within the configured size limit (413 beyond it),
+inflating ``Content-Encoding: gzip``; a body not declared as JSON gets 415
+(`require_json_body`). ``ProjectDep`` resolves the request's API key to its
 project (`agenttrace.server._access`): 401 without a valid key once keys exist, 429 over
 the key's rate limit.
 """
@@ -30,7 +31,9 @@ __all__ = [
     "get_options",
     "get_project_id",
     "get_store",
+    "is_json_media_type",
     "read_body",
+    "require_json_body",
 ]
 
 
@@ -83,8 +86,42 @@ def _too_large(limit: int) -> HTTPException:
     )
 
 
+def is_json_media_type(content_type: str | None) -> bool:
+    """Whether a ``Content-Type`` value declares JSON: ``application/json`` or an
+    ``application/...+json`` type, with any parameters (``; charset=utf-8``)."""
+    if content_type is None:
+        return False
+    media_type = content_type.partition(";")[0].strip().lower()
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
+def require_json_body(request: Request) -> None:
+    """HTTPException 415 unless the request declares a JSON body.
+
+    A web page may send another site a "simple" POST (``text/plain``, a form, or no type at
+    all) without the browser asking that site first; a JSON content type needs the
+    browser's permission (a CORS preflight, which the collector never grants). So refusing
+    every other type keeps web pages from writing to a collector that runs without keys.
+    """
+    content_type = request.headers.get("content-type")
+    if is_json_media_type(content_type):
+        return
+    got = f"Content-Type {content_type!r}" if content_type is not None else "no Content-Type"
+    raise HTTPException(
+        status_code=415,
+        detail=(
+            f"the body must be JSON sent with Content-Type: application/json; got {got} "
+            "(other types are refused so that web pages cannot post to the collector)"
+        ),
+    )
+
+
 async def read_body(request: Request) -> bytes:
-    """The request body, at most the configured ``max_body_bytes`` (after gzip inflation)."""
+    """The request body, at most the configured ``max_body_bytes`` (after gzip inflation);
+    415 unless it is declared as JSON (`require_json_body`)."""
+    require_json_body(request)
     limit = (await get_options(request)).max_body_bytes
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:

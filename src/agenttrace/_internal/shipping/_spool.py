@@ -12,6 +12,9 @@ same file at the same time. Claims and temporary files whose process is gone (or
 older than ``stale_after``) are taken back by `Spool.recover`. The directory is bounded by
 ``max_bytes``: a write that would exceed it is refused and the caller counts the records
 as dropped.
+
+Spooled records are as private as the program that made them: the directory, when the
+spool creates it, is ``0700`` and every file ``0600`` (whatever the umask).
 """
 
 from __future__ import annotations
@@ -25,7 +28,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Spool", "SpooledBatch", "pid_alive"]
+__all__ = ["SPOOL_DIRECTORY_MODE", "SPOOL_FILE_MODE", "Spool", "SpooledBatch", "pid_alive"]
+
+SPOOL_DIRECTORY_MODE = 0o700
+"""The mode of the spool directory when the spool creates it."""
+SPOOL_FILE_MODE = 0o600
+"""The mode of every spool file."""
 
 _STEM = r"(?P<stem>\d{20}-(?P<writer>\d+)-[0-9a-f]{8}-n(?P<count>\d+))"
 _READY = re.compile(rf"^{_STEM}\.json$")
@@ -46,6 +54,13 @@ def pid_alive(pid: int) -> bool:
     except OSError:  # PermissionError: it exists, under another user
         return True
     return True
+
+
+def _write_private(path: Path, body: bytes) -> None:
+    """Write ``body`` to the new file ``path``, readable by its owner only."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SPOOL_FILE_MODE)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(body)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +107,8 @@ class Spool:
         stem = f"{time.time_ns():020d}-{os.getpid()}-{secrets.token_hex(4)}-n{count}"
         temporary = self.directory / f".{stem}.tmp"
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(body)
+            self.directory.mkdir(mode=SPOOL_DIRECTORY_MODE, parents=True, exist_ok=True)
+            _write_private(temporary, body)
             os.replace(temporary, self.directory / f"{stem}.json")
             with self._lock:
                 self._mine[f"{stem}.json"] = count

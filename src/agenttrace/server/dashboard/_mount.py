@@ -19,6 +19,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from agenttrace.server._web_headers import CONTENT_SECURITY_POLICY
+
 __all__ = ["DASHBOARD_PREFIX", "STATIC_DIR", "dashboard_routes", "mount_dashboard"]
 
 DASHBOARD_PREFIX = "/dashboard"
@@ -26,19 +28,6 @@ DASHBOARD_PREFIX = "/dashboard"
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 """The directory holding the dashboard's files."""
-
-_CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "connect-src 'self'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
 
 _COMMON_HEADERS = {
     # Revalidate every time (ETag / Last-Modified make that cheap) so an upgraded
@@ -79,7 +68,7 @@ async def _index(request: Request) -> Response:
     return FileResponse(
         STATIC_DIR / "index.html",
         media_type="text/html; charset=utf-8",
-        headers={**_COMMON_HEADERS, "Content-Security-Policy": _CONTENT_SECURITY_POLICY},
+        headers={**_COMMON_HEADERS, "Content-Security-Policy": CONTENT_SECURITY_POLICY},
     )
 
 

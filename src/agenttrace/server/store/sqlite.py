@@ -10,10 +10,15 @@ writer that finds the file locked poll (sleeping 1, 2, 5, 10, ... ms between tri
 leaves the lock idle for milliseconds after each commit; so where the platform has
 ``fcntl``, writers of all processes first queue on an advisory lock of a side file
 (``<database>.writer-lock``), which wakes the next one as soon as the lock is released.
+
+The sessions are private: a directory the store creates is ``0700``, and the database file
+is created ``0600`` before SQLite opens it (SQLite gives its ``-wal`` and ``-shm`` files the
+database's mode). Existing directories and files keep the mode they have.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -31,9 +36,27 @@ from agenttrace.exceptions import UserError
 from agenttrace.server.store.dialect import SQLITE, DbConnection
 from agenttrace.server.store.sql import SqlStore
 
-__all__ = ["SQLiteStore"]
+__all__ = ["PRIVATE_DIRECTORY_MODE", "PRIVATE_FILE_MODE", "SQLiteStore"]
 
 _BUSY_TIMEOUT_S = 30.0
+
+PRIVATE_DIRECTORY_MODE = 0o700
+"""The mode of a directory the store creates: its owner's only."""
+PRIVATE_FILE_MODE = 0o600
+"""The mode of the files the store creates (the database, its lock side file)."""
+
+
+def _create_private_file(path: Path, what: str) -> None:
+    """Create ``path`` empty with `PRIVATE_FILE_MODE` unless it exists (an empty file is a
+    valid SQLite database); UserError if it cannot be created."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        return
+    except OSError as exc:
+        msg = f"cannot create {path} for {what}: {exc}"
+        raise UserError(msg) from exc
+    os.close(descriptor)
 
 
 class SQLiteStore(SqlStore):
@@ -47,10 +70,11 @@ class SQLiteStore(SqlStore):
             msg = "SQLite :memory: databases cannot be shared between threads; pass a file path"
             raise UserError(msg)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(mode=PRIVATE_DIRECTORY_MODE, parents=True, exist_ok=True)
         except OSError as exc:
             msg = f"cannot create the directory {self.path.parent} for the SQLite store: {exc}"
             raise UserError(msg) from exc
+        _create_private_file(self.path, "the SQLite store")
         self._closed = False
         self._write_lock = threading.Lock()
         self._readers_lock = threading.Lock()
@@ -135,7 +159,8 @@ class _FileLock:
         if fcntl is None:
             return
         try:
-            self._file = path.open("a+b")
+            descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, PRIVATE_FILE_MODE)
+            self._file = os.fdopen(descriptor, "a+b")
         except OSError as exc:
             msg = f"cannot open the writer lock file {path}: {exc}"
             raise UserError(msg) from exc
