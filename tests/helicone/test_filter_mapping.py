@@ -249,7 +249,6 @@ def test_deep_trees_are_fine_up_to_the_limit_and_refused_beyond() -> None:
         (leaf(RMT, "cost", "gte", True), "cost.gte must be a number"),
         (leaf(RMT, "cost", "gte", 10**400), "cost.gte must be a number"),
         (leaf(RMT, "latency", "lt", float("nan")), "latency.lt must be a number"),
-        (leaf(RMT, "request_created_at", "gt", "0001-01-01T00:00:00+01:00"), "ISO-8601"),
         (leaf(RMT, "status", "equals", "200"), "status.equals must be a number"),
         (leaf(RMT, "request_created_at", "gte", 1714564800000), "must be an ISO-8601 time"),
         (leaf(RMT, "request_created_at", "gte", "last tuesday"), "must be an ISO-8601 time"),

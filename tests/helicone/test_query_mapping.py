@@ -173,10 +173,11 @@ def test_count_body_takes_the_request_filter() -> None:
 
 
 def test_request_ids_body() -> None:
-    """requestIds: a list of strings, de-duplicated in order; anything else refused."""
+    """requestIds: a list of strings (any), de-duplicated in order; anything else refused."""
     assert request_ids_from_body({"requestIds": ["b", "a", "b"]}) == ("b", "a")
     assert request_ids_from_body({"requestIds": []}) == ()
-    for bad in ({"requestIds": "a"}, {"requestIds": [1]}, {"requestIds": [""]}):
+    assert request_ids_from_body({"requestIds": [""]}) == ("",)  # a string: matches nothing
+    for bad in ({"requestIds": "a"}, {"requestIds": [1]}, {"requestIds": [None]}):
         with pytest.raises(HeliconeQueryError, match="requestIds must be a list of request id"):
             request_ids_from_body(bad)
     with pytest.raises(HeliconeQueryError, match="ask for at most 1000"):

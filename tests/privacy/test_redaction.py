@@ -3,6 +3,8 @@ hold for any body (same shape, idempotent, never fails, planted secrets never su
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import string
 from typing import Any
@@ -35,6 +37,25 @@ CASES = [
     ("visa 4111 1111 1111 1111.", "visa [REDACTED:card]."),
     ("mc 5500-0000-0000-0004", "mc [REDACTED:card]"),
     ("amex 378282246310005", "amex [REDACTED:card]"),
+    ("hf hf_AbCdEfGhIjKlMnOpQrStUvWxYz01234567", "hf [REDACTED:api_key]"),
+    ("groq gsk_" + "a1B2" * 13, "groq [REDACTED:api_key]"),
+    ("helicone pk-helicone-eu-abc1234-def5678-ghi9012-jkl3456", "helicone [REDACTED:api_key]"),
+    ("unsigned eyJhbGciOiJub25lIn0.eyJzdWIiOiIxMjM0NTY3ODkwIn0. ok",
+     "unsigned [REDACTED:api_key] ok"),
+    ("-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA+x/y\n-----END RSA PRIVATE KEY-----\nnext",
+     "[REDACTED:private_key]\nnext"),
+    ("cut -----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=",
+     "cut [REDACTED:private_key]"),
+    ("Authorization: Basic dXNlcjpwYXNzd29yZA==", "Authorization: Basic [REDACTED:token]"),
+    ('{"authorization": "Token 9944b09199c62bcf9418ad846dd0e4bb"}',
+     '{"authorization": "Token [REDACTED:token]"}'),
+    ("proxy-authorization=Digest abc123", "proxy-authorization=Digest [REDACTED:token]"),
+    ("curl -u via Basic dXNlcjpwYXNz now", "curl -u via Basic [REDACTED:token] now"),
+    ("aws wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY end", "aws [REDACTED:aws_secret] end"),
+    ("AKIAZ7QXW3RTY6UIOP2L with wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY12",
+     "[REDACTED:api_key] with [REDACTED:aws_secret]"),
+    ("authToken=abc12345 clientSecret: s3cr3t-value", "authToken=[REDACTED:secret] "
+     "clientSecret: [REDACTED:secret]"),
 ]  # fmt: skip
 KEPT = [
     "max_tokens=256 temperature=0.2 tokens: 1234",
@@ -45,6 +66,11 @@ KEPT = [
     "the token budget is spent",
     "user@localhost",
     "uuid 123e4567-e89b-12d3-a456-426614174000",
+    "sha1 da39a3ee5e6b4b0d3255bfef95601890afd80709",
+    "basic arithmetic and Basic training; authorization required",
+    "the token generation took long",
+    "no key id: wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY12",
+    "path /usr/lib/python3.11/site-packages/agenttrace/redaction.py",
 ]
 
 
@@ -91,6 +117,28 @@ def test_walks_bodies_and_masks_secret_named_entries() -> None:
     assert json.dumps(body, default=str) == before
 
 
+def test_camel_case_names_pairs_and_bytes_are_redacted() -> None:
+    """Secret names in camelCase, headers kept as lists of pairs (text or bytes) and bytes
+    values are masked; bytes come back as the text the wire would carry."""
+    body = {
+        "authToken": "t0", "accessToken": "t1", "clientSecret": "t2", "privateKey": "t3",
+        "apiKey": "t4", "maxTokens": 256, "inputTokens": 10,
+        "headers": [["Authorization", "Basic dXNlcjpwYXNz"], ("Accept", "json"),
+                    (b"x-api-key", b"k-123"), ("Cookie", None)],
+        "raw": b"Authorization: Bearer sk-proj-Zq8TfV2mK9xLw4Rb7NcYh1Ps",
+        "binary": bytearray(b"\xff ok"),
+    }  # fmt: skip
+    assert redact_secrets(body) == {
+        "authToken": "[REDACTED:secret]", "accessToken": "[REDACTED:secret]",
+        "clientSecret": "[REDACTED:secret]", "privateKey": "[REDACTED:secret]",
+        "apiKey": "[REDACTED:secret]", "maxTokens": 256, "inputTokens": 10,
+        "headers": [["Authorization", "[REDACTED:secret]"], ("Accept", "json"),
+                    ("x-api-key", "[REDACTED:secret]"), ("Cookie", None)],
+        "raw": "Authorization: Bearer [REDACTED:token]",
+        "binary": "\ufffd ok",
+    }  # fmt: skip
+
+
 def test_kinds_can_be_chosen_and_patterns_added() -> None:
     """Emails or cards can be kept; extra patterns and keys are masked too."""
     only_keys = SecretRedactor(emails=False, cards=False, extra_patterns=[r"ACME-\d{6}"],
@@ -106,6 +154,14 @@ def test_luhn() -> None:
     assert luhn_valid("4539148803436467")
     assert luhn_valid("79927398713")
     assert not luhn_valid("4539148803436468")
+
+
+def _aws_secret_shape(text: str) -> bool:
+    return (
+        any(c.isupper() for c in text)
+        and any(c.islower() for c in text)
+        and any(c.isdigit() for c in text)
+    )
 
 
 json_values = st.recursive(
@@ -146,6 +202,15 @@ secrets = st.one_of(
     st.text(string.ascii_uppercase + string.digits, min_size=16, max_size=16).map(
         lambda s: f"AKIA{s}"
     ),
+    st.text(string.ascii_letters + string.digits + "/+", min_size=40, max_size=40).filter(
+        lambda s: _aws_secret_shape(s) and ("/" in s or "+" in s)
+    ),
+    st.text(string.ascii_letters + string.digits, min_size=40, max_size=40)
+    .filter(_aws_secret_shape)
+    .map(lambda s: f"AKIAZ7QXW3RTY6UIOP2L / {s}"),
+    st.text(string.ascii_letters + string.digits + "/+=", min_size=20, max_size=300).map(
+        lambda s: f"-----BEGIN EC PRIVATE KEY-----\n{s}\n-----END EC PRIVATE KEY-----"
+    ),
 )
 surroundings = st.text(st.characters(exclude_categories=("Cs",)), max_size=30).map(
     lambda s: f" {s} "
@@ -159,6 +224,37 @@ def test_a_planted_secret_never_survives(secret: str, before: str, after: str) -
     text = before + secret + after
     assert secret not in redact_secrets(text)
     assert secret not in json.dumps(redact_secrets({"messages": [{"content": text}]}))
+
+
+PLAIN_TEXT = string.ascii_letters + string.digits + " .,;:!'\"()-_\n"
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    st.lists(st.text(string.ascii_letters, min_size=1, max_size=12), min_size=1, max_size=30),
+    st.uuids(),
+    st.binary(min_size=1, max_size=64),
+    st.text(PLAIN_TEXT, min_size=30, max_size=30),
+)
+def test_no_false_aws_secrets(words: list[str], uid: Any, data: bytes, ascii_text: str) -> None:
+    """The AWS secret rule masks none of: words (joined by spaces or '/'), UUIDs, hex and
+    base64 digests (SHA-1,
+    SHA-256), and base64 of 30 characters of ASCII text (40 characters of base64, the
+    length of a key) without '>', '?' or '~', as the module's docstring claims."""
+    only_aws = SecretRedactor(emails=False, cards=False)
+    samples = [
+        " ".join(words),
+        "/".join(words),
+        str(uid),
+        uid.hex,
+        hashlib.sha1(data).hexdigest(),
+        hashlib.sha256(data).hexdigest(),
+        base64.b64encode(hashlib.sha1(data).digest()).decode(),
+        base64.b64encode(hashlib.sha256(data).digest()).decode(),
+        base64.b64encode(ascii_text.encode()).decode(),
+    ]
+    for sample in samples:
+        assert "[REDACTED:aws_secret]" not in only_aws(f"value {sample} end"), sample
 
 
 def test_public_names() -> None:

@@ -1,5 +1,8 @@
 """The process-wide tracer: privacy rules applied, then records handed to an exporter.
 
+The privacy rules run in `Tracer.prepare`, on the caller's thread, so that nothing the
+rules remove ever sits in the queue or the disk spool.
+
 Every producer (ManualLogger, the LangChain handler) calls `emit(record)`. It never blocks
 on the network and never raises (except under tests): the exporter, normally the
 background `Shipper`, owns delivery.
@@ -20,6 +23,7 @@ from typing import Any, Protocol
 
 from agenttrace._internal.config import Settings
 from agenttrace._internal.errors import report_internal_error
+from agenttrace._internal.metadata_redaction import MetadataRedactor
 from agenttrace.records import Record
 
 __all__ = [
@@ -53,7 +57,8 @@ class Exporter(Protocol):
 
 
 class Tracer:
-    """Applies ``send_bodies`` and the redaction hook, then hands records to the exporter."""
+    """Applies ``send_bodies``, the redaction hook and ``redact_metadata``, then hands
+    records to the exporter."""
 
     def __init__(
         self,
@@ -63,6 +68,7 @@ class Tracer:
     ) -> None:
         self.settings = settings
         self.redact = redact
+        self._metadata = MetadataRedactor(settings.redact_metadata, redact)
         self._exporter = exporter
         self._lock = threading.Lock()
         self.shut_down = False
@@ -84,7 +90,9 @@ class Tracer:
         return exporter
 
     def prepare(self, record: Record) -> Record:
-        """Apply the privacy rules to ``record`` (bodies dropped or redacted)."""
+        """Apply the privacy rules to ``record``: bodies dropped or redacted, secrets in
+        properties, session name and user id masked (``redact_metadata``)."""
+        record = self._metadata.apply(record)
         if not self.settings.send_bodies:
             if record.request is None and record.response is None:
                 return record
@@ -159,6 +167,7 @@ def configure(
     exporter: Exporter | None = None,
     redact: Redactor | None = None,
     send_bodies: bool | None = None,
+    redact_metadata: bool | str | None = None,
     enabled: bool | None = None,
     **settings: object,
 ) -> Tracer:
@@ -167,11 +176,19 @@ def configure(
     Arguments win over ``AGENTTRACE_*`` environment variables. ``exporter`` replaces the
     background shipper (``agenttrace.testing.InMemoryExporter`` in tests); ``redact``
     is applied to every request and response body before it is queued; ``send_bodies=False``
-    drops all bodies.
+    drops all bodies. ``redact_metadata`` (``AGENTTRACE_REDACT_METADATA``): ``"secrets"``
+    (default) masks values that look like secrets in properties, session names and user
+    ids; ``"all"`` (or True) runs ``redact`` over them too; ``"off"`` (or False) sends them
+    as they are.
     """
     global _tracer
     resolved = Settings.from_env(
-        endpoint, api_key, send_bodies=send_bodies, enabled=enabled, **settings
+        endpoint,
+        api_key,
+        send_bodies=send_bodies,
+        redact_metadata=redact_metadata,
+        enabled=enabled,
+        **settings,
     )
     new = Tracer(resolved, exporter=exporter, redact=redact)
     with _tracer_lock:

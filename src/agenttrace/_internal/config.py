@@ -8,6 +8,7 @@ from pathlib import Path
 
 import platformdirs
 
+from agenttrace._internal.metadata_redaction import metadata_mode
 from agenttrace.exceptions import ConfigurationError
 
 __all__ = ["DEFAULT_ENDPOINT", "DEFAULT_PORT", "Settings", "default_data_dir"]
@@ -74,6 +75,7 @@ class Settings:
     api_key: str | None = None
     enabled: bool = True
     send_bodies: bool = True
+    redact_metadata: str = "secrets"
     queue_size: int = 100_000
     batch_size: int = 1_000
     flush_interval: float = 0.5
@@ -105,6 +107,10 @@ class Settings:
             "api_key": api_key or os.environ.get("AGENTTRACE_API_KEY") or None,
             "enabled": not _env_bool("AGENTTRACE_DISABLED", default=False),
             "send_bodies": _env_bool("AGENTTRACE_SEND_BODIES", default=True),
+            "redact_metadata": metadata_mode(
+                os.environ.get("AGENTTRACE_REDACT_METADATA", "").strip() or "secrets",
+                "AGENTTRACE_REDACT_METADATA",
+            ),
             "queue_size": _env_int("AGENTTRACE_QUEUE_SIZE", 100_000),
             "batch_size": _env_int("AGENTTRACE_BATCH_SIZE", 1_000),
             "flush_interval": _env_float("AGENTTRACE_FLUSH_INTERVAL", 0.5),
@@ -119,6 +125,7 @@ class Settings:
             msg = f"unknown setting(s) {sorted(unknown)}; known: {sorted(values)}"
             raise ConfigurationError(msg)
         values.update({k: v for k, v in overrides.items() if v is not None})
+        values["redact_metadata"] = metadata_mode(values["redact_metadata"], "redact_metadata")
         if isinstance(values["spool_dir"], str):
             values["spool_dir"] = Path(values["spool_dir"])
         return cls(**values)  # type: ignore[arg-type]

@@ -36,12 +36,12 @@ HELICONE_PATH_PREFIXES = (
     "/v1/request/",
 )
 
-_ISO = "an ISO-8601 date-time such as 2025-05-01T12:00:00Z"
+_TIME = "an ISO-8601 date-time such as 2025-05-01T12:00:00Z, a date, or an age such as 24h"
 PARAMETER_FORMS: dict[str, str] = {
     "limit": f"a whole number from 1 to {MAX_PAGE_SIZE}",
     "offset": f"a whole number of at least 0 (and at most {MAX_OFFSET})",
-    "since": _ISO,
-    "until": _ISO,
+    "since": _TIME,
+    "until": _TIME,
     "min_cost": "a number of USD such as 0.25",
     "max_cost": "a number of USD such as 0.25",
     "include_bodies": "true or false",
@@ -76,7 +76,8 @@ def _validation_message(exc: RequestValidationError) -> tuple[int, str]:
         for error in parameters:
             where, *rest = error["loc"]
             name = _location(rest)
-            part = f"{where} parameter {name!r}: {error.get('msg', 'invalid')}"
+            message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+            part = f"{where} parameter {name!r}: {message}"
             form = PARAMETER_FORMS.get(str(rest[0]) if rest else "")
             if form:
                 part += f"; expected {form}"

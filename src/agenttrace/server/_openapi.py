@@ -12,6 +12,7 @@ This module documents exactly those, with the native ``{"error"}`` or Helicone's
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Any
 
 from fastapi import FastAPI
@@ -102,7 +103,17 @@ def collector_openapi(app: FastAPI) -> dict[str, Any]:
     batch = RecordBatch.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(batch.pop("$defs", {}))
     batch["additionalProperties"] = False  # the endpoint refuses other keys (422)
+    # The batch is taken whatever its items are: each one that is not a valid Record is
+    # reported in the answer's `rejected` (200), the valid ones stored.
+    batch["properties"]["records"]["items"] = {
+        "anyOf": [{"$ref": "#/components/schemas/Record"}, {}],
+        "description": "A Record; any other item is reported in the answer's `rejected`.",
+    }
     schemas["RecordBatch"] = batch
+    if importlib.util.find_spec("agenttrace.server.helicone") is not None:
+        from agenttrace.server.helicone.body_schemas import SCHEMAS as HELICONE_SCHEMAS
+
+        schemas.update(HELICONE_SCHEMAS)
     schemas["Error"] = _ERROR
     schemas["HeliconeError"] = _HELICONE_ERROR
     for unused in ("HTTPValidationError", "ValidationError"):

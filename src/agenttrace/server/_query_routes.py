@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query
 
 from agenttrace.records import RecordKind, Status
+from agenttrace.server._time_params import Since, Until
 from agenttrace.server.dependencies import ProjectDep, StoreDep
 from agenttrace.server.store.base import (
     MAX_OFFSET,
@@ -39,8 +40,6 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown id 
 
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size.")]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip.")]
-Since = Annotated[datetime | None, Query(description="ISO-8601; inclusive; naive means UTC.")]
-Until = Annotated[datetime | None, Query(description="ISO-8601; inclusive; naive means UTC.")]
 Properties = Annotated[
     list[str],
     Query(

@@ -43,7 +43,13 @@ from typing import Any
 from agenttrace.records import Status, normalize_path
 from agenttrace.server.store.filters import And, Cmp, Field, Filter, Op, Or, Property, and_
 
-__all__ = ["HeliconeFilterError", "all_of", "filter_from_helicone", "response_status_code"]
+__all__ = [
+    "HeliconeFilterError",
+    "all_of",
+    "filter_from_helicone",
+    "filter_node_schema",
+    "response_status_code",
+]
 
 MAX_DEPTH = 100
 _MAX_EXACT_INT = 2**53  # larger whole numbers are compared as floats
@@ -325,10 +331,11 @@ def _time(field: Field | Property, op: str, value: object, where: str) -> Filter
         raise HeliconeFilterError(msg)
     try:
         moment = datetime.fromisoformat(value.strip())
-        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    except (ValueError, OverflowError):
+    except ValueError:
         msg = f"{where} must be an ISO-8601 time such as 2024-05-01T12:00:00Z; got {value!r}"
         raise HeliconeFilterError(msg) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
     return Cmp(field, _TIME_OPS[op], moment)
 
 
@@ -356,3 +363,76 @@ def _status(op: str, value: object, where: str) -> Filter | None:
     if len(kept) == 1:
         return Cmp(Field.STATUS, Op.EQ, kept[0])
     return Cmp(Field.STATUS, Op.IN, kept)
+
+
+# --- the grammar as JSON Schema (for the OpenAPI document) -----------------------------
+
+_LIKE_PATTERN = r"^(%[^%]+%|[^%]*)$"  # plain (equality) or %text% (contains), as `_pattern`
+
+
+def _operators_schema(values: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "minProperties": 1,
+        "additionalProperties": False,
+        "properties": dict(values),
+    }
+
+
+def _column_schema(kind: _Kind, properties: dict[str, Any]) -> dict[str, Any]:
+    if kind is _Kind.PROPERTIES:
+        return properties
+    values: dict[str, dict[str, Any]] = {}
+    if kind is _Kind.TEXT:
+        for op in _TEXT_OPS:
+            values[op] = {"type": "string"}
+        for op in _PATTERN_OPS:
+            values[op] = {"type": "string", "pattern": _LIKE_PATTERN}
+    elif kind is _Kind.TIME:
+        for op in _TIME_OPS:
+            values[op] = {"type": "string", "format": "date-time"}
+    else:
+        for op in _NUMBER_OPS:
+            values[op] = {"type": "number"}
+    return _operators_schema(values)
+
+
+def filter_node_schema(reference: str) -> dict[str, Any]:
+    """The JSON Schema of a ``FilterNode`` this module translates; ``reference`` is the
+    ``$ref`` of this schema itself (branches hold nodes)."""
+    properties: dict[str, Any] = {
+        "type": "object",
+        "propertyNames": {"minLength": 1},
+        "additionalProperties": _column_schema(_Kind.TEXT, {}),
+    }
+    tables: dict[str, dict[str, Any]] = {
+        name: {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                column: _column_schema(kind, properties) for column, (kind, _) in columns.items()
+            },
+        }
+        for name, columns in _TABLES.items()
+    }
+    tables["properties"] = properties
+    return {
+        "description": (
+            'A Helicone FilterNode: "all", a branch {left, operator, right} or a leaf '
+            "{table: {column: {operator: value}}}"
+        ),
+        "anyOf": [
+            {"type": "string", "enum": ["all"]},
+            {
+                "type": "object",
+                "required": sorted(_BRANCH_KEYS),
+                "additionalProperties": False,
+                "properties": {
+                    "left": {"$ref": reference},
+                    "operator": {"enum": ["and", "or"]},
+                    "right": {"$ref": reference},
+                },
+            },
+            {"type": "object", "additionalProperties": False, "properties": tables},
+        ],
+    }

@@ -7,7 +7,7 @@ Go and cURL loggers) post to ``/custom/v1/log``, ``/oai/v1/log``, ``/anthropic/v
      "providerResponse": {"json": <response>, "textBody": str | null, "status": int,
                           "headers": {...}, "cost": float (optional)},
      "timing": {"startTime": {"seconds": int, "milliseconds": int}, "endTime": {...},
-                "timeToFirstToken": float | null},            (optional: now, now)
+                "timeToFirstToken": float | null},            (optional, see below)
      "provider": "OPENAI" | ... (optional)}
 
 Helicone-* headers are read from ``providerRequest.meta`` and from the HTTP request, the
@@ -32,6 +32,12 @@ How the record is filled:
 * the session from ``Helicone-Session-Id`` / ``-Path`` / ``-Name``; a call logged without a
   session id forms a one-call session whose id is the request id.
 * ``id`` from ``Helicone-Request-Id`` when given (so a retried log is stored once), else new.
+* times: ``startTime`` and ``endTime`` as ``{seconds, milliseconds}`` (milliseconds 0 to
+  999.999...), a string of up to 14 digits (Unix seconds, or milliseconds once past 2100)
+  or an ISO-8601 date-time (no offset: UTC). Without ``timing`` (or ``timing: {}``, as
+  Helicone takes it) the call ends when the log arrives and starts when it ends; with only
+  one of the two, the other is the same moment. The body's JSON Schema
+  (`body_schemas.LOG_BODY`) says the same.
 * bodies kept unless ``Helicone-Omit-Request`` / ``Helicone-Omit-Response`` say otherwise
   (usage and model are read before a response body is dropped).
 """
@@ -39,6 +45,7 @@ How the record is filled:
 from __future__ import annotations
 
 import math
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -50,14 +57,18 @@ from pydantic import ValidationError
 from agenttrace._internal.headers import parse_headers
 from agenttrace._internal.pricing import compute_cost
 from agenttrace.records import ErrorInfo, Record, RecordKind, Status
+from agenttrace.server.helicone.body_schemas import MAX_DIGITS, MAX_UNIX_SECONDS
 from agenttrace.server.helicone.usage_parsing import read_response
 
 __all__ = ["HeliconeLogError", "LogEndpoint", "record_from_log"]
 
 CANCELLED_STATUS = -3  # Helicone's INTERNAL_ERRORS.Cancelled
-_MAX_UNIX_SECONDS = 253_402_300_799  # 9999-12-31T23:59:59Z
 _DIGITS_MEAN_MILLISECONDS = 4_102_444_800  # Helicone: larger all-digit strings are ms
-_MAX_DIGITS = 16  # longer digit strings are no Unix time
+_DIGITS = re.compile(f"^[0-9]{{1,{MAX_DIGITS}}}$")
+_ISO_TIME = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?"
+    r"(?:[Zz]|[+-][0-9]{2}:[0-9]{2})?$"
+)
 _TRACEBACK = "Traceback (most recent call last):"
 _MAX_MODEL = 500  # Record's limits; a longer model name from a response is cut, not refused
 _MAX_PROVIDER = 200
@@ -244,6 +255,8 @@ def _string_map(value: object, where: str) -> dict[str, str]:
 
 def _status(response: Mapping[str, Any]) -> int:
     value = _required(response, "status", "providerResponse.")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
     number = _number(value)
     if number is None or not number.is_integer():
         msg = f"providerResponse.status must be a whole number (an HTTP status); got {value!r}"
@@ -254,46 +267,63 @@ def _status(response: Mapping[str, Any]) -> int:
 def _moment(value: object, where: str) -> datetime:
     """A Helicone time: ``{seconds, milliseconds}``, or a string of digits or ISO-8601."""
     if isinstance(value, str):
-        return _moment_from_string(value.strip(), where)
+        return _moment_from_string(value, where)
     parts = _object(value, where, "an object {seconds, milliseconds}")
     seconds = _number(parts.get("seconds"))
     millis = _number(parts.get("milliseconds", 0))
-    if seconds is None or millis is None:
-        msg = f"{where} must be {{seconds, milliseconds}} with numbers; got {dict(parts)!r}"
+    if seconds is None or millis is None or not 0 <= millis < 1000:
+        msg = (
+            f"{where} must be {{seconds, milliseconds}} with numbers, milliseconds from 0 to "
+            f"999; got {dict(parts)!r}"
+        )
+        raise HeliconeLogError(msg)
+    if seconds > MAX_UNIX_SECONDS:
+        msg = f"{where} is after the year 9999; send Unix seconds, not milliseconds"
         raise HeliconeLogError(msg)
     return _from_unix(seconds + millis / 1000.0, where)
 
 
 def _moment_from_string(text: str, where: str) -> datetime:
-    if text.isdigit() and len(text) <= _MAX_DIGITS:
+    if _DIGITS.match(text):
         number = int(text)
         seconds = number if number < _DIGITS_MEAN_MILLISECONDS else number / 1000.0
         return _from_unix(seconds, where)
-    try:
-        parsed = datetime.fromisoformat(text)
-        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-    except (ValueError, OverflowError):
-        msg = f"{where} must be {{seconds, milliseconds}}, Unix seconds or ISO-8601; got {text!r}"
-        raise HeliconeLogError(msg) from None
+    if _ISO_TIME.match(text):
+        try:
+            parsed = datetime.fromisoformat(text.upper())
+        except ValueError as exc:
+            msg = f"{where} is not a time ({exc}); send an ISO-8601 date-time"
+            raise HeliconeLogError(msg) from None
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+    msg = (
+        f"{where} must be {{seconds, milliseconds}}, Unix seconds (at most {MAX_DIGITS} "
+        f"digits) or an ISO-8601 date-time; got {text!r}"
+    )
+    raise HeliconeLogError(msg)
 
 
 def _from_unix(seconds: float, where: str) -> datetime:
     if seconds < 0:
         msg = f"{where} is before 1970; startTime and endTime cannot be negative"
         raise HeliconeLogError(msg)
-    if seconds > _MAX_UNIX_SECONDS:
+    if seconds >= MAX_UNIX_SECONDS + 1:
         msg = f"{where} is after the year 9999; send Unix seconds, not milliseconds"
         raise HeliconeLogError(msg)
     return datetime.fromtimestamp(seconds, UTC)
 
 
 def _timing(value: object, now: Callable[[], datetime]) -> tuple[datetime, datetime, float | None]:
+    """Start, end and time to first token; a missing end is the start, a missing start the
+    end, and with neither both are when the log arrived (see the module docstring)."""
     if value is None:
         moment = now()
         return moment, moment, None
     timing = _object(value, "timing", "an object {startTime, endTime, timeToFirstToken}")
-    start = _moment(_required(timing, "startTime", "timing."), "timing.startTime")
-    end = _moment(_required(timing, "endTime", "timing."), "timing.endTime")
+    raw_start, raw_end = timing.get("startTime"), timing.get("endTime")
+    start = _moment(raw_start, "timing.startTime") if raw_start is not None else None
+    end = _moment(raw_end, "timing.endTime") if raw_end is not None else None
+    start = start or end or now()
+    end = end or start
     if start > end:
         msg = "timing.startTime is after timing.endTime; send the start of the call first"
         raise HeliconeLogError(msg)

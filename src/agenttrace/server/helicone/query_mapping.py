@@ -158,7 +158,14 @@ def request_count_filter_from_body(body: object) -> RequestQueryPlan:
     fields = _body(body, _REQUEST_KEYS, ("filter",))
     filter_ = _filter(fields["filter"])
     flags = [_flag(fields, key) for key in ("isCached", "isPartOfExperiment", "isScored")]
+    _flag(fields, "includeInputs")
     _sort(fields.get("sort"))
+    _query(  # paging is checked as in a request query, though a count has no page
+        lambda: RequestQuery(
+            limit=_whole(fields, "limit", REQUEST_DEFAULT_LIMIT),
+            offset=_whole(fields, "offset", 0),
+        )
+    )
     return RequestQueryPlan(
         query=_query(lambda: RequestQuery(filter=filter_, limit=1)), selects_nothing=any(flags)
     )
@@ -168,7 +175,7 @@ def request_ids_from_body(body: object) -> tuple[str, ...]:
     """The ids of a ``POST /v1/request/query-ids`` body ``{"requestIds": [...]}``."""
     fields = _body(body, {"requestIds"}, ("requestIds",))
     ids = fields["requestIds"]
-    if not isinstance(ids, list) or not all(isinstance(item, str) and item for item in ids):
+    if not isinstance(ids, list) or not all(isinstance(item, str) for item in ids):
         msg = f"requestIds must be a list of request id strings; got {ids!r}"
         raise HeliconeQueryError(msg)
     if len(ids) > _MAX_IDS:

@@ -21,6 +21,14 @@ from starlette.datastructures import Headers
 
 from agenttrace.server._limits import Limits, record_problem
 from agenttrace.server.dependencies import ProjectDep, StoreDep, read_body
+from agenttrace.server.helicone.body_schemas import (
+    IDS_BODY,
+    LOG_BODY,
+    NAME_BODY,
+    REQUEST_BODY,
+    SESSION_BODY,
+    body_schema,
+)
 from agenttrace.server.helicone.ingest_mapping import HeliconeLogError, LogEndpoint, record_from_log
 from agenttrace.server.helicone.query_mapping import (
     HeliconeQueryError,
@@ -58,100 +66,10 @@ _LOG_PATHS = {
     LogEndpoint.ANTHROPIC: ("/anthropic/v1/log",),
     LogEndpoint.GOOGLE: ("/googleapis/v1/log",),
 }
-_LOG_BODY: dict[str, Any] = {
-    "type": "object",
-    "required": ["providerRequest", "providerResponse"],
-    "properties": {
-        "providerRequest": {
-            "type": "object",
-            "required": ["json"],
-            "properties": {
-                "url": {"type": "string"},
-                "json": {},
-                "meta": {"type": "object", "additionalProperties": {"type": "string"}},
-            },
-        },
-        "providerResponse": {
-            "type": "object",
-            "required": ["status"],
-            "properties": {
-                "json": {},
-                "textBody": {"type": "string", "nullable": True},
-                "status": {"type": "integer"},
-                "headers": {"type": "object"},
-                "cost": {"type": "number", "minimum": 0},
-            },
-        },
-        "timing": {"type": "object"},
-        "provider": {"type": "string"},
-    },
-}
-_FILTER_NODE: dict[str, Any] = {
-    "description": 'A Helicone FilterNode: "all", {left, operator, right} or {table: ...}',
-    "oneOf": [{"type": "string", "enum": ["all"]}, {"type": "object"}],
-}
-_TIME_FILTER: dict[str, Any] = {
-    "type": "object",
-    "required": ["startTimeUnixMs", "endTimeUnixMs"],
-    "properties": {"startTimeUnixMs": {"type": "number"}, "endTimeUnixMs": {"type": "number"}},
-}
-_SESSION_BODY: dict[str, Any] = {
-    "type": "object",
-    "required": ["search", "timeFilter", "timezoneDifference", "filter"],
-    "properties": {
-        "search": {"type": "string"},
-        "timeFilter": _TIME_FILTER,
-        "timezoneDifference": {"type": "number"},
-        "filter": _FILTER_NODE,
-        "nameEquals": {"type": "string"},
-        "offset": {"type": "integer", "minimum": 0},
-        "limit": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
-    },
-}
-_REQUEST_BODY: dict[str, Any] = {
-    "type": "object",
-    "required": ["filter"],
-    "properties": {
-        "filter": _FILTER_NODE,
-        "offset": {"type": "integer", "minimum": 0},
-        "limit": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
-        "sort": {"type": "object", "properties": {"created_at": {"enum": ["asc", "desc"]}}},
-        "isCached": {"type": "boolean"},
-        "includeInputs": {"type": "boolean"},
-        "isPartOfExperiment": {"type": "boolean"},
-        "isScored": {"type": "boolean"},
-    },
-}
-_NAME_BODY: dict[str, Any] = {
-    "type": "object",
-    "required": ["nameContains", "timezoneDifference"],
-    "properties": {
-        "nameContains": {"type": "string"},
-        "timezoneDifference": {"type": "number"},
-        "pSize": {"enum": ["p50", "p75", "p95", "p99", "p99.9"]},
-        "useInterquartile": {"type": "boolean"},
-        "timeFilter": _TIME_FILTER,
-        "filter": _FILTER_NODE,
-    },
-}
-_IDS_BODY: dict[str, Any] = {
-    "type": "object",
-    "required": ["requestIds"],
-    "properties": {"requestIds": {"type": "array", "items": {"type": "string"}}},
-}
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": 'A bad body: {"data": null, "error": "..."}'},
     413: {"description": "A body over the collector's size limit"},
 }
-
-
-def _body_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": schema}},
-        }
-    }
 
 
 def _failure(status_code: int, message: str) -> JSONResponse:
@@ -248,7 +166,7 @@ def _log_route(endpoint: LogEndpoint, path: str) -> None:
         ),
         response_class=PlainTextResponse,
         responses={**_ERRORS, 200: {"description": "`ok`; the id is in `helicone-id`"}},
-        openapi_extra=_body_schema(_LOG_BODY),
+        openapi_extra=body_schema(LOG_BODY),
     )
 
 
@@ -264,7 +182,7 @@ for _endpoint, _paths in _LOG_PATHS.items():
     "/v1/session/query",
     summary="Query sessions (Helicone's SessionQueryParams)",
     responses=_ERRORS,
-    openapi_extra=_body_schema(_SESSION_BODY),
+    openapi_extra=body_schema(SESSION_BODY),
 )
 async def query_sessions(request: Request, store: StoreDep, project_id: ProjectDep) -> Response:
     """Sessions with a request matching the body, newest first, as SessionResult rows."""
@@ -293,7 +211,7 @@ def _scan_sessions(store: Store, project_id: str, filter_: Filter | None) -> lis
     "/v1/session/name/query",
     summary="Session names with their counts (Helicone's SessionNameQueryParams)",
     responses=_ERRORS,
-    openapi_extra=_body_schema(_NAME_BODY),
+    openapi_extra=body_schema(NAME_BODY),
 )
 async def query_session_names(
     request: Request, store: StoreDep, project_id: ProjectDep
@@ -340,7 +258,7 @@ for _path, _name in (
         summary="Query requests (Helicone's RequestQueryParams)",
         description="Bodies are always included; `includeInputs` is accepted and has no effect.",
         responses=_ERRORS,
-        openapi_extra=_body_schema(_REQUEST_BODY),
+        openapi_extra=body_schema(REQUEST_BODY),
     )
 
 
@@ -348,7 +266,7 @@ for _path, _name in (
     "/v1/request/count/query",
     summary="Count requests (Helicone's RequestQueryParams)",
     responses=_ERRORS,
-    openapi_extra=_body_schema(_REQUEST_BODY),
+    openapi_extra=body_schema(REQUEST_BODY),
 )
 async def count_requests(request: Request, store: StoreDep, project_id: ProjectDep) -> Response:
     """How many requests match the body's filter."""
@@ -366,7 +284,7 @@ async def count_requests(request: Request, store: StoreDep, project_id: ProjectD
     "/v1/request/query-ids",
     summary="Requests by id (Helicone's query-ids)",
     responses=_ERRORS,
-    openapi_extra=_body_schema(_IDS_BODY),
+    openapi_extra=body_schema(IDS_BODY),
 )
 async def query_request_ids(request: Request, store: StoreDep, project_id: ProjectDep) -> Response:
     """The requests among ``requestIds`` that exist, newest first, with bodies."""

@@ -1,0 +1,43 @@
+"""Schemathesis hooks for `test_schema_conformance`: the collector's rules that JSON Schema
+cannot state, declared so that a schema-valid request refused by one of them (400 naming
+the rule) is not counted as a mismatch. Every other failure is.
+
+Loaded by the schemathesis CLI through ``SCHEMATHESIS_HOOKS=schema_rules``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import schemathesis
+
+RULES_BEYOND_SCHEMA = (
+    # a start after its end: Helicone log timing, Helicone query timeFilter
+    "timing.startTime is after timing.endTime",
+    "startTimeUnixMs is after endTimeUnixMs",
+    # the size of a Helicone filter tree (each operator of each column is one condition)
+    "the filter has more than 100 conditions",
+    # an ISO-8601 time with an offset that puts it outside the years 1 to 9999 in UTC
+    "is out of range in UTC",
+)
+
+
+def refused_by_a_rule(status_code: int, content: bytes) -> bool:
+    """Whether an answer is a 400 naming one of `RULES_BEYOND_SCHEMA`."""
+    if status_code != 400:
+        return False
+    try:
+        error = json.loads(content).get("error")
+    except (ValueError, AttributeError):
+        return False
+    return isinstance(error, str) and any(rule in error for rule in RULES_BEYOND_SCHEMA)
+
+
+@schemathesis.hook
+def filter_failure(context: Any, failure: Any, case: Any, response: Any) -> bool:
+    """Keep every failure but a schema-valid request refused by a declared rule."""
+    del context, case
+    if failure.code != "ST202":  # positive_data_acceptance
+        return True
+    return not refused_by_a_rule(response.status_code, response.content)
