@@ -86,7 +86,7 @@ def test_quick_start_works_as_written_in_a_fresh_shell(tmp_path: Path, free_port
     script = f"""
 set -e
 {activate[0]}
-{serve[0]} --port {free_port} > serve.log 2>&1 &
+{serve[0]} --port {free_port} > {tmp_path / "serve.log"} 2>&1 &
 server=$!
 trap 'kill $server' EXIT
 for _ in $(seq 1 300); do python -c "{answers}" 2>/dev/null && break; sleep 0.1; done
