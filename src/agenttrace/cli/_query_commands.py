@@ -96,19 +96,38 @@ def sessions(
     console.print(_page_caption(len(page), page.total, page.offset, "session"), style="dim")
 
 
+DEFAULT_SESSION_REQUESTS = 1000
+
+
 def session(
     ctx: typer.Context,
     session_id: Annotated[str, typer.Argument(metavar="SESSION_ID", help="The session's id.")],
     bodies: Annotated[bool, typer.Option("--bodies", help="Include bodies (with --json).")] = False,
+    limit: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Requests to fetch, page by page (0 fetches every one); the tree's figures "
+            "always count them all.",
+        ),
+    ] = DEFAULT_SESSION_REQUESTS,
     as_json: JsonOption = False,
 ) -> None:
     """Show one session as a tree of its paths and requests."""
     with client(ctx) as query:
-        detail = query.session(session_id, include_bodies=bodies)
+        detail = query.session(session_id, include_bodies=bodies, max_requests=limit or None)
     if as_json:
         echo_json(detail.model_dump(mode="json"))
         return
-    stdout().print(session_tree(detail))
+    console = stdout()
+    console.print(session_tree(detail))
+    total = detail.session.total_requests
+    if detail.next_cursor is not None:
+        console.print(
+            f"showing the first {fmt.count(len(detail.requests))} of {fmt.count(total)} "
+            "requests (--limit 0 shows every one, --limit N the first N)",
+            style="dim",
+        )
 
 
 def requests(

@@ -16,9 +16,11 @@ __all__ = [
     "SAMPLE_COLUMNS",
     "SESSION_COLUMNS",
     "request_columns",
+    "request_position",
     "request_row",
+    "request_text_size",
     "sample",
-    "sample_from_request",
+    "sample_position",
     "session_row",
 ]
 
@@ -89,6 +91,29 @@ _RESPONSE_STATUS = {
     Status.CANCELLED: 499,
     Status.INTERRUPTED: 499,
 }
+
+
+_ID = _REQUEST_FIELDS.index("id")
+_START = _REQUEST_FIELDS.index("start_us")
+_PROPERTIES = _REQUEST_FIELDS.index("properties_json")
+_SAMPLE_ID = _SAMPLE_FIELDS.index("id")
+_SAMPLE_START = _SAMPLE_FIELDS.index("start_us")
+
+
+def request_position(row: Sequence[Any]) -> tuple[int, str]:
+    """``(start_us, id)`` of a `request_columns` row: its place in the paging order."""
+    return int(row[_START]), str(row[_ID])
+
+
+def sample_position(row: Sequence[Any]) -> tuple[int, str]:
+    """``(start_us, id)`` of a ``SAMPLE_COLUMNS`` row."""
+    return int(row[_SAMPLE_START]), str(row[_SAMPLE_ID])
+
+
+def request_text_size(row: Sequence[Any]) -> int:
+    """The length of the properties of a `request_columns` row (its one field that may be
+    large, bodies aside)."""
+    return len(row[_PROPERTIES])
 
 
 def request_columns(include_bodies: bool) -> str:
@@ -190,21 +215,4 @@ def sample(row: Sequence[Any]) -> Sample:
         completion_tokens=s["output_tokens"] or 0,
         total_tokens=s["total_tokens"] or 0,
         cost_usd=s["cost_usd"],
-    )
-
-
-def sample_from_request(row: Sequence[Any]) -> Sample:
-    """A metrics Sample from a `request_columns` row."""
-    r = dict(zip(_REQUEST_FIELDS, row[: len(_REQUEST_FIELDS)], strict=True))
-    return Sample(
-        request_id=r["id"],
-        session_id=r["session_id"],
-        path=r["path"],
-        start_us=r["start_us"],
-        end_us=r["end_us"],
-        is_error=r["status"] == Status.ERROR,
-        prompt_tokens=r["input_tokens"] or 0,
-        completion_tokens=r["output_tokens"] or 0,
-        total_tokens=r["total_tokens"] or 0,
-        cost_usd=r["cost_usd"],
     )
