@@ -141,7 +141,7 @@ def test_session_tree_nesting_interruptions_and_retries(cli: Any) -> None:
 
 
 def test_session_json(cli: Any) -> None:
-    """session --json prints the detail (session, paths, tree, requests, no cursor); --bodies too."""
+    """session --json prints the detail (session, paths, tree, requests, cursor); --bodies too."""
     detail = json.loads(cli("session", "sess-a", "--json").stdout)
     assert set(detail) == {"session", "paths", "tree", "requests", "next_cursor"}
     assert detail["next_cursor"] is None
