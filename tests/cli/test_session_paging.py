@@ -55,7 +55,7 @@ def test_session_shows_the_first_limit_requests_and_a_note(
 def test_session_by_default_fetches_up_to_1000_and_limit_0_fetches_all(
     cli: Any, collector: RunningCollector
 ) -> None:
-    """Without --limit the first 1,000 requests (over several pages); --limit 0 all 1,200."""
+    """Without --limit the first 1,000 requests; --limit 0 all 1,200 (over two pages)."""
     seed(collector, 1200)
     first = cli("session", "long", "--json", endpoint=collector.url)
     detail = json.loads(first.stdout)

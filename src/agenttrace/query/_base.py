@@ -49,7 +49,7 @@ __all__ = [
 T = TypeVar("T")
 Order = Literal["asc", "desc"]
 
-DEFAULT_PAGE_SIZE = 500
+DEFAULT_PAGE_SIZE = 1000
 """Requests asked for per page when a client follows pages (the collector's maximum is
 1000, and it may answer fewer when their bodies are large)."""
 

@@ -95,10 +95,13 @@ class PathTotals:
 
     def add(self, sample: Sample) -> None:
         """Count one request."""
-        if not self.request_count or sample.start_us < self.first_start_us:
-            self.first_start_us = sample.start_us
-        if not self.request_count or sample.last_us > self.last_us:
-            self.last_us = sample.last_us
+        start_us, end_us = sample.start_us, sample.end_us
+        last_us = start_us if end_us is None else end_us
+        if not self.request_count:
+            self.first_start_us, self.last_us = start_us, last_us
+        else:
+            self.first_start_us = min(self.first_start_us, start_us)
+            self.last_us = max(self.last_us, last_us)
         self.request_count += 1
         self.error_count += sample.is_error
         self.prompt_tokens += sample.prompt_tokens
@@ -107,9 +110,8 @@ class PathTotals:
         if sample.cost_usd is not None:
             self.cost_count += 1
             _add_exact(self.cost_partials, sample.cost_usd)
-        latency = sample.latency_ms
-        if latency is not None:
-            self.latencies.append(latency)
+        if end_us is not None:
+            self.latencies.append((end_us - start_us) / 1000.0)
         self.sessions.add(sample.session_id)
         if len(self.request_ids) < TREE_REQUEST_IDS:
             self.request_ids.append(sample.request_id)

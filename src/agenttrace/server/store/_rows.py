@@ -203,16 +203,16 @@ def request_row(row: Sequence[Any], dialect: Dialect, include_bodies: bool) -> R
 
 def sample(row: Sequence[Any]) -> Sample:
     """A metrics Sample from a ``SAMPLE_COLUMNS`` row."""
-    s = dict(zip(_SAMPLE_FIELDS, row, strict=True))
+    request_id, session_id, path, start_us, end_us, status, prompt, completion, total, cost = row
     return Sample(
-        request_id=s["id"],
-        session_id=s["session_id"],
-        path=s["path"],
-        start_us=s["start_us"],
-        end_us=s["end_us"],
-        is_error=s["status"] == Status.ERROR,
-        prompt_tokens=s["input_tokens"] or 0,
-        completion_tokens=s["output_tokens"] or 0,
-        total_tokens=s["total_tokens"] or 0,
-        cost_usd=s["cost_usd"],
+        request_id=request_id,
+        session_id=session_id,
+        path=path,
+        start_us=start_us,
+        end_us=end_us,
+        is_error=status == Status.ERROR,
+        prompt_tokens=prompt or 0,
+        completion_tokens=completion or 0,
+        total_tokens=total or 0,
+        cost_usd=cost,
     )

@@ -280,8 +280,9 @@ class SqlStore(ABC):
         limit: int = DEFAULT_SESSION_REQUESTS,
     ) -> SessionDetail | None:
         """The session's metrics, paths and tree, and the first page of its requests in
-        time order (`request_page`). The metrics stream the session's rows (`iter_samples`),
-        so the memory held grows with its distinct paths, not its requests."""
+        time order (`request_page`). The metrics stream the session's rows (`iter_samples`)
+        into per-path totals, so the memory held grows with its distinct paths and by 8
+        bytes a request (latencies, for exact percentiles), not with the rows."""
         query = RequestQuery(order=SortOrder.ASC, limit=limit, include_bodies=include_bodies)
         condition = "r.session_id = ?"
         with self._read() as conn:
