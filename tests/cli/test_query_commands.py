@@ -141,9 +141,10 @@ def test_session_tree_nesting_interruptions_and_retries(cli: Any) -> None:
 
 
 def test_session_json(cli: Any) -> None:
-    """session --json prints the detail (session, paths, tree, requests); --bodies adds bodies."""
+    """session --json prints the detail (session, paths, tree, requests, cursor); --bodies too."""
     detail = json.loads(cli("session", "sess-a", "--json").stdout)
-    assert set(detail) == {"session", "paths", "tree", "requests"}
+    assert set(detail) == {"session", "paths", "tree", "requests", "next_cursor"}
+    assert detail["next_cursor"] is None
     assert detail["tree"]["request_count"] == 3
     assert [row["request_id"] for row in detail["requests"]] == ["a1", "a2", "a3"]
     assert detail["requests"][0]["request_body"] is None

@@ -127,27 +127,46 @@ def sessions(
     console.print(_page_caption(len(page), page.total, page.offset, "session"), style="dim")
 
 
+DEFAULT_SESSION_REQUESTS = 1000
+
+
 def session(
     ctx: typer.Context,
     session_id: Annotated[
         str, typer.Argument(metavar="SESSION_ID", help="The session's id, or a unique prefix.")
     ],
-    bodies: Annotated[
-        bool, typer.Option("--bodies", help="Include bodies (with --output json).")
-    ] = False,
+    *,
+    bodies: BodiesOption = False,
+    limit: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Requests to fetch, page by page (0 fetches every one); the tree's figures "
+            "always count them all.",
+        ),
+    ] = DEFAULT_SESSION_REQUESTS,
     output: OutputOption = Output.TABLE,
     as_json: JsonOption = False,
 ) -> None:
     """Show one session as a tree of its paths and requests."""
     with client(ctx) as query:
+        max_requests = limit or None
         try:
-            detail = query.session(session_id, include_bodies=bodies)
+            detail = query.session(session_id, include_bodies=bodies, max_requests=max_requests)
         except NotFoundError:
             whole = resolve_session_id(query, session_id)
-            detail = query.session(whole, include_bodies=bodies)
+            detail = query.session(whole, include_bodies=bodies, max_requests=max_requests)
     if _machine(output, as_json, detail, detail.requests):
         return
-    stdout().print(session_tree(detail))
+    console = stdout()
+    console.print(session_tree(detail))
+    total = detail.session.total_requests
+    if detail.next_cursor is not None:
+        console.print(
+            f"showing the first {fmt.count(len(detail.requests))} of {fmt.count(total)} "
+            "requests (--limit 0 shows every one, --limit N the first N)",
+            style="dim",
+        )
 
 
 def requests(

@@ -155,32 +155,38 @@ def _node_label(node: TreeNode) -> Text:
     return text
 
 
-def _first_start(node: TreeNode, starts: dict[str, datetime]) -> datetime | None:
-    times = [starts[rid] for child in node.walk() for rid in child.request_ids if rid in starts]
+def _first_start(node: TreeNode, starts: dict[str, list[datetime]]) -> datetime | None:
+    times = [starts[child.path][0] for child in node.walk() if starts.get(child.path)]
     return min(times) if times else None
 
 
 def _add_children(
-    branch: Tree, node: TreeNode, by_id: dict[str, RequestRow], starts: dict[str, datetime]
+    branch: Tree,
+    node: TreeNode,
+    by_path: dict[str, list[RequestRow]],
+    starts: dict[str, list[datetime]],
+    counts: dict[str, int],
 ) -> None:
-    entries: list[tuple[datetime | None, int, RequestRow | TreeNode | str]] = []
-    for rid in node.request_ids:
-        row = by_id.get(rid)
-        entries.append((row.request_created_at if row else None, len(entries), row or rid))
+    entries: list[tuple[datetime | None, int, RequestRow | TreeNode]] = []
+    loaded = by_path.get(node.path, [])
+    for row in loaded:
+        entries.append((row.request_created_at, len(entries), row))
     for child in node.children:
         entries.append((_first_start(child, starts), len(entries), child))
     entries.sort(key=lambda entry: (entry[0] is None, entry[0] or datetime.min, entry[1]))
     for _, _, item in entries:
         if isinstance(item, RequestRow):
             branch.add(request_label(item))
-        elif isinstance(item, TreeNode):
-            _add_children(branch.add(_node_label(item)), item, by_id, starts)
         else:
-            branch.add(Text(f"request {item} (not loaded)", style="dim"))
+            _add_children(branch.add(_node_label(item)), item, by_path, starts, counts)
+    missing = counts.get(node.path, 0) - len(loaded)
+    if missing > 0:
+        branch.add(Text(f"… {_plural(missing, 'more request')} not fetched", style="dim"))
 
 
 def session_tree(detail: SessionDetail) -> Tree:
-    """The session as a tree of paths; leaves are its requests in time order."""
+    """The session as a tree of paths; leaves are its requests in time order (those of
+    ``detail.requests``; a path whose other requests were not fetched says how many)."""
     session = detail.session
     label = Text.assemble(
         (session.session_name or "(unnamed session)", "bold"),
@@ -199,7 +205,10 @@ def session_tree(detail: SessionDetail) -> Tree:
         )
     )
     tree = Tree(label, guide_style="dim")
-    by_id = {row.request_id: row for row in detail.requests}
-    starts = {row.request_id: row.request_created_at for row in detail.requests}
-    _add_children(tree, detail.tree, by_id, starts)
+    by_path: dict[str, list[RequestRow]] = {}
+    for row in detail.requests:
+        by_path.setdefault(row.session_path, []).append(row)
+    starts = {path: [row.request_created_at for row in rows] for path, rows in by_path.items()}
+    counts = {row.path: row.request_count for row in detail.paths}
+    _add_children(tree, detail.tree, by_path, starts, counts)
     return tree

@@ -26,6 +26,7 @@ from agenttrace.query._models import (
     SessionDetail,
     SessionPage,
 )
+from agenttrace.query._paging import SessionPages
 from agenttrace.query._params import (
     Params,
     TimeArg,
@@ -37,10 +38,20 @@ from agenttrace.query._params import (
 )
 from agenttrace.records import RecordKind, Status
 
-__all__ = ["BaseQueryClient", "Call", "ClientState", "Order"]
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "BaseQueryClient",
+    "Call",
+    "ClientState",
+    "Order",
+]
 
 T = TypeVar("T")
 Order = Literal["asc", "desc"]
+
+DEFAULT_PAGE_SIZE = 1000
+"""Requests asked for per page when a client follows pages (the collector's maximum is
+1000, and it may answer fewer when their bodies are large)."""
 
 _USER_AGENT = "agenttrace-query/0.1.0"
 _MAX_MESSAGE = 1000
@@ -201,11 +212,14 @@ class BaseQueryClient:
         add(params, "offset", offset)
         return Call("GET", "/v1/sessions", tuple(params), SessionPage.model_validate)
 
-    def _session_call(self, session_id: str, *, include_bodies: bool) -> Call[SessionDetail]:
-        """``GET /v1/sessions/{session_id}``."""
+    def _session_call(
+        self, session_id: str, *, include_bodies: bool, limit: int | None = None
+    ) -> Call[SessionDetail]:
+        """``GET /v1/sessions/{session_id}`` (the first ``limit`` requests)."""
         path = f"/v1/sessions/{_segment(session_id, 'session id')}"
         params: Params = []
         add(params, "include_bodies", include_bodies or None)
+        add(params, "limit", limit)
         return Call("GET", path, tuple(params), SessionDetail.model_validate)
 
     def _requests_call(
@@ -224,8 +238,10 @@ class BaseQueryClient:
         limit: int,
         offset: int,
         include_bodies: bool,
+        cursor: str | None = None,
     ) -> Call[RequestPage]:
-        """``GET /v1/requests`` with the given filters."""
+        """``GET /v1/requests`` with the given filters (after ``cursor``, which keeps its
+        own order, when given)."""
         params: Params = []
         add(params, "session_id", session_id)
         add(params, "path", path)
@@ -236,9 +252,12 @@ class BaseQueryClient:
         add_properties(params, properties)
         add_time(params, "since", since)
         add_time(params, "until", until)
-        add(params, "order", order)
+        if cursor is None:
+            add(params, "order", order)
+            add(params, "offset", offset)
+        else:
+            add(params, "cursor", cursor)
         add(params, "limit", limit)
-        add(params, "offset", offset)
         add(params, "include_bodies", include_bodies)
         return Call("GET", "/v1/requests", tuple(params), RequestPage.model_validate)
 
@@ -257,6 +276,39 @@ class BaseQueryClient:
         add_time(params, "since", since)
         add_time(params, "until", until)
         return Call("GET", "/v1/paths", tuple(params), PathList.model_validate)
+
+    def _session_pages(
+        self,
+        session_id: str,
+        *,
+        include_bodies: bool,
+        max_requests: int | None,
+        page_size: int,
+    ) -> SessionPages:
+        """What `session` asks, page after page."""
+
+        def detail(limit: int) -> Call[SessionDetail]:
+            return self._session_call(session_id, include_bodies=include_bodies, limit=limit)
+
+        def page(cursor: str, limit: int) -> Call[RequestPage]:
+            return self._requests_call(
+                session_id=session_id,
+                path=None,
+                kind=None,
+                status=None,
+                model=None,
+                user_id=None,
+                properties=None,
+                since=None,
+                until=None,
+                order="asc",
+                limit=limit,
+                offset=0,
+                include_bodies=include_bodies,
+                cursor=cursor,
+            )
+
+        return SessionPages(detail, page, max_requests=max_requests, page_size=page_size)
 
     # --- answers ----------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from typing import Self, TypeVar
 
 import httpx
 
-from agenttrace.query._base import BaseQueryClient, Call, Order
+from agenttrace.query._base import DEFAULT_PAGE_SIZE, BaseQueryClient, Call, Order
 from agenttrace.query._models import (
     PathList,
     RequestPage,
@@ -17,6 +17,7 @@ from agenttrace.query._models import (
     SessionPage,
     SessionRow,
 )
+from agenttrace.query._paging import RequestPages
 from agenttrace.query._params import TimeArg
 from agenttrace.records import RecordKind, Status
 
@@ -161,13 +162,33 @@ class QueryClient(BaseQueryClient):
             if not page.sessions or offset >= page.total:
                 return
 
-    def session(self, session_id: str, *, include_bodies: bool = False) -> SessionDetail:
+    def session(
+        self,
+        session_id: str,
+        *,
+        include_bodies: bool = False,
+        max_requests: int | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+    ) -> SessionDetail:
         """One session: metrics, tree, per-path aggregates and requests in time order.
 
-        Raises `NotFoundError` for an unknown id. Bodies are left out unless
-        ``include_bodies=True``.
+        The collector answers a session's requests a page at a time; this follows the
+        pages (``page_size`` requests each) until it holds every request, or the first
+        ``max_requests``; then ``next_cursor`` says where the rest go on. To go through a
+        large session without holding all of it, iterate
+        ``iter_requests(session_id, order="asc")`` instead. Raises `NotFoundError` for an
+        unknown id. Bodies are left out unless ``include_bodies=True``.
         """
-        return self._send(self._session_call(session_id, include_bodies=include_bodies))
+        pages = self._session_pages(
+            session_id,
+            include_bodies=include_bodies,
+            max_requests=max_requests,
+            page_size=page_size,
+        )
+        call = pages.take_detail(self._send(pages.first()))
+        while call is not None:
+            call = pages.take_page(self._send(call))
+        return pages.result()
 
     def requests(
         self,
@@ -185,12 +206,15 @@ class QueryClient(BaseQueryClient):
         limit: int = 100,
         offset: int = 0,
         include_bodies: bool = False,
+        cursor: str | None = None,
     ) -> RequestPage:
         """A page of the requests matching every given filter, and their total.
 
         ``path`` is an exact session path; ``since``/``until`` bound the request's start;
         ``order`` sorts by start time (newest first by default). Bodies are left out unless
-        ``include_bodies=True``.
+        ``include_bodies=True``; a page holding large bodies may hold fewer than ``limit``
+        requests. ``cursor`` (a page's ``next_cursor``, passed with the same filters)
+        starts after that page, in its order; `iter_requests` follows them for you.
         """
         return self._send(
             self._requests_call(
@@ -207,8 +231,54 @@ class QueryClient(BaseQueryClient):
                 limit=limit,
                 offset=offset,
                 include_bodies=include_bodies,
+                cursor=cursor,
             )
         )
+
+    def iter_requests(
+        self,
+        session_id: str | None = None,
+        *,
+        path: str | None = None,
+        kind: RecordKind | str | None = None,
+        status: Status | str | None = None,
+        model: str | None = None,
+        user_id: str | None = None,
+        properties: Mapping[str, str] | None = None,
+        since: TimeArg = None,
+        until: TimeArg = None,
+        order: Order = "desc",
+        page_size: int = DEFAULT_PAGE_SIZE,
+        include_bodies: bool = False,
+    ) -> Iterator[RequestRow]:
+        """Every request matching the filters (see `requests`), page by page by cursor, so
+        that neither this process nor the collector holds them all at once. Requests
+        stored while it runs show up when they sort after the ones already seen."""
+
+        def make(cursor: str | None, offset: int) -> Call[RequestPage]:
+            return self._requests_call(
+                session_id=session_id,
+                path=path,
+                kind=kind,
+                status=status,
+                model=model,
+                user_id=user_id,
+                properties=properties,
+                since=since,
+                until=until,
+                order=order,
+                limit=page_size,
+                offset=offset,
+                include_bodies=include_bodies,
+                cursor=cursor,
+            )
+
+        pages = RequestPages(make)
+        call: Call[RequestPage] | None = pages.first()
+        while call is not None:
+            page = self._send(call)
+            yield from page.requests
+            call = pages.after(page)
 
     def request(self, request_id: str) -> RequestRow:
         """One request with its bodies (`NotFoundError` when unknown)."""

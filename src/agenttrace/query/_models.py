@@ -153,7 +153,8 @@ class TreeNode(BaseModel):
     duration_ms: float = 0.0
     children: list[TreeNode] = Field(default_factory=list)
     request_ids: list[str] = Field(default_factory=list)
-    """The requests whose path is exactly this node's."""
+    """The earliest requests (100 at most) whose path is exactly this node's; the path's
+    `PathRow` counts them all."""
 
     def walk(self) -> Iterator[TreeNode]:
         """This node and every node below it, depth first, parents before children."""
@@ -169,7 +170,12 @@ class TreeNode(BaseModel):
 
 
 class SessionDetail(BaseModel):
-    """One session: its metrics, per-path aggregates, tree and requests in time order."""
+    """One session: its metrics, per-path aggregates, tree and requests in time order.
+
+    `QueryClient.session` fills ``requests`` with every request of the session (or the
+    first ``max_requests``); ``next_cursor`` is then None, or says where the requests left
+    out go on (`QueryClient.requests` with ``cursor=``).
+    """
 
     model_config = _RESULT
 
@@ -177,6 +183,8 @@ class SessionDetail(BaseModel):
     paths: list[PathRow] = Field(default_factory=list)
     tree: TreeNode
     requests: list[RequestRow] = Field(default_factory=list)
+    next_cursor: str | None = None
+    """Where the session's requests after ``requests`` go on; None when none are left out."""
 
     def request(self, request_id: str) -> RequestRow:
         """The request with ``request_id``; KeyError when it is not in this session."""
@@ -242,6 +250,9 @@ class RequestPage(BaseModel):
     total: int
     limit: int
     offset: int
+    next_cursor: str | None = None
+    """Pass it as ``cursor=`` (with the same filters) for the next page; None after the
+    last. A page may hold fewer than ``limit`` requests when their bodies are large."""
 
     @property
     def items(self) -> list[RequestRow]:
@@ -251,7 +262,9 @@ class RequestPage(BaseModel):
     @property
     def has_more(self) -> bool:
         """Whether requests after this page match too."""
-        return self.offset + len(self.requests) < self.total
+        if "next_cursor" in self.model_fields_set:
+            return self.next_cursor is not None
+        return self.offset + len(self.requests) < self.total  # a collector without cursors
 
     def __iter__(self) -> Iterator[RequestRow]:  # type: ignore[override]  # rows, not fields
         return iter(self.requests)

@@ -14,6 +14,7 @@ from agenttrace.records import RecordKind, Status
 from agenttrace.server._time_params import Since, Until
 from agenttrace.server.dependencies import ProjectDep, StoreDep
 from agenttrace.server.store.base import (
+    DEFAULT_SESSION_REQUESTS,
     MAX_OFFSET,
     MAX_PAGE_SIZE,
     PathQuery,
@@ -23,6 +24,7 @@ from agenttrace.server.store.base import (
     request_filter,
     session_filter,
 )
+from agenttrace.server.store.cursors import MAX_CURSOR_LENGTH, decode_cursor
 from agenttrace.server.store.filters import SortOrder
 from agenttrace.server.store.rows import (
     PathList,
@@ -48,7 +50,25 @@ Properties = Annotated[
         json_schema_extra={"items": {"type": "string", "pattern": "^[^=]+="}},
     ),
 ]
-IncludeBodies = Annotated[bool, Query(description="Include request and response bodies.")]
+IncludeBodies = Annotated[
+    bool,
+    Query(
+        description=(
+            "Include request and response bodies (a page then stops early once its bodies "
+            "reach the collector's page size in bytes; next_cursor goes on)."
+        )
+    ),
+]
+Cursor = Annotated[
+    str | None,
+    Query(
+        max_length=MAX_CURSOR_LENGTH,
+        description=(
+            "The next_cursor of the previous page (same filters); it keeps its own order. "
+            "Not together with offset."
+        ),
+    ),
+]
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -128,9 +148,14 @@ def get_session(
     project_id: ProjectDep,
     session_id: str,
     include_bodies: IncludeBodies = False,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_PAGE_SIZE, description="Requests on the first page.")
+    ] = DEFAULT_SESSION_REQUESTS,
 ) -> SessionDetail:
-    """The session's metrics, per-path aggregates, tree and requests in time order."""
-    detail = store.get_session(project_id, session_id, include_bodies=include_bodies)
+    """The session's metrics, per-path aggregates and tree, and the first page of its
+    requests in time order; ``next_cursor`` goes on with
+    ``GET /v1/requests?session_id=<id>&cursor=<next_cursor>``."""
+    detail = store.get_session(project_id, session_id, include_bodies=include_bodies, limit=limit)
     if detail is None:
         raise HTTPException(
             status_code=404,
@@ -158,12 +183,19 @@ def list_requests(
     properties: Properties = [],  # noqa: B006 - FastAPI copies defaults per request
     since: Since = None,
     until: Until = None,
-    order: Annotated[SortOrder, Query(description="By start time.")] = SortOrder.DESC,
+    order: Annotated[
+        SortOrder | None,
+        Query(description="By start time: desc (the default) or asc; a cursor keeps its own."),
+    ] = None,
     limit: Limit = 50,
     offset: Offset = 0,
     include_bodies: IncludeBodies = False,
+    cursor: Cursor = None,
 ) -> RequestPage:
-    """Requests matching every given filter, by start time, one page and the total."""
+    """Requests matching every given filter, by start time, one page, the total and the
+    cursor of the next page."""
+    if cursor is not None and order is None:
+        order = decode_cursor(cursor).order
     query = RequestQuery(
         filter=request_filter(
             session_id=session_id,
@@ -176,10 +208,11 @@ def list_requests(
             since=_utc(since),
             until=_utc(until),
         ),
-        order=order,
+        order=order or SortOrder.DESC,
         limit=limit,
         offset=offset,
         include_bodies=include_bodies,
+        cursor=cursor,
     )
     return store.query_requests(project_id, query)
 

@@ -256,7 +256,12 @@ for _path, _name in (
         methods=["POST"],
         name=_name,
         summary="Query requests (Helicone's RequestQueryParams)",
-        description="Bodies are always included; `includeInputs` is accepted and has no effect.",
+        description=(
+            "Bodies are always included; `includeInputs` is accepted and has no effect. "
+            "`limit` is at most 1000, and an answer stops before the request whose bodies "
+            "would take it past 8 MiB (it always holds one): `data` may then hold fewer "
+            "than `limit` requests, and the next page starts at `offset` plus their number."
+        ),
         responses=_ERRORS,
         openapi_extra=body_schema(REQUEST_BODY),
     )
@@ -287,7 +292,9 @@ async def count_requests(request: Request, store: StoreDep, project_id: ProjectD
     openapi_extra=body_schema(IDS_BODY),
 )
 async def query_request_ids(request: Request, store: StoreDep, project_id: ProjectDep) -> Response:
-    """The requests among ``requestIds`` that exist, newest first, with bodies."""
+    """The requests among ``requestIds`` that exist, newest first, with bodies; the answer
+    stops before the request whose bodies would take it past 8 MiB (ask for the ids left
+    out again)."""
 
     def run(body: Any) -> list[dict[str, Any]]:
         ids = request_ids_from_body(body)

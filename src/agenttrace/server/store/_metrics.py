@@ -1,18 +1,35 @@
-"""Metrics computed from a set of requests: per-path aggregates and the session tree.
+"""Metrics computed from a stream of requests: per-path aggregates and the session tree.
 
-Shared by every backend; the SQL only fetches `Sample` rows.
+Shared by every backend; the SQL only streams `Sample` rows. `PathTotals` keeps, per
+distinct path, a few counters, an exact running cost sum and the latencies as 8-byte
+floats (exact percentiles need them all), so the memory a query holds grows with its
+paths, not with the rows it reads. The tree lists at most `TREE_REQUEST_IDS` request ids
+per node (the earliest); the node's `PathRow` has the full count.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from array import array
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import chain
 
 from agenttrace.server.store.dialect import Dialect
 from agenttrace.server.store.rows import PathRow, TreeNode
 
-__all__ = ["Sample", "build_tree", "path_rows"]
+__all__ = [
+    "TREE_REQUEST_IDS",
+    "PathTotals",
+    "Sample",
+    "build_tree",
+    "path_rows",
+    "sorted_latencies",
+    "totals_by_path",
+]
+
+TREE_REQUEST_IDS = 100
+"""Request ids a tree node lists at most: the earliest of those at exactly its path."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,35 +58,108 @@ class Sample:
         return self.start_us if self.end_us is None else self.end_us
 
 
-def _cost_sum(samples: Iterable[Sample]) -> float | None:
-    costs = [s.cost_usd for s in samples if s.cost_usd is not None]
-    return math.fsum(costs) if costs else None  # exact: the same whatever the row order
+def _add_exact(partials: list[float], value: float) -> None:
+    """Add ``value`` to the non-overlapping ``partials`` whose exact sum they keep
+    (Shewchuk's algorithm, as `math.fsum` runs it): ``fsum(partials)`` is then the
+    correctly rounded sum of every value added, in whatever order they came."""
+    i = 0
+    for other in partials:  # only entries already passed are overwritten
+        high, low = (value, other) if abs(value) >= abs(other) else (other, value)
+        total = high + low
+        error = low - (total - high)
+        if error:
+            partials[i] = error
+            i += 1
+        value = total
+    partials[i:] = [value]
 
 
-def path_rows(samples: Sequence[Sample], dialect: Dialect) -> list[PathRow]:
-    """One row per distinct path, sorted by path."""
-    by_path: dict[str, list[Sample]] = {}
+@dataclass(slots=True)
+class PathTotals:
+    """What the metrics keep of the requests at one path."""
+
+    request_count: int = 0
+    error_count: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    first_start_us: int = 0
+    last_us: int = 0
+    cost_count: int = 0
+    cost_partials: list[float] = field(default_factory=list)
+    latencies: array[float] = field(default_factory=lambda: array("d"))
+    sessions: set[str] = field(default_factory=set)
+    request_ids: list[str] = field(default_factory=list)
+    """The first `TREE_REQUEST_IDS` request ids added (the earliest, when samples come in
+    start order)."""
+
+    def add(self, sample: Sample) -> None:
+        """Count one request."""
+        start_us, end_us = sample.start_us, sample.end_us
+        last_us = start_us if end_us is None else end_us
+        if not self.request_count:
+            self.first_start_us, self.last_us = start_us, last_us
+        else:
+            self.first_start_us = min(self.first_start_us, start_us)
+            self.last_us = max(self.last_us, last_us)
+        self.request_count += 1
+        self.error_count += sample.is_error
+        self.prompt_tokens += sample.prompt_tokens
+        self.completion_tokens += sample.completion_tokens
+        self.total_tokens += sample.total_tokens
+        if sample.cost_usd is not None:
+            self.cost_count += 1
+            _add_exact(self.cost_partials, sample.cost_usd)
+        if end_us is not None:
+            self.latencies.append((end_us - start_us) / 1000.0)
+        self.sessions.add(sample.session_id)
+        if len(self.request_ids) < TREE_REQUEST_IDS:
+            self.request_ids.append(sample.request_id)
+
+
+def totals_by_path(samples: Iterable[Sample]) -> dict[str, PathTotals]:
+    """The samples folded into one `PathTotals` per distinct path."""
+    totals: dict[str, PathTotals] = {}
     for sample in samples:
-        by_path.setdefault(sample.path, []).append(sample)
+        found = totals.get(sample.path)
+        if found is None:
+            found = totals[sample.path] = PathTotals()
+        found.add(sample)
+    return totals
+
+
+def _cost_sum(group: Iterable[PathTotals]) -> float | None:
+    items = list(group)
+    if not any(item.cost_count for item in items):
+        return None
+    return math.fsum(chain.from_iterable(item.cost_partials for item in items))
+
+
+def sorted_latencies(group: Iterable[PathTotals]) -> list[float]:
+    """Every latency of ``group`` in ascending order."""
+    return sorted(chain.from_iterable(item.latencies for item in group))
+
+
+def path_rows(totals: Mapping[str, PathTotals], dialect: Dialect) -> list[PathRow]:
+    """One row per distinct path, sorted by path."""
     rows = []
-    for path in sorted(by_path):
-        group = by_path[path]
-        latencies = sorted(lat for s in group if (lat := s.latency_ms) is not None)
+    for path in sorted(totals):
+        group = totals[path]
+        latencies = sorted_latencies([group])
         rows.append(
             PathRow(
                 path=path,
-                request_count=len(group),
-                error_count=sum(s.is_error for s in group),
-                total_cost=_cost_sum(group),
-                prompt_tokens=sum(s.prompt_tokens for s in group),
-                completion_tokens=sum(s.completion_tokens for s in group),
-                total_tokens=sum(s.total_tokens for s in group),
+                request_count=group.request_count,
+                error_count=group.error_count,
+                total_cost=_cost_sum([group]),
+                prompt_tokens=group.prompt_tokens,
+                completion_tokens=group.completion_tokens,
+                total_tokens=group.total_tokens,
                 avg_latency=sum(latencies) / len(latencies) if latencies else None,
                 p50_latency_ms=dialect.percentile(latencies, 0.5),
                 p95_latency_ms=dialect.percentile(latencies, 0.95),
-                duration_ms=(max(s.last_us for s in group) - min(s.start_us for s in group))
-                / 1000.0,
-                session_count=len({s.session_id for s in group}),
+                duration_ms=(group.last_us - group.first_start_us) / 1000.0,
+                session_count=len(group.sessions),
             )
         )
     return rows
@@ -80,7 +170,7 @@ class _Folder:
     name: str
     path: str
     children: dict[str, _Folder] = field(default_factory=dict)
-    own: list[Sample] = field(default_factory=list)
+    own: list[PathTotals] = field(default_factory=list)
 
     def child(self, segment: str) -> _Folder:
         found = self.children.get(segment)
@@ -89,42 +179,45 @@ class _Folder:
             found = self.children[segment] = _Folder(segment, f"{prefix}/{segment}")
         return found
 
-    def freeze(self) -> tuple[TreeNode, list[Sample]]:
-        """The node and every sample under it."""
+    def freeze(self) -> tuple[TreeNode, list[PathTotals]]:
+        """The node and the totals of every path under it."""
         frozen = [child.freeze() for child in self.children.values()]
-        frozen.sort(key=lambda pair: (min(s.start_us for s in pair[1]), pair[0].name))
+        frozen.sort(key=lambda pair: (min(t.first_start_us for t in pair[1]), pair[0].name))
         everything = list(self.own)
         for _, under in frozen:
             everything.extend(under)
+        count = sum(t.request_count for t in everything)
         node = TreeNode(
             name=self.name,
             path=self.path,
-            request_count=len(everything),
-            error_count=sum(s.is_error for s in everything),
+            request_count=count,
+            error_count=sum(t.error_count for t in everything),
             total_cost=_cost_sum(everything),
-            total_tokens=sum(s.total_tokens for s in everything),
-            duration_ms=(max(s.last_us for s in everything) - min(s.start_us for s in everything))
+            total_tokens=sum(t.total_tokens for t in everything),
+            duration_ms=(
+                max(t.last_us for t in everything) - min(t.first_start_us for t in everything)
+            )
             / 1000.0
-            if everything
+            if count
             else 0.0,
             children=[child for child, _ in frozen],
-            request_ids=[s.request_id for s in sorted(self.own, key=lambda s: s.start_us)],
+            request_ids=[rid for t in self.own for rid in t.request_ids][:TREE_REQUEST_IDS],
         )
         return node, everything
 
 
-def build_tree(samples: Sequence[Sample]) -> TreeNode:
-    """The tree of paths: a folder per segment, each request at its exact path.
+def build_tree(totals: Mapping[str, PathTotals]) -> TreeNode:
+    """The tree of paths: a folder per segment, each path's requests at its folder.
 
     Every node rolls up count, errors, cost, tokens and duration over its subtree;
     children are ordered by their first request's start.
     """
     root = _Folder("", "/")
-    for sample in samples:
+    for path, group in totals.items():
         folder = root
-        for segment in sample.path.split("/"):
+        for segment in path.split("/"):
             if segment:
                 folder = folder.child(segment)
-        folder.own.append(sample)
+        folder.own.append(group)
     node, _ = root.freeze()
     return node

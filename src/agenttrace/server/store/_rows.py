@@ -16,9 +16,11 @@ __all__ = [
     "SAMPLE_COLUMNS",
     "SESSION_COLUMNS",
     "request_columns",
+    "request_position",
     "request_row",
+    "request_text_size",
     "sample",
-    "sample_from_request",
+    "sample_position",
     "session_row",
 ]
 
@@ -89,6 +91,29 @@ _RESPONSE_STATUS = {
     Status.CANCELLED: 499,
     Status.INTERRUPTED: 499,
 }
+
+
+_ID = _REQUEST_FIELDS.index("id")
+_START = _REQUEST_FIELDS.index("start_us")
+_PROPERTIES = _REQUEST_FIELDS.index("properties_json")
+_SAMPLE_ID = _SAMPLE_FIELDS.index("id")
+_SAMPLE_START = _SAMPLE_FIELDS.index("start_us")
+
+
+def request_position(row: Sequence[Any]) -> tuple[int, str]:
+    """``(start_us, id)`` of a `request_columns` row: its place in the paging order."""
+    return int(row[_START]), str(row[_ID])
+
+
+def sample_position(row: Sequence[Any]) -> tuple[int, str]:
+    """``(start_us, id)`` of a ``SAMPLE_COLUMNS`` row."""
+    return int(row[_SAMPLE_START]), str(row[_SAMPLE_ID])
+
+
+def request_text_size(row: Sequence[Any]) -> int:
+    """The length of the properties of a `request_columns` row (its one field that may be
+    large, bodies aside)."""
+    return len(row[_PROPERTIES])
 
 
 def request_columns(include_bodies: bool) -> str:
@@ -178,33 +203,16 @@ def request_row(row: Sequence[Any], dialect: Dialect, include_bodies: bool) -> R
 
 def sample(row: Sequence[Any]) -> Sample:
     """A metrics Sample from a ``SAMPLE_COLUMNS`` row."""
-    s = dict(zip(_SAMPLE_FIELDS, row, strict=True))
+    request_id, session_id, path, start_us, end_us, status, prompt, completion, total, cost = row
     return Sample(
-        request_id=s["id"],
-        session_id=s["session_id"],
-        path=s["path"],
-        start_us=s["start_us"],
-        end_us=s["end_us"],
-        is_error=s["status"] == Status.ERROR,
-        prompt_tokens=s["input_tokens"] or 0,
-        completion_tokens=s["output_tokens"] or 0,
-        total_tokens=s["total_tokens"] or 0,
-        cost_usd=s["cost_usd"],
-    )
-
-
-def sample_from_request(row: Sequence[Any]) -> Sample:
-    """A metrics Sample from a `request_columns` row."""
-    r = dict(zip(_REQUEST_FIELDS, row[: len(_REQUEST_FIELDS)], strict=True))
-    return Sample(
-        request_id=r["id"],
-        session_id=r["session_id"],
-        path=r["path"],
-        start_us=r["start_us"],
-        end_us=r["end_us"],
-        is_error=r["status"] == Status.ERROR,
-        prompt_tokens=r["input_tokens"] or 0,
-        completion_tokens=r["output_tokens"] or 0,
-        total_tokens=r["total_tokens"] or 0,
-        cost_usd=r["cost_usd"],
+        request_id=request_id,
+        session_id=session_id,
+        path=path,
+        start_us=start_us,
+        end_us=end_us,
+        is_error=status == Status.ERROR,
+        prompt_tokens=prompt or 0,
+        completion_tokens=completion or 0,
+        total_tokens=total or 0,
+        cost_usd=cost,
     )

@@ -26,7 +26,9 @@ from agenttrace.server.store.rows import (
 
 __all__ = [
     "DEFAULT_PROJECT",
+    "DEFAULT_SESSION_REQUESTS",
     "MAX_OFFSET",
+    "MAX_PAGE_BYTES",
     "MAX_PAGE_SIZE",
     "IngestCounts",
     "InvalidQueryError",
@@ -44,6 +46,13 @@ DEFAULT_PROJECT = "default"
 MAX_PAGE_SIZE = 1000
 MAX_OFFSET = 1_000_000_000
 """Rows a query may skip (the databases take 64-bit offsets; nobody pages this far)."""
+DEFAULT_SESSION_REQUESTS = 100
+"""Requests on the first page of a session detail unless a limit is asked for."""
+MAX_PAGE_BYTES = 8 * 1024 * 1024
+"""The text one page of requests may hold: bodies (when asked for) and properties. A page
+stops before the request that would pass it (it always holds at least one request) and
+its ``next_cursor`` goes on from there, so one query holds at most about this much
+whatever it asks for (a single request can hold 8 MiB of bodies)."""
 
 
 class InvalidQueryError(ValueError):
@@ -107,16 +116,30 @@ class SessionQuery:
 
 @dataclass(frozen=True, slots=True)
 class RequestQuery:
-    """Which requests (records), ordered by start time, which page."""
+    """Which requests (records), ordered by (start time, id), which page.
+
+    A page starts after ``offset`` rows, or after the position of ``cursor`` (the
+    ``next_cursor`` of an earlier page, `agenttrace.server.store.cursors`; it carries its
+    own order, which must be ``order``). A page holds up to ``limit`` rows and stops early
+    once its bodies and properties would pass ``page_bytes``.
+    """
 
     filter: Filter | None = None
     order: SortOrder = SortOrder.DESC
     limit: int = 50
     offset: int = 0
     include_bodies: bool = False
+    cursor: str | None = None
+    page_bytes: int = MAX_PAGE_BYTES
 
     def __post_init__(self) -> None:
         _check_page(self.limit, self.offset)
+        if self.cursor is not None and self.offset:
+            msg = "pass either cursor or offset, not both (a cursor already says where to go on)"
+            raise InvalidQueryError(msg)
+        if self.page_bytes < 1:
+            msg = f"page_bytes must be at least 1; got {self.page_bytes}"
+            raise InvalidQueryError(msg)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,9 +191,16 @@ class Store(Protocol):
         ...
 
     def get_session(
-        self, project_id: str, session_id: str, *, include_bodies: bool = False
+        self,
+        project_id: str,
+        session_id: str,
+        *,
+        include_bodies: bool = False,
+        limit: int = DEFAULT_SESSION_REQUESTS,
     ) -> SessionDetail | None:
-        """One session with paths, tree and requests; None when unknown."""
+        """One session with paths, tree and the first page of its requests in time order
+        (``limit`` at most, within `MAX_PAGE_BYTES`; ``next_cursor`` goes on with
+        `query_requests`); None when unknown."""
         ...
 
     def query_requests(self, project_id: str, query: RequestQuery) -> RequestPage:

@@ -37,6 +37,14 @@ class DbCursor(Protocol):
         """The next row as a tuple, or None."""
         ...
 
+    def fetchmany(self, size: int = ..., /) -> list[Any]:
+        """Up to ``size`` of the remaining rows (fewer at the end, none when done)."""
+        ...
+
+    def close(self) -> None:
+        """Release the statement (its remaining rows are not read)."""
+        ...
+
 
 class DbConnection(Protocol):
     """The part of a DB-API connection the stores use (a sqlite3 connection or a psycopg
@@ -141,6 +149,10 @@ class Dialect:
         """The LIKE pattern for `contains`: the needle lowered and escaped, in ``%``."""
         escaped = needle.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         return f"%{escaped}%"
+
+    def byte_length(self, expression: str) -> str:
+        """An SQL expression: the size of the text ``expression`` in bytes (NULL for NULL)."""
+        return f"length(CAST({expression} AS BLOB))"
 
     def dump_json(self, value: Any) -> str | None:
         """A request or response body as stored (None stays NULL)."""

@@ -106,6 +106,11 @@ class PostgresDialect(Dialect):
         reads as one backslash whatever ``standard_conforming_strings`` says."""
         return f"lower({expression}) LIKE ? ESCAPE E'\\\\'"
 
+    def byte_length(self, expression: str) -> str:
+        """The stored size in bytes, read from the value's header (a large body is not
+        decompressed or fetched to measure it)."""
+        return f"octet_length({expression})"
+
 
 LATENCY_MS = "(r.end_us - r.start_us)::double precision / 1000.0::double precision"
 """A record's latency in ms, computed exactly as Python's ``(end_us - start_us) / 1000.0``."""

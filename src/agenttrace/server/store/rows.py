@@ -132,7 +132,12 @@ class TreeNode(BaseModel):
     total_tokens: int
     duration_ms: float
     children: list[TreeNode]
-    request_ids: list[str] = Field(description="Requests whose path is exactly this node's.")
+    request_ids: list[str] = Field(
+        description=(
+            "The earliest requests (100 at most) whose path is exactly this node's; the "
+            "path's PathRow counts them all."
+        )
+    )
 
 
 class SessionPage(BaseModel):
@@ -147,7 +152,8 @@ class SessionPage(BaseModel):
 
 
 class SessionDetail(BaseModel):
-    """One session: metrics, per-path aggregates, the tree and its requests in time order."""
+    """One session: metrics, per-path aggregates, the tree and the first page of its
+    requests in time order."""
 
     model_config = _FROZEN
 
@@ -155,6 +161,12 @@ class SessionDetail(BaseModel):
     paths: list[PathRow]
     tree: TreeNode
     requests: list[RequestRow]
+    next_cursor: str | None = Field(
+        description=(
+            "Where the next page of requests starts: pass it as cursor to "
+            "GET /v1/requests?session_id=<id>&cursor=...; null when this page is the last."
+        )
+    )
 
 
 class RequestPage(BaseModel):
@@ -166,6 +178,13 @@ class RequestPage(BaseModel):
     total: int
     limit: int
     offset: int
+    next_cursor: str | None = Field(
+        description=(
+            "Pass it as cursor (with the same filters) for the next page; null when no "
+            "request follows. A page may hold fewer than limit requests when their bodies "
+            "and properties reach the collector's page size in bytes."
+        )
+    )
 
 
 class PathList(BaseModel):

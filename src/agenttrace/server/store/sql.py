@@ -20,10 +20,12 @@ from agenttrace.records import Record
 from agenttrace.server.store import _rows
 from agenttrace.server.store._compile import compile_filter
 from agenttrace.server.store._ingest import ingest_records, to_us
-from agenttrace.server.store._metrics import build_tree, path_rows
+from agenttrace.server.store._metrics import build_tree, path_rows, sorted_latencies, totals_by_path
 from agenttrace.server.store._prune import DEFAULT_BATCH_SESSIONS, prune_sessions
+from agenttrace.server.store._reads import iter_samples, request_page
 from agenttrace.server.store.api_keys import SqlKeyStore
 from agenttrace.server.store.base import (
+    DEFAULT_SESSION_REQUESTS,
     IngestCounts,
     PathQuery,
     PruneCounts,
@@ -196,9 +198,14 @@ class SqlStore(ABC):
         return ordered[query.offset : query.offset + query.limit]
 
     def _session_rows(
-        self, conn: DbConnection, project_id: str, session_ids: Sequence[str]
+        self,
+        conn: DbConnection,
+        project_id: str,
+        session_ids: Sequence[str],
+        latencies: dict[str, list[float]] | None = None,
     ) -> list[SessionRow]:
-        """Complete rows for ``session_ids``, in that order."""
+        """Complete rows for ``session_ids``, in that order (``latencies``: see
+        `_complete_sessions`)."""
         if not session_ids:
             return []
         sql = (
@@ -206,13 +213,19 @@ class SqlStore(ABC):
             f"AND s.session_id IN ({_marks(len(session_ids))})"
         )
         found = self._sql(conn, sql, [project_id, *session_ids])
-        rows = {row.session_id: row for row in self._complete_sessions(conn, project_id, found)}
+        complete = self._complete_sessions(conn, project_id, found, latencies)
+        rows = {row.session_id: row for row in complete}
         return [rows[session_id] for session_id in session_ids if session_id in rows]
 
     def _complete_sessions(
-        self, conn: DbConnection, project_id: str, found: list[Any]
+        self,
+        conn: DbConnection,
+        project_id: str,
+        found: list[Any],
+        known_latencies: dict[str, list[float]] | None = None,
     ) -> list[SessionRow]:
-        """SessionRows from ``sessions`` rows, with users, properties and percentiles."""
+        """SessionRows from ``sessions`` rows, with users, properties and percentiles (from
+        ``known_latencies``, each session's sorted latencies, when the caller has them)."""
         if not found:
             return []
         ids = [row[0] for row in found]
@@ -235,15 +248,18 @@ class SqlStore(ABC):
         ):
             properties.setdefault(session_id, {})[key] = value  # the earliest wins (last)
         latencies: dict[str, list[float]] = {}
-        for session_id, latency_us in self._sql(
-            conn,
-            "SELECT session_id, end_us - start_us FROM records WHERE project_id = ? "
-            f"AND session_id IN ({marks}) AND end_us IS NOT NULL",
-            [project_id, *ids],
-        ):
-            latencies.setdefault(session_id, []).append(latency_us / 1000.0)
-        for values in latencies.values():
-            values.sort()
+        if known_latencies is not None:
+            latencies = known_latencies
+        else:
+            for session_id, latency_us in self._sql(
+                conn,
+                "SELECT session_id, end_us - start_us FROM records WHERE project_id = ? "
+                f"AND session_id IN ({marks}) AND end_us IS NOT NULL",
+                [project_id, *ids],
+            ):
+                latencies.setdefault(session_id, []).append(latency_us / 1000.0)
+            for values in latencies.values():
+                values.sort()
         return [
             _rows.session_row(
                 row,
@@ -256,54 +272,66 @@ class SqlStore(ABC):
         ]
 
     def get_session(
-        self, project_id: str, session_id: str, *, include_bodies: bool = False
+        self,
+        project_id: str,
+        session_id: str,
+        *,
+        include_bodies: bool = False,
+        limit: int = DEFAULT_SESSION_REQUESTS,
     ) -> SessionDetail | None:
-        """The session's metrics, paths, tree and requests in time order."""
+        """The session's metrics, paths and tree, and the first page of its requests in
+        time order (`request_page`). The metrics stream the session's rows (`iter_samples`)
+        into per-path totals, so the memory held grows with its distinct paths and by 8
+        bytes a request (latencies, for exact percentiles), not with the rows."""
+        query = RequestQuery(order=SortOrder.ASC, limit=limit, include_bodies=include_bodies)
+        condition = "r.session_id = ?"
         with self._read() as conn:
-            sessions = self._session_rows(conn, project_id, [session_id])
-            if not sessions:
-                return None
-            columns = _rows.request_columns(include_bodies)
             found = self._sql(
                 conn,
-                f"SELECT {columns} FROM records r WHERE r.project_id = ? AND r.session_id = ? "
-                "ORDER BY r.start_us, r.id",
+                "SELECT 1 FROM sessions WHERE project_id = ? AND session_id = ?",
                 [project_id, session_id],
             )
-        requests = [_rows.request_row(row, self.dialect, include_bodies) for row in found]
-        samples = [_rows.sample_from_request(row) for row in found]
+            if not found:
+                return None
+            totals = totals_by_path(
+                iter_samples(conn, self.dialect, project_id, (condition, [session_id]))
+            )
+            latencies = {session_id: sorted_latencies(totals.values())}
+            sessions = self._session_rows(conn, project_id, [session_id], latencies)
+            requests, next_cursor = request_page(
+                conn, self.dialect, project_id, (condition, [session_id]), query
+            )
         return SessionDetail(
             session=sessions[0],
-            paths=path_rows(samples, self.dialect),
-            tree=build_tree(samples),
+            paths=path_rows(totals, self.dialect),
+            tree=build_tree(totals),
             requests=requests,
+            next_cursor=next_cursor,
         )
 
     # -- requests and paths -------------------------------------------------------------
 
     def query_requests(self, project_id: str, query: RequestQuery) -> RequestPage:
-        """A page of matching requests by start time, with their total."""
+        """A page of matching requests by (start time, id), with their total and the
+        cursor of the next page (`request_page`)."""
         condition, params = compile_filter(query.filter, "request", self.dialect, project_id)
-        where = f"r.project_id = ? AND ({condition})"
-        direction = "DESC" if query.order is SortOrder.DESC else "ASC"
-        columns = _rows.request_columns(query.include_bodies)
         with self._read() as conn:
             total = int(
                 self._sql(
-                    conn, f"SELECT count(*) FROM records r WHERE {where}", [project_id, *params]
+                    conn,
+                    f"SELECT count(*) FROM records r WHERE r.project_id = ? AND ({condition})",
+                    [project_id, *params],
                 )[0][0]
             )
-            found = self._sql(
-                conn,
-                f"SELECT {columns} FROM records r WHERE {where} "
-                f"ORDER BY r.start_us {direction}, r.id {direction} LIMIT ? OFFSET ?",
-                [project_id, *params, query.limit, query.offset],
+            requests, next_cursor = request_page(
+                conn, self.dialect, project_id, (condition, params), query
             )
         return RequestPage(
-            requests=[_rows.request_row(row, self.dialect, query.include_bodies) for row in found],
+            requests=requests,
             total=total,
             limit=query.limit,
             offset=query.offset,
+            next_cursor=next_cursor,
         )
 
     def get_request(self, project_id: str, request_id: str) -> RequestRow | None:
@@ -321,13 +349,10 @@ class SqlStore(ABC):
         """Per-path aggregates over the matching requests."""
         condition, params = compile_filter(query.filter, "request", self.dialect, project_id)
         with self._read() as conn:
-            found = self._sql(
-                conn,
-                f"SELECT {_rows.SAMPLE_COLUMNS} FROM records r "
-                f"WHERE r.project_id = ? AND ({condition})",
-                [project_id, *params],
+            totals = totals_by_path(
+                iter_samples(conn, self.dialect, project_id, (condition, params))
             )
-        return path_rows([_rows.sample(row) for row in found], self.dialect)
+        return path_rows(totals, self.dialect)
 
     def record_count(self, project_id: str) -> int:
         """How many records the project has (for tests and health checks)."""

@@ -1,5 +1,8 @@
 // Session detail: summary, tree, timeline and per-path figures of one session, and the
 // request drawer. The open request is in the URL (#/sessions/<id>?request=<request id>).
+// The collector answers the session's requests a page at a time (its figures and tree
+// always count them all): the first page comes with the session, "Load more" follows the
+// page's next_cursor, and a live refresh keeps the pages already loaded up to date.
 
 import { getJSON, isAbort } from "../api.js";
 import { emptyState, errorNotice, stat } from "../components.js";
@@ -13,6 +16,7 @@ import { renderTree } from "./tree.js";
 import { renderWaterfall } from "./waterfall.js";
 
 const POLL_MS = 3000;
+const PAGE = 200; // requests per page (the collector answers at most 1000)
 const LIVE_FOR_MS = 10 * 60e3; // keep refreshing while the last request is this recent
 
 function summary(session) {
@@ -97,6 +101,9 @@ export class SessionDetailView {
     this.selectedId = params.get("request") || null;
     this.collapsed = new Set();
     this.detail = null;
+    this.requests = []; // the requests loaded so far, in time order
+    this.nextCursor = null; // where the requests not loaded yet start (null: none left)
+    this.extended = false; // whether pages after the first were loaded
     this.signature = null;
     this.controller = null;
     this.panel = new RequestPanel(() => this.select(null));
@@ -129,7 +136,7 @@ export class SessionDetailView {
       else el.removeAttribute("aria-current");
     }
     if (requestId) {
-      const summaryRow = this.detail?.requests.find((r) => r.request_id === requestId);
+      const summaryRow = this.requests.find((r) => r.request_id === requestId);
       this.panel.open(summaryRow, requestId);
     } else {
       this.panel.close();
@@ -141,8 +148,15 @@ export class SessionDetailView {
     const controller = new AbortController();
     this.controller = controller;
     let detail;
+    let tail = null;
     try {
-      detail = await getJSON(`v1/sessions/${encodeURIComponent(this.sessionId)}`, null, { signal: controller.signal });
+      detail = await getJSON(`v1/sessions/${encodeURIComponent(this.sessionId)}`, { limit: PAGE }, { signal: controller.signal });
+      const last = this.requests.at(-1);
+      if (this.extended && this.nextCursor === null && last) {
+        // Every page was loaded: fetch what started since the last request loaded.
+        const params = { session_id: this.sessionId, order: "asc", since: last.request_created_at, limit: PAGE };
+        tail = await getJSON("v1/requests", params, { signal: controller.signal });
+      }
     } catch (error) {
       if (isAbort(error) || quiet) return;
       replaceChildren(
@@ -155,22 +169,87 @@ export class SessionDetailView {
       return;
     }
     if (controller !== this.controller) return;
-    const signature = JSON.stringify([detail.session, detail.requests.length, detail.requests.at(-1)]);
+    if (this.extended) {
+      this.merge(detail.requests);
+      if (tail) {
+        this.merge(tail.requests);
+        this.nextCursor = tail.next_cursor;
+      }
+    } else {
+      this.requests = detail.requests;
+      this.nextCursor = detail.next_cursor;
+    }
+    const signature = JSON.stringify([detail.session, this.requests.length, this.requests.at(-1), this.nextCursor]);
     if (signature !== this.signature) {
       this.signature = signature;
       this.detail = detail;
       this.render();
     }
     const latest = toMillis(detail.session.latest_request_created_at) ?? 0;
-    const running = detail.requests.some((r) => !r.response_created_at);
+    const running = this.requests.some((r) => !r.response_created_at);
     if (running || Date.now() - latest < LIVE_FOR_MS) this.poller.start();
     else this.poller.stop();
     if (!quiet && this.selectedId) this.select(this.selectedId, { updateUrl: false });
   }
 
+  /** Add or update requests, keeping them in time order. */
+  merge(rows) {
+    const byId = new Map(this.requests.map((r) => [r.request_id, r]));
+    for (const row of rows) byId.set(row.request_id, row);
+    this.requests = [...byId.values()].sort(
+      (a, b) => (toMillis(a.request_created_at) ?? 0) - (toMillis(b.request_created_at) ?? 0) || (a.request_id < b.request_id ? -1 : 1),
+    );
+  }
+
+  /** Fetch the next page of requests (after nextCursor) and show it. */
+  async loadMore(button) {
+    if (this.nextCursor === null || button.disabled) return;
+    button.disabled = true;
+    button.textContent = "Loading…";
+    const params = { session_id: this.sessionId, cursor: this.nextCursor, limit: PAGE };
+    let page;
+    try {
+      page = await getJSON("v1/requests", params);
+    } catch (error) {
+      button.disabled = false;
+      button.textContent = "Load more";
+      button.after(errorNotice(error));
+      return;
+    }
+    this.extended = true;
+    this.merge(page.requests);
+    this.nextCursor = page.next_cursor;
+    this.signature = null;
+    this.render();
+    if (this.selectedId) this.select(this.selectedId, { updateUrl: false });
+  }
+
+  moreRequests() {
+    const total = this.detail.session.total_requests;
+    if (this.nextCursor === null && this.requests.length >= total) return null;
+    const button = h(
+      "button",
+      { type: "button", class: "button button-small load-more", onclick: () => this.loadMore(button) },
+      "Load more",
+    );
+    return h(
+      "p",
+      { class: "more-requests" },
+      h("span", { class: "muted" }, `Showing ${formatInt(this.requests.length)} of ${formatInt(total)} requests. `),
+      this.nextCursor === null ? null : button,
+    );
+  }
+
   render() {
-    const { session, tree, requests, paths } = this.detail;
-    const requestsById = new Map(requests.map((r) => [r.request_id, r]));
+    const { session, tree, paths } = this.detail;
+    const requests = this.requests;
+    const requestsByPath = new Map();
+    for (const request of requests) {
+      const list = requestsByPath.get(request.session_path) ?? [];
+      list.push(request);
+      requestsByPath.set(request.session_path, list);
+    }
+    const countsByPath = new Map(paths.map((row) => [row.path, row.request_count]));
     const options = {
       selectedId: this.selectedId,
       collapsed: this.collapsed,
@@ -200,7 +279,7 @@ export class SessionDetailView {
       h(
         "div",
         { class: "detail-grid" },
-        h("section", { class: "panel tree-panel", "aria-labelledby": "tree-title" }, h("h2", { id: "tree-title" }, "Tree"), renderTree(tree, requestsById, options)),
+        h("section", { class: "panel tree-panel", "aria-labelledby": "tree-title" }, h("h2", { id: "tree-title" }, "Tree"), renderTree(tree, requestsByPath, countsByPath, options)),
         h(
           "section",
           { class: "panel timeline-panel", "aria-labelledby": "timeline-title" },
@@ -208,6 +287,7 @@ export class SessionDetailView {
           renderWaterfall(requests, { ...options, now: Date.now() }),
         ),
       ),
+      this.moreRequests(),
       h("section", { class: "panel", "aria-labelledby": "paths-title" }, h("h2", { id: "paths-title" }, "Paths in this session"), pathsTable(paths)),
     );
     window.scrollTo({ top: scrollY });

@@ -1,5 +1,6 @@
 // The session tree: a folder per path segment (figures rolled up over its subtree) and a
-// leaf per request. Folders open and close; a leaf opens the request.
+// leaf per request loaded; a folder with requests not loaded yet says how many. Folders
+// open and close; a leaf opens the request.
 
 import { h } from "../dom.js";
 import { formatCost, formatDuration, formatInt } from "../format.js";
@@ -60,18 +61,19 @@ function leaf(request, options) {
   );
 }
 
-function folder(node, requestsById, options, depth) {
+function folder(node, requestsByPath, countsByPath, options, depth) {
   const key = node.path;
   const open = !options.collapsed.has(key);
-  const leaves = node.request_ids
-    .map((id) => requestsById.get(id))
-    .filter(Boolean)
-    .sort((a, b) => (a.request_created_at < b.request_created_at ? -1 : 1));
+  const leaves = requestsByPath.get(node.path) ?? [];
+  const missing = (countsByPath.get(node.path) ?? 0) - leaves.length;
   const childList = h(
     "ul",
     { class: "tree-children", hidden: !open },
-    node.children.map((child) => folder(child, requestsById, options, depth + 1)),
+    node.children.map((child) => folder(child, requestsByPath, countsByPath, options, depth + 1)),
     leaves.map((request) => leaf(request, options)),
+    missing > 0
+      ? h("li", { class: "tree-item tree-not-loaded muted" }, `${formatInt(missing)} more ${missing === 1 ? "request" : "requests"} not loaded`)
+      : null,
   );
   const toggle = h(
     "button",
@@ -102,9 +104,10 @@ function folder(node, requestsById, options, depth) {
 }
 
 /**
- * The tree as nested lists. options: {selectedId, collapsed: Set of paths (kept by the
- * caller across refreshes), onSelect(requestId)}.
+ * The tree as nested lists. requestsByPath: the loaded requests of each path in time order;
+ * countsByPath: how many requests each path has in all. options: {selectedId, collapsed:
+ * Set of paths (kept by the caller across refreshes), onSelect(requestId)}.
  */
-export function renderTree(tree, requestsById, options) {
-  return h("ul", { class: "tree", "aria-label": "Session tree" }, folder(tree, requestsById, options, 0));
+export function renderTree(tree, requestsByPath, countsByPath, options) {
+  return h("ul", { class: "tree", "aria-label": "Session tree" }, folder(tree, requestsByPath, countsByPath, options, 0));
 }

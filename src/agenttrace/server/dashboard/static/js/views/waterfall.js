@@ -68,7 +68,7 @@ export function renderWaterfall(requests, options) {
     .sort((a, b) => a.start - b.start || (a.end ?? Infinity) - (b.end ?? Infinity));
   if (!rows.length) return h("p", { class: "placeholder" }, "No requests.");
   const origin = rows[0].start;
-  const lastEnd = Math.max(...rows.map((row) => row.end ?? row.start));
+  const lastEnd = rows.reduce((most, row) => Math.max(most, row.end ?? row.start), origin);
   const horizon = rows.some((row) => row.end === null) ? Math.max(lastEnd, options.now ?? lastEnd) : lastEnd;
   const span = Math.max(horizon - origin, 1);
   const branches = branchLabels(requests);
