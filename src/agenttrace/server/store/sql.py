@@ -16,6 +16,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
+from agenttrace._internal.text_repair import repair_id
 from agenttrace.records import Record
 from agenttrace.server.store import _rows
 from agenttrace.server.store._compile import compile_filter
@@ -259,6 +260,7 @@ class SqlStore(ABC):
         self, project_id: str, session_id: str, *, include_bodies: bool = False
     ) -> SessionDetail | None:
         """The session's metrics, paths, tree and requests in time order."""
+        session_id = repair_id(session_id)  # as stored (text_repair)
         with self._read() as conn:
             sessions = self._session_rows(conn, project_id, [session_id])
             if not sessions:
@@ -308,6 +310,7 @@ class SqlStore(ABC):
 
     def get_request(self, project_id: str, request_id: str) -> RequestRow | None:
         """One request with its bodies."""
+        request_id = repair_id(request_id)  # as stored (text_repair)
         with self._read() as conn:
             found = self._sql(
                 conn,
