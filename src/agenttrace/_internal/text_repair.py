@@ -146,24 +146,27 @@ def _mark(data: dict[str, Any], fields: list[str]) -> None:
 def record_needs_repair(record: Record, *, bodies: bool = True) -> bool:
     """Whether any text of ``record`` needs repair (its bodies looked at only with
     ``bodies``: that walks them; the rest is a few string searches)."""
-    texts = [record.id, record.session_id, record.session_path, record.name]
-    texts.extend(
-        value
-        for value in (
-            record.session_name,
-            record.parent_id,
-            record.model,
-            record.provider,
-            record.user_id,
-            record.branch_id,
+    # one string to search: joining cannot make a NUL or a surrogate that was not there
+    text = "".join(
+        (
+            record.id,
+            record.session_id,
+            record.session_path,
+            record.name,
+            record.session_name or "",
+            record.parent_id or "",
+            record.model or "",
+            record.provider or "",
+            record.user_id or "",
+            record.branch_id or "",
         )
-        if value is not None
     )
-    if record.error is not None:
-        texts += (record.error.type, record.error.message)
-    for key, value in record.properties.items():
-        texts += (key, value)
-    if needs_repair("\n".join(texts)):
+    error, properties = record.error, record.properties
+    if error is not None:
+        text += error.type + error.message
+    if properties:
+        text += "".join(properties) + "".join(properties.values())
+    if needs_repair(text):
         return True
     if not bodies:
         return False
