@@ -26,11 +26,13 @@ from pydantic import (
     Field,
     NonNegativeFloat,
     NonNegativeInt,
+    ValidationError,
     field_validator,
     model_validator,
 )
 
 from agenttrace._internal.ids import new_id
+from agenttrace._internal.text_repair import REPAIRED_PROPERTY, repair_data
 
 __all__ = [
     "ErrorInfo",
@@ -68,7 +70,8 @@ class Status(StrEnum):
 
 MAX_PATH_SEGMENTS = 64
 MAX_PROPERTIES = 64
-"""Custom properties one record may carry."""
+"""Custom properties one record may carry (``agenttrace.repaired``, which says that text
+was repaired, may come on top: `agenttrace._internal.text_repair`)."""
 MAX_PROPERTY_NAME_LENGTH = 200
 MAX_PROPERTY_VALUE_LENGTH = 1000
 MAX_TOKENS = 10_000_000_000
@@ -115,6 +118,22 @@ def _utc(value: datetime) -> datetime:
 UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 
 
+def _unencodable_fields(exc: ValidationError, data: dict[str, Any]) -> list[str] | None:
+    """The fields given in ``data`` whose only fault is text that UTF-8 cannot encode (a
+    lone surrogate), or None when anything else is wrong."""
+    names = []
+    for error in exc.errors():
+        loc = error["loc"]
+        if error["type"] != "string_unicode" or not loc or loc[0] not in data:
+            return None
+        names.append(str(loc[0]))
+    return names
+
+
+def _mended(data: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    return {**data, **{name: repair_data(data[name], nul=False) for name in names}}
+
+
 class ErrorInfo(BaseModel):
     """The exception a failed call raised."""
 
@@ -122,6 +141,23 @@ class ErrorInfo(BaseModel):
 
     type: str = Field(max_length=500)
     message: str = Field(default="", max_length=100_000)
+
+    def __init__(self, /, **data: Any) -> None:
+        """As pydantic's, except that a lone surrogate in the text does not fail: it is
+        kept, and repaired with the record on the wire (`agenttrace._internal.text_repair`)."""
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            names = _unencodable_fields(exc, data)
+            if not names:
+                raise
+            super().__init__(**_mended(data, names))
+            for name in names:
+                object.__setattr__(self, name, data[name])
+
+    # pydantic calls a model's own __init__ for every nested or JSON validation unless it
+    # is marked as the base one (as pydantic's RootModel does); this one only serves calls.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
 
 
 class Usage(BaseModel):
@@ -193,7 +229,7 @@ class Record(BaseModel):
     @field_validator("properties")
     @classmethod
     def _check_properties(cls, value: dict[str, str]) -> dict[str, str]:
-        if len(value) > MAX_PROPERTIES:
+        if len(value) - (REPAIRED_PROPERTY in value) > MAX_PROPERTIES:
             msg = f"{len(value)} properties; at most {MAX_PROPERTIES} are allowed per record"
             raise ValueError(msg)
         for key, item in value.items():
@@ -211,6 +247,22 @@ class Record(BaseModel):
                 raise ValueError(msg)
         return value
 
+    def __init__(self, /, **data: Any) -> None:
+        """As pydantic's, except that a lone surrogate in a text field does not fail: the
+        text is kept as given, and the shipper repairs it and marks the record
+        (`agenttrace._internal.text_repair`). ``Record.model_validate`` stays strict."""
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            names = _unencodable_fields(exc, data)
+            if not names:
+                raise
+            super().__init__(**_mended(data, names))
+            for name in set(names):
+                object.__setattr__(self, name, _as_given(name, data[name]))
+
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined] # see ErrorInfo
+
     @model_validator(mode="after")
     def _check_times(self) -> Record:
         if self.end_time is not None and self.end_time < self.start_time:
@@ -224,6 +276,15 @@ class Record(BaseModel):
         if self.end_time is None:
             return None
         return (self.end_time - self.start_time).total_seconds() * 1000.0
+
+
+def _as_given(name: str, value: Any) -> Any:
+    """A field's value as given, in the form validation gives it."""
+    if name == "session_path":
+        return normalize_path(value)
+    if name == "error" and isinstance(value, dict):
+        return ErrorInfo(**value)
+    return value
 
 
 class RecordBatch(BaseModel):

@@ -1,6 +1,7 @@
-"""What is particular to the PostgreSQL store: URLs and connection errors, NUL characters,
+"""What is particular to the PostgreSQL store: URLs and connection errors,
 ``percentile_cont`` agreeing bit for bit with the shared percentile, and query plans that
-use the indexes when filtering sessions by property and by time."""
+use the indexes when filtering sessions by property and by time. (NUL, which PostgreSQL
+text cannot hold, is stored as on SQLite: tests/server/test_store_text.py.)"""
 
 from __future__ import annotations
 
@@ -17,12 +18,10 @@ from agenttrace.exceptions import ConfigurationError, UserError
 from agenttrace.records import Record
 from agenttrace.server._serve import main as serve_main
 from agenttrace.server.store import (
-    RequestQuery,
     SessionQuery,
     StoreUnavailableError,
     open_store,
     postgres_testing,
-    request_filter,
     session_filter,
 )
 from agenttrace.server.store.dialect import percentile
@@ -98,24 +97,6 @@ def test_closed_store_says_so(pg_store: PostgresStore) -> None:
     pg_store.close()
     with pytest.raises(UserError, match="closed"):
         pg_store.query_sessions(PROJECT, SessionQuery())
-
-
-def test_nul_characters_are_stored_as_replacement_characters(
-    pg_store: PostgresStore, rec: Callable[..., Record]
-) -> None:
-    """Text PostgreSQL cannot hold (NUL) is stored as U+FFFD instead of failing the batch,
-    and filters with the same text find it."""
-    record = rec("nul\x00id", "s\x00", session_name="a\x00b", properties={"k\x00": "v\x00"})
-    assert pg_store.ingest(PROJECT, [record]).accepted == 1
-    assert pg_store.ingest(PROJECT, [record]).duplicates == 1
-    found = pg_store.query_sessions(
-        PROJECT, SessionQuery(filter=session_filter(properties=[("k\x00", "v\x00")]))
-    )
-    assert [(s.session_id, s.session_name) for s in found.sessions] == [("s\ufffd", "a\ufffdb")]
-    requests = pg_store.query_requests(
-        PROJECT, RequestQuery(filter=request_filter(session_id="s\x00"))
-    )
-    assert [r.request_id for r in requests.requests] == ["nul\ufffdid"]
 
 
 def test_question_marks_and_percent_signs_in_literals_survive() -> None:

@@ -171,14 +171,15 @@ def test_odd_but_valid_bodies_are_stored_readable(client: httpx.Client) -> None:
     assert client.get("/v1/sessions/s-odd", params={"include_bodies": "true"}).status_code == 200
 
 
-def test_a_string_field_with_an_unpaired_surrogate_is_rejected(client: httpx.Client) -> None:
-    """A typed text field holding invalid Unicode rejects that record, not the batch."""
+def test_a_string_field_with_an_unpaired_surrogate_is_repaired(client: httpx.Client) -> None:
+    """A typed text field holding invalid Unicode is stored repaired (U+FFFD, an id-like
+    field with a digest of what was sent) and marked, beside the valid record."""
     raw = '{"records": [{"id": "s1", "session_id": "\\ud800"}, {"id": "s2", "session_id": "ok"}]}'
     answer = client.post("/v1/records", content=raw, headers={"content-type": "application/json"})
-    result = answer.json()
-    assert result["accepted"] == 1
-    assert result["rejected"][0]["index"] == 0
-    assert "session_id" in result["rejected"][0]["message"]
+    assert answer.json() == {"accepted": 2, "duplicates": 0, "rejected": []}
+    stored = client.get("/v1/requests/s1").json()
+    assert stored["session_id"].startswith("\ufffd~")
+    assert stored["request_properties"]["agenttrace.repaired"] == "session_id"
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from agenttrace._internal.shipping import Shipper, _encoder
-from agenttrace._internal.shipping._payload import encode_batch
+from agenttrace._internal.shipping._payload import EncodedBatch, encode_records
 from agenttrace.records import Record
 
 if TYPE_CHECKING:
@@ -25,10 +25,10 @@ class EncodeLog:
         self.lock = threading.Lock()
         self.entries: list[tuple[str, str, float]] = []
 
-    def __call__(self, records: Sequence[Record]) -> bytes:
+    def __call__(self, records: Sequence[Record]) -> EncodedBatch:
         with self.lock:
             self.entries.append((threading.current_thread().name, records[0].id, time.monotonic()))
-        return encode_batch(records)
+        return encode_records(records)
 
     def on_encoder_thread(self) -> list[tuple[str, float]]:
         with self.lock:
@@ -38,7 +38,7 @@ class EncodeLog:
 @pytest.fixture
 def encode_log(monkeypatch: pytest.MonkeyPatch) -> EncodeLog:
     log = EncodeLog()
-    monkeypatch.setattr(_encoder, "encode_batch", log)
+    monkeypatch.setattr(_encoder, "encode_records", log)
     return log
 
 

@@ -3,6 +3,10 @@
 Valid records are stored even when others in the batch are rejected (with a message naming
 the limit or field, `agenttrace.server._limits`); the answer is sent only after the store's
 transaction committed.
+
+Text a store cannot hold (lone surrogates, which only a JSON ``\\ud800`` escape brings, and
+NUL, only ``\\u0000``) is repaired record by record and the record marked
+(`agenttrace._internal.text_repair`) on the slow path, which a body with either takes.
 """
 
 from __future__ import annotations
@@ -13,13 +17,20 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from agenttrace._internal.text_repair import repair_record_data
 from agenttrace.records import IngestError, IngestResult, Record, RecordBatch
 from agenttrace.server._errors import describe_errors
 from agenttrace.server._limits import Limits, load_json, record_problem
 from agenttrace.server.dependencies import CollectorOptions, ProjectDep, StoreDep, read_body
 from agenttrace.server.store.base import Store
 
-__all__ = ["parse_batch", "parse_each_record", "parse_valid_batch", "router"]
+__all__ = [
+    "may_hold_unstorable_text",
+    "parse_batch",
+    "parse_each_record",
+    "parse_valid_batch",
+    "router",
+]
 
 router = APIRouter(tags=["ingest"])
 
@@ -34,12 +45,20 @@ def _record_id(item: object) -> str | None:
     return None
 
 
+def may_hold_unstorable_text(body: bytes) -> bool:
+    """Whether the JSON ``body`` may hold a NUL or a lone surrogate (it has an escape
+    that can make one; a few are other characters, which costs only the slow path)."""
+    return b"\\u0000" in body or b"\\ud" in body or b"\\uD" in body
+
+
 def parse_valid_batch(body: bytes, limits: Limits) -> tuple[list[Record], list[IngestError]] | None:
     """The fast path for the usual batch, where every record is valid: the whole body is
     parsed and validated in one call (in Rust). None when anything is off (bad JSON, a bad
     record, too many records, a record over a limit); `parse_batch` then takes the slow
     path, record by record, which says exactly what was wrong."""
     if b"NaN" in body or b"Infinity" in body:  # not JSON: the slow path reads them as null
+        return None
+    if b"\\u0000" in body:  # NUL: the slow path repairs it (lone surrogates fail below)
         return None
     try:
         records = RecordBatch.model_validate_json(body).records
@@ -90,6 +109,7 @@ def parse_each_record(body: bytes, limits: Limits) -> tuple[list[Record], list[I
             ),
         )
     check_size = len(body) > limits.max_record_body_bytes
+    repair = may_hold_unstorable_text(body)
     valid: list[Record] = []
     rejected: list[IngestError] = []
     for index, item in enumerate(items):
@@ -101,6 +121,8 @@ def parse_each_record(body: bytes, limits: Limits) -> tuple[list[Record], list[I
                 )
             )
             continue
+        if repair:
+            repair_record_data(item)
         try:
             record = Record.model_validate(item)
         except ValidationError as exc:

@@ -4,8 +4,8 @@ Serialising a batch of 1000 records takes the worker a few milliseconds of CPU; 
 the previous batch is on the wire (the worker thread waits on the socket, without the GIL)
 it no longer adds to the time between two posts. The encoding waits until the request
 body is on the wire (``start``): encoding holds the GIL, and the worker still needs it to
-send. The thread only runs `encode_batch`, a pure function: everything that decides where
-records go stays on the worker thread.
+send. The thread only runs `encode_records`, a pure function: everything that decides where
+records go (and counts what was repaired or left out) stays on the worker thread.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
 
-from agenttrace._internal.shipping._payload import encode_batch
+from agenttrace._internal.shipping._payload import EncodedBatch, encode_records
 from agenttrace.records import Record
 
 __all__ = ["BatchEncoder"]
 
-_Job = tuple[Sequence[Record], threading.Event, "Future[bytes]"]
+_Job = tuple[Sequence[Record], threading.Event, "Future[EncodedBatch]"]
 
 
 class BatchEncoder:
@@ -30,10 +30,10 @@ class BatchEncoder:
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
 
-    def submit(self, records: Sequence[Record], start: threading.Event) -> Future[bytes]:
+    def submit(self, records: Sequence[Record], start: threading.Event) -> Future[EncodedBatch]:
         """The body of ``records``, encoded once ``start`` is set; encoded here and now if
         no thread can start (at interpreter shutdown)."""
-        future: Future[bytes] = Future()
+        future: Future[EncodedBatch] = Future()
         if self._thread is None:
             thread = threading.Thread(target=self._run, name="agenttrace-encoder", daemon=True)
             try:
@@ -58,8 +58,8 @@ class BatchEncoder:
             _encode_into(records, future)
 
 
-def _encode_into(records: Sequence[Record], future: Future[bytes]) -> None:
+def _encode_into(records: Sequence[Record], future: Future[EncodedBatch]) -> None:
     try:
-        future.set_result(encode_batch(records))
+        future.set_result(encode_records(records))
     except BaseException as exc:  # noqa: BLE001 - handed to the worker, which reports it
         future.set_exception(exc)

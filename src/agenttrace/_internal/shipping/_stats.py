@@ -30,6 +30,9 @@ class ShipperStats:
     """Records the collector already had (a re-send after an ambiguous failure)."""
     rejected: int = 0
     """Records the collector refused (invalid, or a non-retryable 4xx); logged, not retried."""
+    repaired: int = 0
+    """Records sent with text repaired: lone surrogates, which UTF-8 cannot encode, as
+    U+FFFD; each says so in its property ``agenttrace.repaired`` (counted when encoded)."""
     retries: int = 0
     """HTTP attempts that were retried (connection errors, 408, 429, 5xx)."""
     spooled: int = 0
@@ -37,7 +40,9 @@ class ShipperStats:
     delivered_from_spool: int = 0
     """Records of spool files that the collector acknowledged (stored or duplicate)."""
     dropped: int = 0
-    """Records lost: emitted after shutdown, or the spool was full or unwritable."""
+    """Records lost: emitted after shutdown, the spool was full or unwritable, or the record
+    cannot be encoded as JSON even repaired (a body that contains itself, an object whose
+    ``repr`` raises); logged, each time with the reason."""
 
 
 class Counters:

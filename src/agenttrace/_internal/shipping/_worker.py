@@ -30,7 +30,7 @@ from agenttrace._internal.errors import report_internal_error
 from agenttrace._internal.shipping._buffer import FlushTicket, RecordBuffer
 from agenttrace._internal.shipping._encoder import BatchEncoder
 from agenttrace._internal.shipping._flush_patience import FlushPatience
-from agenttrace._internal.shipping._payload import encode_batch
+from agenttrace._internal.shipping._payload import EncodedBatch, encode_records
 from agenttrace._internal.shipping._retry import Interrupted
 from agenttrace._internal.shipping._sender import Outcome, Sender
 from agenttrace._internal.shipping._spool import Spool
@@ -67,6 +67,7 @@ class Worker:
         self.spool = spool
         self.counters = counters
         self.drop_warning = drop_warning
+        self.encode_warning = RateLimitedWarning()
         self.transport = transport
         self.stopping = False
         self.stop_deadline = 0.0
@@ -185,28 +186,50 @@ class Worker:
     def _deliver(self, sender: Sender, records: Sequence[Record]) -> None:
         """Post ``records``, then, while full batches keep coming and nothing else is due,
         the next ones: each encoded on the encoder thread while the one before is posted."""
-        body, count = encode_batch(records), len(records)
+        body, count = self._encoded(encode_records(records))
         for posted in range(1, _MAX_RUN + 1):
             ahead = self._take_ahead() if posted < _MAX_RUN else []
             sent = threading.Event()
             encoding = self.encoder.submit(ahead, sent) if ahead else None
             try:
-                delivered = self._post_live(sender, body, count, on_sent=sent.set)
+                delivered = not count or self._post_live(sender, body, count, on_sent=sent.set)
             finally:
                 sent.set()
             if encoding is None:
                 return
             try:
-                body, count = encoding.result(), len(ahead)
+                encoded = encoding.result()
             finally:
                 mine = self.buffer.release_ahead()
             if not mine:
                 return  # shutdown gave up waiting and spooled them itself
+            body, count = self._encoded(encoded)
             if not delivered:  # the collector is failing: the batch waits in the spool
                 self._spool_body(body, count)
                 return
-            self.drain_budget -= count
+            self.drain_budget -= len(ahead)
             self._spill_overflow(partial=False)
+
+    def _encoded(self, encoded: EncodedBatch) -> tuple[bytes, int]:
+        """Count what encoding repaired and left out (reporting the latter); the body and
+        its number of records."""
+        if encoded.repaired:
+            self.counters.add(repaired=encoded.repaired)
+        if encoded.unencodable:
+            left_out = len(encoded.unencodable)
+            self.counters.add(dropped=left_out)
+            self.buffer.spoil_tickets()
+            first = encoded.unencodable[0]
+            self.encode_warning.warn(
+                "agenttrace: dropped %d record(s) that cannot be encoded as JSON even with "
+                "their text repaired, such as record %s (%s); the others of the batch are "
+                "sent. Give request and response bodies plain data (no object that contains "
+                "itself, no repr that raises)",
+                left_out,
+                first.record_id,
+                first.reason,
+            )
+        return encoded.body, encoded.count
 
     def _take_ahead(self) -> list[Record]:
         """The next full batch, unless the collector is failing, a spool file is due, a
@@ -283,9 +306,11 @@ class Worker:
 
     def spool_records(self, records: Sequence[Record]) -> None:
         """Write ``records`` to the spool as one batch (counting them dropped if it cannot)."""
-        self._spool_body(encode_batch(records), len(records))
+        self._spool_body(*self._encoded(encode_records(records)))
 
     def _spool_body(self, body: bytes, count: int) -> None:
+        if not count:
+            return
         refused = self.spool.write(body, count)
         if refused is None:
             self.counters.add(spooled=count)
@@ -380,12 +405,12 @@ class Worker:
         self._spill_overflow(partial=True)
         while records := self.buffer.take(partial=True):
             if self.failures == 0 and self._time_left() > 2 * _MIN_ATTEMPT:
-                body = encode_batch(records)
-                self.buffer.set_inflight(body, len(records))
+                body, count = self._encoded(encode_records(records))
+                if not count:
+                    continue
+                self.buffer.set_inflight(body, count)
                 # keep half of the time left for spooling what follows
-                outcome = sender.send(
-                    body, len(records), retry=False, time_limit=self._time_left() / 2
-                )
+                outcome = sender.send(body, count, retry=False, time_limit=self._time_left() / 2)
                 still_mine = self.buffer.clear_inflight()
                 self._account(outcome, from_spool=False)
                 if outcome.delivered:

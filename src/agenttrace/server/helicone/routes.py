@@ -19,6 +19,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 
+from agenttrace._internal.text_repair import repair_record
+from agenttrace.server._ingest_route import may_hold_unstorable_text
 from agenttrace.server._limits import Limits, record_problem
 from agenttrace.server.dependencies import ProjectDep, StoreDep, read_body
 from agenttrace.server.helicone.body_schemas import (
@@ -86,7 +88,10 @@ class _NotJsonError(ValueError):
 
 async def _json_body(request: Request, shape: str) -> Any:
     """The parsed JSON body, within the collector's size limit."""
-    raw = await read_body(request)
+    return _parse(await read_body(request), shape)
+
+
+def _parse(raw: bytes, shape: str) -> Any:
     try:
         return json.loads(raw)
     except (ValueError, RecursionError) as exc:
@@ -123,9 +128,11 @@ def _store_log(
     endpoint: LogEndpoint,
     *,
     limits: Limits,
+    repair_bodies: bool,
 ) -> str:
-    """Map the log to a record, check the collector's limits, commit it; its id."""
-    record = record_from_log(body, headers, endpoint)
+    """Map the log to a record, repair text the store cannot hold (looking into the bodies
+    only with ``repair_bodies``), check the collector's limits, commit it; its id."""
+    record = repair_record(record_from_log(body, headers, endpoint), bodies=repair_bodies)
     problem = record_problem(record, limits)
     if problem is not None:
         raise HeliconeLogError(problem)
@@ -136,7 +143,8 @@ def _store_log(
 def _log_route(endpoint: LogEndpoint, path: str) -> None:
     async def log(request: Request, store: StoreDep, project_id: ProjectDep) -> Response:
         try:
-            body = await _json_body(request, "a Helicone log {providerRequest, providerResponse}")
+            raw = await read_body(request)
+            body = _parse(raw, "a Helicone log {providerRequest, providerResponse}")
             record_id = await run_in_threadpool(
                 _store_log,
                 store,
@@ -145,6 +153,7 @@ def _log_route(endpoint: LogEndpoint, path: str) -> None:
                 request.headers,
                 endpoint,
                 limits=request.app.state.options.limits,
+                repair_bodies=may_hold_unstorable_text(raw),
             )
         except (_NotJsonError, HeliconeLogError) as exc:
             return _failure(400, str(exc))

@@ -26,6 +26,7 @@ import contextlib
 from datetime import datetime
 from typing import Any, Literal
 
+from agenttrace._internal.text_repair import repair_id, repair_text
 from agenttrace.server.store._ingest import to_us
 from agenttrace.server.store.base import InvalidQueryError
 from agenttrace.server.store.dialect import Dialect
@@ -82,6 +83,15 @@ _OPERATORS = {
 }
 
 
+_ID_FIELDS = frozenset({Field.REQUEST_ID, Field.SESSION_ID})
+
+
+def _stored_text(field: Field | Property, value: str) -> str:
+    """``value`` as the stores hold it (NUL and lone surrogates repaired as at ingest,
+    `agenttrace._internal.text_repair`), so that a filter finds what was stored for it."""
+    return repair_id(value) if field in _ID_FIELDS else repair_text(value)
+
+
 def _field_name(field: Field | Property) -> str:
     return f"property {field.key!r}" if isinstance(field, Property) else str(field)
 
@@ -107,7 +117,7 @@ def _coerce(field: Field | Property, kind: Kind, value: object) -> Any:
         msg = f"a filter on {name} needs a number; got {value!r}"
         raise InvalidQueryError(msg)
     if isinstance(value, str):
-        return value
+        return _stored_text(field, value)
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     msg = f"a filter on {name} needs a string; got {value!r}"
@@ -131,7 +141,7 @@ def _comparison(expression: str, kind: Kind, cmp: Cmp, dialect: Dialect) -> Comp
         if kind != "text":
             msg = f"'contains' works on text fields only, not on {_field_name(cmp.field)}"
             raise InvalidQueryError(msg)
-        return dialect.contains(expression), [dialect.contains_pattern(str(cmp.value))]
+        return dialect.contains(expression), [dialect.contains_pattern(repair_text(str(cmp.value)))]
     return f"{expression} {_OPERATORS[cmp.op]} ?", [_coerce(cmp.field, kind, cmp.value)]
 
 
@@ -142,7 +152,7 @@ def _request_cmp(cmp: Cmp, dialect: Dialect, project_id: str) -> Compiled:
         return (
             "r.id IN (SELECT rp.record_id FROM record_properties rp "
             f"WHERE rp.project_id = ? AND rp.key = ? AND {sql})",
-            [project_id, field.key, *params],
+            [project_id, repair_text(field.key), *params],
         )
     if field in _REQUEST_FIELDS:
         expression, kind = _REQUEST_FIELDS[field]
@@ -162,7 +172,7 @@ def _session_cmp(cmp: Cmp, dialect: Dialect, project_id: str) -> Compiled:
         return (
             "s.session_id IN (SELECT sp.session_id FROM session_properties sp "
             f"WHERE sp.project_id = ? AND sp.key = ? AND {sql})",
-            [project_id, field.key, *params],
+            [project_id, repair_text(field.key), *params],
         )
     if field in _SESSION_FIELDS:
         expression, kind = _SESSION_FIELDS[field]

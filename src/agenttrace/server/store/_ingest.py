@@ -3,6 +3,10 @@
 Only records that were really inserted (``ON CONFLICT DO NOTHING ... RETURNING id``) are
 rolled up, so a retried batch never counts twice; the rollups are commutative (sums,
 earliest/latest by time), so records may arrive in any order and in any number of batches.
+
+Text neither store can hold alike (NUL, which PostgreSQL refuses, and lone surrogates,
+which neither can encode) is repaired first, by the rule of
+`agenttrace._internal.text_repair`, so that both stores keep exactly the same text.
 """
 
 # ruff: noqa: S608 - SQL is assembled from fixed fragments; values are always bound
@@ -16,6 +20,7 @@ from itertools import chain
 from operator import attrgetter
 from typing import Any
 
+from agenttrace._internal.text_repair import repair_record
 from agenttrace.records import Record, Status
 from agenttrace.server.store.base import IngestCounts
 from agenttrace.server.store.dialect import DbConnection, Dialect
@@ -254,7 +259,9 @@ def ingest_records(
     """Insert the new records of ``records`` and update their sessions, in ``conn``'s
     transaction (the caller commits)."""
     unique: dict[str, Record] = {}
-    for record in records:
+    for given in records:
+        # the collector's routes repaired bodies too; this looks at the other text only
+        record = repair_record(given, bodies=False)
         unique.setdefault(record.id, record)
     # Rows are written in sorted key order (records by id, then sessions, their properties
     # and users by key) so that concurrent writers (PostgreSQL) never wait on each other in

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 from pydantic_core import PydanticSerializationError, to_json
 
-__all__ = ["SQLITE", "DbConnection", "DbCursor", "Dialect", "dump_body", "percentile"]
+from agenttrace._internal.text_repair import repair_text
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+__all__ = ["SQLITE", "DbConnection", "DbCursor", "Dialect", "dump_body", "percentile"]
 
 
 class DbCursor(Protocol):
@@ -92,7 +91,8 @@ def dump_body(value: Any) -> str:
     """A request or response body as stored: compact JSON that every reader can parse.
 
     NaN and infinite numbers (which JSON has not) become null; unpaired UTF-16 surrogates
-    (which UTF-8 cannot encode, and a JSON ``\\ud800`` escape can bring) become U+FFFD.
+    (which UTF-8 cannot encode, and a JSON ``\\ud800`` escape can bring) become U+FFFD, by
+    the rule of `agenttrace._internal.text_repair` (NUL is kept: JSON escapes it).
     """
     try:  # the fast path, in Rust; it refuses lone surrogates, which the slow path mends
         return to_json(value, inf_nan_mode="null", fallback=str).decode("utf-8")
@@ -104,9 +104,7 @@ def dump_body(value: Any) -> str:
         )
     except ValueError:  # a non-finite float
         text = json.dumps(_finite(value), separators=(",", ":"), ensure_ascii=False, default=str)
-    if not text.isascii() and _LONE_SURROGATE.search(text):
-        text = _LONE_SURROGATE.sub("\ufffd", text)
-    return text
+    return repair_text(text, nul=False)
 
 
 class Dialect:

@@ -155,19 +155,6 @@ def _configure(conn: psycopg.Connection[Any]) -> None:
     conn.autocommit = False
 
 
-def _has_nul(record: Record) -> bool:
-    """Whether any text of ``record`` holds a NUL (its JSON escapes it as \\u0000)."""
-    return "\\u0000" in record.model_dump_json()
-
-
-def _without_nul_id(record: Record) -> Record:
-    """``record`` with NUL in its id replaced as the database will (other text is replaced
-    in the parameters; the id also serves to match ``RETURNING`` rows, so it goes first)."""
-    if "\x00" not in record.id:
-        return record
-    return record.model_copy(update={"id": record.id.replace("\x00", "\ufffd")})
-
-
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
@@ -317,14 +304,8 @@ class PostgresStore(SqlStore):
         returns after the commit. A deadlock or serialization failure is retried."""
         if not records:
             return IngestCounts(accepted=0, duplicates=0)
-        try:
-            return self._ingest(project_id, records, clean=False)  # text checked by psycopg
-        except psycopg.DataError:
-            if not any(_has_nul(record) for record in records):
-                raise
-        # PostgreSQL text cannot hold NUL: store it as U+FFFD (the id first, as it is also
-        # matched against the RETURNING rows; the rest as parameters).
-        return self._ingest(project_id, [_without_nul_id(r) for r in records], clean=True)
+        # the shared ingest repairs NUL as SQLite's does (text_repair): no parameter holds one
+        return self._ingest(project_id, records, clean=False)
 
     def _ingest(self, project_id: str, records: Sequence[Record], *, clean: bool) -> IngestCounts:
         for attempt in range(1, _INGEST_ATTEMPTS + 1):

@@ -16,6 +16,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
+from agenttrace._internal.text_repair import repair_id
 from agenttrace.records import Record
 from agenttrace.server.store import _rows
 from agenttrace.server.store._compile import compile_filter
@@ -283,6 +284,7 @@ class SqlStore(ABC):
         time order (`request_page`). The metrics stream the session's rows (`iter_samples`)
         into per-path totals, so the memory held grows with its distinct paths and by 8
         bytes a request (latencies, for exact percentiles), not with the rows."""
+        session_id = repair_id(session_id)  # as stored (text_repair)
         query = RequestQuery(order=SortOrder.ASC, limit=limit, include_bodies=include_bodies)
         condition = "r.session_id = ?"
         with self._read() as conn:
@@ -336,6 +338,7 @@ class SqlStore(ABC):
 
     def get_request(self, project_id: str, request_id: str) -> RequestRow | None:
         """One request with its bodies."""
+        request_id = repair_id(request_id)  # as stored (text_repair)
         with self._read() as conn:
             found = self._sql(
                 conn,
