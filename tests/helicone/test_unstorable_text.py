@@ -100,7 +100,9 @@ def test_a_surrogate_in_the_request_id_gives_a_repaired_id(
         answer = client.post("/custom/v1/log", content=json.dumps(body), headers=JSON)
         assert answer.status_code == 200, answer.text
         assert httpx.URL("/" + answer.headers["helicone-id"]).path == "/" + repair_id(request_id)
-    found = client.post("/v1/request/query-ids", content=json.dumps({"requestIds": [request_id]}))
+    found = client.post(
+        "/v1/request/query-ids", content=json.dumps({"requestIds": [request_id]}), headers=JSON
+    )
     assert [row["request_id"] for row in found.json()["data"]] == [repair_id(request_id)]
 
 
@@ -113,9 +115,11 @@ def test_queries_with_unstorable_text_answer(client: httpx.Client) -> None:
     assert stored.json()["accepted"] == 1
     for value in ("v\ud800", "v\ufffd"):
         node = {"request_response_rmt": {"properties": {"k": {"equals": value}}}}
-        answer = client.post("/v1/request/query", content=json.dumps({"filter": node}))
+        answer = client.post(
+            "/v1/request/query", content=json.dumps({"filter": node}), headers=JSON
+        )
         assert answer.status_code == 200, answer.text
         assert [row["request_id"] for row in answer.json()["data"]] == [record["id"]]
     node = {"request_response_rmt": {"properties": {"k\x00": {"equals": "\udfff"}}}}
-    answer = client.post("/v1/request/query", content=json.dumps({"filter": node}))
+    answer = client.post("/v1/request/query", content=json.dumps({"filter": node}), headers=JSON)
     assert answer.json() == {"data": [], "error": None}
