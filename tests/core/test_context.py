@@ -89,3 +89,26 @@ def test_context_provider_answers_when_no_scope_is_open() -> None:
     finally:
         unregister_context_provider(provider)
     assert agenttrace.current_session() is None
+
+
+def test_scopes_inside_a_parallel_branch_keep_its_branch_id() -> None:
+    """A scope or header context inside a provided branch keeps its branch id, as it keeps
+    the path; a scope of another session does not."""
+    provided = SessionContext(id="p", path="/research", parent_id="node", branch_id="task-1")
+
+    def provider() -> SessionContext:
+        return provided
+
+    register_context_provider(provider)
+    try:
+        with agenttrace.session(path="review") as ctx:
+            assert (ctx.path, ctx.parent_id, ctx.branch_id) == (
+                "/research/review",
+                "node",
+                "task-1",
+            )
+            assert agenttrace.context_from_headers({"X-Other": "1"}) == ctx
+        with agenttrace.session(id="other") as other:
+            assert other.branch_id is None
+    finally:
+        unregister_context_provider(provider)

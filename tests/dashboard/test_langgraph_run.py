@@ -105,11 +105,11 @@ def test_a_property_filter_narrows_the_list(page: Any, traced_runs: TracedRuns) 
     expect(page.locator(ROWS)).to_have_count(2)
 
 
-def test_detail_shows_the_runs_tree_and_timeline(
+def test_detail_shows_the_runs_trace(
     page: Any, traced_runs: TracedRuns, save_screenshot: Any
 ) -> None:
     """A folder for every path segment the run produced (sub-agents, tools, the ManualLogger
-    calls under the search tool), a leaf and a timeline row per request, in time order."""
+    calls under the search tool), a leaf with its bar per request, each path's in time order."""
     detail = traced_runs.supervisor
     page.goto(f"{traced_runs.url}/#/sessions/{detail.session.session_id}")
     expect(page.locator("h1")).to_have_text("supervisor")
@@ -127,14 +127,18 @@ def test_detail_shows_the_runs_tree_and_timeline(
     expect(page.locator(".tree-leaf")).to_have_count(len(detail.requests))
     folders = page.locator(".tree-folder").evaluate_all("els => els.map(e => e.dataset.path)")
     assert set(folders) == expected_folders
-    expect(page.locator(".wf-row[data-request-id]")).to_have_count(len(detail.requests))
-    order = page.locator(".wf-row[data-request-id]").evaluate_all(
-        "els => els.map(e => e.dataset.requestId)"
-    )
-    # time order, to the millisecond (what a browser's Date keeps)
-    started = {r.request_id: r.request_created_at.timestamp() // 0.001 for r in detail.requests}
-    assert sorted(order) == sorted(started)
-    assert [started[i] for i in order] == sorted(started[i] for i in order)
+    expect(page.locator(".trace-bar[data-bar-for]")).to_have_count(len(detail.requests))
+    # each path's requests in time order, to the microsecond the collector keeps
+    started = {r.request_id: r.request_created_at for r in detail.requests}
+    for path in {r.session_path for r in detail.requests}:
+        shown = page.locator(
+            f'.tree-item:has(> .trace-row .tree-folder[data-path="{path}"]) > .tree-children '
+            "> .tree-item > .trace-row .tree-leaf"
+        ).evaluate_all("els => els.map(e => e.dataset.requestId)")
+        assert sorted(shown) == sorted(
+            r.request_id for r in detail.requests if r.session_path == path
+        )
+        assert [started[i] for i in shown] == sorted(started[i] for i in shown)
     root = page.locator('.tree-folder[data-path="/"]')
     expect(root).to_contain_text(f"{len(detail.requests)} requests")
     save_screenshot(page, "langgraph-supervisor-session")

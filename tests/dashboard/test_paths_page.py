@@ -77,3 +77,18 @@ def test_phone_width_keeps_the_name_field_and_cards(new_page: Any, dashboard: An
     page.fill("#paths-session-name", "tiny")
     expect(page.locator(ROWS)).to_have_count(1)
     assert page.evaluate("document.documentElement.scrollWidth") == 390
+
+
+def test_the_sentence_under_the_title_follows_the_name_chosen(page: Any, dashboard: Any) -> None:
+    """Without a name the page speaks of every session, not of "sessions with this name";
+    with one it names it."""
+    page.goto(f"{dashboard.url}/#/paths")
+    lead = page.locator(".lead")
+    expect(lead).to_contain_text("Every path of every session:")
+    expect(lead).not_to_contain_text("with this name")
+    page.fill("#paths-session-name", "planner")
+    expect(lead).to_contain_text(
+        "Every path of the sessions named “planner”, across those sessions"
+    )
+    page.fill("#paths-session-name", "")
+    expect(lead).to_contain_text("Every path of every session:")

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 VIEWPORTS = {"laptop": {"width": 1366, "height": 800}, "phone": {"width": 390, "height": 844}}
 PAGES = {
     "sessions": ("#/sessions", "tbody tr[data-session-id]"),
-    "session": ("#/sessions/sup-1", ".wf-row"),
+    "session": ("#/sessions/sup-1", ".trace-bar"),
     "request": ("#/sessions/sup-1?request=sup-r1", '.drawer [data-body="response"]'),
     "paths": ("#/paths?session_name=supervisor", "tbody tr[data-path]"),
 }

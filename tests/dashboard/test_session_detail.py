@@ -1,4 +1,5 @@
-"""The session page in headless Chromium: tree, timeline, request drawer, shareable links."""
+"""The session page in headless Chromium: the trace (tree rows with their bars on one time
+axis), the request drawer, shareable links."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
-TIMELINE = ".wf-row[data-request-id]"
+LEAVES = ".tree-leaf[data-request-id]"
 FOLDERS = [
     "/",
     "/coder",
@@ -41,7 +42,9 @@ def test_tree_has_a_folder_per_segment_with_rolled_up_figures(page: Any, dashboa
     for text in ["4 requests", "4.80 s", "2,620 tok", "$0.0008", "1 error"]:
         expect(researcher).to_contain_text(text)
     expect(folder(page, "/coder")).not_to_contain_text("error")
-    search = page.locator('.tree-item:has(> .tree-folder[data-path="/researcher/tools/search"])')
+    search = page.locator(
+        '.tree-item:has(> .trace-row .tree-folder[data-path="/researcher/tools/search"])'
+    )
     expect(search.locator(".tree-leaf")).to_have_count(2)
     expect(search.locator(".tree-leaf.is-error")).to_contain_text("error")
 
@@ -52,17 +55,17 @@ def test_tree_has_a_folder_per_segment_with_rolled_up_figures(page: Any, dashboa
     expect(folder(page, "/researcher/agent")).to_be_visible()
 
 
-def test_timeline_lists_requests_in_time_order_and_shows_parallel_branches(
-    page: Any, dashboard: Any
-) -> None:
-    """Rows by start time; parallel searches and agents overlap; failures are marked in words."""
+def test_trace_orders_by_start_and_shows_parallel_branches(page: Any, dashboard: Any) -> None:
+    """Sub-paths and requests by first start; parallel searches and agents overlap on the
+    time axis; failures are marked in words; parallel branches are numbered."""
     page.goto(f"{dashboard.url}/#/sessions/sup-1")
-    expect(page.locator(TIMELINE)).to_have_count(7)
-    order = page.locator(TIMELINE).evaluate_all("els => els.map(e => e.dataset.requestId)")
-    assert order == ["sup-r1", "sup-r2", "sup-r6", "sup-r4", "sup-r3", "sup-r5", "sup-r7"]
+    expect(page.locator(LEAVES)).to_have_count(7)
+    order = page.locator(LEAVES).evaluate_all("els => els.map(e => e.dataset.requestId)")
+    # /supervisor (0 s: r1, r7), /researcher (1.3 s: agent r2, r5; tools r4, r3), /coder (1.4 s)
+    assert order == ["sup-r1", "sup-r7", "sup-r2", "sup-r5", "sup-r4", "sup-r3", "sup-r6"]
 
     def bar(request_id: str) -> dict[str, float]:
-        box = page.locator(f'.wf-row[data-request-id="{request_id}"] .wf-bar').bounding_box()
+        box = page.locator(f'.trace-bar[data-bar-for="{request_id}"]').bounding_box()
         assert box is not None
         return {"start": box["x"], "end": box["x"] + box["width"]}
 
@@ -78,14 +81,15 @@ def test_timeline_lists_requests_in_time_order_and_shows_parallel_branches(
         > bar("sup-r4")["end"] - bar("sup-r4")["start"]
     )
 
-    failed = page.locator('.wf-row[data-request-id="sup-r4"]')
+    failed = page.locator('.tree-leaf[data-request-id="sup-r4"]')
     expect(failed).to_have_attribute("data-status", "error")
     expect(failed).to_contain_text("✕")
     expect(failed.locator(".status-word")).to_have_text("error")
-    expect(failed.locator(".wf-branch")).to_have_text("⎇ 2")
-    interrupted = page.locator('.wf-row[data-request-id="sup-r7"]')
+    expect(failed.locator(".branch-mark")).to_have_text("⎇ 2")
+    expect(page.locator('.tree-leaf[data-request-id="sup-r3"] .branch-mark')).to_have_text("⎇ 1")
+    interrupted = page.locator('.tree-leaf[data-request-id="sup-r7"]')
     expect(interrupted.locator(".status-word")).to_have_text("interrupted")
-    expect(page.locator('.wf-row[data-request-id="sup-r1"] .status-word')).to_have_count(0)
+    expect(page.locator('.tree-leaf[data-request-id="sup-r1"] .status-word')).to_have_count(0)
 
 
 def test_clicking_a_request_shows_its_bodies_and_figures(page: Any, dashboard: Any) -> None:
@@ -121,19 +125,19 @@ def test_clicking_a_request_shows_its_bodies_and_figures(page: Any, dashboard: A
     )
     expect(drawer.locator('[data-body="response"]')).to_contain_text("transfer_to_researcher")
     assert page.url.endswith("#/sessions/sup-1?request=sup-r1")
-    expect(page.locator('.wf-row[data-request-id="sup-r1"]')).to_have_class(
-        "wf-row is-ok is-selected"
+    expect(page.locator('.tree-leaf[data-request-id="sup-r1"]')).to_have_class(
+        "tree-leaf is-ok is-selected"
     )
 
-    page.locator('.wf-row[data-request-id="sup-r6"]').click()
+    page.locator('.trace-bar[data-bar-for="sup-r6"]').click()
     expect(drawer.locator(".drawer-title")).to_have_text("ChatOpenAI")
     expect(drawer.locator('[data-body="request"] .omitted')).to_contain_text("omitted")
     expect(drawer.locator('[data-body="response"]')).to_contain_text("def approve(state)")
 
-    page.locator('.wf-row[data-request-id="sup-r4"]').click()
+    page.locator('.tree-leaf[data-request-id="sup-r4"]').click()
     expect(drawer.locator(".request-error")).to_contain_text("TimeoutError")
     expect(drawer.locator(".request-error")).to_contain_text("search backend timed out after 0.8 s")
-    expect(drawer.locator('[data-body="response"] .omitted')).to_be_visible()
+    expect(drawer.locator('[data-body="response"] .no-response')).to_be_visible()
     expect(drawer.locator(".drawer-header .status")).to_have_text("✕error")
 
     page.keyboard.press("Escape")

@@ -15,7 +15,7 @@ from agenttrace.server.testing import running_collector
 
 pytestmark = pytest.mark.browser
 
-TIMELINE = ".wf-row[data-request-id]"
+TIMELINE = ".trace-bar[data-bar-for]"
 
 
 def steps(base: datetime, first: int, count: int) -> list[Record]:
@@ -73,7 +73,7 @@ def test_long_session_loads_more_requests_page_by_page(page: Any, paged: Any) ->
     expect(page.locator(TIMELINE)).to_have_count(450)
     expect(page.locator(".more-requests")).to_have_count(0)
     expect(page.locator(".tree-not-loaded")).to_have_count(0)
-    order = page.locator(TIMELINE).evaluate_all("els => els.map(e => e.dataset.requestId)")
+    order = page.locator(TIMELINE).evaluate_all("els => els.map(e => e.dataset.barFor)")
     assert order == [f"p-{index:04d}" for index in range(450)]
 
     page.locator('.tree-leaf[data-request-id="p-0420"]').click()
@@ -82,5 +82,5 @@ def test_long_session_loads_more_requests_page_by_page(page: Any, paged: Any) ->
 
     post_records(url, steps(base, 450, 5))
     expect(page.locator(TIMELINE)).to_have_count(455, timeout=15_000)
-    expect(page.locator('.wf-row[data-request-id="p-0454"]')).to_be_visible()
+    expect(page.locator('.tree-leaf[data-request-id="p-0454"]')).to_be_visible()
     expect(search).to_contain_text("455 requests")

@@ -42,7 +42,11 @@ def test_payloads_in_names_properties_paths_errors_and_bodies_stay_text(
     expect(page.locator(".stat", has_text="Users")).to_contain_text(dashboard.xss_script)
     segment = dashboard.xss_path.split("/")[1]
     expect(page.locator(".tree-folder .tree-name", has_text=segment)).to_have_text(segment)
-    expect(page.locator(".wf-path")).to_have_text(dashboard.xss_path)
+    folders = page.locator(".tree-folder").evaluate_all("els => els.map(e => e.dataset.path)")
+    assert dashboard.xss_path in folders
+    expect(page.locator('.trace-bar[data-bar-for="xss-r1"]')).to_have_attribute(
+        "title", f"{dashboard.xss_path} · {dashboard.xss_name} · error · 300 ms"
+    )
     assert_inert(page)
 
     page.locator('.tree-leaf[data-request-id="xss-r1"]').click()

@@ -3,17 +3,21 @@
 Real LangGraph ReAct agents with agenttrace's CallbackHandler and LangChain fake chat model:
 the tool ``search`` logs a ``fetch_page`` call by hand, which must land at
 ``/tools/search/fetch_page`` in the run's session (the thread id), as a child of the
-tool's own record.
+tool's own record. Inside a ``Send`` branch, hand-logged calls also carry the branch's id.
 """
 
 from __future__ import annotations
 
+import operator
 import warnings
-from typing import Any
+from typing import Annotated, Any, TypedDict
 
 from langchain_core.messages import BaseMessage, ToolMessage
 from langchain_core.tools import tool
+from langgraph.graph import START, StateGraph
+from langgraph.types import Send
 
+import agenttrace
 from agenttrace import ManualLogger
 from agenttrace.records import RecordKind
 from agenttrace.testing import InMemoryExporter
@@ -87,3 +91,69 @@ async def test_async_tool_call_inherits_the_run(exporter: InMemoryExporter) -> N
     }
     await agent.ainvoke({"messages": [("user", "weather in Porto")]}, config)
     check_nesting(exporter.records, "thread-async")
+
+
+class Topics(TypedDict):
+    """State of a graph that researches each topic in its own ``Send`` branch."""
+
+    topics: list[str]
+    notes: Annotated[list[str], operator.add]
+
+
+def test_calls_inside_a_send_branch_carry_its_branch_id(exporter: InMemoryExporter) -> None:
+    """log_request, a nested log_request, an agenttrace.session scope and a model with its
+    own handler, all inside one Send branch, carry that branch's id as its model call does."""
+    logger = ManualLogger()
+    model = FakeChatModel(respond=lambda messages: f"note on {messages[-1].content}")
+    own_model = FakeChatModel(responses=["checked"], model="own-model")
+
+    def research(state: dict[str, Any]) -> dict[str, Any]:
+        topic = state["topic"]
+        note = str(model.invoke(topic).content)
+
+        def fetch(recorder: Any) -> str:
+            logger.log_request(
+                {"_type": "vector_db", "databaseName": "index", "topic": topic},
+                lambda inner: inner.append_results({"hits": 1}),
+            )
+            recorder.append_results({"status": 200})
+            return "page"
+
+        logger.log_request({"_type": "tool", "toolName": "fetch", "topic": topic}, fetch)
+        with agenttrace.session(path="review"):
+            logger.log_request(
+                {"_type": "tool", "toolName": "check", "topic": topic},
+                lambda recorder: recorder.append_results({"ok": True}),
+            )
+        own_model.invoke(topic, config={"callbacks": [CallbackHandler()]})
+        return {"notes": [note]}
+
+    graph = StateGraph(Topics)
+    graph.add_node("research", research)
+    graph.add_conditional_edges(
+        START, lambda s: [Send("research", {"topic": t}) for t in s["topics"]], ["research"]
+    )
+    graph.compile().invoke({"topics": ["a", "b"], "notes": []}, {"callbacks": [CallbackHandler()]})
+
+    def topic_of(record: Any) -> str:
+        request = record.request
+        return str(request["topic"] if "topic" in request else request["messages"][0]["content"])
+
+    places = sorted((r.session_path, r.model or r.name, topic_of(r)) for r in exporter.records)
+    assert places == [
+        (path, what, topic)
+        for path, what in [
+            ("/research", "gpt-4o-mini"),
+            ("/research", "own-model"),
+            ("/research/fetch", "fetch"),
+            ("/research/fetch/index", "index"),
+            ("/research/review/check", "check"),
+        ]
+        for topic in ("a", "b")
+    ]
+    branch_of = {topic_of(r): r.branch_id for r in exporter.records if r.model == "gpt-4o-mini"}
+    assert None not in branch_of.values()
+    assert branch_of["a"] != branch_of["b"]
+    assert [(topic_of(r), r.branch_id) for r in exporter.records] == [
+        (topic_of(r), branch_of[topic_of(r)]) for r in exporter.records
+    ]

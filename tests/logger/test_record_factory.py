@@ -48,7 +48,8 @@ def values(**changes: Any) -> dict[str, Any]:
 
 def validated(given: dict[str, Any]) -> Record:
     """What Record itself makes of the same values (defaults left unset, as a caller would)."""
-    return Record(**{k: v for k, v in given.items() if k not in ("attempt", "branch_id")})
+    defaults = {"attempt": 1, "branch_id": None}
+    return Record(**{k: v for k, v in given.items() if k not in defaults or v != defaults[k]})
 
 
 def call_record(**given: Any) -> Record:
@@ -81,6 +82,14 @@ def test_valid_values_give_the_validated_record() -> None:
         status=Status.ERROR,
     )
     same(call_record(**full), validated(full))
+
+
+def test_a_branch_id_is_kept_and_marked_as_given() -> None:
+    """A call inside a parallel graph branch keeps its branch id, as Record(...) would."""
+    in_branch = values(branch_id="task-7")
+    record = call_record(**in_branch)
+    assert record.branch_id == "task-7"
+    same(record, validated(in_branch))
 
 
 def test_properties_are_copied() -> None:
@@ -122,6 +131,7 @@ def test_unusual_values_go_through_record(changes: dict[str, Any]) -> None:
         ({"provider": "p" * 201}, "provider"),
         ({"model": "m" * 501}, "model"),
         ({"parent_id": "p" * 201}, "parent_id"),
+        ({"branch_id": "b" * 501}, "branch_id"),
         ({"properties": {"": "empty name"}}, "properties"),
         ({"properties": {"k" * 201: "v"}}, "properties"),
         ({"cost_usd": -1.0}, "cost_usd"),
@@ -160,6 +170,7 @@ _text = st.one_of(st.none(), st.text(max_size=3), st.text(min_size=190, max_size
         st.floats(min_value=0.9e9, max_value=1.1e9),
     ),
     ttft=st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)),
+    branch=_text,
 )
 def test_any_values_agree_with_record(
     *,
@@ -173,6 +184,7 @@ def test_any_values_agree_with_record(
     properties: dict[str, str],
     cost: float | None,
     ttft: float | None,
+    branch: str | None,
 ) -> None:
     """For generated values, trusted_record and Record(...) give the same record or both refuse."""
     given_values = values(
@@ -186,6 +198,7 @@ def test_any_values_agree_with_record(
         properties=properties,
         cost_usd=cost,
         time_to_first_token_ms=ttft,
+        branch_id=branch,
     )
     try:
         expected: Record | None = validated(given_values)

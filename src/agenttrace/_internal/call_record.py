@@ -22,7 +22,8 @@ the current ``agenttrace.session(...)`` or integration context):
   is recorded at ``/tools/search/fetch``;
 * name, user id: the headers', else the current session's; properties: the current
   session's, overlaid by the logger's ``Helicone-Property-*`` headers, then the call's;
-* ``parent_id``: the enclosing traced call, when the call is in the current session.
+* ``parent_id``, ``branch_id``: the enclosing traced call and parallel branch (a LangGraph
+  ``Send`` branch), when the call is in the current session.
 
 While the operation runs, its own session context is current (same id, its path, itself as
 the parent), so calls logged inside it nest under it.
@@ -110,6 +111,8 @@ class Call:
     properties: Mapping[str, str]
     parent_id: str | None
     """The enclosing traced call."""
+    branch_id: str | None
+    """The parallel branch the call runs in (inherited, like the path)."""
     provider: str | None
     omit_request: bool
     omit_response: bool
@@ -127,6 +130,7 @@ class Call:
             self.user_id,
             self.properties,
             self.record_id,
+            self.branch_id,
         )
 
     def elapsed(self) -> float:
@@ -206,6 +210,7 @@ def open_call(
         h.user_id or (current.user_id if current is not None else None),
         properties,
         inherited.parent_id if inherited is not None else None,
+        inherited.branch_id if inherited is not None else None,
         provider or None,
         h.omit_request,
         h.omit_response,
@@ -236,6 +241,7 @@ def build_record(
     values["session_name"] = call.session_name
     values["session_path"] = call.path
     values["parent_id"] = call.parent_id
+    values["branch_id"] = call.branch_id
     values["name"] = call.name
     values["model"] = model
     values["provider"] = call.provider

@@ -32,7 +32,9 @@ __all__ = [
 class SessionContext:
     """Where a record belongs: session id, name, path, user and properties.
 
-    ``parent_id`` is the id of the enclosing traced call, when there is one.
+    ``parent_id`` is the id of the enclosing traced call, when there is one. ``branch_id``
+    tells apart parallel runs of one path (a LangGraph ``Send`` branch's task id); records
+    made inside the branch inherit it as they inherit its path.
     """
 
     id: str
@@ -41,6 +43,7 @@ class SessionContext:
     user_id: str | None = None
     properties: Mapping[str, str] = field(default_factory=dict)
     parent_id: str | None = None
+    branch_id: str | None = None
 
     def child(self, segment: str | None = None, parent_id: str | None = None) -> SessionContext:
         """The context one level down: ``segment`` appended to the path."""
@@ -114,6 +117,9 @@ class session:  # noqa: N801 - used like a function, as in `with agenttrace.sess
       ``/research/search``); an absolute path (``/x``) in a new session starts there.
     * ``name``, ``user_id``: inherited from the enclosing scope when omitted.
     * ``properties``: merged over the enclosing scope's.
+
+    A scope inside the same session keeps the enclosing parent call and parallel branch
+    (``parent_id``, ``branch_id``).
     """
 
     __slots__ = ("_ctx", "_token")
@@ -136,6 +142,7 @@ class session:  # noqa: N801 - used like a function, as in `with agenttrace.sess
                 user_id=user_id if user_id is not None else parent.user_id,
                 properties={**parent.properties, **(properties or {})},
                 parent_id=parent.parent_id,
+                branch_id=parent.branch_id,
             )
         else:
             ctx = SessionContext(

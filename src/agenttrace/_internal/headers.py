@@ -101,6 +101,7 @@ def context_from_headers(
         user_id=parsed.user_id or (base.user_id if base else None),
         properties={**(base.properties if base else {}), **parsed.properties},
         parent_id=inherited.parent_id if inherited else None,
+        branch_id=inherited.branch_id if inherited else None,
     )
 
 

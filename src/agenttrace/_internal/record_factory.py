@@ -146,8 +146,8 @@ def trusted_record(values: dict[str, Any]) -> Record:
 
     Only what users can supply is checked here; the caller guarantees the rest:
     ``start_time`` and ``end_time`` UTC with ``end_time >= start_time``, ``kind`` and
-    ``status`` enum members, ``error`` and ``usage`` validated models, ``attempt`` 1 and
-    ``branch_id`` None.
+    ``status`` enum members, ``error`` and ``usage`` validated models, ``attempt`` 1.
+    ``branch_id`` is checked (None, or a short string inherited from a graph branch).
     """
     # Written out, not looped: this runs for every logged call.
     if not (
@@ -163,6 +163,10 @@ def trusted_record(values: dict[str, Any]) -> Record:
         and ((v := values["model"]) is None or (type(v) is str and len(v) <= _NAME))
         and ((v := values["provider"]) is None or (type(v) is str and len(v) <= _ID))
         and ((v := values["user_id"]) is None or (type(v) is str and len(v) <= _NAME))
+        and (
+            (branch := values["branch_id"]) is None
+            or (type(branch) is str and len(branch) <= _NAME)
+        )
         and ((v := values["cost_usd"]) is None or (type(v) is float and 0 <= v <= MAX_AMOUNT))
         and (
             (v := values["time_to_first_token_ms"]) is None
@@ -171,11 +175,16 @@ def trusted_record(values: dict[str, Any]) -> Record:
         and ((v := values["session_path"]) in _known_paths or _normal_path(v))
         and _plain_properties(values["properties"])
     ):
-        return Record(**{k: v for k, v in values.items() if k not in _DEFAULTED})
+        return Record(
+            **{k: v for k, v in values.items() if k not in _DEFAULTED or v != _DEFAULTED[k]}
+        )
     values["properties"] = dict(values["properties"])
     record = Record.__new__(Record)
     object.__setattr__(record, "__dict__", values)
-    object.__setattr__(record, "__pydantic_fields_set__", _FIELDS_SET.copy())
+    fields_set = _FIELDS_SET.copy()
+    if branch is not None:
+        fields_set.add("branch_id")
+    object.__setattr__(record, "__pydantic_fields_set__", fields_set)
     object.__setattr__(record, "__pydantic_extra__", None)
     object.__setattr__(record, "__pydantic_private__", None)
     return record

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from rich.console import Console
@@ -14,6 +15,7 @@ from agenttrace.cli._fit import Column, fit
 from agenttrace.query import PathRow, RequestRow, SessionDetail, SessionRow, TreeNode
 
 __all__ = [
+    "branch_numbers",
     "paths_table",
     "print_table",
     "request_label",
@@ -114,8 +116,38 @@ def _figures(
     return text
 
 
-def request_label(row: RequestRow) -> Text:
-    """A request as one line: kind, name, model, status, latency, tokens, cost, error."""
+def branch_numbers(rows: Sequence[RequestRow]) -> dict[str, int]:
+    """Number the parallel branches (``branch_id``, a LangGraph ``Send`` task) of a session.
+
+    A branch starts at the shortest path among its requests (``/research`` for a branch
+    whose calls are at ``/research`` and ``/research/docs_index``); the branches starting
+    at one path are numbered 1, 2, ... by their first request. Paths that ran a single
+    branch get no numbers.
+    """
+    first: dict[str, tuple[str, datetime]] = {}
+    for row in rows:
+        if row.branch_id is None:
+            continue
+        known = first.get(row.branch_id)
+        if known is None:
+            first[row.branch_id] = (row.session_path, row.request_created_at)
+        else:
+            path = min(known[0], row.session_path, key=lambda p: (p.count("/"), p))
+            first[row.branch_id] = (path, min(known[1], row.request_created_at))
+    by_start: dict[str, list[tuple[datetime, str]]] = {}
+    for branch_id, (path, start) in first.items():
+        by_start.setdefault(path, []).append((start, branch_id))
+    numbers: dict[str, int] = {}
+    for branches in by_start.values():
+        if len(branches) > 1:
+            for number, (_, branch_id) in enumerate(sorted(branches), 1):
+                numbers[branch_id] = number
+    return numbers
+
+
+def request_label(row: RequestRow, branch: int | None = None) -> Text:
+    """A request as one line: kind, name, model, parallel branch, status, latency, tokens,
+    cost, error."""
     text = Text.assemble(
         (row.kind.value, "magenta"),
         " ",
@@ -123,6 +155,8 @@ def request_label(row: RequestRow) -> Text:
     )
     if row.model and row.model != row.name:
         text.append(f" {row.model}", style="dim")
+    if branch is not None:
+        text.append(f" [branch {branch}]", style="cyan")
     text.append("  ")
     text.append_text(fmt.status(row.status.value))
     text.append(f"  {fmt.duration(row.delay_ms)}")
@@ -155,38 +189,57 @@ def _node_label(node: TreeNode) -> Text:
     return text
 
 
-def _first_start(node: TreeNode, starts: dict[str, list[datetime]]) -> datetime | None:
-    times = [starts[child.path][0] for child in node.walk() if starts.get(child.path)]
-    return min(times) if times else None
+@dataclass(frozen=True)
+class _Loaded:
+    """The requests fetched, looked up by path, and what the tree needs to place them."""
+
+    by_path: dict[str, list[RequestRow]]
+    counts: dict[str, int]
+    """Requests of each path in all (fetched or not)."""
+    branches: dict[str, int]
+    """Branch id -> its number (`branch_numbers`)."""
+
+    @classmethod
+    def of(cls, detail: SessionDetail) -> _Loaded:
+        by_path: dict[str, list[RequestRow]] = {}
+        for row in detail.requests:
+            by_path.setdefault(row.session_path, []).append(row)
+        counts = {row.path: row.request_count for row in detail.paths}
+        return cls(by_path, counts, branch_numbers(detail.requests))
+
+    def first_start(self, node: TreeNode) -> datetime | None:
+        """When the first fetched request in ``node``'s subtree started."""
+        times = [
+            self.by_path[child.path][0].request_created_at
+            for child in node.walk()
+            if self.by_path.get(child.path)
+        ]
+        return min(times) if times else None
 
 
-def _add_children(
-    branch: Tree,
-    node: TreeNode,
-    by_path: dict[str, list[RequestRow]],
-    starts: dict[str, list[datetime]],
-    counts: dict[str, int],
-) -> None:
+def _add_children(branch: Tree, node: TreeNode, loaded: _Loaded) -> None:
     entries: list[tuple[datetime | None, int, RequestRow | TreeNode]] = []
-    loaded = by_path.get(node.path, [])
-    for row in loaded:
+    rows = loaded.by_path.get(node.path, [])
+    for row in rows:
         entries.append((row.request_created_at, len(entries), row))
     for child in node.children:
-        entries.append((_first_start(child, starts), len(entries), child))
+        entries.append((loaded.first_start(child), len(entries), child))
     entries.sort(key=lambda entry: (entry[0] is None, entry[0] or datetime.min, entry[1]))
     for _, _, item in entries:
         if isinstance(item, RequestRow):
-            branch.add(request_label(item))
+            number = loaded.branches.get(item.branch_id) if item.branch_id is not None else None
+            branch.add(request_label(item, number))
         else:
-            _add_children(branch.add(_node_label(item)), item, by_path, starts, counts)
-    missing = counts.get(node.path, 0) - len(loaded)
+            _add_children(branch.add(_node_label(item)), item, loaded)
+    missing = loaded.counts.get(node.path, 0) - len(rows)
     if missing > 0:
         branch.add(Text(f"… {_plural(missing, 'more request')} not fetched", style="dim"))
 
 
 def session_tree(detail: SessionDetail) -> Tree:
     """The session as a tree of paths; leaves are its requests in time order (those of
-    ``detail.requests``; a path whose other requests were not fetched says how many)."""
+    ``detail.requests``; a path whose other requests were not fetched says how many).
+    Requests of parallel branches say which branch they ran in: ``[branch 2]``."""
     session = detail.session
     label = Text.assemble(
         (session.session_name or "(unnamed session)", "bold"),
@@ -205,10 +258,5 @@ def session_tree(detail: SessionDetail) -> Tree:
         )
     )
     tree = Tree(label, guide_style="dim")
-    by_path: dict[str, list[RequestRow]] = {}
-    for row in detail.requests:
-        by_path.setdefault(row.session_path, []).append(row)
-    starts = {path: [row.request_created_at for row in rows] for path, rows in by_path.items()}
-    counts = {row.path: row.request_count for row in detail.paths}
-    _add_children(tree, detail.tree, by_path, starts, counts)
+    _add_children(tree, detail.tree, _Loaded.of(detail))
     return tree

@@ -100,7 +100,7 @@ class TraceCore:
             if namespace:
                 for segment in paths.namespace_segments(namespace):
                     path = self._child_path(path, segment)
-        return RunState(
+        state = RunState(
             run_id,
             kind,
             root,
@@ -109,6 +109,8 @@ class TraceCore:
             namespace=namespace,
             parent_record_id=resolved.parent_record_id,
         )
+        state.branch_id = resolved.branch_id
+        return state
 
     def _begin(
         self,

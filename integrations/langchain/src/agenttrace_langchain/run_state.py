@@ -152,6 +152,7 @@ class RunState:
                 user_id=root.user_id,
                 properties=root.properties,
                 parent_id=self.scope_record_id,
+                branch_id=self.branch_id,
             )
             self.context = context
         return context

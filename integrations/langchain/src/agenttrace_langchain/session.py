@@ -114,6 +114,8 @@ class ResolvedSession:
     thread_id: str | None
     base_path: str
     parent_record_id: str | None
+    branch_id: str | None
+    """The parallel branch of the enclosing scope (a ``Send`` branch), inherited like the path."""
     inherited_path: bool
     """True when the base path comes from a traced run this root is nested in."""
 
@@ -161,5 +163,6 @@ def resolve_session(
         thread_id=thread_id,
         base_path=scope.path if scope is not None and in_scope else "/",
         parent_record_id=scope.parent_id if scope is not None and in_scope else None,
+        branch_id=scope.branch_id if scope is not None and in_scope else None,
         inherited_path=in_scope and scope_is_run,
     )

@@ -103,6 +103,25 @@ export function toMillis(iso) {
   return Number.isNaN(value) ? null : value;
 }
 
+const ISO_TIME = /^(.*T\d{2}:\d{2}:\d{2})(?:[.,](\d+))?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+/**
+ * Microseconds since the epoch of an ISO time, or null. The collector keeps microseconds and
+ * writes them in the fraction ("…T07:29:03.000214Z"); a Date keeps only milliseconds, so the
+ * fraction is read here (a 0.2 ms call would otherwise last 0 or 1 ms).
+ */
+export function toMicros(iso) {
+  if (!iso) return null;
+  const match = ISO_TIME.exec(String(iso));
+  if (!match) {
+    const ms = toMillis(iso);
+    return ms === null ? null : ms * 1000;
+  }
+  const whole = Date.parse(`${match[1]}${match[3] ?? ""}`);
+  if (Number.isNaN(whole)) return null;
+  return whole * 1000 + Number(`${match[2] ?? ""}000000`.slice(0, 6));
+}
+
 /** The value of a datetime-local input for an ISO time (local time, minutes). */
 export function toLocalInput(iso) {
   const d = new Date(iso);

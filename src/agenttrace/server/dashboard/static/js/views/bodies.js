@@ -88,15 +88,19 @@ function messageView(message) {
   );
 }
 
-/** A section for one body: heading, then messages and/or raw text, or "omitted". */
-export function bodySection(title, body, { omittedHint }) {
+/**
+ * A section for one body: heading, then messages and/or raw text. Without a body: missing
+ * (a node saying why there is none, e.g. the call raised) when given, else "omitted".
+ */
+export function bodySection(title, body, { omittedHint, missing = null }) {
   const heading = h("h3", null, title);
   if (body === null || body === undefined) {
     return h(
       "section",
       { class: "body-section", dataset: { body: title.toLowerCase() } },
       heading,
-      h("p", { class: "omitted" }, h("span", { "aria-hidden": "true" }, "∅ "), "omitted", h("span", { class: "muted" }, ` — ${omittedHint}`)),
+      missing ??
+        h("p", { class: "omitted" }, h("span", { "aria-hidden": "true" }, "∅ "), "omitted", h("span", { class: "muted" }, ` — ${omittedHint}`)),
     );
   }
   const text = bodyText(body);

@@ -1,5 +1,7 @@
-// Paths view: for a session name, every path with its call count, latency percentiles,
-// error rate and cost across all sessions of that name.
+// Paths view: for a session name (or every session), every path with its call count,
+// latency percentiles, error rate and cost across those sessions. The p95 bars share a scale
+// that one outlier cannot flatten: a p95 far above the others is cut at the scale's end and
+// marked, with its value written beside it.
 
 import { getJSON, isAbort } from "../api.js";
 import { emptyState, errorNotice, field, rangeSelect, rangeToTimes, sortableHeader } from "../components.js";
@@ -39,23 +41,44 @@ function compare(key, order) {
   };
 }
 
-function cell(key, row, maxP95) {
+const OUTLIER_FACTOR = 4; // a p95 above 4x the median p95 is an outlier
+
+/**
+ * The scale of the p95 bars: {max, clipped}. max is the largest p95 that is not an outlier
+ * (at most OUTLIER_FACTOR times the median), but never below the 75th percentile, so that at
+ * most a quarter of the rows go beyond it; those are drawn cut at the end of the track and
+ * marked (clipped is true when there are any).
+ */
+export function p95Scale(values) {
+  const sorted = values.filter((value) => value > 0).sort((a, b) => a - b);
+  const n = sorted.length;
+  if (!n) return { max: 0, clipped: false };
+  const median = n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  const typical = sorted.filter((value) => value <= OUTLIER_FACTOR * median).at(-1);
+  const max = Math.max(typical, sorted[Math.floor(0.75 * (n - 1))]);
+  return { max, clipped: max < sorted[n - 1] };
+}
+
+function p95Bar(value, scale) {
+  const beyond = scale.clipped && value > scale.max;
+  const width = beyond ? 100 : scale.max && value ? (100 * value) / scale.max : 0;
+  return h(
+    "span",
+    { class: ["bar-cell", beyond && "is-beyond"], title: beyond ? `${formatDuration(value)}: beyond the bars' scale (${formatDuration(scale.max)})` : null },
+    h("span", { class: "bar-track", "aria-hidden": "true" }, h("span", { class: "bar-fill", style: { width: `${width}%` } })),
+    beyond ? h("span", { class: "bar-beyond", "aria-hidden": "true" }, "⟫") : null,
+    h("span", { class: "bar-value" }, formatDuration(value)),
+  );
+}
+
+function cell(key, row, scale) {
   switch (key) {
     case "path":
       return h("span", { class: "path-cell" }, row.path);
     case "p50_latency_ms":
       return formatDuration(row.p50_latency_ms);
     case "p95_latency_ms":
-      return h(
-        "span",
-        { class: "bar-cell" },
-        h(
-          "span",
-          { class: "bar-track", "aria-hidden": "true" },
-          h("span", { class: "bar-fill", style: { width: `${maxP95 ? (100 * (row.p95_latency_ms ?? 0)) / maxP95 : 0}%` } }),
-        ),
-        h("span", { class: "bar-value" }, formatDuration(row.p95_latency_ms)),
-      );
+      return p95Bar(row.p95_latency_ms, scale);
     case "error_rate":
       return row.error_count
         ? h("span", { class: "error-count" }, `${formatPercent(row.error_count, row.request_count)} (${formatInt(row.error_count)})`)
@@ -100,6 +123,7 @@ export class PathsView {
     this.state = this.readState(params);
     if (document.activeElement !== this.nameInput) this.nameInput.value = this.state.session_name;
     this.rangeControl.value = this.state.range;
+    this.renderLead();
     this.load();
   }
 
@@ -128,16 +152,13 @@ export class PathsView {
     });
     this.rangeControl = rangeSelect("paths-range", this.state.range, (range) => this.setState({ range }));
     this.notice = h("div", { class: "notice-slot" });
+    this.lead = h("p", { class: "muted lead" });
     this.caption = h("p", { class: "result-summary", "aria-live": "polite" });
     this.tableSlot = h("div", { class: "table-wrap" }, h("p", { class: "placeholder" }, "Loading…"));
     replaceChildren(
       this.root,
       h("div", { class: "view-header" }, h("h1", null, "Paths")),
-      h(
-        "p",
-        { class: "muted lead" },
-        "Every path of the sessions with this name, across sessions: how often it runs, how long it takes, how often it fails and what it costs.",
-      ),
+      this.lead,
       h(
         "form",
         {
@@ -158,6 +179,7 @@ export class PathsView {
       this.caption,
       this.tableSlot,
     );
+    this.renderLead();
   }
 
   async load() {
@@ -184,7 +206,17 @@ export class PathsView {
     this.renderTable();
   }
 
+  /** The sentence under the title, for the name chosen (or none). */
+  renderLead() {
+    const name = this.state.session_name;
+    const what = "how often it runs, how long it takes, how often it fails and what it costs.";
+    this.lead.textContent = name
+      ? `Every path of the sessions named “${name}”, across those sessions: ${what}`
+      : `Every path of every session: ${what} Choose a session name to see the paths of one kind of session.`;
+  }
+
   renderTable() {
+    this.renderLead();
     const who = this.state.session_name ? `sessions named “${this.state.session_name}”` : "all sessions";
     this.caption.textContent = `${formatInt(this.rows.length)} ${this.rows.length === 1 ? "path" : "paths"} in ${who}`;
     if (!this.rows.length) {
@@ -195,7 +227,7 @@ export class PathsView {
       return;
     }
     const rows = [...this.rows].sort(compare(this.state.sort, this.state.order));
-    const maxP95 = Math.max(0, ...rows.map((row) => row.p95_latency_ms ?? 0));
+    const scale = p95Scale(rows.map((row) => row.p95_latency_ms ?? 0));
     const onSort = (key) => {
       const column = COLUMNS.find((c) => c.key === key);
       const order = key === this.state.sort ? (this.state.order === "asc" ? "desc" : "asc") : column.text ? "asc" : "desc";
@@ -215,12 +247,19 @@ export class PathsView {
               "tr",
               { class: row.error_count && "row-error", dataset: { path: row.path } },
               COLUMNS.map((column) =>
-                h("td", { class: [column.numeric && "num", `col-${column.key}`], dataset: { label: column.label } }, cell(column.key, row, maxP95)),
+                h("td", { class: [column.numeric && "num", `col-${column.key}`], dataset: { label: column.label } }, cell(column.key, row, scale)),
               ),
             ),
           ),
         ),
       ),
+      scale.clipped
+        ? h(
+            "p",
+            { class: "scale-note muted" },
+            `p95 bars share a scale up to ${formatDuration(scale.max)}; longer ones are cut and marked ⟫.`,
+          )
+        : null,
     );
   }
 

@@ -43,6 +43,31 @@ function tokenFacts(request) {
   ].filter(Boolean);
 }
 
+/** Why a call that failed, stopped or still runs has no response (null for a finished call). */
+function missingResponse(request) {
+  const status = requestStatus(request);
+  const error = request.error;
+  const errorName = error ? h("strong", null, error.type || "an error") : null;
+  const message = error?.message ? h("pre", { class: "error-message" }, error.message) : null;
+  const line = (icon, ...text) => h("p", null, h("span", { "aria-hidden": "true" }, `${icon} `), ...text);
+  switch (status) {
+    case "error":
+      return h(
+        "div",
+        { class: "no-response is-error" },
+        error ? line("✕", "No response: the call raised ", errorName) : line("✕", "No response: the call failed (no error was recorded)."),
+        message,
+      );
+    case "interrupted":
+    case "cancelled":
+      return h("div", { class: "no-response" }, line("‖", `No response: the call was ${status}`, error ? [" (", errorName, ")"] : null, "."), message);
+    case "running":
+      return h("div", { class: "no-response" }, line("…", "No response yet: the call is still running."));
+    default:
+      return null;
+  }
+}
+
 export class RequestPanel {
   /** onClose() is called when the user closes the drawer. */
   constructor(onClose) {
@@ -111,7 +136,8 @@ export class RequestPanel {
               omittedHint: "not recorded (Helicone-Omit-Request, redaction, or no body)",
             }),
             bodySection("Response", request.response_body, {
-              omittedHint: "not recorded (Helicone-Omit-Response, redaction, or no answer yet)",
+              omittedHint: "not recorded (Helicone-Omit-Response, redaction, or no body)",
+              missing: missingResponse(request),
             }),
           ];
     replaceChildren(

@@ -1,5 +1,5 @@
-// Session detail: summary, tree, timeline and per-path figures of one session, and the
-// request drawer. The open request is in the URL (#/sessions/<id>?request=<request id>).
+// Session detail: summary, trace (the tree with each node's bar on a shared time axis) and
+// per-path figures of one session, and the request drawer. The open request is in the URL (#/sessions/<id>?request=<request id>).
 // The collector answers the session's requests a page at a time (its figures and tree
 // always count them all): the first page comes with the session, "Load more" follows the
 // page's next_cursor, and a live refresh keeps the pages already loaded up to date.
@@ -7,13 +7,12 @@
 import { getJSON, isAbort } from "../api.js";
 import { emptyState, errorNotice, stat } from "../components.js";
 import { h, replaceChildren } from "../dom.js";
-import { formatAgo, formatCost, formatDuration, formatInt, formatPercent, formatTime, toMillis } from "../format.js";
+import { formatAgo, formatCost, formatDuration, formatInt, formatPercent, formatTime, toMicros, toMillis } from "../format.js";
 import { Poller } from "../poll.js";
 import { buildHash, replaceHash } from "../router.js";
 import { statusBadge } from "../status.js";
 import { RequestPanel } from "./request_panel.js";
-import { renderTree } from "./tree.js";
-import { renderWaterfall } from "./waterfall.js";
+import { renderTrace } from "./trace.js";
 
 const POLL_MS = 3000;
 const PAGE = 200; // requests per page (the collector answers at most 1000)
@@ -125,7 +124,7 @@ export class SessionDetailView {
     if (requestId !== this.selectedId) this.select(requestId, { updateUrl: false });
   }
 
-  /** Open (or with null, close) a request, mark it in the tree and timeline. */
+  /** Open (or with null, close) a request, mark it in the trace. */
   select(requestId, { updateUrl = true } = {}) {
     this.selectedId = requestId;
     if (updateUrl) replaceHash(["sessions", this.sessionId], requestId ? { request: requestId } : null);
@@ -197,7 +196,7 @@ export class SessionDetailView {
     const byId = new Map(this.requests.map((r) => [r.request_id, r]));
     for (const row of rows) byId.set(row.request_id, row);
     this.requests = [...byId.values()].sort(
-      (a, b) => (toMillis(a.request_created_at) ?? 0) - (toMillis(b.request_created_at) ?? 0) || (a.request_id < b.request_id ? -1 : 1),
+      (a, b) => (toMicros(a.request_created_at) ?? 0) - (toMicros(b.request_created_at) ?? 0) || (a.request_id < b.request_id ? -1 : 1),
     );
   }
 
@@ -242,18 +241,12 @@ export class SessionDetailView {
 
   render() {
     const { session, tree, paths } = this.detail;
-    const requests = this.requests;
-    const requestsByPath = new Map();
-    for (const request of requests) {
-      const list = requestsByPath.get(request.session_path) ?? [];
-      list.push(request);
-      requestsByPath.set(request.session_path, list);
-    }
     const countsByPath = new Map(paths.map((row) => [row.path, row.request_count]));
     const options = {
       selectedId: this.selectedId,
       collapsed: this.collapsed,
       onSelect: (id) => this.select(id),
+      nowUs: Date.now() * 1000,
     };
     const scrollY = window.scrollY;
     const name = session.session_name;
@@ -277,15 +270,10 @@ export class SessionDetailView {
       propertyList(session.properties),
       summary(session),
       h(
-        "div",
-        { class: "detail-grid" },
-        h("section", { class: "panel tree-panel", "aria-labelledby": "tree-title" }, h("h2", { id: "tree-title" }, "Tree"), renderTree(tree, requestsByPath, countsByPath, options)),
-        h(
-          "section",
-          { class: "panel timeline-panel", "aria-labelledby": "timeline-title" },
-          h("h2", { id: "timeline-title" }, "Timeline"),
-          renderWaterfall(requests, { ...options, now: Date.now() }),
-        ),
+        "section",
+        { class: "panel trace-panel", "aria-labelledby": "trace-title" },
+        h("h2", { id: "trace-title" }, "Tree and timeline"),
+        renderTrace(tree, this.requests, countsByPath, options),
       ),
       this.moreRequests(),
       h("section", { class: "panel", "aria-labelledby": "paths-title" }, h("h2", { id: "paths-title" }, "Paths in this session"), pathsTable(paths)),
