@@ -33,9 +33,9 @@ from rich.text import Text
 
 import agenttrace
 from agenttrace import AgentTraceError
-from agenttrace._internal.config import DEFAULT_PORT
 from agenttrace.cli._render import session_tree, sessions_table
 from agenttrace.cli._shared import stdout
+from agenttrace.core.defaults import DEFAULT_PORT
 from agenttrace.query import QueryClient
 from agenttrace.server import create_app, open_store
 from agenttrace.server.store import database_url_for

@@ -30,7 +30,7 @@ from pydantic import (
     model_validator,
 )
 
-from agenttrace._internal.ids import new_id
+from agenttrace.core.ids import new_id
 
 __all__ = [
     "ErrorInfo",

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from agenttrace._internal.pricing import compute_cost
+from agenttrace.core.pricing import compute_cost
 from agenttrace.records import ErrorInfo, RecordKind, Status, Usage
 from agenttrace.server.helicone import HeliconeLogError, LogEndpoint, record_from_log
 

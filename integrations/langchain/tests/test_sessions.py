@@ -9,10 +9,7 @@ from langchain_core.tools import tool
 from langgraph.graph import START, MessagesState, StateGraph
 
 import agenttrace
-from agenttrace._internal.context import SessionContext
-from agenttrace._internal.manual_logger import ManualLogger
-from agenttrace.exceptions import UserError
-from agenttrace.records import RecordKind
+from agenttrace import ManualLogger, RecordKind, SessionContext, UserError
 from agenttrace.testing import InMemoryExporter
 from agenttrace_langchain import CallbackHandler
 from agenttrace_langchain.testing import FakeChatModel

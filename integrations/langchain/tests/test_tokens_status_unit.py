@@ -12,10 +12,11 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langgraph.errors import GraphInterrupt, NodeInterrupt
 
+from agenttrace.instrumentation import error_info, exception_status
 from agenttrace.records import RecordKind, Status, Usage
 from agenttrace.testing import InMemoryExporter
 from agenttrace_langchain.serialize import jsonable, message_payload
-from agenttrace_langchain.status import error_info, exception_status, tool_output_outcome
+from agenttrace_langchain.status import tool_output_outcome
 from agenttrace_langchain.tokens import asked_model, served_model, usage_from_llm_end
 
 from .compat import Command, Interrupt, ParentCommand, requires
@@ -185,7 +186,8 @@ def _node_interrupt() -> BaseException:
     ],
 )
 def test_exception_status(make_error: Callable[[], BaseException], status: Status) -> None:
-    """LangGraph control flow is not an error; cancellation is its own status."""
+    """The installed langgraph's control flow is not an error (agenttrace's rule, checked
+    on every supported langgraph); cancellation is its own status."""
     assert exception_status(make_error()) is status
 
 

@@ -17,6 +17,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import ValidationError
 
+from agenttrace.core.version import VERSION
 from agenttrace.exceptions import NotFoundError, QueryError, UserError
 from agenttrace.query._errors import CollectorUnavailableError
 from agenttrace.query._models import (
@@ -42,7 +43,7 @@ __all__ = ["BaseQueryClient", "Call", "ClientState", "Order"]
 T = TypeVar("T")
 Order = Literal["asc", "desc"]
 
-_USER_AGENT = "agenttrace-query/0.1.0"
+_USER_AGENT = f"agenttrace-query/{VERSION}"
 _MAX_MESSAGE = 1000
 
 

@@ -22,11 +22,11 @@ from collections.abc import Callable
 import httpx
 
 from agenttrace._internal.config import Settings
-from agenttrace._internal.errors import raise_internal_errors, report_internal_error
 from agenttrace._internal.shipping._buffer import Put, RecordBuffer
 from agenttrace._internal.shipping._spool import Spool
 from agenttrace._internal.shipping._stats import Counters, RateLimitedWarning, ShipperStats
 from agenttrace._internal.shipping._worker import Worker
+from agenttrace.core.internal_errors import raise_internal_errors, report_internal_error
 from agenttrace.exceptions import ConfigurationError
 from agenttrace.records import Record
 

@@ -7,11 +7,11 @@ from typing import Any
 import pydantic
 import pytest
 
-from agenttrace._internal.llm_usage import (
+from agenttrace.core.usage import (
     StreamUsage,
     explicit_cost,
     model_name,
-    usage_from_results,
+    usage_from_response,
 )
 from agenttrace.records import Usage
 
@@ -117,7 +117,7 @@ from agenttrace.records import Usage
 )
 def test_usage_shapes(results: dict[str, Any], expected: Usage) -> None:
     """Each provider's usage becomes one Usage where input includes cached tokens."""
-    assert usage_from_results(results) == expected
+    assert usage_from_response(results) == expected
 
 
 def test_usage_of_an_sdk_object_is_read_through_model_dump() -> None:
@@ -128,7 +128,7 @@ def test_usage_of_an_sdk_object_is_read_through_model_dump() -> None:
         completion_tokens: int
         total_tokens: int
 
-    usage = usage_from_results(
+    usage = usage_from_response(
         {"usage": CompletionUsage(prompt_tokens=3, completion_tokens=4, total_tokens=7)}
     )
     assert usage == Usage(input_tokens=3, output_tokens=4, total_tokens=7)
@@ -146,7 +146,7 @@ def test_usage_of_an_sdk_object_is_read_through_model_dump() -> None:
 )
 def test_results_without_token_usage_give_none(results: dict[str, Any]) -> None:
     """A 'usage' key of another meaning, or nonsense counts, are not taken as tokens."""
-    assert usage_from_results(results) is None
+    assert usage_from_response(results) is None
 
 
 def test_model_name_prefers_model_then_gemini_version() -> None:
@@ -214,5 +214,5 @@ def test_stream_without_usage_gives_none() -> None:
 
 def test_counts_beyond_the_contract_are_dropped() -> None:
     """A count Usage would refuse (over MAX_TOKENS) is left out rather than failing the log."""
-    usage = usage_from_results({"usage": {"prompt_tokens": 10**12, "completion_tokens": 7}})
+    usage = usage_from_response({"usage": {"prompt_tokens": 10**12, "completion_tokens": 7}})
     assert usage == Usage(output_tokens=7)
