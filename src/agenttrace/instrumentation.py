@@ -37,7 +37,8 @@ code: it logs, or re-raises under tests (`raise_internal_errors`).
 
 from __future__ import annotations
 
-from agenttrace._internal.client import Exporter, get_tracer
+from agenttrace._internal.client import Exporter
+from agenttrace._internal.client import get_tracer as _get_tracer
 from agenttrace._internal.context import (
     ContextProvider,
     current_session,
@@ -122,11 +123,11 @@ def emit(record: Record) -> None:
 
     Never blocks on the network; never raises (except under tests).
     """
-    get_tracer().emit(record)
+    _get_tracer().emit(record)
 
 
 def sends_bodies() -> bool:
     """Whether records should carry request and response bodies at all
     (``agenttrace.configure(send_bodies=False)`` or ``AGENTTRACE_SEND_BODIES=0`` say no),
     so that an integration can skip building them."""
-    return get_tracer().settings.send_bodies
+    return _get_tracer().settings.send_bodies

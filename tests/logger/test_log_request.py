@@ -579,6 +579,31 @@ def test_langgraph_interrupt_is_not_an_error(
     assert [r.status for r in exporter.records] == [Status.INTERRUPTED, Status.HANDOFF]
 
 
+def test_interrupts_read_alike_on_old_and_new_langgraph(
+    logger: ManualLogger, exporter: InMemoryExporter
+) -> None:
+    """An interrupt is 'interrupted' with the values it asked for as its message, also for
+    langgraph 0.2's GraphInterrupt (no GraphBubbleUp base), as the handler records it."""
+    from langgraph.errors import GraphInterrupt
+    from langgraph.types import Interrupt
+
+    old_style = type("GraphInterrupt", (Exception,), {"__module__": "langgraph.errors"})
+
+    def ask(error: BaseException) -> Any:
+        def operation(recorder: ResultRecorder) -> None:
+            raise error
+
+        return operation
+
+    for error in (GraphInterrupt((Interrupt(value="approve?"),)), old_style(())):
+        with pytest.raises(type(error)):
+            logger.log_request({"_type": "tool", "toolName": "ask"}, ask(error))
+    new, old = exporter.records
+    assert (new.status, old.status) == (Status.INTERRUPTED, Status.INTERRUPTED)
+    assert new.error is not None
+    assert new.error.message == "approve?"
+
+
 def test_session_scope_is_restored_after_a_failure(
     logger: ManualLogger, exporter: InMemoryExporter
 ) -> None:

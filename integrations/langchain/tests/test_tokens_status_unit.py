@@ -95,6 +95,21 @@ def test_anthropic_raw_usage_counts_cache_into_input() -> None:
     assert usage.total_tokens == 1079
 
 
+def test_an_absurd_token_count_is_dropped_not_the_record(
+    monkeypatch: pytest.MonkeyPatch, exporter: InMemoryExporter
+) -> None:
+    """A count beyond what a record holds is left out and the LLM record still emitted
+    (outside tests, where tracing failures are logged, the record used to be lost)."""
+    monkeypatch.setenv("AGENTTRACE_RAISE_INTERNAL_ERRORS", "0")
+    reply = AIMessage(
+        content="x",
+        usage_metadata={"input_tokens": 2**35, "output_tokens": 3, "total_tokens": 2**35 + 3},
+    )
+    Driver().llm(None, message=reply)
+    (record,) = exporter.records
+    assert record.usage == Usage(output_tokens=3)
+
+
 @pytest.mark.parametrize(
     "llm_output", [None, {}, {"token_usage": {}}, {"token_usage": "n/a"}, {"other": 1}]
 )
