@@ -125,6 +125,36 @@ def _usage(
     )
 
 
+_Keys = tuple[str, str, str, str]
+_ANTHROPIC: _Keys = (
+    "input_tokens",
+    "output_tokens",
+    "cache_read_input_tokens",
+    "cache_creation_input_tokens",
+)
+_BEDROCK_CONVERSE: _Keys = (
+    "inputTokens",
+    "outputTokens",
+    "cacheReadInputTokens",
+    "cacheWriteInputTokens",
+)
+"""(input, output, cache read, cache write) keys of the shapes whose input count excludes
+the cache."""
+
+
+def _cache_excluded(raw: Mapping[str, Any], keys: _Keys) -> Usage | None:
+    """Usage of a shape whose input count excludes the cache, which is added back."""
+    input_key, output_key, read_key, write_key = keys
+    cache_read = _count(raw, read_key)
+    cache_write = _count(raw, write_key)
+    return _usage(
+        _sum(_count(raw, input_key), cache_read, cache_write),
+        _count(raw, output_key),
+        cache_read_tokens=cache_read,
+        cache_write_tokens=cache_write,
+    )
+
+
 def usage_from_mapping(raw: Mapping[str, Any]) -> Usage | None:
     """Usage from one usage object of any of the shapes in the module docstring."""
     if "prompt_tokens" in raw or "completion_tokens" in raw:  # OpenAI Chat Completions
@@ -148,26 +178,12 @@ def usage_from_mapping(raw: Mapping[str, Any]) -> Usage | None:
             cache_read_tokens=_count(raw, "cachedContentTokenCount", "cached_content_token_count"),
             reasoning_tokens=thoughts,
         )
-    if "inputTokens" in raw or "outputTokens" in raw:  # Bedrock Converse
-        cache_read = _count(raw, "cacheReadInputTokens")
-        cache_write = _count(raw, "cacheWriteInputTokens")
-        return _usage(
-            _sum(_count(raw, "inputTokens"), cache_read, cache_write),  # input excludes cache
-            _count(raw, "outputTokens"),
-            cache_read_tokens=cache_read,
-            cache_write_tokens=cache_write,
-        )
+    if "inputTokens" in raw or "outputTokens" in raw:
+        return _cache_excluded(raw, _BEDROCK_CONVERSE)
     if "input_tokens" not in raw and "output_tokens" not in raw:
         return None
-    if "cache_read_input_tokens" in raw or "cache_creation_input_tokens" in raw:  # Anthropic
-        cache_read = _count(raw, "cache_read_input_tokens")
-        cache_write = _count(raw, "cache_creation_input_tokens")
-        return _usage(
-            _sum(_count(raw, "input_tokens"), cache_read, cache_write),  # input excludes cache
-            _count(raw, "output_tokens"),
-            cache_read_tokens=cache_read,
-            cache_write_tokens=cache_write,
-        )
+    if "cache_read_input_tokens" in raw or "cache_creation_input_tokens" in raw:
+        return _cache_excluded(raw, _ANTHROPIC)
     input_details = _details(raw, "input_tokens_details", "input_token_details")
     output_details = _details(raw, "output_tokens_details", "output_token_details")
     return _usage(  # OpenAI Responses, LangChain usage_metadata, Anthropic without caching
