@@ -308,17 +308,18 @@ def test_floats_that_are_whole_numbers_count_and_others_do_not() -> None:
     )
 
 
-def test_model_name_is_stripped_bounded_and_found_in_a_wrapped_response() -> None:
-    """Whitespace is dropped, names are cut to the record's limit, wrappers are looked into."""
+def test_model_name_is_stripped_and_bounded() -> None:
+    """Whitespace is dropped and names are cut to the record's limit."""
     assert model_name({"model": "  gpt-4o  "}) == "gpt-4o"
     assert model_name({"model": "m" * 600}) == "m" * 500
     assert model_name({"model": "   "}) is None
-    assert model_name({"message": {"model": "claude-3-5-haiku"}}) == "claude-3-5-haiku"
 
 
 def test_a_stream_names_the_model_of_its_first_chunk() -> None:
-    """The served model is the first one a chunk names; later chunks do not replace it."""
+    """The served model is the first one a chunk names, also inside an event's wrapper;
+    later chunks do not replace it."""
     stream = StreamUsage()
-    stream.add({"model": "gpt-4o-2024-08-06"})
-    stream.add({"model": "gpt-4o"})
-    assert stream.model == "gpt-4o-2024-08-06"
+    stream.add({"type": "ping"})
+    stream.add({"type": "message_start", "message": {"model": "claude-3-5-haiku"}})
+    stream.add({"model": "other"})
+    assert stream.model == "claude-3-5-haiku"

@@ -43,7 +43,7 @@ from agenttrace._internal.record_factory import RECORD_TEMPLATE, trusted_record
 from agenttrace.core.headers import HeaderContext, parse_headers
 from agenttrace.core.ids import new_id
 from agenttrace.core.pricing import compute_cost
-from agenttrace.core.sessions import SessionContext, child_path, derive_session
+from agenttrace.core.sessions import SessionContext, child_path, session_fields
 from agenttrace.core.usage import explicit_cost, model_name, usage_from_response
 from agenttrace.records import ErrorInfo, Record, RecordKind, Status, Usage
 
@@ -165,27 +165,23 @@ def open_call(
     h = headers or _EMPTY_HEADERS
     kind = _kind(request, provider)
     name = _name(request, kind)
-    ctx = derive_session(
-        current_session(),
-        id=h.session_id,
-        name=h.session_name,
-        user_id=h.user_id,
-        properties=h.properties,
+    session_id, session_name, base, user_id, properties, parent_id = session_fields(
+        current_session(), h.session_id, h.session_name, h.user_id, h.properties
     )
     if h.session_path is not None:
         path = h.session_path
     else:
-        path = ctx.path if kind is RecordKind.LLM else child_path(ctx.path, name)
+        path = base if kind is RecordKind.LLM else child_path(base, name)
     return Call(  # positional (in field order): the hot path's cheapest construction
         h.request_id or new_id(),
         kind,
         name,
-        ctx.id,
-        ctx.name,
+        session_id,
+        session_name,
         path,
-        ctx.user_id,
-        ctx.properties,
-        ctx.parent_id,
+        user_id,
+        properties,
+        parent_id,
         provider or None,
         h.omit_request,
         h.omit_response,

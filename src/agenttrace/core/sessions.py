@@ -30,10 +30,12 @@ from agenttrace.records import normalize_path
 __all__ = [
     "MAX_DERIVED_DEPTH",
     "SessionContext",
+    "SessionFields",
     "child_path",
     "derive_session",
     "join_path",
     "new_id",
+    "session_fields",
 ]
 
 MAX_DERIVED_DEPTH = 60
@@ -82,6 +84,37 @@ def child_path(path: str, segment: str) -> str:
     return path + "/" + segment
 
 
+SessionFields = tuple[str, str | None, str, str | None, Mapping[str, str], str | None]
+"""A `SessionContext`'s fields in order: id, name, path, user_id, properties, parent_id."""
+
+
+def session_fields(
+    enclosing: SessionContext | None,
+    id: str | None,
+    name: str | None,
+    user_id: str | None,
+    properties: Mapping[str, str] | None,
+) -> SessionFields:
+    """`derive_session` as a tuple of fields, for hot paths that need no context object."""
+    if enclosing is not None and (id is None or id == enclosing.id):
+        return (
+            enclosing.id,
+            name if name is not None else enclosing.name,
+            enclosing.path,
+            user_id if user_id is not None else enclosing.user_id,
+            {**enclosing.properties, **properties} if properties else enclosing.properties,
+            enclosing.parent_id,
+        )
+    return (
+        id or new_id(),
+        name,
+        "/",
+        user_id if user_id is not None or enclosing is None else enclosing.user_id,
+        dict(properties) if properties else {},
+        None,
+    )
+
+
 def derive_session(
     enclosing: SessionContext | None,
     *,
@@ -96,21 +129,12 @@ def derive_session(
     The path is the enclosing session's (the same session) or ``/`` (another session); the
     caller extends it with `join_path` or `child_path`.
     """
-    if enclosing is not None and (id is None or id == enclosing.id):
-        if name is None and user_id is None and not properties:
-            return enclosing
-        return SessionContext(
-            enclosing.id,
-            name if name is not None else enclosing.name,
-            enclosing.path,
-            user_id if user_id is not None else enclosing.user_id,
-            {**enclosing.properties, **properties} if properties else enclosing.properties,
-            enclosing.parent_id,
-        )
-    return SessionContext(
-        id or new_id(),
-        name,
-        "/",
-        user_id if user_id is not None or enclosing is None else enclosing.user_id,
-        dict(properties) if properties else {},
-    )
+    if (
+        enclosing is not None
+        and (id is None or id == enclosing.id)
+        and name is None
+        and user_id is None
+        and not properties
+    ):
+        return enclosing
+    return SessionContext(*session_fields(enclosing, id, name, user_id, properties))

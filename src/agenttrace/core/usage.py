@@ -31,7 +31,7 @@ another meaning (a tool's ``{"usage": {"cpu_seconds": 3}}``) gives None.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from agenttrace.records import MAX_TOKENS, Usage
@@ -196,27 +196,30 @@ def usage_from_mapping(raw: Mapping[str, Any]) -> Usage | None:
     )
 
 
-def _layers(container: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
-    """The container, then the objects a streamed event wraps a response in."""
-    yield container
-    for key in _WRAPPERS:
-        inner = container.get(key)
-        if isinstance(inner, Mapping):
-            yield inner
+def _usage_in(layer: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    for key in USAGE_KEYS:
+        value = layer.get(key)
+        if value is not None:
+            found = as_mapping(value)
+            if found is not None:
+                return found
+    if _BEDROCK_INVOKE[0] in layer or _BEDROCK_INVOKE[1] in layer:
+        return {key: layer[key] for key in _BEDROCK_INVOKE if key in layer}
+    return None
 
 
 def _raw_usage(container: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """The first usage object a response (or a streamed event) carries."""
-    for layer in _layers(container):
-        for key in USAGE_KEYS:
-            value = layer.get(key)
-            if value is not None:
-                found = as_mapping(value)
+    """The first usage object a response carries, itself or in the object a streamed
+    event wraps it in."""
+    found = _usage_in(container)
+    if found is None:
+        for key in _WRAPPERS:
+            inner = container.get(key)
+            if isinstance(inner, Mapping):
+                found = _usage_in(inner)
                 if found is not None:
-                    return found
-        if _BEDROCK_INVOKE[0] in layer or _BEDROCK_INVOKE[1] in layer:
-            return {key: layer[key] for key in _BEDROCK_INVOKE if key in layer}
-    return None
+                    break
+    return found
 
 
 def usage_from_response(response: Mapping[str, Any]) -> Usage | None:
@@ -229,11 +232,10 @@ def model_name(container: Mapping[str, Any] | None) -> str | None:
     """The ``model`` (Gemini: ``modelVersion``) a response names, stripped, if it is text."""
     if container is None:
         return None
-    for layer in _layers(container):
-        for key in _MODEL_KEYS:
-            value = layer.get(key)
-            if isinstance(value, str) and value.strip():
-                return value.strip()[:_MAX_MODEL]
+    for key in _MODEL_KEYS:
+        value = container.get(key)
+        if isinstance(value, str) and value and not value.isspace():
+            return value.strip()[:_MAX_MODEL]
     return None
 
 
@@ -272,6 +274,13 @@ class StreamUsage:
                 self._raw.update(raw)
         if self.model is None:
             self.model = model_name(chunk)
+            if self.model is None:  # in the object an event wraps a response in
+                for key in _WRAPPERS:
+                    inner = chunk.get(key)
+                    if isinstance(inner, Mapping):
+                        self.model = model_name(inner)
+                        if self.model is not None:
+                            break
 
     def usage(self) -> Usage | None:
         """The merged usage, or None when no chunk carried one."""
