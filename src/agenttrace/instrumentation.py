@@ -37,6 +37,8 @@ code: it logs, or re-raises under tests (`raise_internal_errors`).
 
 from __future__ import annotations
 
+import typing as _typing
+
 from agenttrace._internal.client import Exporter
 from agenttrace._internal.client import get_tracer as _get_tracer
 from agenttrace._internal.context import (
@@ -56,7 +58,6 @@ from agenttrace.core.langgraph_paths import (
     task_id,
 )
 from agenttrace.core.outcome import error_info, exception_status, type_name
-from agenttrace.core.pricing import compute_cost
 from agenttrace.core.sessions import (
     MAX_DERIVED_DEPTH,
     SessionContext,
@@ -74,6 +75,9 @@ from agenttrace.core.usage import (
 from agenttrace.core.version import VERSION, VERSION_INFO
 from agenttrace.exceptions import UserError
 from agenttrace.records import ErrorInfo, Record, RecordKind, Status, Usage, normalize_path
+
+if _typing.TYPE_CHECKING:  # no public name for it in the door
+    from datetime import datetime
 
 __all__ = [
     "MAX_DERIVED_DEPTH",
@@ -131,3 +135,20 @@ def sends_bodies() -> bool:
     (``agenttrace.configure(send_bodies=False)`` or ``AGENTTRACE_SEND_BODIES=0`` say no),
     so that an integration can skip building them."""
     return _get_tracer().settings.send_bodies
+
+
+def compute_cost(
+    model: str | None,
+    provider: str | None,
+    usage: Usage | None,
+    *,
+    at: datetime | None = None,
+) -> float | None:
+    """The cost in USD of a call to ``model`` at ``provider`` that used ``usage`` (made
+    ``at``, now by default); None when unknown, never 0 for unknown. Never raises.
+
+    The prices (genai-prices) are loaded on the first call, not when the door is imported.
+    """
+    from agenttrace.core.pricing import compute_cost as price
+
+    return price(model, provider, usage, at=at)
