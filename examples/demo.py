@@ -35,9 +35,9 @@ from rich.text import Text
 
 import agenttrace
 from agenttrace import AgentTraceError
-from agenttrace._internal.config import DEFAULT_PORT, default_data_dir
 from agenttrace.cli._render import print_table, session_tree, sessions_table
 from agenttrace.cli._shared import stdout
+from agenttrace.core.defaults import DEFAULT_PORT, default_data_dir
 from agenttrace.query import QueryClient, SessionDetail
 from agenttrace.server import create_app, open_store
 from agenttrace.server.store import database_url_for

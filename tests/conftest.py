@@ -5,6 +5,10 @@
 * ``store_factory`` / ``store``: every store backend, so a store test written once runs
   against each: SQLite in ``tmp_path``, PostgreSQL in a fresh schema of the test server
   (marked ``postgres``; skipped without a server, failed under ``CI=true``).
+* ``exporter``: an `InMemoryExporter` configured as the process-wide destination; the
+  tracer is reset to a fresh in-memory one afterwards.
+* ``log_mode``: internal errors are logged instead of re-raised (as in production), to
+  show that tracing failures never reach the caller.
 """
 
 from __future__ import annotations
@@ -16,9 +20,11 @@ from pathlib import Path
 
 import pytest
 
+import agenttrace
 from agenttrace.server.store import Store, database_url_for, open_store
 from agenttrace.server.store.postgres_testing import require_server, temporary_schema
 from agenttrace.server.testing import RunningCollector, running_collector
+from agenttrace.testing import InMemoryExporter
 
 STORE_BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
@@ -77,3 +83,18 @@ def collector(tmp_path: Path) -> Iterator[RunningCollector]:
     """A real collector on 127.0.0.1 over a SQLite file in ``tmp_path``."""
     with running_collector(data_dir=tmp_path / "collector") as running:
         yield running
+
+
+@pytest.fixture
+def exporter() -> Iterator[InMemoryExporter]:
+    """A fresh in-memory exporter as the process-wide destination."""
+    exporter = InMemoryExporter()
+    agenttrace.configure(exporter=exporter)
+    yield exporter
+    agenttrace.configure(exporter=InMemoryExporter())
+
+
+@pytest.fixture
+def log_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Internal errors are logged, not raised, as outside tests."""
+    monkeypatch.setenv("AGENTTRACE_RAISE_INTERNAL_ERRORS", "0")

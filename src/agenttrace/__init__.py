@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from agenttrace._internal.client import configure, emit, flush, get_tracer, shutdown
 from agenttrace._internal.context import SessionContext, current_session, session
-from agenttrace._internal.headers import context_from_headers, parse_headers, session_headers
+from agenttrace._internal.headers import context_from_headers, session_headers
 from agenttrace._internal.log_builder import LogBuilder
 from agenttrace._internal.manual_logger import ManualLogger
 from agenttrace._internal.recorder import ResultRecorder
+from agenttrace.core.headers import parse_headers
+from agenttrace.core.version import __version__
 from agenttrace.exceptions import (
     AgentTraceError,
     ConfigurationError,
@@ -33,8 +35,6 @@ from agenttrace.query import (
 )
 from agenttrace.records import ErrorInfo, Record, RecordKind, Status, Usage
 from agenttrace.redaction import SecretRedactor, redact_secrets
-
-__version__ = "0.1.0"
 
 __all__ = [
     "AgentTraceError",

@@ -31,8 +31,8 @@ from pydantic import (
     model_validator,
 )
 
-from agenttrace._internal.ids import new_id
-from agenttrace._internal.text_repair import REPAIRED_PROPERTY, repair_data
+from agenttrace.core.ids import new_id
+from agenttrace.core.text_repair import REPAIRED_PROPERTY, repair_data
 
 __all__ = [
     "ErrorInfo",
@@ -71,7 +71,7 @@ class Status(StrEnum):
 MAX_PATH_SEGMENTS = 64
 MAX_PROPERTIES = 64
 """Custom properties one record may carry (``agenttrace.repaired``, which says that text
-was repaired, may come on top: `agenttrace._internal.text_repair`)."""
+was repaired, may come on top: `agenttrace.core.text_repair`)."""
 MAX_PROPERTY_NAME_LENGTH = 200
 MAX_PROPERTY_VALUE_LENGTH = 1000
 MAX_TOKENS = 10_000_000_000
@@ -144,7 +144,7 @@ class ErrorInfo(BaseModel):
 
     def __init__(self, /, **data: Any) -> None:
         """As pydantic's, except that a lone surrogate in the text does not fail: it is
-        kept, and repaired with the record on the wire (`agenttrace._internal.text_repair`)."""
+        kept, and repaired with the record on the wire (`agenttrace.core.text_repair`)."""
         try:
             super().__init__(**data)
         except ValidationError as exc:
@@ -250,7 +250,7 @@ class Record(BaseModel):
     def __init__(self, /, **data: Any) -> None:
         """As pydantic's, except that a lone surrogate in a text field does not fail: the
         text is kept as given, and the shipper repairs it and marks the record
-        (`agenttrace._internal.text_repair`). ``Record.model_validate`` stays strict."""
+        (`agenttrace.core.text_repair`). ``Record.model_validate`` stays strict."""
         try:
             super().__init__(**data)
         except ValidationError as exc:

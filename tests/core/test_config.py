@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from agenttrace._internal.config import DEFAULT_ENDPOINT, Settings
+from agenttrace._internal.config import Settings
+from agenttrace.core.defaults import DEFAULT_ENDPOINT
 from agenttrace.exceptions import ConfigurationError
 
 

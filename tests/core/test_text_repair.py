@@ -1,4 +1,4 @@
-"""The text repair rule (`agenttrace._internal.text_repair`) and records that may be built
+"""The text repair rule (`agenttrace.core.text_repair`) and records that may be built
 with text UTF-8 cannot encode."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from agenttrace._internal.text_repair import (
+from agenttrace.core.text_repair import (
     REPAIRED_PROPERTY,
     needs_repair,
     repair_id,

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from agenttrace._internal.config import default_data_dir
+from agenttrace.core.defaults import default_data_dir
 from agenttrace.query import QueryClient
 from agenttrace.records import Record
 from agenttrace.server.testing import running_collector

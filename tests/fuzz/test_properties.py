@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from agenttrace import context_from_headers, parse_headers
 from agenttrace._internal.context import SessionContext
-from agenttrace._internal.headers import context_from_headers, parse_headers
 from agenttrace._internal.shipping import encode_batch
 from agenttrace.records import MAX_PATH_SEGMENTS, Record, normalize_path
 from agenttrace.server._access import presented_key
@@ -228,7 +228,8 @@ def test_context_from_headers_lays_headers_over_the_base(
     raw: dict[str, str], with_base: bool
 ) -> None:
     """The headers' session id wins over the base's; without either there is no context;
-    the path is the header's (normalised) or, in the same session, the base's."""
+    the path is the header's (normalised) or, in the same session, the base's; the base's
+    properties carry over only within the same session."""
     base = SessionContext(id="base", name="n", path="/base", properties={"k": "v"})
     refused = _refusal(parse_headers, raw)
     if refused is not None:
@@ -244,8 +245,10 @@ def test_context_from_headers_lays_headers_over_the_base(
     same = with_base and context.id == "base"
     assert context.path == (parsed.session_path or ("/base" if same else "/"))
     assert context.path == normalize_path(context.path)
-    if with_base:
+    if same:
         assert context.properties["k"] == parsed.properties.get("k", "v")
+    else:
+        assert dict(context.properties) == dict(parsed.properties)
 
 
 @FAST

@@ -102,6 +102,26 @@ def test_a_non_ascii_request_id_is_kept_and_its_header_percent_encoded(
     assert fetched.json()["data"]["request_id"] == request_id
 
 
+def test_a_log_with_an_absurd_token_count_is_stored_without_that_count(
+    client: httpx.Client, log_body: LogBody
+) -> None:
+    """A count beyond what a record holds is dropped (the rest of the usage is kept), so
+    the log is stored instead of the collector dropping the connection."""
+    request_id = f"big-{uuid.uuid4()}"
+    body = log_body(
+        {"model": "gpt-4o-mini", "messages": []},
+        {"model": "gpt-4o-mini", "usage": {"prompt_tokens": 2**35, "completion_tokens": 7}},
+    )
+    response = client.post(
+        "/oai/v1/log",
+        json=body,
+        headers={"Helicone-Session-Id": "big", "Helicone-Request-Id": request_id},
+    )
+    assert (response.status_code, response.text) == (200, "ok")
+    stored = client.get(f"/v1/request/{request_id}").json()["data"]
+    assert (stored["prompt_tokens"], stored["completion_tokens"]) == (None, 7)
+
+
 def test_get_request_with_and_without_bodies(client: httpx.Client, log_body: LogBody) -> None:
     """GET /v1/request/{id}: bodies only with includeBody=true; unknown ids 404 in the envelope."""
     response = _log(client, log_body, f"get-{uuid.uuid4()}")

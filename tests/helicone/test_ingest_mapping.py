@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import copy
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from agenttrace._internal.pricing import compute_cost
+from agenttrace.core.pricing import compute_cost
 from agenttrace.records import ErrorInfo, RecordKind, Status, Usage
 from agenttrace.server.helicone import HeliconeLogError, LogEndpoint, record_from_log
 
@@ -192,11 +193,13 @@ def test_request_id_header_is_the_record_id(log_body: LogBody) -> None:
 
 
 def test_without_session_id_the_call_is_its_own_session(log_body: LogBody) -> None:
-    """No Helicone-Session-Id: the session id is the (new) request id."""
+    """No Helicone-Session-Id: the session id is the (new) request id, a UUIDv7 like
+    every id agenttrace makes."""
     record = record_from_log(
         log_body({"_type": "tool", "toolName": "t"}, {}), {}, LogEndpoint.CUSTOM
     )
     assert record.session_id == record.id
+    assert uuid.UUID(record.id).version == 7
     assert record.session_path == "/"
 
 

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from helicone_helpers import HeliconeManualLogger
 
-from agenttrace._internal.pricing import compute_cost
+from agenttrace.core.pricing import compute_cost
 from agenttrace.records import Usage
 from agenttrace.server.testing import RunningCollector
 

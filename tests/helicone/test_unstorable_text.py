@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from agenttrace._internal.text_repair import REPAIRED_PROPERTY, repair_id
+from agenttrace.core.text_repair import REPAIRED_PROPERTY, repair_id
 from agenttrace.server.testing import RunningCollector
 
 from .conftest import LogBody

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from agenttrace._internal.llm_usage import usage_from_results
+from agenttrace.core.usage import usage_from_response
 from agenttrace.records import Usage
 from agenttrace.server.helicone import read_response
 
@@ -216,4 +216,4 @@ def test_whole_text_body_json_is_read() -> None:
 )  # fmt: skip
 def test_the_same_counts_as_agenttraces_own_manual_logger(response: dict[str, object]) -> None:
     """A response logged through Helicone's helper counts as agenttrace's ManualLogger counts it."""
-    assert read_response(response, None).usage == usage_from_results(response)
+    assert read_response(response, None).usage == usage_from_response(response)

@@ -10,7 +10,7 @@ import pytest
 
 import agenttrace
 from agenttrace import ManualLogger
-from agenttrace._internal.pricing import compute_cost
+from agenttrace.core.pricing import compute_cost
 from agenttrace.exceptions import UserError
 from agenttrace.records import RecordKind, Status, Usage
 from agenttrace.testing import InMemoryExporter

@@ -11,14 +11,13 @@ import pytest
 
 import agenttrace
 from agenttrace import ManualLogger
-from agenttrace._internal.call_record import new_id
 from agenttrace._internal.context import (
     SessionContext,
     register_context_provider,
     unregister_context_provider,
 )
-from agenttrace._internal.pricing import compute_cost
 from agenttrace._internal.recorder import ResultRecorder
+from agenttrace.core.pricing import compute_cost
 from agenttrace.exceptions import UserError
 from agenttrace.records import RecordKind, Status, Usage
 from agenttrace.testing import InMemoryExporter
@@ -434,24 +433,6 @@ def test_slashes_in_a_name_stay_in_one_segment(
     assert exporter.records[0].session_path == "/agent/web_search"
 
 
-def test_new_ids_are_unique_time_ordered_uuid7() -> None:
-    """Generated ids are distinct, valid version-7 UUIDs whose first 48 bits are the
-    Unix time in milliseconds (so they sort by creation time across milliseconds)."""
-    before = time.time_ns() // 1_000_000
-    ids = [new_id() for _ in range(5000)]
-    after = time.time_ns() // 1_000_000
-    assert len(set(ids)) == len(ids)
-    parsed = [uuid.UUID(i) for i in ids]
-    assert all(
-        u.version == 7 and u.variant == uuid.RFC_4122 and str(u) == i
-        for u, i in zip(parsed, ids, strict=True)
-    )
-    stamps = [u.int >> 80 for u in parsed]
-    assert before <= min(stamps)
-    assert max(stamps) <= after
-    assert stamps == sorted(stamps)
-
-
 # -- usage, model and cost ---------------------------------------------------------------
 
 
@@ -596,6 +577,31 @@ def test_langgraph_interrupt_is_not_an_error(
     with pytest.raises(ParentCommand):
         logger.log_request({"_type": "tool", "toolName": "handoff"}, hand_off)
     assert [r.status for r in exporter.records] == [Status.INTERRUPTED, Status.HANDOFF]
+
+
+def test_interrupts_read_alike_on_old_and_new_langgraph(
+    logger: ManualLogger, exporter: InMemoryExporter
+) -> None:
+    """An interrupt is 'interrupted' with the values it asked for as its message, also for
+    langgraph 0.2's GraphInterrupt (no GraphBubbleUp base), as the handler records it."""
+    from langgraph.errors import GraphInterrupt
+    from langgraph.types import Interrupt
+
+    old_style = type("GraphInterrupt", (Exception,), {"__module__": "langgraph.errors"})
+
+    def ask(error: BaseException) -> Any:
+        def operation(recorder: ResultRecorder) -> None:
+            raise error
+
+        return operation
+
+    for error in (GraphInterrupt((Interrupt(value="approve?"),)), old_style(())):
+        with pytest.raises(type(error)):
+            logger.log_request({"_type": "tool", "toolName": "ask"}, ask(error))
+    new, old = exporter.records
+    assert (new.status, old.status) == (Status.INTERRUPTED, Status.INTERRUPTED)
+    assert new.error is not None
+    assert new.error.message == "approve?"
 
 
 def test_session_scope_is_restored_after_a_failure(

@@ -1,5 +1,5 @@
 """Both stores hold NUL and lone surrogates alike: repaired by one rule at ingest
-(`agenttrace._internal.text_repair`), found again by the text that was given.
+(`agenttrace.core.text_repair`), found again by the text that was given.
 
 PostgreSQL text cannot hold NUL (it used to store U+FFFD in its place, so that ``a\\x00``
 and ``a\\ufffd`` were one record there and two on SQLite); SQLite can. Written once against
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agenttrace._internal.text_repair import REPAIRED_PROPERTY, repair_id
+from agenttrace.core.text_repair import REPAIRED_PROPERTY, repair_id
 from agenttrace.records import Record
 from agenttrace.server.store import (
     RequestQuery,

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from agenttrace._internal.text_repair import REPAIRED_PROPERTY, repair_id
+from agenttrace.core.text_repair import REPAIRED_PROPERTY, repair_id
 from agenttrace.server.testing import RunningCollector
 
 JSON = {"content-type": "application/json"}

@@ -19,7 +19,7 @@ from agenttrace import ManualLogger
 from agenttrace._internal.config import Settings
 from agenttrace._internal.recorder import ResultRecorder
 from agenttrace._internal.shipping import Shipper
-from agenttrace._internal.text_repair import REPAIRED_PROPERTY, repair_id
+from agenttrace.core.text_repair import REPAIRED_PROPERTY, repair_id
 from agenttrace.records import ErrorInfo, Record, Status
 from agenttrace.server.testing import RunningCollector
 from agenttrace.testing import InMemoryExporter

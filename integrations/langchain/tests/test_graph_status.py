@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from inspect import signature
 from typing import Annotated, Any, TypedDict
 
@@ -123,6 +124,28 @@ def test_error_in_a_node_body_is_a_chain_record(exporter: InMemoryExporter) -> N
         "plan",
         Status.ERROR,
     )
+
+
+def test_sys_exit_in_a_node_is_cancelled_not_an_error(exporter: InMemoryExporter) -> None:
+    """A node that ends the program (sys.exit) stopped the run; it did not fail: the
+    chain record says cancelled, as the ManualLogger says of the same exit."""
+
+    def stop(state: MessagesState) -> dict[str, Any]:
+        sys.exit(3)
+
+    graph = StateGraph(MessagesState)
+    graph.add_node("stop", stop)
+    graph.add_edge(START, "stop")
+    with pytest.raises(SystemExit):
+        graph.compile().invoke(user(), config={"callbacks": [CallbackHandler()]})
+    (record,) = exporter.records
+    assert (record.kind, record.session_path, record.status) == (
+        RecordKind.CHAIN,
+        "/stop",
+        Status.CANCELLED,
+    )
+    assert record.error is not None
+    assert (record.error.type, record.error.message) == ("SystemExit", "3")
 
 
 def test_retry_policy_attempts(exporter: InMemoryExporter) -> None:

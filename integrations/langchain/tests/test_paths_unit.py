@@ -2,57 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import uuid4
-
-import pytest
 
 from agenttrace.records import RecordKind, Status
 from agenttrace.testing import InMemoryExporter
 from agenttrace_langchain import CallbackHandler
-from agenttrace_langchain.paths import (
-    is_node_run,
-    is_push_task,
-    join_segment,
-    namespace_segments,
-    task_id,
-)
 
 from .driver import Driver, node_metadata
-
-AGENT = {"langgraph_node": "agent"}
-
-
-@pytest.mark.parametrize(
-    ("case", "expected"),
-    [
-        ((AGENT, "agent:1", None, [], "agent"), True),
-        ((AGENT, "agent:1", "agent:1", [], "call_model"), False),
-        ((AGENT, None, None, [], "agent"), False),
-        (({"langgraph_node": "__start__"}, "__start__:1", None, [], "__start__"), False),
-        (({"langgraph_node": "__end__"}, "__end__:1", None, [], "__end__"), False),
-        ((AGENT, "agent:1", None, ["langsmith:hidden"], "agent"), False),
-        ((AGENT, "agent:1", None, [], "ChannelWrite<agent>"), False),
-        (({}, "agent:1", None, [], "agent"), False),
-    ],
-)
-def test_is_node_run(case: tuple[Any, ...], expected: bool) -> None:
-    """A chain is a node only when its namespace changes and it is not a hidden helper."""
-    metadata, namespace, parent_namespace, tags, name = case
-    assert is_node_run(metadata, namespace, parent_namespace, tags, name) is expected
-
-
-def test_namespace_helpers() -> None:
-    """Namespaces split into node names and task ids; segments cannot smuggle slashes."""
-    assert namespace_segments("researcher:1|tools:2") == ["researcher", "tools"]
-    assert namespace_segments("__start__:9|agent:3") == ["agent"]
-    assert task_id("researcher:1|tools:abc-2") == "abc-2"
-    assert join_segment("/", "agent") == "/agent"
-    assert join_segment("/a", "b/c") == "/a/b_c"
-    assert join_segment("/a", "  ") == "/a"
-    assert is_push_task({"langgraph_triggers": ("__pregel_push",)})
-    assert not is_push_task({"langgraph_triggers": ("branch:to:agent",)})
-    assert not is_push_task({})
 
 
 def test_llm_adds_no_segment_and_tool_adds_its_name(exporter: InMemoryExporter) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from agenttrace._internal.pricing import compute_cost
+from agenttrace.instrumentation import compute_cost
 from agenttrace.records import Record, Usage
 from agenttrace.testing import InMemoryExporter
 from agenttrace_langchain import CallbackHandler

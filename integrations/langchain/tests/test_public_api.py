@@ -58,3 +58,24 @@ def test_raise_error_is_off_outside_tests(monkeypatch: pytest.MonkeyPatch) -> No
     """Outside tests a broken callback is logged by LangChain, never raised into the run."""
     monkeypatch.setenv("AGENTTRACE_RAISE_INTERNAL_ERRORS", "0")
     assert not CallbackHandler().raise_error
+
+
+def test_an_agenttrace_without_the_door_is_named_in_the_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With an agenttrace older than the door (0.1), the import says what to install."""
+    monkeypatch.setitem(sys.modules, "agenttrace.instrumentation", None)
+    monkeypatch.delitem(sys.modules, "agenttrace_langchain._door", raising=False)
+    with pytest.raises(ImportError, match=r"needs agenttrace 0\.2 or newer.*pip install -U"):
+        importlib.import_module("agenttrace_langchain._door")
+
+
+def test_an_older_door_is_named_in_the_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A door older than the one this integration is written against is refused by name."""
+    import agenttrace.instrumentation
+
+    monkeypatch.setattr(agenttrace.instrumentation, "VERSION", "0.1.9")
+    monkeypatch.setattr(agenttrace.instrumentation, "VERSION_INFO", (0, 1, 9))
+    monkeypatch.delitem(sys.modules, "agenttrace_langchain._door", raising=False)
+    with pytest.raises(ImportError, match=r"needs agenttrace 0\.2 or newer, found 0\.1\.9"):
+        importlib.import_module("agenttrace_langchain._door")

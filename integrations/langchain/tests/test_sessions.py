@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -9,10 +10,7 @@ from langchain_core.tools import tool
 from langgraph.graph import START, MessagesState, StateGraph
 
 import agenttrace
-from agenttrace._internal.context import SessionContext
-from agenttrace._internal.manual_logger import ManualLogger
-from agenttrace.exceptions import UserError
-from agenttrace.records import RecordKind
+from agenttrace import ManualLogger, RecordKind, SessionContext, UserError
 from agenttrace.testing import InMemoryExporter
 from agenttrace_langchain import CallbackHandler
 from agenttrace_langchain.testing import FakeChatModel
@@ -21,13 +19,15 @@ from .helpers import by_kind, calls_tool, react_agent, researcher, supervisor_gr
 
 
 def test_new_session_per_root_run_without_thread_id(exporter: InMemoryExporter) -> None:
-    """Without a thread id or session, every root run is a session of its own."""
+    """Without a thread id or session, every root run is a session of its own, with a new
+    id of the kind agenttrace makes everywhere (UUIDv7)."""
     handler = CallbackHandler()
     agent = researcher(FakeChatModel(responses=["a"]))
     agent.invoke(user(), config={"callbacks": [handler]})
     agent.invoke(user(), config={"callbacks": [handler]})
     first, second = exporter.records
     assert first.session_id != second.session_id
+    assert uuid.UUID(first.session_id).version == 7
     assert first.session_name is None
 
 
@@ -68,6 +68,19 @@ def test_enclosing_session_scope_is_used(exporter: InMemoryExporter) -> None:
     assert (record.session_id, record.session_name, record.user_id) == ("s1", "support", "ann")
     assert record.session_path == "/batch/agent"
     assert record.properties == {"tier": "gold"}
+
+
+def test_another_session_inside_a_scope_keeps_only_the_user(exporter: InMemoryExporter) -> None:
+    """A handler session other than the enclosing scope's starts afresh at the root with
+    the scope's user but not its properties or name (as agenttrace.session and the
+    ManualLogger do)."""
+    agent = researcher(FakeChatModel(responses=["a"]))
+    with agenttrace.session(id="s1", name="support", path="/batch", user_id="ann",
+                            properties={"tier": "gold"}):  # fmt: skip
+        agent.invoke(user(), config={"callbacks": [CallbackHandler(session_id="other")]})
+    (record,) = exporter.records
+    assert (record.session_id, record.session_name, record.user_id) == ("other", None, "ann")
+    assert (record.session_path, record.properties) == ("/agent", {})
 
 
 def test_run_metadata_sets_session_user_and_properties(exporter: InMemoryExporter) -> None:

@@ -12,10 +12,11 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langgraph.errors import GraphInterrupt, NodeInterrupt
 
+from agenttrace.instrumentation import error_info, exception_status
 from agenttrace.records import RecordKind, Status, Usage
 from agenttrace.testing import InMemoryExporter
 from agenttrace_langchain.serialize import jsonable, message_payload
-from agenttrace_langchain.status import error_info, exception_status, tool_output_outcome
+from agenttrace_langchain.status import tool_output_outcome
 from agenttrace_langchain.tokens import asked_model, served_model, usage_from_llm_end
 
 from .compat import Command, Interrupt, ParentCommand, requires
@@ -92,6 +93,21 @@ def test_anthropic_raw_usage_counts_cache_into_input() -> None:
         input_tokens=1070, output_tokens=9, cache_read_tokens=1000, cache_write_tokens=50
     )
     assert usage.total_tokens == 1079
+
+
+def test_an_absurd_token_count_is_dropped_not_the_record(
+    monkeypatch: pytest.MonkeyPatch, exporter: InMemoryExporter
+) -> None:
+    """A count beyond what a record holds is left out and the LLM record still emitted
+    (outside tests, where tracing failures are logged, the record used to be lost)."""
+    monkeypatch.setenv("AGENTTRACE_RAISE_INTERNAL_ERRORS", "0")
+    reply = AIMessage(
+        content="x",
+        usage_metadata={"input_tokens": 2**35, "output_tokens": 3, "total_tokens": 2**35 + 3},
+    )
+    Driver().llm(None, message=reply)
+    (record,) = exporter.records
+    assert record.usage == Usage(output_tokens=3)
 
 
 @pytest.mark.parametrize(
@@ -185,7 +201,8 @@ def _node_interrupt() -> BaseException:
     ],
 )
 def test_exception_status(make_error: Callable[[], BaseException], status: Status) -> None:
-    """LangGraph control flow is not an error; cancellation is its own status."""
+    """The installed langgraph's control flow is not an error (agenttrace's rule, checked
+    on every supported langgraph); cancellation is its own status."""
     assert exception_status(make_error()) is status
 
 

@@ -39,17 +39,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from agenttrace._internal.context import SessionContext, current_session
-from agenttrace._internal.headers import HeaderContext, parse_headers
-from agenttrace._internal.ids import new_id
-from agenttrace._internal.llm_usage import (
-    explicit_cost,
-    model_name,
-    usage_from_results,
-)
-from agenttrace._internal.pricing import compute_cost
+from agenttrace._internal.context import current_session
 from agenttrace._internal.record_factory import RECORD_TEMPLATE, trusted_record
-from agenttrace.records import MAX_PATH_SEGMENTS, ErrorInfo, Record, RecordKind, Status, Usage
+from agenttrace.core.headers import HeaderContext, parse_headers
+from agenttrace.core.ids import new_id
+from agenttrace.core.pricing import compute_cost
+from agenttrace.core.sessions import SessionContext, child_path, session_fields
+from agenttrace.core.usage import explicit_cost, model_name, usage_from_response
+from agenttrace.records import ErrorInfo, Record, RecordKind, Status, Usage
 
 __all__ = ["Call", "CallHeaders", "build_record", "new_id", "open_call", "priced_fields"]
 
@@ -157,13 +154,6 @@ def _name(request: Mapping[str, Any], kind: RecordKind) -> str:
     return kind.value
 
 
-def _child_path(base: str, name: str) -> str:
-    segment = name.replace("/", "_").strip()
-    if not segment or base.count("/") >= MAX_PATH_SEGMENTS:
-        return base
-    return f"/{segment}" if base == "/" else f"{base}/{segment}"
-
-
 def open_call(
     request: Mapping[str, Any],
     provider: str | None,
@@ -179,38 +169,24 @@ def open_call(
     h = headers or _EMPTY_HEADERS
     kind = _kind(request, provider)
     name = _name(request, kind)
-    current = current_session()
-    session_id = h.session_id
-    inherited: SessionContext | None = None
-    if session_id is None:
-        if current is not None:
-            session_id, inherited = current.id, current
-        else:
-            session_id = new_id()
-    elif current is not None and current.id == session_id:
-        inherited = current
+    session_id, session_name, base, user_id, properties, parent_id, branch_id = session_fields(
+        current_session(), h.session_id, h.session_name, h.user_id, h.properties
+    )
     if h.session_path is not None:
         path = h.session_path
     else:
-        base = inherited.path if inherited is not None else "/"
-        path = base if kind is RecordKind.LLM else _child_path(base, name)
-    if current is None:
-        properties: Mapping[str, str] = h.properties
-    elif h.properties:
-        properties = {**current.properties, **h.properties}
-    else:
-        properties = current.properties
+        path = base if kind is RecordKind.LLM else child_path(base, name)
     return Call(  # positional (in field order): the hot path's cheapest construction
         h.request_id or new_id(),
         kind,
         name,
         session_id,
-        h.session_name or (inherited.name if inherited is not None else None),
+        session_name,
         path,
-        h.user_id or (current.user_id if current is not None else None),
+        user_id,
         properties,
-        inherited.parent_id if inherited is not None else None,
-        inherited.branch_id if inherited is not None else None,
+        parent_id,
+        branch_id,
         provider or None,
         h.omit_request,
         h.omit_response,
@@ -281,7 +257,7 @@ def priced_fields(
         if model is None:
             model = model_name(results)
         if "usage" in results or "usage_metadata" in results or "usageMetadata" in results:
-            usage = usage_from_results(results) or usage
+            usage = usage_from_response(results) or usage
         if cost_usd is None and "cost_usd" in results:
             cost_usd = explicit_cost(results)
     if model is None:

@@ -22,8 +22,8 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from agenttrace._internal.config import Settings
-from agenttrace._internal.errors import report_internal_error
 from agenttrace._internal.metadata_redaction import MetadataRedactor
+from agenttrace.core.internal_errors import report_internal_error
 from agenttrace.records import Record
 
 __all__ = [

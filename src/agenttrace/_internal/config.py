@@ -9,20 +9,10 @@ from pathlib import Path
 import platformdirs
 
 from agenttrace._internal.metadata_redaction import metadata_mode
+from agenttrace.core.defaults import DEFAULT_ENDPOINT
 from agenttrace.exceptions import ConfigurationError
 
-__all__ = ["DEFAULT_ENDPOINT", "DEFAULT_PORT", "Settings", "default_data_dir"]
-
-DEFAULT_PORT = 8787
-DEFAULT_ENDPOINT = f"http://127.0.0.1:{DEFAULT_PORT}"
-
-
-def default_data_dir() -> Path:
-    """Where the embedded collector keeps its SQLite file (``AGENTTRACE_DATA_DIR``)."""
-    configured = os.environ.get("AGENTTRACE_DATA_DIR")
-    if configured:
-        return Path(configured).expanduser()
-    return Path(platformdirs.user_data_dir("agenttrace", appauthor=False))
+__all__ = ["Settings"]
 
 
 def _default_spool_dir() -> Path:

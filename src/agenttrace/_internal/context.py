@@ -1,8 +1,9 @@
 """The current session, carried by ``contextvars``.
 
 ``agenttrace.session(...)`` opens a scope; nested scopes extend the path and inherit the
-id, name, user and properties of the enclosing one. Integrations (the LangChain handler)
-register a *context provider* so that work done inside one of their runs (a
+id, name, user and properties of the enclosing one (the rule is
+`agenttrace.core.sessions.derive_session`). Integrations (the LangChain handler) register a
+*context provider* so that work done inside one of their runs (a
 ``ManualLogger.log_request`` inside a LangGraph tool) picks up that run's session and path
 without any headers.
 """
@@ -10,53 +11,22 @@ without any headers.
 from __future__ import annotations
 
 import contextvars
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from types import TracebackType
 
-from agenttrace.records import normalize_path
+from agenttrace.core.sessions import SessionContext, derive_session, join_path
 
 __all__ = [
+    "ContextProvider",
     "SessionContext",
     "current_session",
-    "join_path",
     "register_context_provider",
     "session",
     "unregister_context_provider",
+    "use_context",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class SessionContext:
-    """Where a record belongs: session id, name, path, user and properties.
-
-    ``parent_id`` is the id of the enclosing traced call, when there is one. ``branch_id``
-    tells apart parallel runs of one path (a LangGraph ``Send`` branch's task id); records
-    made inside the branch inherit it as they inherit its path.
-    """
-
-    id: str
-    name: str | None = None
-    path: str = "/"
-    user_id: str | None = None
-    properties: Mapping[str, str] = field(default_factory=dict)
-    parent_id: str | None = None
-    branch_id: str | None = None
-
-    def child(self, segment: str | None = None, parent_id: str | None = None) -> SessionContext:
-        """The context one level down: ``segment`` appended to the path."""
-        return replace(
-            self,
-            path=join_path(self.path, segment) if segment else self.path,
-            parent_id=parent_id if parent_id is not None else self.parent_id,
-        )
-
-
-def join_path(base: str, *segments: str) -> str:
-    """``join_path("/a", "b/c")`` is ``"/a/b/c"``."""
-    return normalize_path("/".join((base, *segments)))
 
 
 _current: contextvars.ContextVar[SessionContext | None] = contextvars.ContextVar(
@@ -112,7 +82,8 @@ class session:  # noqa: N801 - used like a function, as in `with agenttrace.sess
     """Open a session scope (sync or async context manager).
 
     * ``id``: share it across agents, threads and processes to make them one session;
-      a new UUID when omitted and no session is open.
+      a new id (UUIDv7) when omitted and no session is open. Another id than the enclosing
+      scope's starts that session afresh: only the user carries over.
     * ``path``: appended to the enclosing scope's path (``/research`` then ``search`` gives
       ``/research/search``); an absolute path (``/x``) in a new session starts there.
     * ``name``, ``user_id``: inherited from the enclosing scope when omitted.
@@ -132,26 +103,10 @@ class session:  # noqa: N801 - used like a function, as in `with agenttrace.sess
         properties: Mapping[str, str] | None = None,
         user_id: str | None = None,
     ) -> None:
-        parent = current_session()
-        if parent is not None and (id is None or id == parent.id):
-            base = parent.path
-            ctx = SessionContext(
-                id=parent.id,
-                name=name if name is not None else parent.name,
-                path=join_path(base, path) if path else base,
-                user_id=user_id if user_id is not None else parent.user_id,
-                properties={**parent.properties, **(properties or {})},
-                parent_id=parent.parent_id,
-                branch_id=parent.branch_id,
-            )
-        else:
-            ctx = SessionContext(
-                id=id or str(uuid.uuid4()),
-                name=name,
-                path=normalize_path(path),
-                user_id=user_id,
-                properties=dict(properties or {}),
-            )
+        derived = derive_session(
+            current_session(), id=id, name=name, user_id=user_id, properties=properties
+        )
+        ctx = derived if not path else replace(derived, path=join_path(derived.path, path))
         self._ctx = ctx
         self._token: contextvars.Token[SessionContext | None] | None = None
 

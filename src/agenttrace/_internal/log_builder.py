@@ -15,7 +15,7 @@ or, recording failures and cancellation by itself::
 
 The call starts when the builder is made: its session and path come from the headers and
 the session current at that moment. Usage and the served model are read from dict (or
-pydantic) chunks and from the response as `agenttrace._internal.llm_usage` describes. The
+pydantic) chunks and from the response as `agenttrace.core.usage` describes. The
 record's response is the list of chunks when there were any, else the body given to
 `add_response`. ``send_log`` logs once; later calls do nothing.
 """
@@ -30,10 +30,10 @@ from typing import TYPE_CHECKING, Any
 from agenttrace._internal.call_record import Call, build_record, priced_fields
 from agenttrace._internal.context import SessionContext
 from agenttrace._internal.context import _current as _current_session
-from agenttrace._internal.errors import report_internal_error
-from agenttrace._internal.llm_usage import StreamUsage, as_mapping
-from agenttrace._internal.outcome import error_info, exception_status
 from agenttrace._internal.recorder import checked_cost
+from agenttrace.core.internal_errors import report_internal_error
+from agenttrace.core.outcome import error_info, exception_status
+from agenttrace.core.usage import StreamUsage, as_mapping
 from agenttrace.records import ErrorInfo, Status
 
 if TYPE_CHECKING:

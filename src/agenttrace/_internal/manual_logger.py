@@ -40,13 +40,13 @@ from agenttrace._internal.client import Tracer, get_tracer
 from agenttrace._internal.config import Settings
 from agenttrace._internal.context import SessionContext
 from agenttrace._internal.context import _current as _current_session
-from agenttrace._internal.errors import logger as _log
-from agenttrace._internal.errors import report_internal_error
-from agenttrace._internal.headers import HeaderContext
-from agenttrace._internal.llm_usage import as_mapping
 from agenttrace._internal.log_builder import LogBuilder
-from agenttrace._internal.outcome import error_info, exception_status
 from agenttrace._internal.recorder import ResultRecorder
+from agenttrace.core.headers import HeaderContext
+from agenttrace.core.internal_errors import logger as _log
+from agenttrace.core.internal_errors import report_internal_error
+from agenttrace.core.outcome import error_info, exception_status
+from agenttrace.core.usage import as_mapping
 from agenttrace.exceptions import UserError
 from agenttrace.records import Record, Status
 

@@ -14,11 +14,10 @@ from agenttrace.cli._db import db_app
 from agenttrace.cli._keys import keys_app
 from agenttrace.cli._serve import serve
 from agenttrace.cli._shared import GlobalOptions
+from agenttrace.core.version import VERSION
 from agenttrace.exceptions import AgentTraceError
 
 __all__ = ["app", "main"]
-
-_VERSION = "0.1.0"
 
 
 _GLOBAL_OPTIONS = ("--endpoint", "--api-key", "--timeout")
@@ -77,7 +76,7 @@ app = typer.Typer(
 
 def _show_version(value: bool) -> None:
     if value:
-        typer.echo(f"agenttrace {_VERSION}")
+        typer.echo(f"agenttrace {VERSION}")
         raise typer.Exit
 
 

@@ -14,9 +14,9 @@ from typing import Annotated
 
 import typer
 
-from agenttrace._internal.spans import SPAN_HELP, require_span
 from agenttrace.cli._database import DatabaseOption, DataDirOption, collector_store
 from agenttrace.cli._shared import stdout
+from agenttrace.core.spans import SPAN_HELP, require_span
 
 __all__ = ["db_app"]
 

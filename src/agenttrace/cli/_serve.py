@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from agenttrace._internal.config import DEFAULT_PORT
 from agenttrace.cli._database import DataDirOption
+from agenttrace.core.defaults import DEFAULT_PORT
 from agenttrace.exceptions import UserError
 
 __all__ = ["serve"]

@@ -17,6 +17,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import ValidationError
 
+from agenttrace.core.version import VERSION
 from agenttrace.exceptions import NotFoundError, QueryError, UserError
 from agenttrace.query._errors import CollectorUnavailableError
 from agenttrace.query._models import (
@@ -53,7 +54,7 @@ DEFAULT_PAGE_SIZE = 1000
 """Requests asked for per page when a client follows pages (the collector's maximum is
 1000, and it may answer fewer when their bodies are large)."""
 
-_USER_AGENT = "agenttrace-query/0.1.0"
+_USER_AGENT = f"agenttrace-query/{VERSION}"
 _MAX_MESSAGE = 1000
 
 

@@ -6,8 +6,8 @@ import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from agenttrace._internal.config import DEFAULT_ENDPOINT
-from agenttrace._internal.spans import parse_span
+from agenttrace.core.defaults import DEFAULT_ENDPOINT
+from agenttrace.core.spans import parse_span
 from agenttrace.exceptions import ConfigurationError, UserError
 
 __all__ = [

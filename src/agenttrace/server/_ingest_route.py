@@ -6,7 +6,7 @@ transaction committed.
 
 Text a store cannot hold (lone surrogates, which only a JSON ``\\ud800`` escape brings, and
 NUL, only ``\\u0000``) is repaired record by record and the record marked
-(`agenttrace._internal.text_repair`) on the slow path, which a body with either takes.
+(`agenttrace.core.text_repair`) on the slow path, which a body with either takes.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from agenttrace._internal.text_repair import repair_record_data
+from agenttrace.core.text_repair import repair_record_data
 from agenttrace.records import IngestError, IngestResult, Record, RecordBatch
 from agenttrace.server._errors import describe_errors
 from agenttrace.server._limits import Limits, load_json, record_problem

@@ -23,8 +23,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from agenttrace._internal.config import DEFAULT_PORT, default_data_dir
-from agenttrace._internal.spans import SPAN_HELP, require_span
+from agenttrace.core.defaults import DEFAULT_PORT, default_data_dir
+from agenttrace.core.spans import SPAN_HELP, require_span
 from agenttrace.exceptions import UserError
 from agenttrace.server._gc import tune_for_ingest
 from agenttrace.server._host_check import ALLOWED_HOSTS_VARIABLE, HostCheck, split_host_list

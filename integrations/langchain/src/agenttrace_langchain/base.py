@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
-from agenttrace._internal.errors import raise_internal_errors, report_internal_error
+from agenttrace.instrumentation import raise_internal_errors, report_internal_error
 from agenttrace_langchain.context_provider import CORE_ATTRIBUTE, ensure_registered
 from agenttrace_langchain.core import TraceCore
 from agenttrace_langchain.session import HandlerSettings

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.runnables.config import var_child_runnable_config
 
-from agenttrace._internal.context import SessionContext, register_context_provider
+from agenttrace.instrumentation import SessionContext, register_context_provider
 
 if TYPE_CHECKING:
     from agenttrace_langchain.core import TraceCore

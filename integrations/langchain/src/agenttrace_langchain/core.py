@@ -22,16 +22,28 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
-from agenttrace._internal.client import get_tracer
-from agenttrace._internal.context import SessionContext, current_session, join_path
-from agenttrace.records import RecordKind, Status
-from agenttrace_langchain import paths
+from agenttrace.instrumentation import (
+    RecordKind,
+    SessionContext,
+    Status,
+    checkpoint_namespace,
+    child_path,
+    current_session,
+    error_info,
+    exception_status,
+    is_push_task,
+    join_path,
+    namespace_segments,
+    node_segment,
+    sends_bodies,
+    task_id,
+)
 from agenttrace_langchain.context_provider import running_run
 from agenttrace_langchain.emit import emit_record, llm_outcome
 from agenttrace_langchain.run_state import RootState, RunKind, RunState, RunStore
 from agenttrace_langchain.serialize import documents_payload, jsonable, tool_output_payload
 from agenttrace_langchain.session import HandlerSettings, resolve_session
-from agenttrace_langchain.status import error_info, exception_status, tool_output_outcome
+from agenttrace_langchain.status import tool_output_outcome
 from agenttrace_langchain.tokens import asked_model
 
 __all__ = ["TraceCore"]
@@ -96,10 +108,10 @@ class TraceCore:
             if self.settings.path_prefix:
                 path = join_path(path, self.settings.path_prefix)
             if self.settings.include_root_name and kind is RunKind.CHAIN and name:
-                path = paths.join_segment(path, name)
+                path = child_path(path, name)
             if namespace:
-                for segment in paths.namespace_segments(namespace):
-                    path = self._child_path(path, segment)
+                for segment in namespace_segments(namespace):
+                    path = child_path(path, segment)
         state = RunState(
             run_id,
             kind,
@@ -123,9 +135,7 @@ class TraceCore:
         name: str | None,
     ) -> RunState:
         metadata = metadata or _EMPTY
-        namespace = metadata.get(paths.NAMESPACE_KEY)
-        if not isinstance(namespace, str):
-            namespace = None
+        namespace = checkpoint_namespace(metadata)
         parent = self.store.get(parent_run_id)
         if parent is None:
             state = self._root(
@@ -144,30 +154,23 @@ class TraceCore:
             )
             state.attempt = parent.attempt
             state.branch_id = parent.branch_id
-            if (
-                kind is RunKind.CHAIN
-                and namespace is not None
-                and paths.is_node_run(metadata, namespace, parent.namespace, tags, name)
-            ):
-                self._make_node(state, metadata, namespace)
+            if kind is RunKind.CHAIN and namespace is not None:
+                node = node_segment(metadata, namespace, parent.namespace, tags, name)
+                if node is not None:
+                    self._make_node(state, node, metadata, namespace)
         self.store.add(state)
         return state
 
-    def _make_node(self, state: RunState, metadata: Mapping[str, Any], namespace: str) -> None:
-        node = str(metadata[paths.NODE_KEY])
+    def _make_node(
+        self, state: RunState, node: str, metadata: Mapping[str, Any], namespace: str
+    ) -> None:
         state.kind = RunKind.NODE
         state.name = node
-        state.path = self._child_path(state.path, node)
+        state.path = child_path(state.path, node)
         state.attempt, state.pair_record = self.store.node_attempt(state.root, namespace)
-        if paths.is_push_task(metadata):
-            state.branch_id = paths.task_id(namespace)
+        if is_push_task(metadata):
+            state.branch_id = task_id(namespace)
         state.start = time.time()
-
-    @staticmethod
-    def _child_path(path: str, segment: str) -> str:
-        if path.count("/") >= paths.MAX_DEPTH:
-            return path
-        return paths.join_segment(path, segment)
 
     def _begin_record(
         self,
@@ -183,7 +186,7 @@ class TraceCore:
         state.name = name
         state.record_id = state.scope_record_id = str(run_id)
         if kind is RunKind.TOOL:
-            state.path = self._child_path(state.path, name)
+            state.path = child_path(state.path, name)
         state.start = time.time()
         return state
 
@@ -306,8 +309,7 @@ class TraceCore:
         state = self.store.pop(run_id)
         if state is None or state.root.muted:
             return
-        bodies = get_tracer().settings.send_bodies
-        outcome = llm_outcome(state, response, bodies=bodies)
+        outcome = llm_outcome(state, response, bodies=sends_bodies())
         emit_record(
             state,
             RecordKind.LLM,
@@ -326,7 +328,7 @@ class TraceCore:
             return
         status = exception_status(error)
         request = None
-        if get_tracer().settings.send_bodies:
+        if sends_bodies():
             if kind is RecordKind.LLM:
                 request = llm_outcome(state, None, bodies=True).request
             elif kind is RecordKind.TOOL:
@@ -357,7 +359,7 @@ class TraceCore:
             return
         status, error = tool_output_outcome(output)
         request = response = None
-        if get_tracer().settings.send_bodies:
+        if sends_bodies():
             request = {"input": jsonable(state.payload)}
             response = {"output": tool_output_payload(output)}
         emit_record(state, RecordKind.TOOL, status, error, request=request, response=response)
@@ -370,7 +372,7 @@ class TraceCore:
         if state is None or state.root.muted:
             return
         request = response = None
-        if get_tracer().settings.send_bodies:
+        if sends_bodies():
             request = {"query": state.payload}
             response = {"documents": documents_payload(documents)}
         emit_record(state, RecordKind.VECTOR_DB, Status.OK, request=request, response=response)

@@ -3,47 +3,27 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from langchain_core.messages import BaseMessage
 
-from agenttrace._internal.client import get_tracer
-from agenttrace.records import ErrorInfo, Record, RecordKind, Status, Usage
+from agenttrace.instrumentation import (
+    ErrorInfo,
+    Record,
+    RecordKind,
+    Status,
+    Usage,
+    compute_cost,
+    emit,
+)
 from agenttrace_langchain.run_state import RunState
 from agenttrace_langchain.serialize import jsonable, message_payload, messages_payload
 from agenttrace_langchain.tokens import served_model, usage_from_llm_end
 
 __all__ = ["LLMOutcome", "emit_record", "llm_outcome"]
-
-CostFunction = Callable[[str, str | None, Usage], float | None]
-_cost_function: CostFunction | None = None
-_cost_looked_up = False
-
-
-def _pricing() -> CostFunction | None:
-    global _cost_function, _cost_looked_up  # noqa: PLW0603 - one lazy import per process
-    if not _cost_looked_up:
-        try:
-            from agenttrace._internal.pricing import compute_cost
-        except ImportError:
-            _cost_function = None
-        else:
-            _cost_function = compute_cost
-        _cost_looked_up = True
-    return _cost_function
-
-
-def cost_of(model: str | None, provider: str | None, usage: Usage | None) -> float | None:
-    """USD cost of a call, or None when the model, its price or the usage is unknown."""
-    if model is None or usage is None:
-        return None
-    compute = _pricing()
-    if compute is None:
-        return None
-    return compute(model, provider, usage)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +85,7 @@ def llm_outcome(state: RunState, result: Any, *, bodies: bool) -> LLMOutcome:
     return LLMOutcome(
         model=model,
         usage=usage,
-        cost=cost_of(model, state.provider, usage),
+        cost=compute_cost(model, state.provider, usage),
         request=_request(state) if bodies else None,
         response=_response(generation, message) if bodies and result is not None else None,
     )
@@ -162,4 +142,4 @@ def emit_record(
         request=request,
         response=response,
     )
-    get_tracer().emit(record)
+    emit(record)

@@ -15,8 +15,7 @@ from enum import IntEnum
 from typing import Any
 from uuid import UUID
 
-from agenttrace._internal.context import SessionContext
-from agenttrace.records import Status
+from agenttrace.instrumentation import SessionContext, Status
 
 __all__ = ["RootState", "RunKind", "RunState", "RunStore"]
 

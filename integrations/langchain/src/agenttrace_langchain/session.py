@@ -5,19 +5,18 @@ Precedence for the session id: the handler's ``session_id``; then run metadata
 LangChain run the code is nested in); then LangGraph's ``thread_id``; else a new id per
 root run. ``session_name`` and ``user_id`` follow the same order (``agenttrace_session_name``,
 ``agenttrace_user_id``). Properties are merged: enclosing scope, then the handler's
-``properties``, then the ``agenttrace_properties`` dict in run metadata.
+``properties``, then the ``agenttrace_properties`` dict in run metadata. How an enclosing
+session is inherited (or not, for another session id) is agenttrace's one rule for every
+producer, `agenttrace.instrumentation.derive_session`.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from agenttrace._internal.context import SessionContext
-from agenttrace.exceptions import UserError
-from agenttrace.records import normalize_path
+from agenttrace.instrumentation import SessionContext, UserError, derive_session, normalize_path
 
 __all__ = [
     "METADATA_PROPERTIES",
@@ -136,33 +135,30 @@ def resolve_session(
     """Apply the precedence rules (module docstring) for a new root run."""
     thread_id = _metadata_text(metadata, THREAD_ID)
     session_id = settings.session_id or _metadata_text(metadata, METADATA_SESSION_ID)
-    if session_id is None and scope is not None:
-        session_id = scope.id
-    if session_id is None:
-        session_id = thread_id or str(uuid.uuid4())
-    in_scope = scope is not None and scope.id == session_id
-    properties: dict[str, str] = {}
-    if scope is not None and in_scope:
-        properties.update(scope.properties)
-    if settings.properties:
-        properties.update(settings.properties)
+    if session_id is None and scope is None:
+        session_id = thread_id  # else the scope's id; else a new one
+    properties: dict[str, str] = dict(settings.properties or {})
     from_metadata = metadata.get(METADATA_PROPERTIES)
     if isinstance(from_metadata, Mapping):
         properties.update(
             {str(k): v if isinstance(v, str) else str(v) for k, v in from_metadata.items() if k}
         )
-    return ResolvedSession(
-        session_id=session_id,
-        session_name=settings.session_name
-        or _metadata_text(metadata, METADATA_SESSION_NAME)
-        or (scope.name if scope is not None and in_scope else None),
-        user_id=settings.user_id
-        or _metadata_text(metadata, METADATA_USER_ID)
-        or (scope.user_id if scope is not None else None),
+    ctx = derive_session(
+        scope,
+        id=session_id,
+        name=settings.session_name or _metadata_text(metadata, METADATA_SESSION_NAME),
+        user_id=settings.user_id or _metadata_text(metadata, METADATA_USER_ID),
         properties=properties,
+    )
+    in_scope = scope is not None and scope.id == ctx.id
+    return ResolvedSession(
+        session_id=ctx.id,
+        session_name=ctx.name,
+        user_id=ctx.user_id,
+        properties=dict(ctx.properties),
         thread_id=thread_id,
-        base_path=scope.path if scope is not None and in_scope else "/",
-        parent_record_id=scope.parent_id if scope is not None and in_scope else None,
-        branch_id=scope.branch_id if scope is not None and in_scope else None,
+        base_path=ctx.path,
+        parent_record_id=ctx.parent_id,
+        branch_id=ctx.branch_id,
         inherited_path=in_scope and scope_is_run,
     )

@@ -5,7 +5,7 @@ A spool file holds exactly such a body, so a spooled batch is re-sent byte for b
 One record must never cost the others their delivery. The whole batch is encoded in one
 call (in Rust); only when that fails are the records encoded one by one, and a record that
 fails alone is repaired: its text that UTF-8 cannot encode (lone surrogates) replaced and
-the record marked (`agenttrace._internal.text_repair`). A record that cannot be encoded
+the record marked (`agenttrace.core.text_repair`). A record that cannot be encoded
 even so (a body that refers to itself, an object whose ``repr`` raises) is left out and
 reported in `EncodedBatch.unencodable`, for the worker to count as dropped.
 """
@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import TypeAdapter
 from pydantic_core import to_json
 
-from agenttrace._internal.text_repair import repair_record_data, repair_text
+from agenttrace.core.text_repair import repair_record_data, repair_text
 from agenttrace.records import Record
 
 __all__ = [

@@ -25,7 +25,6 @@ from collections.abc import Callable
 import httpx
 
 from agenttrace._internal.config import Settings
-from agenttrace._internal.errors import raise_internal_errors, report_internal_error
 from agenttrace._internal.shipping._buffer import Put, RecordBuffer
 from agenttrace._internal.shipping._spool import Spool
 from agenttrace._internal.shipping._stats import (
@@ -35,6 +34,7 @@ from agenttrace._internal.shipping._stats import (
     logger,
 )
 from agenttrace._internal.shipping._worker import Worker
+from agenttrace.core.internal_errors import raise_internal_errors, report_internal_error
 from agenttrace.exceptions import ConfigurationError
 from agenttrace.records import Record
 

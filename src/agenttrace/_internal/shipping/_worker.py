@@ -26,7 +26,6 @@ from collections.abc import Callable, Sequence
 import httpx
 
 from agenttrace._internal.config import Settings
-from agenttrace._internal.errors import report_internal_error
 from agenttrace._internal.shipping._buffer import FlushTicket, RecordBuffer
 from agenttrace._internal.shipping._encoder import BatchEncoder
 from agenttrace._internal.shipping._flush_patience import FlushPatience
@@ -35,6 +34,7 @@ from agenttrace._internal.shipping._retry import Interrupted
 from agenttrace._internal.shipping._sender import Outcome, Sender
 from agenttrace._internal.shipping._spool import Spool
 from agenttrace._internal.shipping._stats import Counters, RateLimitedWarning, logger
+from agenttrace.core.internal_errors import report_internal_error
 from agenttrace.records import Record
 
 __all__ = ["PROBE_BASE", "PROBE_MAX", "SPOOL_RESCAN", "Worker"]

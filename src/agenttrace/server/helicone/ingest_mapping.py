@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import math
 import re
-import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -54,8 +53,9 @@ from typing import Any, cast
 
 from pydantic import ValidationError
 
-from agenttrace._internal.headers import parse_headers
-from agenttrace._internal.pricing import compute_cost
+from agenttrace.core.headers import parse_headers
+from agenttrace.core.ids import new_id
+from agenttrace.core.pricing import compute_cost
 from agenttrace.records import ErrorInfo, Record, RecordKind, Status
 from agenttrace.server.helicone.body_schemas import MAX_DIGITS, MAX_UNIX_SECONDS
 from agenttrace.server.helicone.usage_parsing import read_response
@@ -144,7 +144,7 @@ def record_from_log(
     model = (facts.model or _text(request_fields.get("model")) or "")[:_MAX_MODEL] or None
     provider = _provider(endpoint, body_provider)
     status, error = _status_and_error(status_code, response_json, text_body)
-    record_id = context.request_id or str(uuid.uuid4())
+    record_id = context.request_id or new_id()
     try:
         return Record(
             id=record_id,

@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 
-from agenttrace._internal.text_repair import repair_record
+from agenttrace.core.text_repair import repair_record
 from agenttrace.server._ingest_route import may_hold_unstorable_text
 from agenttrace.server._limits import Limits, record_problem
 from agenttrace.server.dependencies import ProjectDep, StoreDep, read_body

@@ -26,7 +26,7 @@ import contextlib
 from datetime import datetime
 from typing import Any, Literal
 
-from agenttrace._internal.text_repair import repair_id, repair_text
+from agenttrace.core.text_repair import repair_id, repair_text
 from agenttrace.server.store._ingest import to_us
 from agenttrace.server.store.base import InvalidQueryError
 from agenttrace.server.store.dialect import Dialect
@@ -88,7 +88,7 @@ _ID_FIELDS = frozenset({Field.REQUEST_ID, Field.SESSION_ID})
 
 def _stored_text(field: Field | Property, value: str) -> str:
     """``value`` as the stores hold it (NUL and lone surrogates repaired as at ingest,
-    `agenttrace._internal.text_repair`), so that a filter finds what was stored for it."""
+    `agenttrace.core.text_repair`), so that a filter finds what was stored for it."""
     return repair_id(value) if field in _ID_FIELDS else repair_text(value)
 
 

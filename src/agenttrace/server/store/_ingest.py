@@ -6,7 +6,7 @@ earliest/latest by time), so records may arrive in any order and in any number o
 
 Text neither store can hold alike (NUL, which PostgreSQL refuses, and lone surrogates,
 which neither can encode) is repaired first, by the rule of
-`agenttrace._internal.text_repair`, so that both stores keep exactly the same text.
+`agenttrace.core.text_repair`, so that both stores keep exactly the same text.
 """
 
 # ruff: noqa: S608 - SQL is assembled from fixed fragments; values are always bound
@@ -20,7 +20,7 @@ from itertools import chain
 from operator import attrgetter
 from typing import Any
 
-from agenttrace._internal.text_repair import repair_record
+from agenttrace.core.text_repair import repair_record
 from agenttrace.records import Record, Status
 from agenttrace.server.store.base import IngestCounts
 from agenttrace.server.store.dialect import DbConnection, Dialect

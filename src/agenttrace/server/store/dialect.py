@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from pydantic_core import PydanticSerializationError, to_json
 
-from agenttrace._internal.text_repair import repair_text
+from agenttrace.core.text_repair import repair_text
 
 __all__ = ["SQLITE", "DbConnection", "DbCursor", "Dialect", "dump_body", "percentile"]
 
@@ -92,7 +92,7 @@ def dump_body(value: Any) -> str:
 
     NaN and infinite numbers (which JSON has not) become null; unpaired UTF-16 surrogates
     (which UTF-8 cannot encode, and a JSON ``\\ud800`` escape can bring) become U+FFFD, by
-    the rule of `agenttrace._internal.text_repair` (NUL is kept: JSON escapes it).
+    the rule of `agenttrace.core.text_repair` (NUL is kept: JSON escapes it).
     """
     try:  # the fast path, in Rust; it refuses lone surrogates, which the slow path mends
         return to_json(value, inf_nan_mode="null", fallback=str).decode("utf-8")

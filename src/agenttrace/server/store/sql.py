@@ -16,7 +16,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
-from agenttrace._internal.text_repair import repair_id
+from agenttrace.core.text_repair import repair_id
 from agenttrace.records import Record
 from agenttrace.server.store import _rows
 from agenttrace.server.store._compile import compile_filter

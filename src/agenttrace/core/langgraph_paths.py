@@ -1,6 +1,9 @@
-"""The path rules, as pure functions of what a ``*_start`` callback carries.
+"""The LangGraph node rule: which chain run is a graph node, and the path segment it adds.
 
-Measured on langgraph 1.2 / langchain-core 1.x and langgraph 0.2 / langchain-core 0.3:
+Pure functions of LangGraph's run metadata, so that every producer that sees it (the
+LangChain handler's ``*_start`` callbacks; OpenTelemetry spans carrying
+``langgraph_node`` / ``langgraph_checkpoint_ns``) derives the same paths. Measured on
+langgraph 1.2 / langchain-core 1.x and langgraph 0.2 / langchain-core 0.3:
 
 * A chain run is a graph node iff ``metadata["langgraph_checkpoint_ns"]`` differs from the
   namespace inherited from its parent run; its segment is ``metadata["langgraph_node"]``.
@@ -9,7 +12,7 @@ Measured on langgraph 1.2 / langchain-core 1.x and langgraph 0.2 / langchain-cor
 * ``__start__`` / ``__end__`` runs, runs tagged ``langsmith:hidden`` and ``ChannelWrite<...>``
   runs are never nodes.
 * A tool run adds its tool name; LLM and retriever runs add nothing; every other chain is
-  transparent.
+  transparent (segments are appended with `agenttrace.core.sessions.child_path`).
 """
 
 from __future__ import annotations
@@ -18,13 +21,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 __all__ = [
-    "MAX_DEPTH",
     "NAMESPACE_KEY",
     "NODE_KEY",
-    "is_node_run",
+    "checkpoint_namespace",
     "is_push_task",
-    "join_segment",
     "namespace_segments",
+    "node_segment",
     "task_id",
 ]
 
@@ -34,26 +36,34 @@ TRIGGERS_KEY = "langgraph_triggers"
 PUSH = "__pregel_push"
 HIDDEN_TAG = "langsmith:hidden"
 HIDDEN_NODES = frozenset({"__start__", "__end__"})
-MAX_DEPTH = 60
-"""Segments beyond this depth are not appended (records allow 64)."""
 
 
-def is_node_run(
+def checkpoint_namespace(metadata: Mapping[str, Any]) -> str | None:
+    """The run's ``langgraph_checkpoint_ns``, or None outside LangGraph."""
+    namespace = metadata.get(NAMESPACE_KEY)
+    return namespace if isinstance(namespace, str) else None
+
+
+def node_segment(
     metadata: Mapping[str, Any],
     namespace: str | None,
     parent_namespace: str | None,
     tags: Sequence[str] | None,
     name: str | None,
-) -> bool:
-    """Whether a chain run with this metadata is a LangGraph node (adds a path segment)."""
+) -> str | None:
+    """The segment a chain run adds when it is a LangGraph node (its ``langgraph_node``),
+    else None. ``namespace`` is its `checkpoint_namespace`, ``parent_namespace`` the one
+    it inherits from its parent run; ``tags`` and ``name`` are the run's."""
     if namespace is None or namespace == parent_namespace:
-        return False
+        return None
     node = metadata.get(NODE_KEY)
     if not isinstance(node, str) or not node or node in HIDDEN_NODES:
-        return False
+        return None
     if tags and HIDDEN_TAG in tags:
-        return False
-    return not (name and name.startswith("ChannelWrite"))
+        return None
+    if name and name.startswith("ChannelWrite"):
+        return None
+    return node
 
 
 def is_push_task(metadata: Mapping[str, Any]) -> bool:
@@ -87,17 +97,3 @@ def namespace_segments(namespace: str) -> list[str]:
         if node and node not in HIDDEN_NODES and not node.isdigit():
             segments.append(node)
     return segments
-
-
-def join_segment(path: str, segment: str) -> str:
-    """``path`` with one more segment; a ``/`` inside the segment becomes ``_``.
-
-    >>> join_segment("/", "agent"), join_segment("/a", "b/c")
-    ('/agent', '/a/b_c')
-    """
-    segment = segment.strip().replace("/", "_")
-    if not segment:
-        return path
-    if path == "/":
-        return "/" + segment
-    return path + "/" + segment

@@ -40,7 +40,7 @@ import genai_prices
 from genai_prices import data_snapshot
 from genai_prices.types import ModelInfo, ModelPrice, TieredPrices
 
-from agenttrace._internal.errors import report_internal_error
+from agenttrace.core.internal_errors import report_internal_error
 from agenttrace.records import Usage
 
 __all__ = ["compute_cost"]

@@ -11,8 +11,8 @@ from genai_prices import data_snapshot
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agenttrace._internal import pricing
-from agenttrace._internal.pricing import compute_cost
+from agenttrace.core import pricing
+from agenttrace.core.pricing import compute_cost
 from agenttrace.records import Usage
 
 AT = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)

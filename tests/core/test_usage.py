@@ -1,4 +1,7 @@
-"""Usage, model and cost read from provider-shaped results, in agenttrace's convention."""
+"""Usage, model and cost read from a provider's payload, in agenttrace's convention.
+
+One table of shapes for every producer: the ManualLogger's results and stream chunks, the
+Helicone ingest's logged responses and the LangChain handler's usage objects."""
 
 from __future__ import annotations
 
@@ -7,11 +10,12 @@ from typing import Any
 import pydantic
 import pytest
 
-from agenttrace._internal.llm_usage import (
+from agenttrace.core.usage import (
     StreamUsage,
     explicit_cost,
     model_name,
-    usage_from_results,
+    usage_from_mapping,
+    usage_from_response,
 )
 from agenttrace.records import Usage
 
@@ -117,7 +121,7 @@ from agenttrace.records import Usage
 )
 def test_usage_shapes(results: dict[str, Any], expected: Usage) -> None:
     """Each provider's usage becomes one Usage where input includes cached tokens."""
-    assert usage_from_results(results) == expected
+    assert usage_from_response(results) == expected
 
 
 def test_usage_of_an_sdk_object_is_read_through_model_dump() -> None:
@@ -128,7 +132,7 @@ def test_usage_of_an_sdk_object_is_read_through_model_dump() -> None:
         completion_tokens: int
         total_tokens: int
 
-    usage = usage_from_results(
+    usage = usage_from_response(
         {"usage": CompletionUsage(prompt_tokens=3, completion_tokens=4, total_tokens=7)}
     )
     assert usage == Usage(input_tokens=3, output_tokens=4, total_tokens=7)
@@ -146,7 +150,7 @@ def test_usage_of_an_sdk_object_is_read_through_model_dump() -> None:
 )
 def test_results_without_token_usage_give_none(results: dict[str, Any]) -> None:
     """A 'usage' key of another meaning, or nonsense counts, are not taken as tokens."""
-    assert usage_from_results(results) is None
+    assert usage_from_response(results) is None
 
 
 def test_model_name_prefers_model_then_gemini_version() -> None:
@@ -214,5 +218,108 @@ def test_stream_without_usage_gives_none() -> None:
 
 def test_counts_beyond_the_contract_are_dropped() -> None:
     """A count Usage would refuse (over MAX_TOKENS) is left out rather than failing the log."""
-    usage = usage_from_results({"usage": {"prompt_tokens": 10**12, "completion_tokens": 7}})
+    usage = usage_from_response({"usage": {"prompt_tokens": 10**12, "completion_tokens": 7}})
     assert usage == Usage(output_tokens=7)
+
+
+@pytest.mark.parametrize(
+    ("response", "expected"),
+    [
+        pytest.param(
+            {"usage": {"inputTokens": 7, "outputTokens": 3, "cacheReadInputTokens": 5}},
+            Usage(input_tokens=12, output_tokens=3, cache_read_tokens=5),
+            id="bedrock-converse-input-excludes-cache",
+        ),
+        pytest.param(
+            {"generation": "hi", "prompt_token_count": 11, "generation_token_count": 4},
+            Usage(input_tokens=11, output_tokens=4),
+            id="bedrock-invoke-beside-the-text",
+        ),
+        pytest.param(
+            {"usage_metadata": {"prompt_token_count": 9, "candidates_token_count": 2}},
+            Usage(input_tokens=9, output_tokens=2),
+            id="gemini-snake-case",
+        ),
+        pytest.param(
+            {"type": "message_start",
+             "message": {"usage": {"input_tokens": 4, "output_tokens": 1}}},
+            Usage(input_tokens=4, output_tokens=1),
+            id="anthropic-wrapped-in-message",
+        ),
+        pytest.param(
+            {"type": "response.completed",
+             "response": {"usage": {"input_tokens": 5, "output_tokens": 6}}},
+            Usage(input_tokens=5, output_tokens=6),
+            id="openai-responses-wrapped-in-response",
+        ),
+    ],
+)  # fmt: skip
+def test_more_shapes(response: dict[str, Any], expected: Usage) -> None:
+    """Bedrock, snake-case Gemini and streamed events wrapping a response are read too."""
+    assert usage_from_response(response) == expected
+
+
+def test_a_bare_usage_object_is_read_by_its_shape() -> None:
+    """usage_from_mapping takes one usage object (LangChain's usage_metadata, a provider's
+    token_usage) and tells the shapes apart by their keys."""
+    langchain = {
+        "input_tokens": 120,
+        "output_tokens": 40,
+        "input_token_details": {"cache_read": 100, "cache_creation": 8},
+        "output_token_details": {"reasoning": 30},
+    }
+    assert usage_from_mapping(langchain) == Usage(
+        input_tokens=120,
+        output_tokens=40,
+        cache_read_tokens=100,
+        cache_write_tokens=8,
+        reasoning_tokens=30,
+    )
+    assert usage_from_mapping({"prompt_tokens": 3, "completion_tokens": 4}) == Usage(
+        input_tokens=3, output_tokens=4
+    )
+    assert usage_from_mapping({"input_tokens": None, "output_tokens": None}) is None
+
+
+def test_total_is_input_plus_output_when_both_are_known() -> None:
+    """A stale or inconsistent total is replaced; alone, the provider's total is kept."""
+    stale = {"usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 11}}
+    assert usage_from_response(stale) == Usage(input_tokens=10, output_tokens=5, total_tokens=15)
+    partial = {"usage": {"completion_tokens": 5, "total_tokens": 20}}
+    assert usage_from_response(partial) == Usage(output_tokens=5, total_tokens=20)
+
+
+def test_anthropic_input_is_the_sum_of_the_parts_it_reports() -> None:
+    """Without input_tokens the input is the cached parts; with nothing known, unknown."""
+    only_cache = {"usage": {"cache_read_input_tokens": 90, "output_tokens": 5}}
+    assert usage_from_response(only_cache) == Usage(
+        input_tokens=90, output_tokens=5, cache_read_tokens=90
+    )
+    nothing = {"usage": {"cache_read_input_tokens": None, "output_tokens": 5}}
+    assert usage_from_response(nothing) == Usage(output_tokens=5)
+
+
+def test_floats_that_are_whole_numbers_count_and_others_do_not() -> None:
+    """12.0 is a count (JSON from some SDKs); 12.5 and Helicone's -1 are not."""
+    usage = usage_from_response({"usage": {"prompt_tokens": 12.0, "completion_tokens": 12.5}})
+    assert usage == Usage(input_tokens=12)
+    assert usage_from_response({"usage": {"prompt_tokens": -1, "completion_tokens": 2}}) == Usage(
+        output_tokens=2
+    )
+
+
+def test_model_name_is_stripped_and_bounded() -> None:
+    """Whitespace is dropped and names are cut to the record's limit."""
+    assert model_name({"model": "  gpt-4o  "}) == "gpt-4o"
+    assert model_name({"model": "m" * 600}) == "m" * 500
+    assert model_name({"model": "   "}) is None
+
+
+def test_a_stream_names_the_model_of_its_first_chunk() -> None:
+    """The served model is the first one a chunk names, also inside an event's wrapper;
+    later chunks do not replace it."""
+    stream = StreamUsage()
+    stream.add({"type": "ping"})
+    stream.add({"type": "message_start", "message": {"model": "claude-3-5-haiku"}})
+    stream.add({"model": "other"})
+    assert stream.model == "claude-3-5-haiku"

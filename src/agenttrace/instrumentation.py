@@ -1,0 +1,154 @@
+"""The door for integrations: everything a producer of records needs, and nothing private.
+
+An integration (the LangChain handler, an OpenTelemetry bridge, your own) imports this
+module and ``agenttrace`` itself, never ``agenttrace._internal`` or ``agenttrace.core``;
+it declares ``agenttrace>=`` the version whose door it uses and may check `VERSION_INFO`.
+Names are only added in a minor version; one removed or changing meaning means a new
+major version.
+
+**Open a session** (the rule: `derive_session`)::
+
+    ctx = derive_session(current_session(), id=thread_id, properties={"tier": "gold"})
+    with use_session(ctx):          # code inside sees it as agenttrace.current_session()
+        ...
+
+`register_context_provider` lets an integration answer `current_session` from its own
+state (the LangChain handler answers with the run whose code is executing).
+
+**Derive a child path**: `child_path` appends one derived segment (a node, a tool),
+`join_path` a user's path; LangGraph's node rule is `node_segment` (with
+`checkpoint_namespace`, `namespace_segments`, `is_push_task` and `task_id`).
+
+**Build and emit a record**: build a `Record` (`new_id` for ids) and `emit` it to the
+process-wide tracer, which never blocks and never raises; `sends_bodies` says whether
+bodies are wanted at all. An `Exporter` receives records instead of the shipper through
+``agenttrace.configure(exporter=...)``.
+
+**Classify an exception**: `exception_status` (cancelled, interrupted, handoff or error)
+and `error_info`.
+
+**Count and price usage**: `usage_from_response` / `usage_from_mapping` read any provider's
+usage shape (`StreamUsage` for streams), `model_name` the served model, `compute_cost` the
+price.
+
+**Fail safely**: call `report_internal_error` in an ``except`` block around your callback
+code: it logs, or re-raises under tests (`raise_internal_errors`).
+"""
+
+from __future__ import annotations
+
+import typing as _typing
+
+from agenttrace._internal.client import Exporter
+from agenttrace._internal.client import get_tracer as _get_tracer
+from agenttrace._internal.context import (
+    ContextProvider,
+    current_session,
+    register_context_provider,
+    unregister_context_provider,
+)
+from agenttrace._internal.context import use_context as use_session
+from agenttrace.core.ids import new_id
+from agenttrace.core.internal_errors import raise_internal_errors, report_internal_error
+from agenttrace.core.langgraph_paths import (
+    checkpoint_namespace,
+    is_push_task,
+    namespace_segments,
+    node_segment,
+    task_id,
+)
+from agenttrace.core.outcome import error_info, exception_status, type_name
+from agenttrace.core.sessions import (
+    MAX_DERIVED_DEPTH,
+    SessionContext,
+    child_path,
+    derive_session,
+    join_path,
+)
+from agenttrace.core.usage import (
+    StreamUsage,
+    as_mapping,
+    model_name,
+    usage_from_mapping,
+    usage_from_response,
+)
+from agenttrace.core.version import VERSION, VERSION_INFO
+from agenttrace.exceptions import UserError
+from agenttrace.records import ErrorInfo, Record, RecordKind, Status, Usage, normalize_path
+
+if _typing.TYPE_CHECKING:  # no public name for it in the door
+    from datetime import datetime
+
+__all__ = [
+    "MAX_DERIVED_DEPTH",
+    "VERSION",
+    "VERSION_INFO",
+    "ContextProvider",
+    "ErrorInfo",
+    "Exporter",
+    "Record",
+    "RecordKind",
+    "SessionContext",
+    "Status",
+    "StreamUsage",
+    "Usage",
+    "UserError",
+    "as_mapping",
+    "checkpoint_namespace",
+    "child_path",
+    "compute_cost",
+    "current_session",
+    "derive_session",
+    "emit",
+    "error_info",
+    "exception_status",
+    "is_push_task",
+    "join_path",
+    "model_name",
+    "namespace_segments",
+    "new_id",
+    "node_segment",
+    "normalize_path",
+    "raise_internal_errors",
+    "register_context_provider",
+    "report_internal_error",
+    "sends_bodies",
+    "task_id",
+    "type_name",
+    "unregister_context_provider",
+    "usage_from_mapping",
+    "usage_from_response",
+    "use_session",
+]
+
+
+def emit(record: Record) -> None:
+    """Hand ``record`` to the process-wide tracer: privacy rules, then the exporter.
+
+    Never blocks on the network; never raises (except under tests).
+    """
+    _get_tracer().emit(record)
+
+
+def sends_bodies() -> bool:
+    """Whether records should carry request and response bodies at all
+    (``agenttrace.configure(send_bodies=False)`` or ``AGENTTRACE_SEND_BODIES=0`` say no),
+    so that an integration can skip building them."""
+    return _get_tracer().settings.send_bodies
+
+
+def compute_cost(
+    model: str | None,
+    provider: str | None,
+    usage: Usage | None,
+    *,
+    at: datetime | None = None,
+) -> float | None:
+    """The cost in USD of a call to ``model`` at ``provider`` that used ``usage`` (made
+    ``at``, now by default); None when unknown, never 0 for unknown. Never raises.
+
+    The prices (genai-prices) are loaded on the first call, not when the door is imported.
+    """
+    from agenttrace.core.pricing import compute_cost as price
+
+    return price(model, provider, usage, at=at)
