@@ -39,6 +39,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from agenttrace._internal.context import SessionContext, current_session
+from agenttrace._internal.cost import compute_cost
 from agenttrace._internal.headers import HeaderContext, parse_headers
 from agenttrace._internal.ids import new_id
 from agenttrace._internal.llm_usage import (
@@ -46,16 +47,22 @@ from agenttrace._internal.llm_usage import (
     model_name,
     usage_from_results,
 )
-from agenttrace._internal.pricing import compute_cost
-from agenttrace._internal.record_factory import RECORD_TEMPLATE, trusted_record
-from agenttrace.records import MAX_PATH_SEGMENTS, ErrorInfo, Record, RecordKind, Status, Usage
+from agenttrace._internal.record_factory import new_record
+from agenttrace.records import (
+    MAX_NAME_LENGTH,
+    MAX_PATH_SEGMENTS,
+    ErrorInfo,
+    Record,
+    RecordKind,
+    Status,
+    Usage,
+)
 
 __all__ = ["Call", "CallHeaders", "build_record", "new_id", "open_call", "priced_fields"]
 
 _KINDS = {kind.value: kind for kind in RecordKind}
 _NAME_KEYS = ("toolName", "name", "databaseName", "operation", "model")
 _LLM_NAME_KEYS = ("model", "name", "toolName")
-_MAX_NAME = 500
 _EMPTY_HEADERS = HeaderContext()
 
 _HEADER_CACHE_SIZE = 256
@@ -149,7 +156,7 @@ def _name(request: Mapping[str, Any], kind: RecordKind) -> str:
     for key in _LLM_NAME_KEYS if kind is RecordKind.LLM else _NAME_KEYS:
         value = request.get(key)
         if isinstance(value, str) and value.strip():
-            return value.strip()[:_MAX_NAME]
+            return value.strip()[:MAX_NAME_LENGTH]
     return kind.value
 
 
@@ -229,30 +236,28 @@ def build_record(
 ) -> Record:
     """The finished call's record; bodies the headers asked to omit are left out."""
     wall_start = call.wall_start
-    values = RECORD_TEMPLATE.copy()  # every field of Record in order; see record_factory
-    values["id"] = call.record_id
-    values["kind"] = call.kind
-    values["session_id"] = call.session_id
-    values["session_name"] = call.session_name
-    values["session_path"] = call.path
-    values["parent_id"] = call.parent_id
-    values["name"] = call.name
-    values["model"] = model
-    values["provider"] = call.provider
-    values["user_id"] = call.user_id
-    values["properties"] = call.properties
-    values["start_time"] = datetime.fromtimestamp(wall_start, UTC)
-    values["end_time"] = datetime.fromtimestamp(wall_start + max(elapsed, 0.0), UTC)
-    values["time_to_first_token_ms"] = time_to_first_token_ms
-    values["status"] = status
-    values["error"] = error
-    values["usage"] = usage
-    values["cost_usd"] = cost_usd
-    if not call.omit_request:
-        values["request"] = request
-    if not call.omit_response:
-        values["response"] = response
-    return trusted_record(values)
+    return new_record(
+        id=call.record_id,
+        kind=call.kind,
+        session_id=call.session_id,
+        session_name=call.session_name,
+        session_path=call.path,
+        parent_id=call.parent_id,
+        name=call.name,
+        model=model,
+        provider=call.provider,
+        user_id=call.user_id,
+        properties=call.properties,
+        start_time=datetime.fromtimestamp(wall_start, UTC),
+        end_time=datetime.fromtimestamp(wall_start + max(elapsed, 0.0), UTC),
+        time_to_first_token_ms=time_to_first_token_ms,
+        status=status,
+        error=error,
+        usage=usage,
+        cost_usd=cost_usd,
+        request=None if call.omit_request else request,
+        response=None if call.omit_response else response,
+    )
 
 
 def priced_fields(

@@ -1,51 +1,46 @@
-"""`trusted_record`: the ManualLogger's `Record`, built without re-validating what is known good.
+"""`new_record`: a `Record` built on the caller's thread, checked against the wire limits
+without running pydantic's validation.
 
-Validating a `Record` with pydantic takes about a third of what logging a call costs the
-caller. On the logger's hot path most values are made by agenttrace itself (ids, times,
-status, `Usage`, `ErrorInfo`, costs); only a few strings and the properties come from the
-user. `trusted_record` checks those (lengths, types, the path's form) in a few comparisons and
-then sets the fields directly. Anything unusual, a string too long, a path not in normal
-form, a property that is not text, goes through ``Record(...)`` instead, so the outcome (a
-record, or pydantic's error saying what is wrong) is always the one `Record` gives.
+Every producer (the ManualLogger, the LangChain handler) ends a traced call by building a
+record on the user's thread. Most values are made by agenttrace itself (ids, UTC times,
+`Status` and `RecordKind` members, validated `Usage` and `ErrorInfo`); a few strings and
+the properties come from the user. `new_record` checks those against the limits that
+`agenttrace._internal.record_rules` declares (the constants `Record`'s fields are declared
+with: they are written once), then fills in the record's fields as
+``Record.model_construct`` does, without its loop over the fields: about 1 µs, where
+``Record(...)`` and ``model_construct`` both take about 5 µs. The collector validates
+every record in full when it arrives.
 
-The fast path guards itself: it is used only while `Record` has exactly the fields,
-limits and validators this module knows (the numeric limits are `agenttrace.records`'
-own constants); a change to the contract turns it off (and a test fails) rather than
-letting unchecked records through. A property-based test compares both ways.
+Anything unusual (a string too long, a path not in normal form, a property that is not
+text, an int where a float belongs, a naive time) goes through ``Record(...)`` instead, so
+the outcome, a record or pydantic's error naming the field, is always the one `Record`
+gives; tests compare both ways on generated values.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
-from annotated_types import Ge, Le, MaxLen, MinLen
-from pydantic.functional_validators import AfterValidator
-
-from agenttrace.records import (
+from agenttrace._internal.record_rules import (
     MAX_AMOUNT,
+    MAX_ATTEMPT,
+    MAX_ID_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_PATH_LENGTH,
     MAX_PROPERTIES,
     MAX_PROPERTY_NAME_LENGTH,
     MAX_PROPERTY_VALUE_LENGTH,
-    Record,
+    RecordKind,
+    Status,
     normalize_path,
 )
+from agenttrace.records import ErrorInfo, Record, Usage
 
-__all__ = ["FAST_PATH", "RECORD_TEMPLATE", "trusted_record"]
+__all__ = ["RECORD_FIELDS", "new_record"]
 
-_ID, _NAME, _PATH = 200, 500, 2000
-_KNOWN_LIMITS = {
-    "id": (1, _ID),
-    "session_id": (1, _ID),
-    "session_name": (0, _NAME),
-    "session_path": (0, _PATH),
-    "parent_id": (0, _ID),
-    "name": (0, _NAME),
-    "model": (0, _NAME),
-    "provider": (0, _ID),
-    "user_id": (0, _NAME),
-    "branch_id": (0, _NAME),
-}
-_FIELDS = (
+RECORD_FIELDS = (
     "id",
     "kind",
     "session_id",
@@ -69,55 +64,18 @@ _FIELDS = (
     "request",
     "response",
 )
-_DEFAULTED = {"attempt": 1, "branch_id": None}
-_SET_HERE = frozenset(_FIELDS) - _DEFAULTED.keys()
-_FIELDS_SET = set(_SET_HERE)
-"""The fields a caller sets (copied into each record's ``__pydantic_fields_set__``)."""
-RECORD_TEMPLATE: dict[str, Any] = dict.fromkeys(_FIELDS)
-RECORD_TEMPLATE.update(_DEFAULTED)
-"""Every field in order, to ``.copy()`` and fill in (cheaper than a 22-key dict literal)."""
+"""`Record`'s fields in order: the fields `new_record` sets (a test keeps them equal)."""
+
+_EVERY_FIELD = set(RECORD_FIELDS)
 _MAX_KNOWN_PATHS = 4096
-
-
-_AMOUNTS = ("time_to_first_token_ms", "cost_usd")
-_OTHER_METADATA = {"start_time": (AfterValidator,), "attempt": (Ge, Le)}
-_VALIDATORS = ({"_normalize_path", "_check_properties"}, {"_check_times"})
-
-
-def _contract_unchanged() -> bool:
-    """Whether `Record` still has exactly the fields (in order), limits and validators
-    this module knows."""
-    fields = Record.model_fields
-    if tuple(fields) != _FIELDS:
-        return False
-    for name, field in fields.items():
-        metadata = field.metadata
-        if name in _KNOWN_LIMITS:
-            low = max((m.min_length for m in metadata if isinstance(m, MinLen)), default=0)
-            high = max((m.max_length for m in metadata if isinstance(m, MaxLen)), default=-1)
-            if _KNOWN_LIMITS[name] != (low, high) or len(metadata) != (2 if low else 1):
-                return False
-        elif name in _AMOUNTS:
-            if metadata != [Le(le=MAX_AMOUNT)]:
-                return False
-        elif tuple(type(m) for m in metadata) != _OTHER_METADATA.get(name, ()):
-            return False
-    decorators = Record.__pydantic_decorators__
-    if (set(decorators.field_validators), set(decorators.model_validators)) != _VALIDATORS:
-        return False
-    return all(fields[name].default == value for name, value in _DEFAULTED.items())
-
-
-FAST_PATH = _contract_unchanged()
-"""False when `Record` changed in a way this module does not know: always validate."""
-
 _known_paths: set[str] = set()
+_new = Record.__new__
+_set = object.__setattr__
 
 
 def _normal_path(path: object) -> bool:
-    if path in _known_paths:
-        return True
-    if type(path) is not str or len(path) > _PATH:
+    """Whether ``path`` is a session path `Record` keeps as it is (remembered when so)."""
+    if type(path) is not str or len(path) > MAX_PATH_LENGTH:
         return False
     try:
         normal = normalize_path(path) == path
@@ -131,7 +89,10 @@ def _normal_path(path: object) -> bool:
 
 
 def _plain_properties(properties: object) -> bool:
-    if type(properties) is not dict or len(properties) > MAX_PROPERTIES:
+    """Whether ``properties`` is a dict of text within the limits (as `Record` checks it)."""
+    if not (type(properties) is dict or isinstance(properties, Mapping)):
+        return False
+    if len(properties) > MAX_PROPERTIES:
         return False
     for key, value in properties.items():
         if type(key) is not str or not 0 < len(key) <= MAX_PROPERTY_NAME_LENGTH:
@@ -141,41 +102,130 @@ def _plain_properties(properties: object) -> bool:
     return True
 
 
-def trusted_record(values: dict[str, Any]) -> Record:
-    """``Record(...)`` of ``values``: every field of `Record`, in its order.
+def _utc_span(start: object, end: object) -> bool:
+    """Whether ``start`` and ``end`` (or None) are UTC datetimes, ``end`` not before it."""
+    return (
+        type(start) is datetime
+        and start.tzinfo is UTC
+        and (end is None or (type(end) is datetime and end.tzinfo is UTC and end >= start))
+    )
 
-    Only what users can supply is checked here; the caller guarantees the rest:
-    ``start_time`` and ``end_time`` UTC with ``end_time >= start_time``, ``kind`` and
-    ``status`` enum members, ``error`` and ``usage`` validated models, ``attempt`` 1 and
-    ``branch_id`` None.
+
+def new_record(
+    *,
+    id: str,
+    kind: RecordKind,
+    session_id: str,
+    session_name: str | None,
+    session_path: str,
+    parent_id: str | None,
+    name: str,
+    model: str | None,
+    provider: str | None,
+    user_id: str | None,
+    properties: Mapping[str, str],
+    start_time: datetime,
+    end_time: datetime | None,
+    time_to_first_token_ms: float | None = None,
+    status: Status = Status.OK,
+    error: ErrorInfo | None = None,
+    usage: Usage | None = None,
+    cost_usd: float | None = None,
+    attempt: int = 1,
+    branch_id: str | None = None,
+    request: Any = None,
+    response: Any = None,
+) -> Record:
+    """The `Record` of these fields, as ``Record(...)`` would make it (or its error).
+
+    Arguments are `Record`'s fields, by name; the record gets its own copy of ``properties``.
     """
-    # Written out, not looped: this runs for every logged call.
+    # Written out, not looped: this runs on the user's thread for every traced call.
     if not (
-        FAST_PATH
-        and type(record_id := values["id"]) is str
-        and 0 < len(record_id) <= _ID
-        and type(session_id := values["session_id"]) is str
-        and 0 < len(session_id) <= _ID
-        and type(name := values["name"]) is str
-        and len(name) <= _NAME
-        and ((v := values["session_name"]) is None or (type(v) is str and len(v) <= _NAME))
-        and ((v := values["parent_id"]) is None or (type(v) is str and len(v) <= _ID))
-        and ((v := values["model"]) is None or (type(v) is str and len(v) <= _NAME))
-        and ((v := values["provider"]) is None or (type(v) is str and len(v) <= _ID))
-        and ((v := values["user_id"]) is None or (type(v) is str and len(v) <= _NAME))
-        and ((v := values["cost_usd"]) is None or (type(v) is float and 0 <= v <= MAX_AMOUNT))
+        type(id) is str
+        and 0 < len(id) <= MAX_ID_LENGTH
+        and type(session_id) is str
+        and 0 < len(session_id) <= MAX_ID_LENGTH
+        and type(name) is str
+        and len(name) <= MAX_NAME_LENGTH
+        and type(kind) is RecordKind
+        and type(status) is Status
         and (
-            (v := values["time_to_first_token_ms"]) is None
-            or (type(v) is float and 0 <= v <= MAX_AMOUNT)
+            session_name is None
+            or (type(session_name) is str and len(session_name) <= MAX_NAME_LENGTH)
         )
-        and ((v := values["session_path"]) in _known_paths or _normal_path(v))
-        and _plain_properties(values["properties"])
+        and (parent_id is None or (type(parent_id) is str and len(parent_id) <= MAX_ID_LENGTH))
+        and (model is None or (type(model) is str and len(model) <= MAX_NAME_LENGTH))
+        and (provider is None or (type(provider) is str and len(provider) <= MAX_ID_LENGTH))
+        and (user_id is None or (type(user_id) is str and len(user_id) <= MAX_NAME_LENGTH))
+        and (branch_id is None or (type(branch_id) is str and len(branch_id) <= MAX_NAME_LENGTH))
+        and (error is None or type(error) is ErrorInfo)
+        and (usage is None or type(usage) is Usage)
+        and (cost_usd is None or (type(cost_usd) is float and 0 <= cost_usd <= MAX_AMOUNT))
+        and (
+            time_to_first_token_ms is None
+            or (type(time_to_first_token_ms) is float and 0 <= time_to_first_token_ms <= MAX_AMOUNT)
+        )
+        and type(attempt) is int
+        and 1 <= attempt <= MAX_ATTEMPT
+        and _utc_span(start_time, end_time)
+        and (session_path in _known_paths or _normal_path(session_path))
+        and _plain_properties(properties)
     ):
-        return Record(**{k: v for k, v in values.items() if k not in _DEFAULTED})
-    values["properties"] = dict(values["properties"])
-    record = Record.__new__(Record)
-    object.__setattr__(record, "__dict__", values)
-    object.__setattr__(record, "__pydantic_fields_set__", _FIELDS_SET.copy())
-    object.__setattr__(record, "__pydantic_extra__", None)
-    object.__setattr__(record, "__pydantic_private__", None)
+        return Record(
+            id=id,
+            kind=kind,
+            session_id=session_id,
+            session_name=session_name,
+            session_path=session_path,
+            parent_id=parent_id,
+            name=name,
+            model=model,
+            provider=provider,
+            user_id=user_id,
+            properties=properties,  # Record copies it (or refuses what is not text)
+            start_time=start_time,
+            end_time=end_time,
+            time_to_first_token_ms=time_to_first_token_ms,
+            status=status,
+            error=error,
+            usage=usage,
+            cost_usd=cost_usd,
+            attempt=attempt,
+            branch_id=branch_id,
+            request=request,
+            response=response,
+        )
+    record = _new(Record)
+    _set(
+        record,
+        "__dict__",
+        {
+            "id": id,
+            "kind": kind,
+            "session_id": session_id,
+            "session_name": session_name,
+            "session_path": session_path,
+            "parent_id": parent_id,
+            "name": name,
+            "model": model,
+            "provider": provider,
+            "user_id": user_id,
+            "properties": dict(properties),
+            "start_time": start_time,
+            "end_time": end_time,
+            "time_to_first_token_ms": time_to_first_token_ms,
+            "status": status,
+            "error": error,
+            "usage": usage,
+            "cost_usd": cost_usd,
+            "attempt": attempt,
+            "branch_id": branch_id,
+            "request": request,
+            "response": response,
+        },
+    )
+    _set(record, "__pydantic_fields_set__", _EVERY_FIELD.copy())
+    _set(record, "__pydantic_extra__", None)
+    _set(record, "__pydantic_private__", None)
     return record

@@ -11,7 +11,8 @@ from typing import Any
 from langchain_core.messages import BaseMessage
 
 from agenttrace._internal.client import get_tracer
-from agenttrace.records import ErrorInfo, Record, RecordKind, Status, Usage
+from agenttrace._internal.record_factory import new_record
+from agenttrace.records import ErrorInfo, RecordKind, Status, Usage
 from agenttrace_langchain.run_state import RunState
 from agenttrace_langchain.serialize import jsonable, message_payload, messages_payload
 from agenttrace_langchain.tokens import served_model, usage_from_llm_end
@@ -138,7 +139,7 @@ def emit_record(
         return
     start = state.start
     end = max(ended if ended is not None else time.time(), start)
-    record = Record(
+    record = new_record(
         id=state.record_id or str(state.run_id),
         kind=kind,
         session_id=root.session_id,
