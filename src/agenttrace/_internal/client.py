@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from agenttrace._internal.config import Settings
 from agenttrace._internal.errors import report_internal_error
-from agenttrace.records import Record
+
+if TYPE_CHECKING:
+    from agenttrace.records import Record
 
 __all__ = [
     "Exporter",

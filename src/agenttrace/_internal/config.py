@@ -6,8 +6,6 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import platformdirs
-
 from agenttrace.exceptions import ConfigurationError
 
 __all__ = ["DEFAULT_ENDPOINT", "DEFAULT_PORT", "Settings", "default_data_dir"]
@@ -21,6 +19,8 @@ def default_data_dir() -> Path:
     configured = os.environ.get("AGENTTRACE_DATA_DIR")
     if configured:
         return Path(configured).expanduser()
+    import platformdirs  # on first use: it costs more to import than the rest of this module
+
     return Path(platformdirs.user_data_dir("agenttrace", appauthor=False))
 
 
@@ -28,6 +28,8 @@ def _default_spool_dir() -> Path:
     configured = os.environ.get("AGENTTRACE_SPOOL_DIR")
     if configured:
         return Path(configured).expanduser()
+    import platformdirs
+
     return Path(platformdirs.user_cache_dir("agenttrace", appauthor=False)) / "spool"
 
 
