@@ -1,15 +1,16 @@
-"""``agenttrace sessions | session | requests | request | paths``: query a collector."""
+"""``agenttrace sessions | session | requests | request | paths``: query a collector.
+
+The query client (httpx) and the rendering (rich) are imported when a command runs, so
+that ``agenttrace --help`` loads neither.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
-from agenttrace.cli import _format as fmt
-from agenttrace.cli._render import paths_table, requests_table, session_tree, sessions_table
+from agenttrace._internal.record_rules import RecordKind, Status
 from agenttrace.cli._shared import (
     Order,
     SessionStatus,
@@ -18,8 +19,6 @@ from agenttrace.cli._shared import (
     parse_properties,
     stdout,
 )
-from agenttrace.query import RequestRow
-from agenttrace.records import RecordKind, Status
 
 __all__ = ["paths", "request", "requests", "session", "sessions"]
 
@@ -42,6 +41,8 @@ OffsetOption = Annotated[int, typer.Option(min=0, help="Rows to skip (for the ne
 
 
 def _page_caption(shown: int, total: int, offset: int, noun: str) -> str:
+    from agenttrace.cli import _format as fmt
+
     if not shown:
         return f"no {noun}s match" if not total else f"no {noun}s at offset {offset} of {total}"
     caption = f"{offset + 1}-{offset + shown} of {fmt.count(total)} {noun}s"
@@ -90,6 +91,8 @@ def sessions(
     if as_json:
         echo_json(page.model_dump(mode="json"))
         return
+    from agenttrace.cli._render import sessions_table
+
     console = stdout()
     if page.sessions:
         console.print(sessions_table(page.sessions))
@@ -108,6 +111,8 @@ def session(
     if as_json:
         echo_json(detail.model_dump(mode="json"))
         return
+    from agenttrace.cli._render import session_tree
+
     stdout().print(session_tree(detail))
 
 
@@ -149,42 +154,12 @@ def requests(
     if as_json:
         echo_json(page.model_dump(mode="json"))
         return
+    from agenttrace.cli._render import requests_table
+
     console = stdout()
     if page.requests:
         console.print(requests_table(page.requests))
     console.print(_page_caption(len(page), page.total, page.offset, "request"), style="dim")
-
-
-def _request_grid(row: RequestRow) -> Table:
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold")
-    grid.add_column(overflow="fold")
-    fields: list[tuple[str, str | Text]] = [
-        ("request", row.request_id),
-        ("session", f"{row.session_name or fmt.NONE} ({row.session_id})"),
-        ("path", row.session_path),
-        ("kind", row.kind.value),
-        ("name", row.name or fmt.NONE),
-        ("model", " ".join(p for p in (row.provider, row.model) if p) or fmt.NONE),
-        ("status", fmt.status(row.status.value)),
-        ("started", fmt.when(row.request_created_at)),
-        ("latency", fmt.duration(row.delay_ms)),
-        ("first token", fmt.duration(row.time_to_first_token)),
-        (
-            "tokens",
-            f"{fmt.tokens(row.prompt_tokens)} in · {fmt.tokens(row.completion_tokens)} out · "
-            f"{fmt.tokens(row.total_tokens)} total",
-        ),
-        ("cost", fmt.cost(row.cost)),
-        ("attempt", str(row.attempt)),
-        ("user", row.request_user_id or fmt.NONE),
-    ]
-    fields.extend((f"property {key}", value) for key, value in sorted(row.properties.items()))
-    if row.error is not None:
-        fields.append(("error", Text(f"{row.error.type}: {row.error.message}", style="red")))
-    for label, value in fields:
-        grid.add_row(label, value)
-    return grid
 
 
 def request(
@@ -198,8 +173,12 @@ def request(
     if as_json:
         echo_json(row.model_dump(mode="json"))
         return
+    from rich.text import Text
+
+    from agenttrace.cli._render import request_grid
+
     console = stdout()
-    console.print(_request_grid(row))
+    console.print(request_grid(row))
     for title, body in (("request body", row.request_body), ("response body", row.response_body)):
         if body is not None:
             console.print(Text(f"\n{title}", style="bold"))
@@ -223,6 +202,8 @@ def paths(
     if as_json:
         echo_json(result.model_dump(mode="json"))
         return
+    from agenttrace.cli._render import paths_table
+
     console = stdout()
     if result.paths:
         console.print(paths_table(result.paths))
