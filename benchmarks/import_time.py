@@ -12,6 +12,7 @@ so that drift hits all alike; the medians are printed.
 
 * ``agenttrace``: ``import agenttrace``; compared with ``import httpx`` in the same run;
 * ``agenttrace.records``: what the first record costs on top (the pydantic models);
+* ``ManualLogger, session``: what a ManualLogger user's ``from agenttrace import ...`` loads;
 * ``agenttrace.langchain``: added on top of a LangGraph application's own imports
   (``import langchain_core, langgraph.graph``: the graph machinery a user builds with),
   and on top of the bare ``import langchain_core, langgraph`` (package roots only);
@@ -37,6 +38,8 @@ IMPORT_TARGET_MS = 50.0
 HTTPX_SHARE = 0.5
 LANGCHAIN_TARGET_MS = 40.0
 HELP_TARGET_MS = 400.0
+BUSY_START_MS = 25.0
+"""A ``python -c pass`` slower than this means a busy machine (it takes about 10 ms)."""
 HEAVY = ("httpx", "genai_prices", "pydantic", "agenttrace.query", "agenttrace.server", "rich")
 
 # name -> (imports done before the mark, the statement measured)
@@ -44,6 +47,7 @@ IMPORTS: dict[str, tuple[str, str]] = {
     "agenttrace": ("", "import agenttrace"),
     "httpx": ("", "import httpx"),
     "agenttrace.records": ("import agenttrace", "import agenttrace.records"),
+    "ManualLogger, session": ("", "from agenttrace import ManualLogger, session"),
     "langgraph app": ("", "import langchain_core, langgraph.graph"),
     "+ agenttrace.langchain": (
         "import langchain_core, langgraph.graph",
@@ -133,6 +137,14 @@ def main() -> None:
     added = median["+ agenttrace.langchain"]
     help_ms = median["agenttrace --help"]
     print(f"import agenttrace / import httpx: {ours / httpx:.2f}")
+    app = median["langgraph app"]
+    print(f"agenttrace.langchain added / the LangGraph app's imports: {added / app:.3f}")
+    print(f"agenttrace --help / python -c pass: {help_ms / median['python -c pass']:.1f}")
+    if median["python -c pass"] > BUSY_START_MS:
+        print(
+            f"note: python -c pass took {median['python -c pass']:.0f} ms: this machine is busy, "
+            "so every figure in ms is inflated alike; the ratios are the steadier figures"
+        )
     print(
         f"import agenttrace: {ours:.1f} ms (target <= {IMPORT_TARGET_MS:.0f} ms): "
         f"{verdict(ours <= IMPORT_TARGET_MS)}; under {HTTPX_SHARE:.0%} of httpx: "
