@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from agenttrace._internal.record_rules import (
     MAX_AMOUNT,
@@ -38,7 +38,35 @@ from agenttrace._internal.record_rules import (
 )
 from agenttrace.records import ErrorInfo, Record, Usage
 
-__all__ = ["RECORD_FIELDS", "new_record"]
+__all__ = ["RECORD_FIELDS", "RecordFields", "new_record"]
+
+
+class RecordFields(TypedDict):
+    """Every field of a `Record`, in its order (what `new_record` takes)."""
+
+    id: str
+    kind: RecordKind
+    session_id: str
+    session_name: str | None
+    session_path: str
+    parent_id: str | None
+    name: str
+    model: str | None
+    provider: str | None
+    user_id: str | None
+    properties: Mapping[str, str]
+    start_time: datetime
+    end_time: datetime | None
+    time_to_first_token_ms: float | None
+    status: Status
+    error: ErrorInfo | None
+    usage: Usage | None
+    cost_usd: float | None
+    attempt: int
+    branch_id: str | None
+    request: Any
+    response: Any
+
 
 RECORD_FIELDS = (
     "id",
@@ -64,7 +92,8 @@ RECORD_FIELDS = (
     "request",
     "response",
 )
-"""`Record`'s fields in order: the fields `new_record` sets (a test keeps them equal)."""
+"""`Record`'s fields in order, as `RecordFields` declares them (a test keeps all three
+equal)."""
 
 _EVERY_FIELD = set(RECORD_FIELDS)
 _MAX_KNOWN_PATHS = 4096
@@ -102,129 +131,55 @@ def _plain_properties(properties: object) -> bool:
     return True
 
 
-def _utc_span(start: object, end: object) -> bool:
-    """Whether ``start`` and ``end`` (or None) are UTC datetimes, ``end`` not before it."""
-    return (
-        type(start) is datetime
-        and start.tzinfo is UTC
-        and (end is None or (type(end) is datetime and end.tzinfo is UTC and end >= start))
-    )
+def new_record(fields: RecordFields) -> Record:
+    """The `Record` of ``fields``, as ``Record(**fields)`` would make it (or its error).
 
-
-def new_record(
-    *,
-    id: str,
-    kind: RecordKind,
-    session_id: str,
-    session_name: str | None,
-    session_path: str,
-    parent_id: str | None,
-    name: str,
-    model: str | None,
-    provider: str | None,
-    user_id: str | None,
-    properties: Mapping[str, str],
-    start_time: datetime,
-    end_time: datetime | None,
-    time_to_first_token_ms: float | None = None,
-    status: Status = Status.OK,
-    error: ErrorInfo | None = None,
-    usage: Usage | None = None,
-    cost_usd: float | None = None,
-    attempt: int = 1,
-    branch_id: str | None = None,
-    request: Any = None,
-    response: Any = None,
-) -> Record:
-    """The `Record` of these fields, as ``Record(...)`` would make it (or its error).
-
-    Arguments are `Record`'s fields, by name; the record gets its own copy of ``properties``.
+    ``fields`` holds every field of `Record`, written as a dict literal in its order; it
+    becomes the record's own (do not use it again), with its own copy of the properties.
     """
     # Written out, not looped: this runs on the user's thread for every traced call.
     if not (
-        type(id) is str
-        and 0 < len(id) <= MAX_ID_LENGTH
-        and type(session_id) is str
+        type(record_id := fields["id"]) is str
+        and 0 < len(record_id) <= MAX_ID_LENGTH
+        and type(session_id := fields["session_id"]) is str
         and 0 < len(session_id) <= MAX_ID_LENGTH
-        and type(name) is str
+        and type(name := fields["name"]) is str
         and len(name) <= MAX_NAME_LENGTH
-        and type(kind) is RecordKind
-        and type(status) is Status
+        and type(fields["kind"]) is RecordKind
+        and type(fields["status"]) is Status
         and (
-            session_name is None
-            or (type(session_name) is str and len(session_name) <= MAX_NAME_LENGTH)
+            (v := fields["session_name"]) is None or (type(v) is str and len(v) <= MAX_NAME_LENGTH)
         )
-        and (parent_id is None or (type(parent_id) is str and len(parent_id) <= MAX_ID_LENGTH))
-        and (model is None or (type(model) is str and len(model) <= MAX_NAME_LENGTH))
-        and (provider is None or (type(provider) is str and len(provider) <= MAX_ID_LENGTH))
-        and (user_id is None or (type(user_id) is str and len(user_id) <= MAX_NAME_LENGTH))
-        and (branch_id is None or (type(branch_id) is str and len(branch_id) <= MAX_NAME_LENGTH))
-        and (error is None or type(error) is ErrorInfo)
-        and (usage is None or type(usage) is Usage)
-        and (cost_usd is None or (type(cost_usd) is float and 0 <= cost_usd <= MAX_AMOUNT))
+        and ((v := fields["parent_id"]) is None or (type(v) is str and len(v) <= MAX_ID_LENGTH))
+        and ((v := fields["model"]) is None or (type(v) is str and len(v) <= MAX_NAME_LENGTH))
+        and ((v := fields["provider"]) is None or (type(v) is str and len(v) <= MAX_ID_LENGTH))
+        and ((v := fields["user_id"]) is None or (type(v) is str and len(v) <= MAX_NAME_LENGTH))
+        and ((v := fields["branch_id"]) is None or (type(v) is str and len(v) <= MAX_NAME_LENGTH))
+        and ((error := fields["error"]) is None or type(error) is ErrorInfo)
+        and ((usage := fields["usage"]) is None or type(usage) is Usage)
         and (
-            time_to_first_token_ms is None
-            or (type(time_to_first_token_ms) is float and 0 <= time_to_first_token_ms <= MAX_AMOUNT)
+            (cost := fields["cost_usd"]) is None
+            or (type(cost) is float and 0 <= cost <= MAX_AMOUNT)
         )
-        and type(attempt) is int
+        and (
+            (ttft := fields["time_to_first_token_ms"]) is None
+            or (type(ttft) is float and 0 <= ttft <= MAX_AMOUNT)
+        )
+        and type(attempt := fields["attempt"]) is int
         and 1 <= attempt <= MAX_ATTEMPT
-        and _utc_span(start_time, end_time)
-        and (session_path in _known_paths or _normal_path(session_path))
-        and _plain_properties(properties)
-    ):
-        return Record(
-            id=id,
-            kind=kind,
-            session_id=session_id,
-            session_name=session_name,
-            session_path=session_path,
-            parent_id=parent_id,
-            name=name,
-            model=model,
-            provider=provider,
-            user_id=user_id,
-            properties=properties,  # Record copies it (or refuses what is not text)
-            start_time=start_time,
-            end_time=end_time,
-            time_to_first_token_ms=time_to_first_token_ms,
-            status=status,
-            error=error,
-            usage=usage,
-            cost_usd=cost_usd,
-            attempt=attempt,
-            branch_id=branch_id,
-            request=request,
-            response=response,
+        and type(start := fields["start_time"]) is datetime
+        and start.tzinfo is UTC
+        and (
+            (end := fields["end_time"]) is None
+            or (type(end) is datetime and end.tzinfo is UTC and end >= start)
         )
+        and ((v := fields["session_path"]) in _known_paths or _normal_path(v))
+        and _plain_properties(properties := fields["properties"])
+    ):
+        return Record(**fields)
+    fields["properties"] = dict(properties)
     record = _new(Record)
-    _set(
-        record,
-        "__dict__",
-        {
-            "id": id,
-            "kind": kind,
-            "session_id": session_id,
-            "session_name": session_name,
-            "session_path": session_path,
-            "parent_id": parent_id,
-            "name": name,
-            "model": model,
-            "provider": provider,
-            "user_id": user_id,
-            "properties": dict(properties),
-            "start_time": start_time,
-            "end_time": end_time,
-            "time_to_first_token_ms": time_to_first_token_ms,
-            "status": status,
-            "error": error,
-            "usage": usage,
-            "cost_usd": cost_usd,
-            "attempt": attempt,
-            "branch_id": branch_id,
-            "request": request,
-            "response": response,
-        },
-    )
+    _set(record, "__dict__", fields)
     _set(record, "__pydantic_fields_set__", _EVERY_FIELD.copy())
     _set(record, "__pydantic_extra__", None)
     _set(record, "__pydantic_private__", None)
