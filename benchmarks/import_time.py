@@ -2,6 +2,7 @@
 
     uv run python benchmarks/import_time.py               # 7 rounds
     uv run python benchmarks/import_time.py --rounds 15   # more samples
+    uv run python benchmarks/import_time.py --before ../old-checkout   # and another tree
 
 A tracing library is imported by every process of its users, most of which never query,
 so ``import agenttrace`` must not load the HTTP client, the price data, the query client
@@ -20,12 +21,16 @@ so that drift hits all alike; the medians are printed.
 
 Targets: ``import agenttrace`` <= 50 ms and under half of ``import httpx``;
 ``agenttrace.langchain`` adds <= 40 ms to a LangGraph application; ``--help`` <= 400 ms.
-The modules ``import agenttrace`` leaves unloaded are listed at the end.
+The modules ``import agenttrace`` leaves unloaded are listed at the end. ``--before TREE``
+measures another checkout of this repository too (its ``src`` and the integration's ``src``
+first on ``PYTHONPATH``), interleaved with this one, and prints this one's figures as
+ratios to that one's.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -61,7 +66,7 @@ IMPORTS: dict[str, tuple[str, str]] = {
 }
 
 
-def import_ms(before: str, statement: str) -> float:
+def import_ms(before: str, statement: str, env: dict[str, str]) -> float:
     """Milliseconds ``statement`` spends importing, in a fresh interpreter where ``before``
     already ran (the sum of ``-X importtime`` self times printed after the mark)."""
     code = f"{before}\nimport sys\nsys.stderr.write('{MARK}\\n')\n{statement}"
@@ -70,6 +75,7 @@ def import_ms(before: str, statement: str) -> float:
         capture_output=True,
         text=True,
         check=True,
+        env=env,
     )
     lines = done.stderr.splitlines()
     after = lines[lines.index(MARK) + 1 :]
@@ -93,18 +99,47 @@ def help_command() -> list[str]:
     return [sys.executable, "-c", "from agenttrace.cli import main; main()", "--help"]
 
 
-def wall_ms(command: list[str]) -> float:
+def wall_ms(command: list[str], env: dict[str, str]) -> float:
     """Wall milliseconds from starting ``command`` to its exit (it must succeed)."""
     started = time.perf_counter()
-    subprocess.run(command, capture_output=True, check=True)
+    subprocess.run(command, capture_output=True, check=True, env=env)
     return (time.perf_counter() - started) * 1000
 
 
-def left_unloaded() -> list[str]:
+def left_unloaded(env: dict[str, str]) -> list[str]:
     """Which of the heavy modules ``import agenttrace`` leaves unloaded."""
     probe = f"import sys, agenttrace\nprint(' '.join(m for m in {HEAVY!r} if m not in sys.modules))"
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env
+    )
     return done.stdout.split()
+
+
+def tree_env(tree: Path | None) -> dict[str, str]:
+    """The environment that imports agenttrace from ``tree`` (None: the installed one)."""
+    env = dict(os.environ)
+    if tree is not None:
+        paths = [str(tree / "src"), str(tree / "integrations" / "langchain" / "src")]
+        env["PYTHONPATH"] = os.pathsep.join([*paths, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    return env
+
+
+def measure(rounds: int, envs: dict[str, dict[str, str]]) -> dict[str, dict[str, list[float]]]:
+    """Samples per tree and measure, rounds interleaving trees and measures."""
+    help_cmd = help_command()
+    samples: dict[str, dict[str, list[float]]] = {
+        label: {name: [] for name in [*IMPORTS, "agenttrace --help", "python -c pass"]}
+        for label in envs
+    }
+    for env in envs.values():
+        wall_ms(help_cmd, env)  # warm the file cache and any bytecode
+    for _ in range(rounds):
+        for label, env in envs.items():
+            for name, (before, statement) in IMPORTS.items():
+                samples[label][name].append(import_ms(before, statement, env))
+            samples[label]["agenttrace --help"].append(wall_ms(help_cmd, env))
+            samples[label]["python -c pass"].append(wall_ms([sys.executable, "-c", "pass"], env))
+    return samples
 
 
 def verdict(ok: bool) -> str:
@@ -112,24 +147,10 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "NOT MET"
 
 
-def main() -> None:
-    """Measure, print the medians, the ratios and the targets."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--rounds", type=int, default=7)
-    args = parser.parse_args()
-    help_cmd = help_command()
-    samples: dict[str, list[float]] = {name: [] for name in IMPORTS}
-    samples["agenttrace --help"] = []
-    samples["python -c pass"] = []
-    wall_ms(help_cmd)  # warm the file cache and any bytecode
-    for _ in range(args.rounds):
-        for name, (before, statement) in IMPORTS.items():
-            samples[name].append(import_ms(before, statement))
-        samples["agenttrace --help"].append(wall_ms(help_cmd))
-        samples["python -c pass"].append(wall_ms([sys.executable, "-c", "pass"]))
+def report(label: str, samples: dict[str, list[float]], env: dict[str, str]) -> dict[str, float]:
+    """Print one tree's medians, ratios and targets; return the medians."""
     median = {name: statistics.median(values) for name, values in samples.items()}
-
-    print(f"{args.rounds} rounds, medians (import: -X importtime cumulative; commands: wall)")
+    print(f"{label}: medians (import: -X importtime cumulative; commands: wall)")
     for name, value in median.items():
         spread = f"{min(samples[name]):8.1f} .. {max(samples[name]):.1f}"
         print(f"  {name:32} {value:8.1f} ms   (range {spread})")
@@ -158,10 +179,31 @@ def main() -> None:
         f"agenttrace --help: {help_ms:.0f} ms (target <= {HELP_TARGET_MS:.0f} ms): "
         f"{verdict(help_ms <= HELP_TARGET_MS)}"
     )
-    unloaded = left_unloaded()
+    unloaded = left_unloaded(env)
     loaded = [m for m in HEAVY if m not in unloaded]
     print(f"after import agenttrace, not loaded: {', '.join(unloaded) or '(none)'}")
     print(f"after import agenttrace, loaded: {', '.join(loaded) or '(none)'}")
+    return median
+
+
+def main() -> None:
+    """Measure, print the medians, the ratios and the targets."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--before", type=Path, help="another checkout to compare with")
+    args = parser.parse_args()
+    envs = {"this tree": tree_env(None)}
+    if args.before is not None:
+        envs = {f"before ({args.before})": tree_env(args.before.resolve()), **envs}
+    samples = measure(args.rounds, envs)
+    print(f"{args.rounds} rounds")
+    medians = {label: report(label, samples[label], envs[label]) for label in envs}
+    if args.before is not None:
+        before, after = medians.values()
+        print("this tree / before, same run:")
+        for name in after:
+            ratio = f"{after[name] / before[name]:8.3f}" if before[name] else "       -"
+            print(f"  {name:32} {ratio}")
 
 
 if __name__ == "__main__":
