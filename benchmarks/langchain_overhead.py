@@ -19,10 +19,11 @@ drift hits all of them alike:
   same GIL) and the final ``flush()`` spread over the runs.
 
 Printed: median milliseconds per ``invoke`` for each mode and the ratios to the baseline
-(targets: handler <= 1.35x, shipped <= 1.5x), then process CPU per invoke. The memory
-check runs one handler for 5,000 invokes after a warm-up and prints live objects (``gc``)
-and allocated memory blocks along the way, then the memory retained (``tracemalloc``)
-over a few hundred more invokes (tracemalloc slows every allocation, so not all 5,000).
+(target: handler <= 1.10x), then process CPU per invoke (target: shipped, export
+included, <= 1.2x). The memory check runs one handler for 5,000 invokes after a warm-up
+and prints live objects (``gc``) and allocated memory blocks along the way, then the
+memory retained (``tracemalloc``) over a few hundred more invokes (tracemalloc slows every
+allocation, so not all 5,000).
 """
 
 from __future__ import annotations
@@ -53,8 +54,8 @@ from agenttrace.records import Record
 from agenttrace_langchain import CallbackHandler
 from agenttrace_langchain.testing import FakeChatModel, tool_call
 
-HANDLER_TARGET = 1.35
-SHIPPED_TARGET = 1.5
+HANDLER_TARGET = 1.10
+SHIPPED_CPU_TARGET = 1.2
 
 
 class DropExporter:
@@ -255,7 +256,7 @@ def measure(rounds: int, collector_url: str, spool: Path) -> None:
         row = f"{name:10} {median * 1000:10.3f} {p90:8.3f} {median / base:6.2f}x"
         print(f"{row} {cpu_ms:14.3f} {cpu[name] / base_cpu:9.2f}x")
     handler_ratio = medians["handler"] / base
-    shipped_ratio = medians["shipped"] / base
+    shipped_cpu_ratio = cpu["shipped"] / base_cpu
     print(f"final flush: {shipped_flush * 1000:.1f} ms (delivered: {delivered})")
     busy = base / (base_cpu / rounds)
     if busy > 1.25:
@@ -266,8 +267,8 @@ def measure(rounds: int, collector_url: str, spool: Path) -> None:
     print(
         f"handler {handler_ratio:.2f}x (target <= {HANDLER_TARGET}x): "
         f"{'OK' if handler_ratio <= HANDLER_TARGET else 'OVER'}; "
-        f"shipped {shipped_ratio:.2f}x (target <= {SHIPPED_TARGET}x): "
-        f"{'OK' if shipped_ratio <= SHIPPED_TARGET else 'OVER'}"
+        f"shipped CPU {shipped_cpu_ratio:.2f}x (target <= {SHIPPED_CPU_TARGET}x): "
+        f"{'OK' if shipped_cpu_ratio <= SHIPPED_CPU_TARGET else 'OVER'}"
     )
 
 

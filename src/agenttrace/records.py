@@ -1,6 +1,8 @@
 """The wire contract: one `Record` per LLM call, tool call, retriever call or custom operation.
 
-This is the only module shared by both ends of the wire (client and collector).
+This is the only module shared by both ends of the wire (client and collector). The kinds,
+statuses, limits and path rule of a record live in `agenttrace.core.record_rules`
+(which does not import pydantic) and are re-exported here.
 
 Token accounting convention (the same as LangChain's ``UsageMetadata`` and OpenAI's
 ``prompt_tokens``):
@@ -14,9 +16,7 @@ Times are timezone-aware UTC datetimes; naive datetimes are taken to be UTC.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
@@ -32,9 +32,34 @@ from pydantic import (
 )
 
 from agenttrace.core.ids import new_id
+from agenttrace.core.record_rules import (
+    MAX_AMOUNT,
+    MAX_ATTEMPT,
+    MAX_ID_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_PATH_LENGTH,
+    MAX_PATH_SEGMENTS,
+    MAX_PROPERTIES,
+    MAX_PROPERTY_NAME_LENGTH,
+    MAX_PROPERTY_VALUE_LENGTH,
+    MAX_TOKENS,
+    RecordKind,
+    Status,
+    normalize_path,
+)
 from agenttrace.core.text_repair import REPAIRED_PROPERTY, repair_data
 
 __all__ = [
+    "MAX_AMOUNT",
+    "MAX_ATTEMPT",
+    "MAX_ID_LENGTH",
+    "MAX_NAME_LENGTH",
+    "MAX_PATH_LENGTH",
+    "MAX_PATH_SEGMENTS",
+    "MAX_PROPERTIES",
+    "MAX_PROPERTY_NAME_LENGTH",
+    "MAX_PROPERTY_VALUE_LENGTH",
+    "MAX_TOKENS",
     "ErrorInfo",
     "IngestError",
     "IngestResult",
@@ -45,64 +70,6 @@ __all__ = [
     "Usage",
     "normalize_path",
 ]
-
-
-class RecordKind(StrEnum):
-    """What kind of work a record describes."""
-
-    LLM = "llm"
-    TOOL = "tool"
-    VECTOR_DB = "vector_db"
-    CHAIN = "chain"
-    CUSTOM = "custom"
-    DATA = "data"
-
-
-class Status(StrEnum):
-    """How a call ended. Only ``error`` counts against a session's status."""
-
-    OK = "ok"
-    ERROR = "error"
-    INTERRUPTED = "interrupted"  # LangGraph GraphInterrupt: waiting for a human, not a failure
-    CANCELLED = "cancelled"
-    HANDOFF = "handoff"  # LangGraph ParentCommand: control handed to another agent
-
-
-MAX_PATH_SEGMENTS = 64
-MAX_PROPERTIES = 64
-"""Custom properties one record may carry (``agenttrace.repaired``, which says that text
-was repaired, may come on top: `agenttrace.core.text_repair`)."""
-MAX_PROPERTY_NAME_LENGTH = 200
-MAX_PROPERTY_VALUE_LENGTH = 1000
-MAX_TOKENS = 10_000_000_000
-"""Largest token count of one field of `Usage` (sums over a session stay within 64 bits)."""
-MAX_AMOUNT = 1_000_000_000.0
-"""Largest ``cost_usd`` and ``time_to_first_token_ms`` of one record (finite, so that
-session sums stay finite)."""
-
-
-_NORMAL_PATH = re.compile(r"/|(?:/[^/\s](?:[^/]*[^/\s])?){1,%d}" % MAX_PATH_SEGMENTS)  # noqa: UP031
-r"""A path `normalize_path` would return unchanged (``\s`` is what `str.strip` strips)."""
-
-
-def normalize_path(path: str | None) -> str:
-    """Return ``path`` as ``/a/b``: leading slash, no trailing slash, no empty segments.
-
-    >>> normalize_path("research//search/")
-    '/research/search'
-    >>> normalize_path(None)
-    '/'
-    """
-    if not path:
-        return "/"
-    if _NORMAL_PATH.fullmatch(path):  # the usual case, already normal: no copying
-        return path
-    segments = [s.strip() for s in path.split("/")]
-    segments = [s for s in segments if s]
-    if len(segments) > MAX_PATH_SEGMENTS:
-        msg = f"session path has {len(segments)} segments; at most {MAX_PATH_SEGMENTS} are allowed"
-        raise ValueError(msg)
-    return "/" + "/".join(segments)
 
 
 def _utc(value: datetime) -> datetime:
@@ -192,16 +159,16 @@ class Record(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=False)
 
-    id: str = Field(default_factory=new_id, min_length=1, max_length=200)
+    id: str = Field(default_factory=new_id, min_length=1, max_length=MAX_ID_LENGTH)
     kind: RecordKind = RecordKind.CUSTOM
-    session_id: str = Field(min_length=1, max_length=200)
-    session_name: str | None = Field(default=None, max_length=500)
-    session_path: str = Field(default="/", max_length=2000)
-    parent_id: str | None = Field(default=None, max_length=200)
-    name: str = Field(default="", max_length=500)
-    model: str | None = Field(default=None, max_length=500)
-    provider: str | None = Field(default=None, max_length=200)
-    user_id: str | None = Field(default=None, max_length=500)
+    session_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
+    session_name: str | None = Field(default=None, max_length=MAX_NAME_LENGTH)
+    session_path: str = Field(default="/", max_length=MAX_PATH_LENGTH)
+    parent_id: str | None = Field(default=None, max_length=MAX_ID_LENGTH)
+    name: str = Field(default="", max_length=MAX_NAME_LENGTH)
+    model: str | None = Field(default=None, max_length=MAX_NAME_LENGTH)
+    provider: str | None = Field(default=None, max_length=MAX_ID_LENGTH)
+    user_id: str | None = Field(default=None, max_length=MAX_NAME_LENGTH)
     properties: dict[str, str] = Field(default_factory=dict)
     start_time: UtcDatetime = Field(default_factory=_now)
     end_time: UtcDatetime | None = None
@@ -210,9 +177,9 @@ class Record(BaseModel):
     error: ErrorInfo | None = None
     usage: Usage | None = None
     cost_usd: NonNegativeFloat | None = Field(default=None, le=MAX_AMOUNT)
-    attempt: int = Field(default=1, ge=1, le=10_000)
+    attempt: int = Field(default=1, ge=1, le=MAX_ATTEMPT)
     """1 for a first try; LangGraph retries and resumed interrupts count up."""
-    branch_id: str | None = Field(default=None, max_length=500)
+    branch_id: str | None = Field(default=None, max_length=MAX_NAME_LENGTH)
     """Tells parallel branches on the same path apart (LangGraph task id)."""
     request: Any = None
     response: Any = None

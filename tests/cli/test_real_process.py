@@ -49,6 +49,27 @@ def test_help() -> None:
         assert command in result.stdout
 
 
+def test_help_loads_neither_the_query_client_nor_pydantic() -> None:
+    """`agenttrace --help` loads neither httpx, pydantic, rich nor the collector."""
+    heavy = ("httpx", "pydantic", "rich", "genai_prices", "agenttrace.query", "agenttrace.server")
+    probe = (
+        "import sys\n"
+        "from agenttrace.cli import main\n"
+        "sys.argv = ['agenttrace', '--help']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as done:\n"
+        "    assert not done.code, done.code\n"
+        f"print('loaded:', *[m for m in {heavy!r} if m in sys.modules])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "sessions" in result.stdout
+    assert result.stdout.splitlines()[-1] == "loaded:"
+
+
 def test_sessions_and_tree_against_a_running_collector(cli_collector_url: str) -> None:
     """`agenttrace sessions` and `session ID` print the table and tree through a pipe."""
     result = run("--endpoint", cli_collector_url, "sessions")

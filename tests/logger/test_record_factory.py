@@ -1,4 +1,4 @@
-"""trusted_record builds exactly the Record that Record(...) builds, or fails the same way."""
+"""new_record builds exactly the Record that Record(...) builds, or fails the same way."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agenttrace._internal import record_factory
-from agenttrace._internal.record_factory import trusted_record
+from agenttrace._internal.record_factory import RECORD_FIELDS, RecordFields, new_record
 from agenttrace.records import ErrorInfo, Record, RecordKind, Status, Usage
 
 START = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -47,14 +46,13 @@ def values(**changes: Any) -> dict[str, Any]:
 
 
 def validated(given: dict[str, Any]) -> Record:
-    """What Record itself makes of the same values (defaults left unset, as a caller would)."""
-    defaults = {"attempt": 1, "branch_id": None}
-    return Record(**{k: v for k, v in given.items() if k not in defaults or v != defaults[k]})
+    """What Record itself makes of the same values."""
+    return Record(**given)
 
 
 def call_record(**given: Any) -> Record:
-    """trusted_record of ``given`` (a copy: trusted_record keeps the dict it is given)."""
-    return trusted_record(dict(given))
+    """new_record of ``given`` (a dict of its own: the record keeps the dict it is given)."""
+    return new_record(dict(given))  # type: ignore[arg-type]  # every field, from values()
 
 
 def same(built: Record, validated: Record) -> None:
@@ -64,9 +62,22 @@ def same(built: Record, validated: Record) -> None:
     assert built.model_fields_set == validated.model_fields_set
 
 
-def test_the_fast_path_is_on_for_the_current_contract() -> None:
-    """Record has the fields and limits trusted_record knows (else it validates everything)."""
-    assert record_factory.FAST_PATH
+def test_new_record_sets_every_field_of_record() -> None:
+    """new_record fills in exactly Record's fields, in order: none is left to a default."""
+    assert tuple(Record.model_fields) == RECORD_FIELDS
+    assert tuple(RecordFields.__annotations__) == RECORD_FIELDS
+    assert tuple(values()) == RECORD_FIELDS
+
+
+def test_built_records_work_as_validated_ones() -> None:
+    """A record from new_record copies, dumps and compares like one from Record(...)."""
+    built, expected = call_record(**values()), validated(values())
+    copied = built.model_copy(update={"request": None})
+    assert copied.request is None
+    assert copied.session_path == "/research/search"
+    assert built.request == {"q": "cats"}
+    assert built.latency_ms == expected.latency_ms == 12.0
+    assert Record.model_validate_json(built.model_dump_json()) == expected
 
 
 def test_valid_values_give_the_validated_record() -> None:
@@ -80,6 +91,8 @@ def test_valid_values_give_the_validated_record() -> None:
         cost_usd=0.5,
         time_to_first_token_ms=3.5,
         status=Status.ERROR,
+        attempt=3,
+        branch_id="task-1",
     )
     same(call_record(**full), validated(full))
 
@@ -105,6 +118,8 @@ def test_properties_are_copied() -> None:
     [
         {"session_path": "research//search/"},  # normalized by Record
         {"properties": {"n": 3}},  # coerced or refused by Record
+        {"cost_usd": 2},  # an int, made a float by Record
+        {"start_time": START.replace(tzinfo=None), "end_time": None},  # naive: taken as UTC
     ],
 )
 def test_unusual_values_go_through_record(changes: dict[str, Any]) -> None:
@@ -137,6 +152,8 @@ def test_unusual_values_go_through_record(changes: dict[str, Any]) -> None:
         ({"cost_usd": -1.0}, "cost_usd"),
         ({"time_to_first_token_ms": float("nan")}, "time_to_first_token_ms"),
         ({"session_path": "/" + "/".join(["s"] * 65)}, "session_path"),
+        ({"end_time": START - timedelta(seconds=1)}, "end_time"),
+        ({"attempt": 0}, "attempt"),
     ],
 )
 def test_invalid_values_fail_as_record_fails(changes: dict[str, Any], field: str) -> None:
@@ -170,7 +187,9 @@ _text = st.one_of(st.none(), st.text(max_size=3), st.text(min_size=190, max_size
         st.floats(min_value=0.9e9, max_value=1.1e9),
     ),
     ttft=st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)),
-    branch=_text,
+    attempt=st.integers(min_value=-1, max_value=10_001),
+    branch_id=_text,
+    duration_ms=st.one_of(st.none(), st.integers(min_value=-5, max_value=5)),
 )
 def test_any_values_agree_with_record(
     *,
@@ -184,9 +203,11 @@ def test_any_values_agree_with_record(
     properties: dict[str, str],
     cost: float | None,
     ttft: float | None,
-    branch: str | None,
+    attempt: int,
+    branch_id: str | None,
+    duration_ms: int | None,
 ) -> None:
-    """For generated values, trusted_record and Record(...) give the same record or both refuse."""
+    """For generated values, new_record and Record(...) give the same record or both refuse."""
     given_values = values(
         id=record_id,
         session_id=session_id,
@@ -198,7 +219,9 @@ def test_any_values_agree_with_record(
         properties=properties,
         cost_usd=cost,
         time_to_first_token_ms=ttft,
-        branch_id=branch,
+        attempt=attempt,
+        branch_id=branch_id,
+        end_time=None if duration_ms is None else START + timedelta(milliseconds=duration_ms),
     )
     try:
         expected: Record | None = validated(given_values)

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from agenttrace._internal.shipping import encode_batch, parse_retry_after
+from agenttrace._internal.shipping import encode_batch
 from agenttrace._internal.shipping._payload import split_body
+from agenttrace._internal.shipping._retry import parse_retry_after
 
 if TYPE_CHECKING:
     from conftest import FakeCollector, ShipKit

@@ -40,10 +40,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from agenttrace._internal.context import current_session
-from agenttrace._internal.record_factory import RECORD_TEMPLATE, trusted_record
+from agenttrace._internal.record_factory import new_record
+from agenttrace.core.cost import compute_cost
 from agenttrace.core.headers import HeaderContext, parse_headers
 from agenttrace.core.ids import new_id
-from agenttrace.core.pricing import compute_cost
+from agenttrace.core.record_rules import MAX_NAME_LENGTH
 from agenttrace.core.sessions import SessionContext, child_path, session_fields
 from agenttrace.core.usage import explicit_cost, model_name, usage_from_response
 from agenttrace.records import ErrorInfo, Record, RecordKind, Status, Usage
@@ -53,7 +54,6 @@ __all__ = ["Call", "CallHeaders", "build_record", "new_id", "open_call", "priced
 _KINDS = {kind.value: kind for kind in RecordKind}
 _NAME_KEYS = ("toolName", "name", "databaseName", "operation", "model")
 _LLM_NAME_KEYS = ("model", "name", "toolName")
-_MAX_NAME = 500
 _EMPTY_HEADERS = HeaderContext()
 
 _HEADER_CACHE_SIZE = 256
@@ -150,7 +150,7 @@ def _name(request: Mapping[str, Any], kind: RecordKind) -> str:
     for key in _LLM_NAME_KEYS if kind is RecordKind.LLM else _NAME_KEYS:
         value = request.get(key)
         if isinstance(value, str) and value.strip():
-            return value.strip()[:_MAX_NAME]
+            return value.strip()[:MAX_NAME_LENGTH]
     return kind.value
 
 
@@ -210,31 +210,32 @@ def build_record(
 ) -> Record:
     """The finished call's record; bodies the headers asked to omit are left out."""
     wall_start = call.wall_start
-    values = RECORD_TEMPLATE.copy()  # every field of Record in order; see record_factory
-    values["id"] = call.record_id
-    values["kind"] = call.kind
-    values["session_id"] = call.session_id
-    values["session_name"] = call.session_name
-    values["session_path"] = call.path
-    values["parent_id"] = call.parent_id
-    values["branch_id"] = call.branch_id
-    values["name"] = call.name
-    values["model"] = model
-    values["provider"] = call.provider
-    values["user_id"] = call.user_id
-    values["properties"] = call.properties
-    values["start_time"] = datetime.fromtimestamp(wall_start, UTC)
-    values["end_time"] = datetime.fromtimestamp(wall_start + max(elapsed, 0.0), UTC)
-    values["time_to_first_token_ms"] = time_to_first_token_ms
-    values["status"] = status
-    values["error"] = error
-    values["usage"] = usage
-    values["cost_usd"] = cost_usd
-    if not call.omit_request:
-        values["request"] = request
-    if not call.omit_response:
-        values["response"] = response
-    return trusted_record(values)
+    return new_record(
+        {
+            "id": call.record_id,
+            "kind": call.kind,
+            "session_id": call.session_id,
+            "session_name": call.session_name,
+            "session_path": call.path,
+            "parent_id": call.parent_id,
+            "name": call.name,
+            "model": model,
+            "provider": call.provider,
+            "user_id": call.user_id,
+            "properties": call.properties,
+            "start_time": datetime.fromtimestamp(wall_start, UTC),
+            "end_time": datetime.fromtimestamp(wall_start + max(elapsed, 0.0), UTC),
+            "time_to_first_token_ms": time_to_first_token_ms,
+            "status": status,
+            "error": error,
+            "usage": usage,
+            "cost_usd": cost_usd,
+            "attempt": 1,
+            "branch_id": call.branch_id,
+            "request": None if call.omit_request else request,
+            "response": None if call.omit_response else response,
+        }
+    )
 
 
 def priced_fields(

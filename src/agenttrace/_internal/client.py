@@ -19,12 +19,14 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from agenttrace._internal.config import Settings
 from agenttrace._internal.metadata_redaction import MetadataRedactor
 from agenttrace.core.internal_errors import report_internal_error
-from agenttrace.records import Record
+
+if TYPE_CHECKING:
+    from agenttrace.records import Record
 
 __all__ = [
     "Exporter",

@@ -6,8 +6,6 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import platformdirs
-
 from agenttrace._internal.metadata_redaction import metadata_mode
 from agenttrace.core.defaults import DEFAULT_ENDPOINT
 from agenttrace.exceptions import ConfigurationError
@@ -19,6 +17,8 @@ def _default_spool_dir() -> Path:
     configured = os.environ.get("AGENTTRACE_SPOOL_DIR")
     if configured:
         return Path(configured).expanduser()
+    import platformdirs
+
     return Path(platformdirs.user_cache_dir("agenttrace", appauthor=False)) / "spool"
 
 

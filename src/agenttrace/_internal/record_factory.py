@@ -1,51 +1,74 @@
-"""`trusted_record`: the ManualLogger's `Record`, built without re-validating what is known good.
+"""`new_record`: a `Record` built on the caller's thread, checked against the wire limits
+without running pydantic's validation.
 
-Validating a `Record` with pydantic takes about a third of what logging a call costs the
-caller. On the logger's hot path most values are made by agenttrace itself (ids, times,
-status, `Usage`, `ErrorInfo`, costs); only a few strings and the properties come from the
-user. `trusted_record` checks those (lengths, types, the path's form) in a few comparisons and
-then sets the fields directly. Anything unusual, a string too long, a path not in normal
-form, a property that is not text, goes through ``Record(...)`` instead, so the outcome (a
-record, or pydantic's error saying what is wrong) is always the one `Record` gives.
+Every producer (the ManualLogger, the LangChain handler) ends a traced call by building a
+record on the user's thread. Most values are made by agenttrace itself (ids, UTC times,
+`Status` and `RecordKind` members, validated `Usage` and `ErrorInfo`); a few strings and
+the properties come from the user. `new_record` checks those against the limits that
+`agenttrace.core.record_rules` declares (the constants `Record`'s fields are declared
+with: they are written once), then makes the caller's dict the record's fields, as
+``Record.model_construct`` does but without its loop over the fields: about a third of the
+time ``Record(...)`` takes (``model_construct`` takes nearly as long as ``Record(...)``).
+The collector validates every record in full when it arrives.
 
-The fast path guards itself: it is used only while `Record` has exactly the fields,
-limits and validators this module knows (the numeric limits are `agenttrace.records`'
-own constants); a change to the contract turns it off (and a test fails) rather than
-letting unchecked records through. A property-based test compares both ways.
+Anything unusual (a string too long, a path not in normal form, a property that is not
+text, an int where a float belongs, a naive time) goes through ``Record(...)`` instead, so
+the outcome, a record or pydantic's error naming the field, is the one `Record` gives;
+tests compare both ways on generated values.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, TypedDict
 
-from annotated_types import Ge, Le, MaxLen, MinLen
-from pydantic.functional_validators import AfterValidator
-
-from agenttrace.records import (
+from agenttrace.core.record_rules import (
     MAX_AMOUNT,
+    MAX_ATTEMPT,
+    MAX_ID_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_PATH_LENGTH,
     MAX_PROPERTIES,
     MAX_PROPERTY_NAME_LENGTH,
     MAX_PROPERTY_VALUE_LENGTH,
-    Record,
+    RecordKind,
+    Status,
     normalize_path,
 )
+from agenttrace.records import ErrorInfo, Record, Usage
 
-__all__ = ["FAST_PATH", "RECORD_TEMPLATE", "trusted_record"]
+__all__ = ["RECORD_FIELDS", "RecordFields", "new_record"]
 
-_ID, _NAME, _PATH = 200, 500, 2000
-_KNOWN_LIMITS = {
-    "id": (1, _ID),
-    "session_id": (1, _ID),
-    "session_name": (0, _NAME),
-    "session_path": (0, _PATH),
-    "parent_id": (0, _ID),
-    "name": (0, _NAME),
-    "model": (0, _NAME),
-    "provider": (0, _ID),
-    "user_id": (0, _NAME),
-    "branch_id": (0, _NAME),
-}
-_FIELDS = (
+
+class RecordFields(TypedDict):
+    """Every field of a `Record`, in its order (what `new_record` takes)."""
+
+    id: str
+    kind: RecordKind
+    session_id: str
+    session_name: str | None
+    session_path: str
+    parent_id: str | None
+    name: str
+    model: str | None
+    provider: str | None
+    user_id: str | None
+    properties: Mapping[str, str]
+    start_time: datetime
+    end_time: datetime | None
+    time_to_first_token_ms: float | None
+    status: Status
+    error: ErrorInfo | None
+    usage: Usage | None
+    cost_usd: float | None
+    attempt: int
+    branch_id: str | None
+    request: Any
+    response: Any
+
+
+RECORD_FIELDS = (
     "id",
     "kind",
     "session_id",
@@ -69,55 +92,19 @@ _FIELDS = (
     "request",
     "response",
 )
-_DEFAULTED = {"attempt": 1, "branch_id": None}
-_SET_HERE = frozenset(_FIELDS) - _DEFAULTED.keys()
-_FIELDS_SET = set(_SET_HERE)
-"""The fields a caller sets (copied into each record's ``__pydantic_fields_set__``)."""
-RECORD_TEMPLATE: dict[str, Any] = dict.fromkeys(_FIELDS)
-RECORD_TEMPLATE.update(_DEFAULTED)
-"""Every field in order, to ``.copy()`` and fill in (cheaper than a 22-key dict literal)."""
+"""`Record`'s fields in order, as `RecordFields` declares them (a test keeps all three
+equal)."""
+
+_EVERY_FIELD = set(RECORD_FIELDS)
 _MAX_KNOWN_PATHS = 4096
-
-
-_AMOUNTS = ("time_to_first_token_ms", "cost_usd")
-_OTHER_METADATA = {"start_time": (AfterValidator,), "attempt": (Ge, Le)}
-_VALIDATORS = ({"_normalize_path", "_check_properties"}, {"_check_times"})
-
-
-def _contract_unchanged() -> bool:
-    """Whether `Record` still has exactly the fields (in order), limits and validators
-    this module knows."""
-    fields = Record.model_fields
-    if tuple(fields) != _FIELDS:
-        return False
-    for name, field in fields.items():
-        metadata = field.metadata
-        if name in _KNOWN_LIMITS:
-            low = max((m.min_length for m in metadata if isinstance(m, MinLen)), default=0)
-            high = max((m.max_length for m in metadata if isinstance(m, MaxLen)), default=-1)
-            if _KNOWN_LIMITS[name] != (low, high) or len(metadata) != (2 if low else 1):
-                return False
-        elif name in _AMOUNTS:
-            if metadata != [Le(le=MAX_AMOUNT)]:
-                return False
-        elif tuple(type(m) for m in metadata) != _OTHER_METADATA.get(name, ()):
-            return False
-    decorators = Record.__pydantic_decorators__
-    if (set(decorators.field_validators), set(decorators.model_validators)) != _VALIDATORS:
-        return False
-    return all(fields[name].default == value for name, value in _DEFAULTED.items())
-
-
-FAST_PATH = _contract_unchanged()
-"""False when `Record` changed in a way this module does not know: always validate."""
-
 _known_paths: set[str] = set()
+_new = Record.__new__
+_set = object.__setattr__
 
 
 def _normal_path(path: object) -> bool:
-    if path in _known_paths:
-        return True
-    if type(path) is not str or len(path) > _PATH:
+    """Whether ``path`` is a session path `Record` keeps as it is (remembered when so)."""
+    if type(path) is not str or len(path) > MAX_PATH_LENGTH:
         return False
     try:
         normal = normalize_path(path) == path
@@ -131,7 +118,10 @@ def _normal_path(path: object) -> bool:
 
 
 def _plain_properties(properties: object) -> bool:
-    if type(properties) is not dict or len(properties) > MAX_PROPERTIES:
+    """Whether ``properties`` is a dict of text within the limits (as `Record` checks it)."""
+    if not (type(properties) is dict or isinstance(properties, Mapping)):
+        return False
+    if len(properties) > MAX_PROPERTIES:
         return False
     for key, value in properties.items():
         if type(key) is not str or not 0 < len(key) <= MAX_PROPERTY_NAME_LENGTH:
@@ -141,50 +131,51 @@ def _plain_properties(properties: object) -> bool:
     return True
 
 
-def trusted_record(values: dict[str, Any]) -> Record:
-    """``Record(...)`` of ``values``: every field of `Record`, in its order.
+def new_record(fields: RecordFields) -> Record:
+    """The `Record` of ``fields``, as ``Record(**fields)`` would make it (or its error).
 
-    Only what users can supply is checked here; the caller guarantees the rest:
-    ``start_time`` and ``end_time`` UTC with ``end_time >= start_time``, ``kind`` and
-    ``status`` enum members, ``error`` and ``usage`` validated models, ``attempt`` 1.
-    ``branch_id`` is checked (None, or a short string inherited from a graph branch).
+    ``fields`` holds every field of `Record`, written as a dict literal in its order; it
+    becomes the record's own (do not use it again), with its own copy of the properties.
+    The types `RecordFields` declares are the caller's to keep (mypy checks them at every
+    call site); checked here is what a type cannot say: lengths, ranges, UTC times in
+    order, a path in normal form, and that the strings and properties that came from
+    users are text.
     """
-    # Written out, not looped: this runs for every logged call.
+    # Written out, not looped: this runs on the user's thread for every traced call.
     if not (
-        FAST_PATH
-        and type(record_id := values["id"]) is str
-        and 0 < len(record_id) <= _ID
-        and type(session_id := values["session_id"]) is str
-        and 0 < len(session_id) <= _ID
-        and type(name := values["name"]) is str
-        and len(name) <= _NAME
-        and ((v := values["session_name"]) is None or (type(v) is str and len(v) <= _NAME))
-        and ((v := values["parent_id"]) is None or (type(v) is str and len(v) <= _ID))
-        and ((v := values["model"]) is None or (type(v) is str and len(v) <= _NAME))
-        and ((v := values["provider"]) is None or (type(v) is str and len(v) <= _ID))
-        and ((v := values["user_id"]) is None or (type(v) is str and len(v) <= _NAME))
+        type(record_id := fields["id"]) is str
+        and 0 < len(record_id) <= MAX_ID_LENGTH
+        and type(session_id := fields["session_id"]) is str
+        and 0 < len(session_id) <= MAX_ID_LENGTH
+        and type(name := fields["name"]) is str
+        and len(name) <= MAX_NAME_LENGTH
         and (
-            (branch := values["branch_id"]) is None
-            or (type(branch) is str and len(branch) <= _NAME)
+            (v := fields["session_name"]) is None or (type(v) is str and len(v) <= MAX_NAME_LENGTH)
         )
-        and ((v := values["cost_usd"]) is None or (type(v) is float and 0 <= v <= MAX_AMOUNT))
+        and ((v := fields["parent_id"]) is None or (type(v) is str and len(v) <= MAX_ID_LENGTH))
+        and ((v := fields["model"]) is None or (type(v) is str and len(v) <= MAX_NAME_LENGTH))
+        and ((v := fields["provider"]) is None or (type(v) is str and len(v) <= MAX_ID_LENGTH))
+        and ((v := fields["user_id"]) is None or (type(v) is str and len(v) <= MAX_NAME_LENGTH))
+        and ((v := fields["branch_id"]) is None or (type(v) is str and len(v) <= MAX_NAME_LENGTH))
         and (
-            (v := values["time_to_first_token_ms"]) is None
-            or (type(v) is float and 0 <= v <= MAX_AMOUNT)
+            (cost := fields["cost_usd"]) is None
+            or (type(cost) is float and 0 <= cost <= MAX_AMOUNT)
         )
-        and ((v := values["session_path"]) in _known_paths or _normal_path(v))
-        and _plain_properties(values["properties"])
+        and (
+            (ttft := fields["time_to_first_token_ms"]) is None
+            or (type(ttft) is float and 0 <= ttft <= MAX_AMOUNT)
+        )
+        and 1 <= fields["attempt"] <= MAX_ATTEMPT
+        and (start := fields["start_time"]).tzinfo is UTC
+        and ((end := fields["end_time"]) is None or (end.tzinfo is UTC and end >= start))
+        and ((v := fields["session_path"]) in _known_paths or _normal_path(v))
+        and _plain_properties(properties := fields["properties"])
     ):
-        return Record(
-            **{k: v for k, v in values.items() if k not in _DEFAULTED or v != _DEFAULTED[k]}
-        )
-    values["properties"] = dict(values["properties"])
-    record = Record.__new__(Record)
-    object.__setattr__(record, "__dict__", values)
-    fields_set = _FIELDS_SET.copy()
-    if branch is not None:
-        fields_set.add("branch_id")
-    object.__setattr__(record, "__pydantic_fields_set__", fields_set)
-    object.__setattr__(record, "__pydantic_extra__", None)
-    object.__setattr__(record, "__pydantic_private__", None)
+        return Record(**fields)
+    fields["properties"] = dict(properties)
+    record = _new(Record)
+    _set(record, "__dict__", fields)
+    _set(record, "__pydantic_fields_set__", _EVERY_FIELD.copy())
+    _set(record, "__pydantic_extra__", None)
+    _set(record, "__pydantic_private__", None)
     return record

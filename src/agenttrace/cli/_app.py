@@ -13,7 +13,7 @@ from agenttrace.cli import _query_commands
 from agenttrace.cli._db import db_app
 from agenttrace.cli._keys import keys_app
 from agenttrace.cli._serve import serve
-from agenttrace.cli._shared import GlobalOptions
+from agenttrace.cli._shared import PLAIN_HELP, GlobalOptions
 from agenttrace.core.version import VERSION
 from agenttrace.exceptions import AgentTraceError
 
@@ -71,6 +71,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    **PLAIN_HELP,
 )
 
 

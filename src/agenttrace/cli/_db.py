@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from agenttrace.cli._database import DatabaseOption, DataDirOption, collector_store
-from agenttrace.cli._shared import stdout
+from agenttrace.cli._shared import PLAIN_HELP, stdout
 from agenttrace.core.spans import SPAN_HELP, require_span
 
 __all__ = ["db_app"]
@@ -24,6 +24,7 @@ db_app = typer.Typer(
     name="db",
     help="Upgrade the collector's database schema, or prune old sessions.",
     no_args_is_help=True,
+    **PLAIN_HELP,
 )
 
 

@@ -14,11 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from agenttrace.cli import _format as fmt
 from agenttrace.cli._database import DatabaseOption, DataDirOption, collector_store
-from agenttrace.cli._shared import echo_json, stdout
+from agenttrace.cli._shared import PLAIN_HELP, echo_json, stdout
 from agenttrace.exceptions import UserError
 
 if TYPE_CHECKING:
@@ -30,6 +28,7 @@ keys_app = typer.Typer(
     name="keys",
     help="Create, list and revoke API keys (one project per key).",
     no_args_is_help=True,
+    **PLAIN_HELP,
 )
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -98,6 +97,10 @@ def list_keys(
     if not found:
         typer.echo("no API keys: the collector runs open (agenttrace keys create --project NAME)")
         return
+    from rich.table import Table
+
+    from agenttrace.cli import _format as fmt
+
     table = Table(show_edge=False, pad_edge=False, header_style="bold")
     for column in ("Key", "Project", "Name", "Created", "Status"):
         table.add_column(column, no_wrap=column != "Name")

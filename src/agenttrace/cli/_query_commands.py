@@ -1,24 +1,16 @@
-"""``agenttrace sessions | session | requests | request | paths``: query a collector."""
+"""``agenttrace sessions | session | requests | request | paths``: query a collector.
+
+The query client (httpx) and the rendering (rich) are imported when a command runs, so
+that ``agenttrace --help`` loads neither.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import BaseModel
-from rich.table import Table
-from rich.text import Text
 
-from agenttrace.cli import _format as fmt
-from agenttrace.cli._ids import resolve_session_id
-from agenttrace.cli._render import (
-    paths_table,
-    print_table,
-    requests_table,
-    session_tree,
-    sessions_table,
-)
 from agenttrace.cli._shared import (
     Order,
     Output,
@@ -29,9 +21,11 @@ from agenttrace.cli._shared import (
     parse_properties,
     stdout,
 )
+from agenttrace.core.record_rules import RecordKind, Status
 from agenttrace.exceptions import NotFoundError
-from agenttrace.query import RequestRow
-from agenttrace.records import RecordKind, Status
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 __all__ = ["paths", "request", "requests", "session", "sessions"]
 
@@ -73,6 +67,8 @@ OffsetOption = Annotated[int, typer.Option(min=0, help="Rows to skip (for the ne
 
 
 def _page_caption(shown: int, total: int, offset: int, noun: str) -> str:
+    from agenttrace.cli import _format as fmt
+
     if not shown:
         return f"no {noun}s match" if not total else f"no {noun}s at offset {offset} of {total}"
     caption = f"{offset + 1}-{offset + shown} of {fmt.count(total)} {noun}s"
@@ -121,6 +117,8 @@ def sessions(
         )
     if _machine(output, as_json, page, page.sessions):
         return
+    from agenttrace.cli._render import print_table, sessions_table
+
     console = stdout()
     if page.sessions:
         print_table(console, sessions_table(page.sessions))
@@ -154,10 +152,15 @@ def session(
         try:
             detail = query.session(session_id, include_bodies=bodies, max_requests=max_requests)
         except NotFoundError:
+            from agenttrace.cli._ids import resolve_session_id
+
             whole = resolve_session_id(query, session_id)
             detail = query.session(whole, include_bodies=bodies, max_requests=max_requests)
     if _machine(output, as_json, detail, detail.requests):
         return
+    from agenttrace.cli import _format as fmt
+    from agenttrace.cli._render import session_tree
+
     console = stdout()
     console.print(session_tree(detail))
     total = detail.session.total_requests
@@ -209,42 +212,12 @@ def requests(
         )
     if _machine(output, as_json, page, page.requests):
         return
+    from agenttrace.cli._render import print_table, requests_table
+
     console = stdout()
     if page.requests:
         print_table(console, requests_table(page.requests))
     console.print(_page_caption(len(page), page.total, page.offset, "request"), style="dim")
-
-
-def _request_grid(row: RequestRow) -> Table:
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold")
-    grid.add_column(overflow="fold")
-    fields: list[tuple[str, str | Text]] = [
-        ("request", row.request_id),
-        ("session", f"{row.session_name or fmt.NONE} ({row.session_id})"),
-        ("path", row.session_path),
-        ("kind", row.kind.value),
-        ("name", row.name or fmt.NONE),
-        ("model", " ".join(p for p in (row.provider, row.model) if p) or fmt.NONE),
-        ("status", fmt.status(row.status.value)),
-        ("started", fmt.when(row.request_created_at)),
-        ("latency", fmt.duration(row.delay_ms)),
-        ("first token", fmt.duration(row.time_to_first_token)),
-        (
-            "tokens",
-            f"{fmt.tokens(row.prompt_tokens)} in · {fmt.tokens(row.completion_tokens)} out · "
-            f"{fmt.tokens(row.total_tokens)} total",
-        ),
-        ("cost", fmt.cost(row.cost)),
-        ("attempt", str(row.attempt)),
-        ("user", row.request_user_id or fmt.NONE),
-    ]
-    fields.extend((f"property {key}", value) for key, value in sorted(row.properties.items()))
-    if row.error is not None:
-        fields.append(("error", Text(f"{row.error.type}: {row.error.message}", style="red")))
-    for label, value in fields:
-        grid.add_row(label, value)
-    return grid
 
 
 def request(
@@ -258,8 +231,12 @@ def request(
         row = query.request(request_id)
     if _machine(output, as_json, row, [row]):
         return
+    from rich.text import Text
+
+    from agenttrace.cli._render import request_grid
+
     console = stdout()
-    console.print(_request_grid(row))
+    console.print(request_grid(row))
     for title, body in (("request body", row.request_body), ("response body", row.response_body)):
         if body is not None:
             console.print(Text(f"\n{title}", style="bold"))
@@ -283,6 +260,8 @@ def paths(
         )
     if _machine(output, as_json, result, result.paths):
         return
+    from agenttrace.cli._render import paths_table, print_table
+
     console = stdout()
     if result.paths:
         print_table(console, paths_table(result.paths))

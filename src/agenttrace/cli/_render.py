@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rich.console import Console
+from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
@@ -18,6 +19,7 @@ __all__ = [
     "branch_numbers",
     "paths_table",
     "print_table",
+    "request_grid",
     "request_label",
     "requests_table",
     "session_tree",
@@ -260,3 +262,36 @@ def session_tree(detail: SessionDetail) -> Tree:
     tree = Tree(label, guide_style="dim")
     _add_children(tree, detail.tree, _Loaded.of(detail))
     return tree
+
+
+def request_grid(row: RequestRow) -> Table:
+    """One request's figures, a label and a value per line."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column(overflow="fold")
+    fields: list[tuple[str, str | Text]] = [
+        ("request", row.request_id),
+        ("session", f"{row.session_name or fmt.NONE} ({row.session_id})"),
+        ("path", row.session_path),
+        ("kind", row.kind.value),
+        ("name", row.name or fmt.NONE),
+        ("model", " ".join(p for p in (row.provider, row.model) if p) or fmt.NONE),
+        ("status", fmt.status(row.status.value)),
+        ("started", fmt.when(row.request_created_at)),
+        ("latency", fmt.duration(row.delay_ms)),
+        ("first token", fmt.duration(row.time_to_first_token)),
+        (
+            "tokens",
+            f"{fmt.tokens(row.prompt_tokens)} in · {fmt.tokens(row.completion_tokens)} out · "
+            f"{fmt.tokens(row.total_tokens)} total",
+        ),
+        ("cost", fmt.cost(row.cost)),
+        ("attempt", str(row.attempt)),
+        ("user", row.request_user_id or fmt.NONE),
+    ]
+    fields.extend((f"property {key}", value) for key, value in sorted(row.properties.items()))
+    if row.error is not None:
+        fields.append(("error", Text(f"{row.error.type}: {row.error.message}", style="red")))
+    for label, value in fields:
+        grid.add_row(label, value)
+    return grid

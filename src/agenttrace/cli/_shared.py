@@ -8,15 +8,19 @@ import os
 import sys
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
 
 from agenttrace.exceptions import UserError
-from agenttrace.query import QueryClient
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from agenttrace.query import QueryClient
 
 __all__ = [
+    "PLAIN_HELP",
     "GlobalOptions",
     "Order",
     "Output",
@@ -30,6 +34,14 @@ __all__ = [
 
 _PIPE_WIDTH = 200
 """Columns used when output goes to a pipe or file (no terminal to measure)."""
+
+PLAIN_HELP: dict[str, Any] = {
+    "rich_markup_mode": None,
+    "context_settings": {"max_content_width": 120},
+}
+"""Settings of every command group: click's plain help text. Typer's rich help loads rich's
+markdown, syntax and panel modules first, which made ``agenttrace --help`` take about three
+times as long (``benchmarks/import_time.py``)."""
 
 
 class SessionStatus(StrEnum):
@@ -65,12 +77,16 @@ class GlobalOptions:
 
 def client(ctx: typer.Context) -> QueryClient:
     """A query client for the global options (environment variables fill the gaps)."""
+    from agenttrace.query import QueryClient  # on use: --help needs neither it nor httpx
+
     options = ctx.find_object(GlobalOptions) or GlobalOptions()
     return QueryClient(options.endpoint, options.api_key, options.timeout)
 
 
 def stdout() -> Console:
     """A console on standard output; wide when it is not a terminal, so ids stay whole."""
+    from rich.console import Console
+
     stream = sys.stdout
     width = None
     if not stream.isatty() and not os.environ.get("COLUMNS"):

@@ -18,7 +18,10 @@ module                 rule
 `headers`              the Helicone-* header vocabulary, read and written
 `langgraph_paths`      the LangGraph node rule: which chain run is a node, its segment
 `pricing`              the cost of an LLM call (genai-prices)
+`cost`                 `pricing` loaded on the first call that needs a price
 `internal_errors`      what tracing does with its own failures
+`record_rules`         record kinds, statuses, limits and the path form (no pydantic)
+`text_repair`          text no store takes (lone surrogates, NUL) made storable
 =====================  ===============================================================
 
 Importing this package imports none of its modules.

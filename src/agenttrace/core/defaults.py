@@ -8,8 +8,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
 __all__ = ["DEFAULT_ENDPOINT", "DEFAULT_PORT", "default_data_dir"]
 
 DEFAULT_PORT = 8787
@@ -21,4 +19,6 @@ def default_data_dir() -> Path:
     configured = os.environ.get("AGENTTRACE_DATA_DIR")
     if configured:
         return Path(configured).expanduser()
+    import platformdirs  # on first use: it costs more to import than the rest of this module
+
     return Path(platformdirs.user_data_dir("agenttrace", appauthor=False))

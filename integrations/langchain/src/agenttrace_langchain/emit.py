@@ -12,12 +12,12 @@ from langchain_core.messages import BaseMessage
 
 from agenttrace.instrumentation import (
     ErrorInfo,
-    Record,
     RecordKind,
     Status,
     Usage,
     compute_cost,
     emit,
+    new_record,
 )
 from agenttrace_langchain.run_state import RunState
 from agenttrace_langchain.serialize import jsonable, message_payload, messages_payload
@@ -118,28 +118,30 @@ def emit_record(
         return
     start = state.start
     end = max(ended if ended is not None else time.time(), start)
-    record = Record(
-        id=state.record_id or str(state.run_id),
-        kind=kind,
-        session_id=root.session_id,
-        session_name=root.session_name,
-        session_path=state.path,
-        parent_id=state.parent_record_id,
-        name=state.name,
-        model=model if model is not None else state.model,
-        provider=state.provider,
-        user_id=root.user_id,
-        properties=root.properties,
-        start_time=_utc(start),
-        end_time=_utc(end),
-        time_to_first_token_ms=state.ttft_ms,
-        status=status,
-        error=error,
-        usage=usage,
-        cost_usd=cost,
-        attempt=state.attempt,
-        branch_id=state.branch_id,
-        request=request,
-        response=response,
+    record = new_record(
+        {
+            "id": state.record_id or str(state.run_id),
+            "kind": kind,
+            "session_id": root.session_id,
+            "session_name": root.session_name,
+            "session_path": state.path,
+            "parent_id": state.parent_record_id,
+            "name": state.name,
+            "model": model if model is not None else state.model,
+            "provider": state.provider,
+            "user_id": root.user_id,
+            "properties": root.properties,
+            "start_time": _utc(start),
+            "end_time": _utc(end),
+            "time_to_first_token_ms": state.ttft_ms,
+            "status": status,
+            "error": error,
+            "usage": usage,
+            "cost_usd": cost,
+            "attempt": state.attempt,
+            "branch_id": state.branch_id,
+            "request": request,
+            "response": response,
+        }
     )
     emit(record)

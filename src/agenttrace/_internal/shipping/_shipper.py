@@ -21,8 +21,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-
-import httpx
+from typing import TYPE_CHECKING
 
 from agenttrace._internal.config import Settings
 from agenttrace._internal.shipping._buffer import Put, RecordBuffer
@@ -36,7 +35,11 @@ from agenttrace._internal.shipping._stats import (
 from agenttrace._internal.shipping._worker import Worker
 from agenttrace.core.internal_errors import raise_internal_errors, report_internal_error
 from agenttrace.exceptions import ConfigurationError
-from agenttrace.records import Record
+
+if TYPE_CHECKING:
+    import httpx
+
+    from agenttrace.records import Record
 
 __all__ = ["Shipper"]
 
@@ -68,13 +71,17 @@ def _check(settings: Settings) -> None:
             raise ConfigurationError(msg)
 
 
-def _after_fork_hook(ref: weakref.WeakMethod[Callable[[], None]]) -> Callable[[], None]:
-    def after_in_child() -> None:
+_IMPORT_WAIT = 10.0
+"""Longest a fork waits for the worker thread to finish importing httpx."""
+
+
+def _fork_hook(ref: weakref.WeakMethod[Callable[[], None]]) -> Callable[[], None]:
+    def hook() -> None:
         method = ref()
         if method is not None:
             method()
 
-    return after_in_child
+    return hook
 
 
 class Shipper:
@@ -96,7 +103,10 @@ class Shipper:
         self._start_worker()
         atexit.register(self._at_exit)
         if hasattr(os, "register_at_fork"):
-            os.register_at_fork(after_in_child=_after_fork_hook(weakref.WeakMethod(self._forked)))
+            os.register_at_fork(
+                before=_fork_hook(weakref.WeakMethod(self._before_fork)),
+                after_in_child=_fork_hook(weakref.WeakMethod(self._forked)),
+            )
 
     def _reset(self) -> None:
         """Fresh state: at construction, and in the child after a fork."""
@@ -133,6 +143,14 @@ class Shipper:
                 worker.start()
                 self._worker = worker
             return self._worker
+
+    def _before_fork(self) -> None:
+        """Let the worker finish importing first: a child forked while another thread
+        imports a module inherits that module's import lock held by no one, and its own
+        worker would wait on it forever."""
+        worker = self._worker
+        if worker is not None and worker.thread.is_alive():
+            worker.imported.wait(_IMPORT_WAIT)
 
     def _forked(self) -> None:
         """In a forked child: new queue, lock, event and worker; the parent's records stay."""

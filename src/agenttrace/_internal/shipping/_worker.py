@@ -19,23 +19,26 @@ While full batches keep coming, the next one is encoded on a second thread
 
 from __future__ import annotations
 
+import codecs
 import threading
 import time
 from collections.abc import Callable, Sequence
-
-import httpx
+from typing import TYPE_CHECKING
 
 from agenttrace._internal.config import Settings
 from agenttrace._internal.shipping._buffer import FlushTicket, RecordBuffer
 from agenttrace._internal.shipping._encoder import BatchEncoder
 from agenttrace._internal.shipping._flush_patience import FlushPatience
 from agenttrace._internal.shipping._payload import EncodedBatch, encode_records
-from agenttrace._internal.shipping._retry import Interrupted
-from agenttrace._internal.shipping._sender import Outcome, Sender
 from agenttrace._internal.shipping._spool import Spool
 from agenttrace._internal.shipping._stats import Counters, RateLimitedWarning, logger
 from agenttrace.core.internal_errors import report_internal_error
-from agenttrace.records import Record
+
+if TYPE_CHECKING:
+    import httpx
+
+    from agenttrace._internal.shipping._sender import Outcome, Sender
+    from agenttrace.records import Record
 
 __all__ = ["PROBE_BASE", "PROBE_MAX", "SPOOL_RESCAN", "Worker"]
 
@@ -77,6 +80,8 @@ class Worker:
         self.spool_reported = -1
         """The ``spooled`` count when a flush last said what is in the spool."""
         self.finished = threading.Event()
+        self.imported = threading.Event()
+        """Set once the thread has imported what it sends with (httpx, httpcore, tenacity)."""
         self.failures = 0
         self.down_until = 0.0
         self.next_tick = time.monotonic() + settings.flush_interval
@@ -99,14 +104,21 @@ class Worker:
     # -- the loop ------------------------------------------------------------------------
 
     def run(self) -> None:
-        """The thread's body."""
-        sender = Sender(
-            self.settings,
-            transport=self.transport,
-            sleep=self._sleep,
-            stopping=lambda error: self.stopping or self.patience.stops_retries(error),
-            on_retry=lambda: self.counters.add(retries=1),
-        )
+        """The thread's body. httpx and tenacity are imported here, on this thread, so that
+        the caller's thread never pays for them."""
+        try:
+            from agenttrace._internal.shipping._sender import Sender
+
+            sender = Sender(  # its httpx.Client imports httpcore
+                self.settings,
+                transport=self.transport,
+                sleep=self._sleep,
+                stopping=lambda error: self.stopping or self.patience.stops_retries(error),
+                on_retry=lambda: self.counters.add(retries=1),
+            )
+            codecs.lookup("idna")  # imported by the first connection's getaddrinfo otherwise
+        finally:
+            self.imported.set()
         try:
             self._guarded(self._recover_spool)
             while not self.stopping:
@@ -163,6 +175,7 @@ class Worker:
     def _sleep(self, seconds: float) -> None:
         """tenacity's sleep: wait between attempts, spooling overflow; shutdown cuts it short,
         and so does a flush (`FlushPatience.wait_ends`)."""
+
         end = time.monotonic() + seconds
         while True:
             if self._wait_ends(end):
@@ -178,6 +191,8 @@ class Worker:
 
     def _wait_ends(self, end: float) -> bool:
         if self.stopping:
+            from agenttrace._internal.shipping._retry import Interrupted  # loaded by run()
+
             raise Interrupted
         return self.patience.wait_ends(end)
 
