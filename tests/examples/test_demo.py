@@ -37,6 +37,7 @@ def run_demo(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """``uv run --no-sync python examples/demo.py ARGS`` from the repository root."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AGENTTRACE_", "PYTEST_"))}
     env.update({"AGENTTRACE_DATA_DIR": str(data_dir), "AGENTTRACE_RAISE_INTERNAL_ERRORS": "1"})
+    env["COLUMNS"] = "160"  # a wide terminal: every column of the table (narrower: tests/cli)
     uv = shutil.which("uv")
     python = [uv, "run", "--no-sync", "python"] if uv else [sys.executable]
     return subprocess.run(
