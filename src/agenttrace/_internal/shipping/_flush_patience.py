@@ -13,17 +13,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-import httpx
-
-from agenttrace._internal.shipping._retry import Interrupted
-
-__all__ = ["FLUSH_PATIENCE", "UNREACHABLE", "FlushPatience"]
+__all__ = ["FLUSH_PATIENCE", "FlushPatience", "unreachable"]
 
 FLUSH_PATIENCE = 5.0
 """Seconds of a flush during which answered transient errors (5xx, 408, 429) are retried."""
 
-UNREACHABLE: tuple[type[Exception], ...] = (httpx.ConnectError, httpx.TimeoutException)
-"""Failures that say the collector cannot be reached: a flush does not retry them."""
+
+def unreachable(error: BaseException | None) -> bool:
+    """Whether ``error`` says the collector cannot be reached (a connection refused or a
+    timeout): a flush does not retry those. httpx is imported here, on the worker thread
+    that already loaded it, not when the shipper is imported (see `_worker`)."""
+    import httpx
+
+    return isinstance(error, httpx.ConnectError | httpx.TimeoutException)
 
 
 class FlushPatience:
@@ -52,10 +54,12 @@ class FlushPatience:
         if self.last_error_at < began:
             return True
         if self._gives_up(began, until=end):
+            from agenttrace._internal.shipping._retry import Interrupted  # loaded by run()
+
             raise Interrupted
         return False
 
     def _gives_up(self, began: float, *, until: float) -> bool:
-        if isinstance(self.last_error, UNREACHABLE):
+        if unreachable(self.last_error):
             return True
         return until >= began + FLUSH_PATIENCE
