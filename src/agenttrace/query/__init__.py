@@ -12,6 +12,7 @@ from __future__ import annotations
 from agenttrace.query._async_client import AsyncQueryClient
 from agenttrace.query._client import QueryClient
 from agenttrace.query._errors import CollectorUnavailableError
+from agenttrace.query._metrics_models import MetricsResult, MetricsRow
 from agenttrace.query._models import (
     PathList,
     PathRow,
@@ -26,6 +27,8 @@ from agenttrace.query._models import (
 __all__ = [
     "AsyncQueryClient",
     "CollectorUnavailableError",
+    "MetricsResult",
+    "MetricsRow",
     "PathList",
     "PathRow",
     "QueryClient",

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as Described
 
+from agenttrace.records import RecordKind, Status
 from agenttrace.server.store._time_buckets import BucketUnit
-from agenttrace.server.store.base import InvalidQueryError
-from agenttrace.server.store.filters import Filter
+from agenttrace.server.store.base import InvalidQueryError, request_filter
+from agenttrace.server.store.filters import Cmp, Field, Filter, Op, Or, and_
 
 __all__ = [
     "MAX_GROUPS",
@@ -25,6 +27,8 @@ __all__ = [
     "MetricsQuery",
     "MetricsResult",
     "MetricsRow",
+    "key_name",
+    "metrics_filter",
     "parse_group_by",
 ]
 
@@ -91,6 +95,55 @@ def key_name(key: GroupKey) -> str:
     return key.value if isinstance(key, Dimension) else f"{_PROPERTY_PREFIX}{key}"
 
 
+def metrics_filter(
+    *,
+    name: str | None = None,
+    search: str | None = None,
+    session_id: str | None = None,
+    user_id: str | None = None,
+    status: Status | None = None,
+    model: str | None = None,
+    provider: str | None = None,
+    kind: RecordKind | None = None,
+    path: str | None = None,
+    properties: list[tuple[str, str]] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    min_cost: float | None = None,
+    max_cost: float | None = None,
+) -> Filter | None:
+    """The filter of ``GET /v1/metrics`` and the exports: the session list's filters
+    (``name``, ``search`` in the session's name or id, ``user_id``, ``status``,
+    ``since``/``until``, properties, ``min_cost``/``max_cost``) applied to each request,
+    plus the request list's (``session_id``, ``model``, ``provider``, ``kind``, ``path``).
+    Costs bound the request's cost; times its start (inclusive)."""
+    return and_(
+        request_filter(
+            session_id=session_id,
+            session_name=name,
+            path=path,
+            kind=kind,
+            status=status,
+            model=model,
+            user_id=user_id,
+            properties=properties or [],
+            since=since,
+            until=until,
+        ),
+        Cmp(Field.PROVIDER, Op.EQ, provider) if provider is not None else None,
+        Or(
+            (
+                Cmp(Field.SESSION_NAME, Op.CONTAINS, search),
+                Cmp(Field.SESSION_ID, Op.CONTAINS, search),
+            )
+        )
+        if search
+        else None,
+        Cmp(Field.COST, Op.GTE, min_cost) if min_cost is not None else None,
+        Cmp(Field.COST, Op.LTE, max_cost) if max_cost is not None else None,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class MetricsQuery:
     """Which requests, grouped how. ``since`` / ``until`` bound the requests' start time
@@ -114,31 +167,31 @@ class MetricsRow(BaseModel):
 
     model_config = _FROZEN
 
-    bucket_start: datetime | None = Field(
+    bucket_start: datetime | None = Described(
         description="Start of the local time bucket, with the zone's offset (when grouped by time)."
     )
-    bucket_end: datetime | None = Field(description="Start of the next bucket.")
-    key: dict[str, str | None] = Field(
+    bucket_end: datetime | None = Described(description="Start of the next bucket.")
+    key: dict[str, str | None] = Described(
         description="The group's value of each group_by key but time (null: not set)."
     )
     requests: int
-    sessions: int = Field(description="Distinct sessions with a request in this group.")
-    errors: int = Field(description="Requests with status error.")
-    error_rate: float = Field(description="errors / requests.")
-    input_tokens: int = Field(description="Including cache reads and writes.")
-    output_tokens: int = Field(description="Including reasoning tokens.")
+    sessions: int = Described(description="Distinct sessions with a request in this group.")
+    errors: int = Described(description="Requests with status error.")
+    error_rate: float = Described(description="errors / requests.")
+    input_tokens: int = Described(description="Including cache reads and writes.")
+    output_tokens: int = Described(description="Including reasoning tokens.")
     total_tokens: int
     cache_read_tokens: int
     reasoning_tokens: int
-    cache_hit_rate: float | None = Field(
+    cache_hit_rate: float | None = Described(
         description="cache_read_tokens / input_tokens; null without input tokens."
     )
-    cost: float | None = Field(description="USD; null when no request has a cost.")
+    cost: float | None = Described(description="USD; null when no request has a cost.")
     latency_p50_ms: float | None
     latency_p95_ms: float | None
     latency_p99_ms: float | None
     avg_latency_ms: float | None
-    ttft_p50_ms: float | None = Field(description="Time to first token (streamed calls).")
+    ttft_p50_ms: float | None = Described(description="Time to first token (streamed calls).")
     ttft_p95_ms: float | None
 
 
@@ -148,10 +201,10 @@ class MetricsResult(BaseModel):
     model_config = _FROZEN
 
     group_by: list[str]
-    bucket: BucketUnit | None = Field(description="The bucket length, when grouped by time.")
+    bucket: BucketUnit | None = Described(description="The bucket length, when grouped by time.")
     tz: str
     groups: list[MetricsRow]
-    percentile_relative_error: float = Field(
+    percentile_relative_error: float = Described(
         description=(
             "Latency and time-to-first-token percentiles come from a log histogram; each is "
             "within this fraction of a value at its rank."
