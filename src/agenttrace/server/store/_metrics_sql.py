@@ -1,12 +1,12 @@
 """Metrics per group of requests (`agenttrace.server.store.metrics`), shared by every SQL
 backend.
 
-The database does the heavy part: three grouped scans of the matching records, by UTC
-slot (`agenttrace.server.store._time_buckets`), the group's keys and a latency (or
-time-to-first-token) histogram bucket (`agenttrace.server.store._histogram`), and the
-distinct sessions per slot and keys. Python then merges slots into local time buckets,
-adds up counts and sums, and reads the percentiles from the merged histograms, holding
-one small accumulator per group (at most `MetricsQuery.max_groups`).
+The database does the heavy part: three grouped scans of the matching records, by local
+time bucket (numbered in SQL, `agenttrace.server.store._time_buckets`), the group's keys
+and a latency (or time-to-first-token) histogram bucket
+(`agenttrace.server.store._histogram`), and the distinct sessions per bucket and keys.
+Python then adds up the histogram rows of each group and reads the percentiles from them,
+holding one small accumulator per group (at most `MetricsQuery.max_groups`).
 """
 
 # ruff: noqa: S608 - SQL is assembled from fixed fragments; values are always bound
@@ -84,7 +84,7 @@ class _Group:
     ttft_low: float = float("inf")
     ttft_high: float = float("-inf")
     ttft_hist: dict[int, int] = field(default_factory=dict)
-    sessions: set[str] = field(default_factory=set)
+    sessions: int = 0
 
 
 def _rows(conn: DbConnection, dialect: Dialect, sql: str, params: Sequence[Any]) -> Iterator[Any]:
@@ -97,15 +97,15 @@ def _rows(conn: DbConnection, dialect: Dialect, sql: str, params: Sequence[Any])
 
 
 class _Grouper:
-    """Maps (slot, key values) of a database row to its group, within the limit."""
+    """Maps (bucket number, key values) of a database row to its group, within the limit."""
 
     def __init__(self, query: MetricsQuery, bucketing: Bucketing | None) -> None:
         self.query = query
         self.bucketing = bucketing
         self.groups: dict[tuple[Any, ...], _Group] = {}
 
-    def group(self, slot: Any, values: Sequence[Any]) -> _Group:
-        start = self.bucketing.bucket_of(int(slot)) if self.bucketing is not None else None
+    def group(self, number: Any, values: Sequence[Any]) -> _Group:
+        start = self.bucketing.bucket_start(int(number)) if self.bucketing is not None else None
         key = (start, *values)
         found = self.groups.get(key)
         if found is None:
@@ -144,6 +144,17 @@ def _add_main(grouper: _Grouper, rows: Iterator[Any], width: int) -> None:
             group.latency_hist[lb] = group.latency_hist.get(lb, 0) + int(lats)
 
 
+def _time_range(conn: DbConnection, dialect: Dialect, project_id: str) -> tuple[int, int]:
+    """The first and last request start of the project (its index answers at once)."""
+    row = conn.execute(
+        dialect.sql("SELECT min(start_us), max(start_us) FROM records WHERE project_id = ?"),
+        [project_id],
+    ).fetchone()
+    if row is None or row[0] is None:
+        return 0, 0
+    return int(row[0]), int(row[1])
+
+
 def _check_buckets(query: MetricsQuery, bucketing: Bucketing | None) -> None:
     if bucketing is None or query.since is None:
         return
@@ -174,8 +185,13 @@ def query_metrics(
         else:
             expressions.append(_property(dialect))
             key_params.append(repair_text(key))
-    slot = f"r.start_us / {bucketing.slot_us}" if bucketing is not None else "0"
-    select_keys = ", ".join([slot, *expressions])
+    number: str = "0"
+    number_params: list[int] = []
+    if bucketing is not None:
+        low, high = _time_range(conn, dialect, project_id)
+        number, number_params = bucketing.number_sql("r.start_us", low, high)
+    key_params = [*number_params, *key_params]
+    select_keys = ", ".join([number, *expressions])
     positions = ", ".join(str(i) for i in range(1, len(expressions) + 3))
     condition, params = compile_filter(query.filter, "request", dialect, project_id)
     where = f"r.project_id = ? AND ({condition})"
@@ -206,9 +222,13 @@ def query_metrics(
         group.ttft_high = max(group.ttft_high, high)
         group.ttft_hist[tb] = group.ttft_hist.get(tb, 0) + int(count)
 
-    sessions = f"SELECT DISTINCT {select_keys}, r.session_id FROM records r WHERE {where}"
+    keys_only = ", ".join(str(i) for i in range(1, len(expressions) + 2))
+    sessions = (
+        f"SELECT {select_keys}, count(DISTINCT r.session_id) FROM records r WHERE {where} "
+        f"GROUP BY {keys_only}"
+    )
     for row in _rows(conn, dialect, sessions, [*key_params, *where_params]):
-        grouper.group(row[0], row[1 : 1 + width]).sessions.add(row[1 + width])
+        grouper.group(row[0], row[1 : 1 + width]).sessions += int(row[1 + width])
 
     rows = [_row(key, group, keys, bucketing) for key, group in grouper.groups.items()]
     rows.sort(key=_order)
@@ -238,7 +258,7 @@ def _row(
         bucket_end=bucketing.end_of(start) if bucketing is not None and start is not None else None,
         key={key_name(k): v for k, v in zip(keys, key[1:], strict=True)},
         requests=group.requests,
-        sessions=len(group.sessions),
+        sessions=group.sessions,
         errors=group.errors,
         error_rate=group.errors / group.requests if group.requests else 0.0,
         input_tokens=group.input_tokens,
