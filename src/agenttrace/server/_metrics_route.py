@@ -12,6 +12,7 @@ from agenttrace.server._query_routes import Properties, pairs, utc
 from agenttrace.server._time_params import Since, Until
 from agenttrace.server.dependencies import ProjectDep, StoreDep
 from agenttrace.server.store.metrics import (
+    GROUP_BY_PATTERN,
     BucketUnit,
     Dimension,
     MetricsQuery,
@@ -33,7 +34,9 @@ GroupBy = Annotated[
             f"What to group by: {_GROUP_KEYS} or property:<key>; repeat or separate by "
             "commas (time uses bucket and tz). None: one group of every request."
         ),
-        json_schema_extra={"items": {"type": "string", "minLength": 1, "maxLength": 1000}},
+        json_schema_extra={
+            "items": {"type": "string", "pattern": GROUP_BY_PATTERN, "maxLength": 1000}
+        },
     ),
 ]
 

@@ -20,6 +20,7 @@ from agenttrace.server.store.base import InvalidQueryError, request_filter
 from agenttrace.server.store.filters import Cmp, Field, Filter, Op, Or, and_
 
 __all__ = [
+    "GROUP_BY_PATTERN",
     "MAX_GROUPS",
     "MAX_PROPERTY_GROUPS",
     "BucketUnit",
@@ -65,7 +66,8 @@ def parse_group_by(items: list[str]) -> tuple[GroupKey, ...]:
         for raw in item.split(","):
             name = raw.strip()
             if not name:
-                continue
+                msg = f"group_by {item!r} has an empty key; name what to group by, comma separated"
+                raise InvalidQueryError(msg)
             key: GroupKey
             if name.startswith(_PROPERTY_PREFIX):
                 key = name[len(_PROPERTY_PREFIX) :]
@@ -88,6 +90,11 @@ def parse_group_by(items: list[str]) -> tuple[GroupKey, ...]:
         msg = f"group by at most {MAX_PROPERTY_GROUPS} property keys at once"
         raise InvalidQueryError(msg)
     return tuple(keys)
+
+
+_ONE_KEY = "(" + "|".join(d.value for d in Dimension) + "|property:[^,]+)"
+GROUP_BY_PATTERN = rf"^\s*{_ONE_KEY}\s*(,\s*{_ONE_KEY}\s*)*$"
+"""What one ``group_by`` value looks like (for the OpenAPI document)."""
 
 
 def key_name(key: GroupKey) -> str:
