@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from agenttrace.exceptions import AgentTraceError
 from agenttrace.records import Record, RecordKind, Status, normalize_path
@@ -23,6 +23,9 @@ from agenttrace.server.store.rows import (
     SessionDetail,
     SessionPage,
 )
+
+if TYPE_CHECKING:
+    from agenttrace.server.store.metrics import MetricsQuery, MetricsResult
 
 __all__ = [
     "DEFAULT_PROJECT",
@@ -213,6 +216,11 @@ class Store(Protocol):
 
     def query_paths(self, project_id: str, query: PathQuery) -> list[PathRow]:
         """Per-path aggregates over the requests matching ``query.filter``."""
+        ...
+
+    def query_metrics(self, project_id: str, query: MetricsQuery) -> MetricsResult:
+        """Metrics per group of the requests matching ``query.filter``
+        (`agenttrace.server.store.metrics`)."""
         ...
 
     def prune(self, before: datetime, *, batch_sessions: int = 500) -> PruneCounts:
