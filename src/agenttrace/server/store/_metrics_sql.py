@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from agenttrace._internal.text_repair import repair_text
+from agenttrace.core.text_repair import repair_text
 from agenttrace.server.store._compile import compile_filter
 from agenttrace.server.store._histogram import (
     RELATIVE_ERROR,
