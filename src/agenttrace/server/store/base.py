@@ -7,11 +7,11 @@ Filters are the AST of `agenttrace.server.store.filters`; `session_filter` and
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from agenttrace.exceptions import AgentTraceError
 from agenttrace.records import Record, RecordKind, Status, normalize_path
@@ -23,6 +23,9 @@ from agenttrace.server.store.rows import (
     SessionDetail,
     SessionPage,
 )
+
+if TYPE_CHECKING:
+    from agenttrace.server.store.otlp_spans import Resolver, SpanLink
 
 __all__ = [
     "DEFAULT_PROJECT",
@@ -161,6 +164,18 @@ class Store(Protocol):
         A record id already stored (or repeated within ``records``) is a duplicate and
         changes nothing. Returns only after the transaction committed.
         """
+        ...
+
+    def ingest_spans(
+        self,
+        project_id: str,
+        links: Sequence[SpanLink],
+        records: Mapping[str, Record],
+        resolve: Resolver,
+    ) -> IngestCounts:
+        """Store OpenTelemetry span links and the records of the new ones, placed by
+        ``resolve`` from their ancestors; re-place stored records below the new spans
+        (`agenttrace.server.store.otlp_spans`). A span already stored changes nothing."""
         ...
 
     def query_sessions(self, project_id: str, query: SessionQuery) -> SessionPage:
