@@ -2,8 +2,10 @@
 
 * ``openinference.span.kind``: ``LLM`` and ``EMBEDDING`` are LLM calls, ``TOOL`` a tool
   call (segment: ``tool.name``), ``RETRIEVER`` / ``RERANKER`` vector-store calls; ``AGENT``
-  is structure adding its name (outside LangGraph); ``CHAIN`` and the rest add nothing
-  unless the LangGraph node rule makes them a node.
+  is structure adding its name outside LangGraph (a span whose ``metadata`` says
+  ``ls_integration: langgraph`` or carries LangGraph's node keys is LangGraph's own: a
+  compiled graph named ``agent`` adds nothing); ``CHAIN`` and the rest add nothing unless
+  the LangGraph node rule makes them a node.
 * ``metadata`` (JSON): LangChain's run metadata, with LangGraph's ``langgraph_node`` /
   ``langgraph_checkpoint_ns`` and the run's ``thread_id``; ``tag.tags``.
 * ``session.id``, ``user.id``; ``llm.model_name``, ``llm.provider`` (else ``llm.system``);
@@ -52,12 +54,14 @@ def read_openinference(attributes: Mapping[str, Any], span_name: str, reading: S
     tags = attributes.get("tag.tags")
     if isinstance(tags, list):
         reading.tags = [str(tag) for tag in tags]
-    if reading.graph is not None:
-        reading.framework = True
+    if reading.graph is not None or (
+        isinstance(metadata, dict) and metadata.get("ls_integration") == "langgraph"
+    ):
+        reading.framework = True  # a LangGraph graph or node: the node rule places it
     if reading.kind is RecordKind.TOOL:
         reading.segment = first_text(attributes, "tool.name") or span_name
         reading.name = reading.segment
-    elif span_kind == "AGENT" and reading.graph is None:
+    elif span_kind == "AGENT" and not reading.framework:
         reading.segment = first_text(attributes, "agent.name") or span_name
     _read_call(attributes, reading)
 
