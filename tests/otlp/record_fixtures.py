@@ -1,4 +1,7 @@
-"""Re-record the OTLP fixtures from the real instrumentors: ``python -m tests.otlp.record_fixtures``.
+"""Re-record the OTLP fixtures from the real instrumentors.
+
+    python -m tests.otlp.record_fixtures
+
 
 For each example graph and each instrumentor, the spans of one offline run are written as
 ``fixtures/<scenario>-<instrumentor>.pb`` (protobuf, as the protobuf exporter sends them)
