@@ -27,7 +27,11 @@ from itertools import chain
 from typing import Any
 
 from agenttrace.records import Record
-from agenttrace.server.store._ingest import ingest_records
+from agenttrace.server.store._ingest import (
+    UPSERT_SESSION_CONFLICT,
+    UPSERT_SESSION_PROPERTY_CONFLICT,
+    ingest_records,
+)
 from agenttrace.server.store.base import IngestCounts
 from agenttrace.server.store.dialect import DbConnection, Dialect
 
@@ -244,7 +248,8 @@ def _replace_descendants(
         )
         for row in conn.execute(dialect.sql(sql), [project_id, *chunk]).fetchall():
             stored[row[0]] = (row[1], row[2], row[3])
-    moved_sessions: set[str] = set()
+    left: set[str] = set()
+    joined: dict[str, list[str]] = {}
     updates: list[tuple[Any, ...]] = []
     for record_id, (path, session_id, parent_id) in sorted(stored.items()):
         link = with_records[record_id]
@@ -253,7 +258,8 @@ def _replace_descendants(
             continue
         updates.append((place.path, place.session_id, place.parent_id, project_id, record_id))
         if place.session_id != session_id:
-            moved_sessions.update((session_id, place.session_id))
+            left.add(session_id)
+            joined.setdefault(place.session_id, []).append(record_id)
     conn.executemany(
         dialect.sql(
             "UPDATE records SET path = ?, session_id = ?, parent_id = ? "
@@ -261,11 +267,16 @@ def _replace_descendants(
         ),
         updates,
     )
-    if moved_sessions:
-        rebuild_sessions(conn, dialect, project_id, sorted(moved_sessions), now_us)
+    if left:
+        rebuild_sessions(conn, dialect, project_id, sorted(left - set(joined)), now_us)
+    for session_id, record_ids in sorted(joined.items()):
+        if session_id in left:
+            rebuild_sessions(conn, dialect, project_id, [session_id], now_us)
+        else:
+            add_to_session(conn, dialect, project_id, record_ids, now_us)
 
 
-_REBUILD = (
+_ROLLUP = (
     "INSERT INTO sessions (project_id, session_id, name, name_start_us, first_start_us, "
     "last_end_us, latest_start_us, request_count, error_count, prompt_tokens, "
     "completion_tokens, total_tokens, cost_usd, latency_sum_ms, latency_count, updated_us) "
@@ -280,22 +291,56 @@ _REBUILD = (
     "coalesce(sum(r.input_tokens), 0), coalesce(sum(r.output_tokens), 0), "
     "coalesce(sum(r.total_tokens), 0), sum(r.cost_usd), "
     "coalesce(sum(CASE WHEN r.end_us IS NOT NULL THEN (r.end_us - r.start_us) / 1000.0 END), 0), "
-    "count(r.end_us), ? "
-    "FROM records r WHERE r.project_id = ? AND r.session_id = ? "
-    "GROUP BY r.project_id, r.session_id"
+    "count(r.end_us), ? FROM records r WHERE r.project_id = ? AND "
 )
-_REBUILD_PROPERTIES = (
+_REBUILD = _ROLLUP + "r.session_id = ? GROUP BY r.project_id, r.session_id"
+_ROLLUP_PROPERTIES = (
     "INSERT INTO session_properties (project_id, session_id, key, value, first_start_us) "
     "SELECT r.project_id, r.session_id, p.key, p.value, min(r.start_us) "
     "FROM records r JOIN record_properties p ON p.project_id = r.project_id "
-    "AND p.record_id = r.id WHERE r.project_id = ? AND r.session_id = ? "
-    "GROUP BY r.project_id, r.session_id, p.key, p.value"
+    "AND p.record_id = r.id WHERE r.project_id = ? AND "
 )
-_REBUILD_USERS = (
+_REBUILD_PROPERTIES = (
+    _ROLLUP_PROPERTIES + "r.session_id = ? GROUP BY r.project_id, r.session_id, p.key, p.value"
+)
+_ROLLUP_USERS = (
     "INSERT INTO session_users (project_id, session_id, user_id) "
     "SELECT DISTINCT project_id, session_id, user_id FROM records "
-    "WHERE project_id = ? AND session_id = ? AND user_id IS NOT NULL AND user_id <> ''"
+    "WHERE project_id = ? AND user_id IS NOT NULL AND user_id <> '' AND "
 )
+_REBUILD_USERS = _ROLLUP_USERS + "session_id = ?"
+
+
+def add_to_session(
+    conn: DbConnection, dialect: Dialect, project_id: str, record_ids: Sequence[str], now_us: int
+) -> None:
+    """Roll records just moved into one session into its rollup, properties and users, as
+    ingest does (sums, earliest and latest): no need to read the session's other records."""
+    for chunk in _chunks(sorted(record_ids)):
+        marks = _marks(len(chunk))
+        conn.execute(
+            dialect.sql(
+                _ROLLUP.replace("n.session_id = r.session_id", "n.id IN (" + marks + ")")
+                + f"r.id IN ({marks}) GROUP BY r.project_id, r.session_id "
+                + UPSERT_SESSION_CONFLICT
+            ),
+            [*chunk, *chunk, now_us, project_id, *chunk],
+        )
+        conn.execute(
+            dialect.sql(
+                _ROLLUP_PROPERTIES + f"r.id IN ({marks}) "
+                "GROUP BY r.project_id, r.session_id, p.key, p.value "
+                + UPSERT_SESSION_PROPERTY_CONFLICT
+            ),
+            [project_id, *chunk],
+        )
+        conn.execute(
+            dialect.sql(
+                _ROLLUP_USERS + f"id IN ({marks}) "
+                "ON CONFLICT (project_id, session_id, user_id) DO NOTHING"
+            ),
+            [project_id, *chunk],
+        )
 
 
 def rebuild_sessions(
