@@ -254,3 +254,22 @@ def test_bad_bodies_get_clear_errors(otlp_collector: RunningCollector) -> None:
     other = httpx.post(url, content=b"x", headers={"Content-Type": "text/plain"})
     assert other.status_code == 415
     assert "application/x-protobuf" in other.json()["error"]
+
+
+def test_postgres_stores_spans_in_any_order() -> None:
+    """On PostgreSQL too: the supervisor fixture, children first in batches of seven, gets
+    the handler's paths."""
+    from agenttrace.server.store.postgres_testing import require_server, temporary_schema
+
+    with (
+        temporary_schema(require_server()) as url,
+        running_collector(database_url=url) as collector,
+    ):
+        request, session = _fresh("supervisor-openllmetry.pb")
+        pairs = sorted(_spans(request), key=lambda pair: -pair[1].start_time_unix_nano)
+        for start in range(0, len(pairs), 7):
+            httpx.post(
+                f"{collector.url}/v1/traces", content=_batch(pairs[start : start + 7]),
+                headers=PROTOBUF,
+            ).raise_for_status()  # fmt: skip
+        assert _without_tokens(_stored(collector.url, session)) == SUPERVISOR
