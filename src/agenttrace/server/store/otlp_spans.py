@@ -294,15 +294,36 @@ _ROLLUP = (
     "count(r.end_us), ? FROM records r WHERE r.project_id = ? AND "
 )
 _REBUILD = _ROLLUP + "r.session_id = ? GROUP BY r.project_id, r.session_id"
-_ROLLUP_PROPERTIES = (
+_UPSERT_PROPERTY = (
     "INSERT INTO session_properties (project_id, session_id, key, value, first_start_us) "
-    "SELECT r.project_id, r.session_id, p.key, p.value, min(r.start_us) "
-    "FROM records r JOIN record_properties p ON p.project_id = r.project_id "
-    "AND p.record_id = r.id WHERE r.project_id = ? AND "
+    "VALUES (?, ?, ?, ?, ?) "
 )
-_REBUILD_PROPERTIES = (
-    _ROLLUP_PROPERTIES + "r.session_id = ? GROUP BY r.project_id, r.session_id, p.key, p.value"
-)
+
+
+def _roll_properties(
+    conn: DbConnection, dialect: Dialect, project_id: str, where: str, params: Sequence[Any]
+) -> None:
+    """Upsert the session properties of the records matching ``where``, read from their
+    own ``properties_json`` (``record_properties`` is keyed by pair, not by record)."""
+    rows = conn.execute(
+        dialect.sql(
+            f"SELECT session_id, start_us, properties_json FROM records WHERE project_id = ? "
+            f"AND {where}"
+        ),
+        [project_id, *params],
+    ).fetchall()
+    first: dict[tuple[str, str, str], int] = {}
+    for session_id, start_us, stored in rows:
+        properties = dialect.load_json(stored) or {}
+        for key, value in properties.items():
+            seen = first.get((session_id, key, value))
+            first[session_id, key, value] = start_us if seen is None else min(seen, start_us)
+    conn.executemany(
+        dialect.sql(_UPSERT_PROPERTY + UPSERT_SESSION_PROPERTY_CONFLICT),
+        [(project_id, *pair, start) for pair, start in sorted(first.items())],
+    )
+
+
 _ROLLUP_USERS = (
     "INSERT INTO session_users (project_id, session_id, user_id) "
     "SELECT DISTINCT project_id, session_id, user_id FROM records "
@@ -326,14 +347,7 @@ def add_to_session(
             ),
             [*chunk, *chunk, now_us, project_id, *chunk],
         )
-        conn.execute(
-            dialect.sql(
-                _ROLLUP_PROPERTIES + f"r.id IN ({marks}) "
-                "GROUP BY r.project_id, r.session_id, p.key, p.value "
-                + UPSERT_SESSION_PROPERTY_CONFLICT
-            ),
-            [project_id, *chunk],
-        )
+        _roll_properties(conn, dialect, project_id, f"id IN ({marks})", chunk)
         conn.execute(
             dialect.sql(
                 _ROLLUP_USERS + f"id IN ({marks}) "
@@ -355,5 +369,5 @@ def rebuild_sessions(
                 (project_id, session_id),
             )
         conn.execute(dialect.sql(_REBUILD), (now_us, project_id, session_id))
-        conn.execute(dialect.sql(_REBUILD_PROPERTIES), (project_id, session_id))
+        _roll_properties(conn, dialect, project_id, "session_id = ?", [session_id])
         conn.execute(dialect.sql(_REBUILD_USERS), (project_id, session_id))
