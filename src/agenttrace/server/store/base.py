@@ -7,7 +7,7 @@ Filters are the AST of `agenttrace.server.store.filters`; `session_filter` and
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -26,6 +26,7 @@ from agenttrace.server.store.rows import (
 
 if TYPE_CHECKING:
     from agenttrace.server.store.metrics import MetricsQuery, MetricsResult
+    from agenttrace.server.store.otlp_spans import Resolver, SpanLink
 
 __all__ = [
     "DEFAULT_PROJECT",
@@ -187,6 +188,18 @@ class Store(Protocol):
         A record id already stored (or repeated within ``records``) is a duplicate and
         changes nothing. Returns only after the transaction committed.
         """
+        ...
+
+    def ingest_spans(
+        self,
+        project_id: str,
+        links: Sequence[SpanLink],
+        records: Mapping[str, Record],
+        resolve: Resolver,
+    ) -> IngestCounts:
+        """Store OpenTelemetry span links and the records of the new ones, placed by
+        ``resolve`` from their ancestors; re-place stored records below the new spans
+        (`agenttrace.server.store.otlp_spans`). A span already stored changes nothing."""
         ...
 
     def query_sessions(self, project_id: str, query: SessionQuery) -> SessionPage:

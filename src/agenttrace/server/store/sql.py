@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
@@ -39,6 +39,7 @@ from agenttrace.server.store.dialect import DbConnection, Dialect
 from agenttrace.server.store.filters import SortOrder
 from agenttrace.server.store.metrics import MetricsQuery, MetricsResult
 from agenttrace.server.store.migrations import apply_migrations, current_version
+from agenttrace.server.store.otlp_spans import Resolver, SpanLink, ingest_spans
 from agenttrace.server.store.rows import (
     PathRow,
     RequestPage,
@@ -125,6 +126,28 @@ class SqlStore(ABC):
             return IngestCounts(accepted=0, duplicates=0)
         with self._write() as conn:
             return ingest_records(conn, self.dialect, project_id, records, _now_us())
+
+    def ingest_spans(
+        self,
+        project_id: str,
+        links: Sequence[SpanLink],
+        records: Mapping[str, Record],
+        resolve: Resolver,
+    ) -> IngestCounts:
+        """Store span links and their records placed by ``resolve``, and re-place stored
+        records below the new spans, in one durable transaction (`otlp_spans`)."""
+        if not links:
+            return IngestCounts(accepted=0, duplicates=0)
+        with self._write() as conn:
+            return ingest_spans(
+                conn,
+                self.dialect,
+                project_id,
+                links=links,
+                records=records,
+                resolve=resolve,
+                now_us=_now_us(),
+            )
 
     def prune(
         self, before: datetime, *, batch_sessions: int = DEFAULT_BATCH_SESSIONS
