@@ -148,7 +148,7 @@ def _answer(rejected: int, problems: list[str], content_type: str) -> Response:
 )
 async def ingest_traces(request: Request, store: StoreDep, project_id: ProjectDep) -> Response:
     """Store the spans; answer in the request's encoding."""
-    body = await read_body(request)
+    body = await read_body(request, also=(_PROTOBUF,))  # needs a preflight, as JSON does
     content_type = request.headers.get("content-type", "")
     options: CollectorOptions = request.app.state.options
     rejected, problems = await run_in_threadpool(
