@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 
-from agenttrace.core.ids import new_id
+from agenttrace.core.ids import new_id, stable_id
 
 
 def test_new_ids_are_unique_time_ordered_uuid7() -> None:
@@ -24,3 +24,14 @@ def test_new_ids_are_unique_time_ordered_uuid7() -> None:
     assert before <= min(stamps)
     assert max(stamps) <= after
     assert stamps == sorted(stamps)
+
+
+def test_stable_ids_repeat_for_one_key_and_differ_between_keys() -> None:
+    """stable_id: a UUIDv7 made twice from one key is the same id; another key, another id."""
+    first = stable_id(1_700_000_000_123, b"trace-1/span-1")
+    assert first == stable_id(1_700_000_000_123, b"trace-1/span-1")
+    assert first != stable_id(1_700_000_000_123, b"trace-1/span-2")
+    parsed = uuid.UUID(first)
+    assert parsed.version == 7
+    assert parsed.variant == uuid.RFC_4122
+    assert int(parsed.hex[:12], 16) == 1_700_000_000_123

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from agenttrace.core.outcome import error_info, exception_status, type_name
+from agenttrace.core.outcome import error_info, exception_status, status_of_type_name, type_name
 from agenttrace.records import ErrorInfo, Status
 
 
@@ -68,6 +68,29 @@ class Interrupt:
 def test_exception_status(make_error: Callable[[], BaseException], status: Status) -> None:
     """Control flow is interrupted or handoff, a stopped call is cancelled, the rest error."""
     assert exception_status(make_error()) is status
+
+
+@pytest.mark.parametrize(
+    "make_error",
+    [
+        lambda: ValueError("x"),
+        lambda: GraphInterrupt(()),
+        lambda: NodeInterrupt("stop"),
+        GraphDrained,
+        lambda: OldGraphInterrupt(()),
+        lambda: ParentCommand("goto writer"),
+        asyncio.CancelledError,
+        KeyboardInterrupt,
+    ],
+)
+def test_status_of_type_name_agrees_with_exception_status(
+    make_error: Callable[[], BaseException],
+) -> None:
+    """A type known only by its (qualified or bare) name gets the status its class gets."""
+    exc = make_error()
+    qualified = f"langgraph.errors.{type(exc).__qualname__}"
+    for name in (type_name(exc), type(exc).__qualname__, qualified):
+        assert status_of_type_name(name) is exception_status(exc), name
 
 
 def test_type_names_are_short_for_builtins_and_qualified_otherwise() -> None:

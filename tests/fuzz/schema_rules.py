@@ -20,6 +20,13 @@ RULES_BEYOND_SCHEMA = (
     "the filter has more than 100 conditions",
     # an ISO-8601 time with an offset that puts it outside the years 1 to 9999 in UTC
     "is out of range in UTC",
+    # an opaque cursor only the collector makes (GET /v1/requests)
+    "is not one this collector made",
+    "pass either cursor or offset, not both",
+    # GET /v1/metrics: a zone the tz database lacks, and the limits on groups
+    "is not a time zone this collector knows",
+    "more than 5000",
+    "property keys at once",
 )
 
 

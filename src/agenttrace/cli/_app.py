@@ -11,7 +11,9 @@ from typer.core import TyperGroup
 
 from agenttrace.cli import _query_commands
 from agenttrace.cli._db import db_app
+from agenttrace.cli._export_command import export
 from agenttrace.cli._keys import keys_app
+from agenttrace.cli._metrics_command import metrics
 from agenttrace.cli._serve import serve
 from agenttrace.cli._shared import PLAIN_HELP, GlobalOptions
 from agenttrace.core.version import VERSION
@@ -116,6 +118,8 @@ app.command("session")(_query_commands.session)
 app.command("requests")(_query_commands.requests)
 app.command("request")(_query_commands.request)
 app.command("paths")(_query_commands.paths)
+app.command("metrics")(metrics)
+app.command("export")(export)
 app.add_typer(keys_app, name="keys")
 app.add_typer(db_app, name="db")
 

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 from agenttrace.records import ErrorInfo, Status
 
-__all__ = ["error_info", "exception_status", "type_name"]
+__all__ = ["error_info", "exception_status", "status_of_type_name", "type_name"]
 
 _MAX_TYPE = 500
 _MAX_MESSAGE = 100_000
@@ -40,6 +40,27 @@ def exception_status(exc: BaseException) -> Status:
     if "ParentCommand" in names:
         return Status.HANDOFF
     return Status.INTERRUPTED
+
+
+_CANCELLED_NAMES = frozenset({"CancelledError", "KeyboardInterrupt", "GeneratorExit", "SystemExit"})
+_INTERRUPT_NAMES = frozenset({"GraphBubbleUp", "GraphInterrupt", "NodeInterrupt", "GraphDrained"})
+"""The control-flow classes known by name, for producers that see only a type's name."""
+
+
+def status_of_type_name(name: str) -> Status:
+    """The status of a call that ended by raising an exception known only by its type name
+    (``langgraph.errors.GraphInterrupt``, ``GraphInterrupt``, ``ValueError``), as
+    OpenTelemetry spans report it: the rule of `exception_status`, applied to the class's
+    own name since its bases are not known (the control-flow subclasses LangGraph defines
+    are named here)."""
+    leaf = name.rpartition(".")[2].strip()
+    if leaf == "ParentCommand":
+        return Status.HANDOFF
+    if leaf in _INTERRUPT_NAMES:
+        return Status.INTERRUPTED
+    if leaf in _CANCELLED_NAMES:
+        return Status.CANCELLED
+    return Status.ERROR
 
 
 def type_name(exc: BaseException) -> str:

@@ -12,6 +12,9 @@ from __future__ import annotations
 from agenttrace.query._async_client import AsyncQueryClient
 from agenttrace.query._client import QueryClient
 from agenttrace.query._errors import CollectorUnavailableError
+from agenttrace.query._export import ExportSummary
+from agenttrace.query._export_files import ExportFormat
+from agenttrace.query._metrics_models import MetricsResult, MetricsRow
 from agenttrace.query._models import (
     PathList,
     PathRow,
@@ -26,6 +29,10 @@ from agenttrace.query._models import (
 __all__ = [
     "AsyncQueryClient",
     "CollectorUnavailableError",
+    "ExportFormat",
+    "ExportSummary",
+    "MetricsResult",
+    "MetricsRow",
     "PathList",
     "PathRow",
     "QueryClient",

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
+from enum import Enum
 from types import TracebackType
 from typing import Self, TypeVar
 
 import httpx
 
 from agenttrace.query._base import DEFAULT_PAGE_SIZE, BaseQueryClient, Call, Order
+from agenttrace.query._metrics_models import MetricsResult
 from agenttrace.query._models import (
     PathList,
     RequestPage,
@@ -18,7 +20,7 @@ from agenttrace.query._models import (
     SessionRow,
 )
 from agenttrace.query._paging import RequestPages
-from agenttrace.query._params import TimeArg
+from agenttrace.query._params import MetricsFilters, TimeArg
 from agenttrace.records import RecordKind, Status
 
 __all__ = ["AsyncQueryClient"]
@@ -303,3 +305,59 @@ class AsyncQueryClient(BaseQueryClient):
             session_name=session_name, session_id=session_id, since=since, until=until
         )
         return await self._send(call)
+
+    async def metrics(
+        self,
+        group_by: str | list[str] | tuple[str, ...] | None = None,
+        *,
+        bucket: str | None = None,
+        tz: str | None = None,
+        name: str | None = None,
+        search: str | None = None,
+        session_id: str | None = None,
+        user_id: str | None = None,
+        status: Status | str | None = None,
+        model: str | None = None,
+        provider: str | None = None,
+        kind: RecordKind | str | None = None,
+        path: str | None = None,
+        properties: Mapping[str, str] | None = None,
+        since: TimeArg = None,
+        until: TimeArg = None,
+        min_cost: float | None = None,
+        max_cost: float | None = None,
+    ) -> MetricsResult:
+        """Figures per group of the matching requests: requests, sessions, errors, tokens,
+        cache hit rate, cost, latency and time-to-first-token percentiles.
+
+        ``group_by``: ``"time"``, ``"model"``, ``"provider"``, ``"kind"``, ``"status"``,
+        ``"user"``, ``"session_name"``, ``"path"`` or ``"property:<key>"`` (a list for
+        several); ``bucket`` (``"minute"``, ``"hour"``, ``"day"``) and ``tz`` (an IANA
+        zone, such as ``"Europe/Lisbon"``) shape the time buckets. Every filter applies to
+        each request; ``since``/``until`` bound its start.
+
+        >>> client.metrics(["time", "model"], bucket="day", tz="Europe/Lisbon", since="7d")
+        ... # doctest: +SKIP
+        """
+        filters = MetricsFilters(
+            name=name,
+            search=search,
+            session_id=session_id,
+            user_id=user_id,
+            status=_text(status),
+            model=model,
+            provider=provider,
+            kind=_text(kind),
+            path=path,
+            properties=properties,
+            since=since,
+            until=until,
+            min_cost=min_cost,
+            max_cost=max_cost,
+        )
+        call = self._metrics_call(group_by=group_by, bucket=bucket, tz=tz, filters=filters)
+        return await self._send(call)
+
+
+def _text(value: str | Enum | None) -> str | None:
+    return value.value if isinstance(value, Enum) else value

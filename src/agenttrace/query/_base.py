@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from agenttrace.core.version import VERSION
 from agenttrace.exceptions import NotFoundError, QueryError, UserError
 from agenttrace.query._errors import CollectorUnavailableError
+from agenttrace.query._metrics_models import MetricsResult
 from agenttrace.query._models import (
     PathList,
     RequestPage,
@@ -29,9 +30,11 @@ from agenttrace.query._models import (
 )
 from agenttrace.query._paging import SessionPages
 from agenttrace.query._params import (
+    MetricsFilters,
     Params,
     TimeArg,
     add,
+    add_filters,
     add_properties,
     add_time,
     resolve_api_key,
@@ -277,6 +280,24 @@ class BaseQueryClient:
         add_time(params, "since", since)
         add_time(params, "until", until)
         return Call("GET", "/v1/paths", tuple(params), PathList.model_validate)
+
+    def _metrics_call(
+        self,
+        *,
+        group_by: str | list[str] | tuple[str, ...] | None,
+        bucket: str | None,
+        tz: str | None,
+        filters: MetricsFilters,
+    ) -> Call[MetricsResult]:
+        """``GET /v1/metrics``."""
+        params: Params = []
+        keys = [group_by] if isinstance(group_by, str) else list(group_by or ())
+        for key in keys:
+            add(params, "group_by", key)
+        add(params, "bucket", bucket)
+        add(params, "tz", tz)
+        add_filters(params, filters)
+        return Call("GET", "/v1/metrics", tuple(params), MetricsResult.model_validate)
 
     def _session_pages(
         self,

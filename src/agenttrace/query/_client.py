@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import os
+from collections.abc import Callable, Iterator, Mapping
+from enum import Enum
 from types import TracebackType
 from typing import Self, TypeVar
 
 import httpx
 
 from agenttrace.query._base import DEFAULT_PAGE_SIZE, BaseQueryClient, Call, Order
+from agenttrace.query._export import Exporter, ExportSummary, export_params
+from agenttrace.query._metrics_models import MetricsResult
 from agenttrace.query._models import (
     PathList,
     RequestPage,
@@ -18,7 +22,7 @@ from agenttrace.query._models import (
     SessionRow,
 )
 from agenttrace.query._paging import RequestPages
-from agenttrace.query._params import TimeArg
+from agenttrace.query._params import MetricsFilters, TimeArg
 from agenttrace.records import RecordKind, Status
 
 __all__ = ["QueryClient"]
@@ -300,3 +304,119 @@ class QueryClient(BaseQueryClient):
             session_name=session_name, session_id=session_id, since=since, until=until
         )
         return self._send(call)
+
+    def metrics(
+        self,
+        group_by: str | list[str] | tuple[str, ...] | None = None,
+        *,
+        bucket: str | None = None,
+        tz: str | None = None,
+        name: str | None = None,
+        search: str | None = None,
+        session_id: str | None = None,
+        user_id: str | None = None,
+        status: Status | str | None = None,
+        model: str | None = None,
+        provider: str | None = None,
+        kind: RecordKind | str | None = None,
+        path: str | None = None,
+        properties: Mapping[str, str] | None = None,
+        since: TimeArg = None,
+        until: TimeArg = None,
+        min_cost: float | None = None,
+        max_cost: float | None = None,
+    ) -> MetricsResult:
+        """Figures per group of the matching requests: requests, sessions, errors, tokens,
+        cache hit rate, cost, latency and time-to-first-token percentiles.
+
+        ``group_by``: ``"time"``, ``"model"``, ``"provider"``, ``"kind"``, ``"status"``,
+        ``"user"``, ``"session_name"``, ``"path"`` or ``"property:<key>"`` (a list for
+        several); ``bucket`` (``"minute"``, ``"hour"``, ``"day"``) and ``tz`` (an IANA
+        zone, such as ``"Europe/Lisbon"``) shape the time buckets. Every filter applies to
+        each request; ``since``/``until`` bound its start.
+
+        >>> client.metrics(["time", "model"], bucket="day", tz="Europe/Lisbon", since="7d")
+        ... # doctest: +SKIP
+        """
+        filters = MetricsFilters(
+            name=name,
+            search=search,
+            session_id=session_id,
+            user_id=user_id,
+            status=_text(status),
+            model=model,
+            provider=provider,
+            kind=_text(kind),
+            path=path,
+            properties=properties,
+            since=since,
+            until=until,
+            min_cost=min_cost,
+            max_cost=max_cost,
+        )
+        call = self._metrics_call(group_by=group_by, bucket=bucket, tz=tz, filters=filters)
+        return self._send(call)
+
+    def export(
+        self,
+        path: str | os.PathLike[str],
+        what: str = "requests",
+        *,
+        format: str | None = None,
+        include_bodies: bool = False,
+        resume: bool = False,
+        overwrite: bool = False,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        progress: Callable[[int, int | None], None] | None = None,
+        name: str | None = None,
+        search: str | None = None,
+        session_id: str | None = None,
+        user_id: str | None = None,
+        status: Status | str | None = None,
+        model: str | None = None,
+        kind: RecordKind | str | None = None,
+        path_filter: str | None = None,
+        properties: Mapping[str, str] | None = None,
+        since: TimeArg = None,
+        until: TimeArg = None,
+        min_cost: float | None = None,
+        max_cost: float | None = None,
+    ) -> ExportSummary:
+        """Write every matching request (or session, ``what="sessions"``) to ``path`` as
+        JSON Lines, CSV or Parquet (``format``, else the file's suffix; Parquet needs
+        ``agenttrace[parquet]`` and writes a directory of part files), one page at a time,
+        oldest first. ``resume=True`` goes on with an interrupted export to ``path`` (same
+        filters); ``progress(rows_written, total)`` is called after each page.
+
+        Requests take the filters of `requests` (``path_filter`` is its ``path``), sessions
+        those of `sessions`.
+        """
+        filters = MetricsFilters(
+            name=name,
+            search=search,
+            session_id=session_id,
+            user_id=user_id,
+            status=_text(status),
+            model=model,
+            kind=_text(kind),
+            path=path_filter,
+            properties=properties,
+            since=since,
+            until=until,
+            min_cost=min_cost,
+            max_cost=max_cost,
+        )
+        exporter = Exporter.make(
+            self._send,
+            path,
+            what=what,
+            params=export_params(what, filters),
+            format=format,
+            include_bodies=include_bodies,
+            page_size=page_size,
+        )
+        return exporter.run(resume=resume, overwrite=overwrite, progress=progress)
+
+
+def _text(value: str | Enum | None) -> str | None:
+    return value.value if isinstance(value, Enum) else value

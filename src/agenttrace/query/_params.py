@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from agenttrace.core.defaults import DEFAULT_ENDPOINT
@@ -11,9 +12,11 @@ from agenttrace.core.spans import parse_span
 from agenttrace.exceptions import ConfigurationError, UserError
 
 __all__ = [
+    "MetricsFilters",
     "Params",
     "TimeArg",
     "add",
+    "add_filters",
     "add_properties",
     "add_time",
     "parse_time",
@@ -101,3 +104,36 @@ def add_properties(params: Params, properties: Mapping[str, str] | None) -> None
             msg = f"property name {key!r} must be a non-empty string without '='"
             raise UserError(msg)
         params.append(("property", f"{key}={value}"))
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsFilters:
+    """The filters of ``GET /v1/metrics`` and of an export (each applies to a request)."""
+
+    name: str | None = None
+    search: str | None = None
+    session_id: str | None = None
+    user_id: str | None = None
+    status: str | None = None
+    model: str | None = None
+    provider: str | None = None
+    kind: str | None = None
+    path: str | None = None
+    properties: Mapping[str, str] | None = None
+    since: TimeArg = None
+    until: TimeArg = None
+    min_cost: float | None = None
+    max_cost: float | None = None
+
+
+def add_filters(params: Params, filters: MetricsFilters) -> None:
+    """Append the parameters of ``filters`` that are set."""
+    for name in ("name", "search", "session_id", "user_id", "status", "model", "provider"):
+        add(params, name, getattr(filters, name))
+    add(params, "kind", filters.kind)
+    add(params, "path", filters.path)
+    add_properties(params, filters.properties)
+    add_time(params, "since", filters.since)
+    add_time(params, "until", filters.until)
+    add(params, "min_cost", filters.min_cost)
+    add(params, "max_cost", filters.max_cost)

@@ -34,7 +34,7 @@ from agenttrace.server.store.rows import (
     SessionPage,
 )
 
-__all__ = ["router"]
+__all__ = ["Properties", "pairs", "router", "utc"]
 
 router = APIRouter(tags=["query"])
 
@@ -71,13 +71,15 @@ Cursor = Annotated[
 ]
 
 
-def _utc(value: datetime | None) -> datetime | None:
+def utc(value: datetime | None) -> datetime | None:
+    """``value`` with UTC as its zone when it has none."""
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=UTC)
 
 
-def _pairs(raw: list[str]) -> list[tuple[str, str]]:
+def pairs(raw: list[str]) -> list[tuple[str, str]]:
+    """``key=value`` parameters as pairs (400 for one without ``=``)."""
     pairs = []
     for item in raw:
         key, sep, value = item.partition("=")
@@ -121,9 +123,9 @@ def list_sessions(
             search=search,
             user_id=user_id,
             status=status,
-            since=_utc(since),
-            until=_utc(until),
-            properties=_pairs(properties),
+            since=utc(since),
+            until=utc(until),
+            properties=pairs(properties),
             min_cost=min_cost,
             max_cost=max_cost,
         ),
@@ -204,9 +206,9 @@ def list_requests(
             status=status,
             model=model,
             user_id=user_id,
-            properties=_pairs(properties),
-            since=_utc(since),
-            until=_utc(until),
+            properties=pairs(properties),
+            since=utc(since),
+            until=utc(until),
         ),
         order=order or SortOrder.DESC,
         limit=limit,
@@ -249,8 +251,8 @@ def list_paths(
         filter=request_filter(
             session_name=session_name,
             session_id=session_id,
-            since=_utc(since),
-            until=_utc(until),
+            since=utc(since),
+            until=utc(until),
         )
     )
     return PathList(paths=store.query_paths(project_id, query))

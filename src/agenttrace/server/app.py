@@ -11,7 +11,7 @@ from typing import Literal
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 
-from agenttrace.server import _ingest_route, _query_routes
+from agenttrace.server import _ingest_route, _metrics_route, _query_routes
 from agenttrace.server._access import Access
 from agenttrace.server._docs_page import docs_routes
 from agenttrace.server._errors import install_error_handlers
@@ -41,6 +41,7 @@ DEFAULT_RATE_LIMIT = 100.0
 
 _HELICONE_MODULE = "agenttrace.server.helicone"
 _DASHBOARD_MODULE = "agenttrace.server.dashboard"
+_OTLP_MODULE = "agenttrace.server.otlp"
 
 
 class Health(BaseModel):
@@ -62,9 +63,20 @@ def healthz(store: StoreDep) -> Health:
 
 def _helicone_router() -> APIRouter | None:
     """The Helicone-shaped endpoints, when that package is installed in this tree."""
-    if importlib.util.find_spec(_HELICONE_MODULE) is None:
+    return _optional_router(_HELICONE_MODULE)
+
+
+def _otlp_router() -> APIRouter | None:
+    """``POST /v1/traces``, when ``opentelemetry-proto`` is installed (the server extra)."""
+    if importlib.util.find_spec("opentelemetry.proto") is None:
         return None
-    module = importlib.import_module(_HELICONE_MODULE)
+    return _optional_router(_OTLP_MODULE)
+
+
+def _optional_router(name: str) -> APIRouter | None:
+    if importlib.util.find_spec(name) is None:
+        return None
+    module = importlib.import_module(name)
     router = getattr(module, "router", None)
     return router if isinstance(router, APIRouter) else None
 
@@ -167,11 +179,15 @@ def create_app(
     install_error_handlers(app)
     app.include_router(_ingest_route.router)
     app.include_router(_query_routes.router)
+    app.include_router(_metrics_route.router)
     app.include_router(_health)
     app.router.routes.extend(docs_routes(lambda: collector_openapi(app)))
     helicone = _helicone_router() if include_helicone else None
     if helicone is not None:
         app.include_router(helicone)
+    otlp = _otlp_router()
+    if otlp is not None:
+        app.include_router(otlp)
     if include_dashboard:
         _mount_dashboard(app)  # after the API routes: it claims only / and /dashboard/
     app.openapi = lambda: collector_openapi(app)  # type: ignore[method-assign]

@@ -97,8 +97,9 @@ def is_json_media_type(content_type: str | None) -> bool:
     )
 
 
-def require_json_body(request: Request) -> None:
-    """HTTPException 415 unless the request declares a JSON body.
+def require_json_body(request: Request, also: tuple[str, ...] = ()) -> None:
+    """HTTPException 415 unless the request declares a JSON body (or one of the media types
+    ``also`` names, which must not be one a web page may send without a preflight).
 
     A web page may send another site a "simple" POST (``text/plain``, a form, or no type at
     all) without the browser asking that site first; a JSON content type needs the
@@ -108,20 +109,23 @@ def require_json_body(request: Request) -> None:
     content_type = request.headers.get("content-type")
     if is_json_media_type(content_type):
         return
+    if content_type is not None and content_type.partition(";")[0].strip().lower() in also:
+        return
     got = f"Content-Type {content_type!r}" if content_type is not None else "no Content-Type"
+    accepted = " or ".join(("application/json", *also))
     raise HTTPException(
         status_code=415,
         detail=(
-            f"the body must be JSON sent with Content-Type: application/json; got {got} "
+            f"the body must be sent with Content-Type: {accepted}; got {got} "
             "(other types are refused so that web pages cannot post to the collector)"
         ),
     )
 
 
-async def read_body(request: Request) -> bytes:
+async def read_body(request: Request, *, also: tuple[str, ...] = ()) -> bytes:
     """The request body, at most the configured ``max_body_bytes`` (after gzip inflation);
-    415 unless it is declared as JSON (`require_json_body`)."""
-    require_json_body(request)
+    415 unless it is declared as JSON or one of ``also`` (`require_json_body`)."""
+    require_json_body(request, also)
     limit = (await get_options(request)).max_body_bytes
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:

@@ -25,7 +25,14 @@ from agenttrace.records import Record, Status
 from agenttrace.server.store.base import IngestCounts
 from agenttrace.server.store.dialect import DbConnection, Dialect
 
-__all__ = ["RECORD_COLUMNS", "from_us", "ingest_records", "to_us"]
+__all__ = [
+    "RECORD_COLUMNS",
+    "UPSERT_SESSION_CONFLICT",
+    "UPSERT_SESSION_PROPERTY_CONFLICT",
+    "from_us",
+    "ingest_records",
+    "to_us",
+]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -190,11 +197,7 @@ _NAME_WINS = (
     "OR excluded.name_start_us < sessions.name_start_us)"
 )
 
-_UPSERT_SESSION = f"""
-INSERT INTO sessions (project_id, session_id, name, name_start_us, first_start_us,
-    last_end_us, latest_start_us, request_count, error_count, prompt_tokens,
-    completion_tokens, total_tokens, cost_usd, latency_sum_ms, latency_count, updated_us)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+UPSERT_SESSION_CONFLICT = f"""
 ON CONFLICT (project_id, session_id) DO UPDATE SET
     name = CASE WHEN {_NAME_WINS} THEN excluded.name ELSE sessions.name END,
     name_start_us = CASE WHEN {_NAME_WINS}
@@ -214,13 +217,27 @@ ON CONFLICT (project_id, session_id) DO UPDATE SET
     latency_count = {_plus("latency_count")},
     updated_us = excluded.updated_us
 """
+"""How a session's rollup takes more records (sums, earliest and latest by time)."""
 
-_UPSERT_SESSION_PROPERTY = f"""
-INSERT INTO session_properties (project_id, session_id, key, value, first_start_us)
-VALUES (?, ?, ?, ?, ?)
+_UPSERT_SESSION = (
+    """
+INSERT INTO sessions (project_id, session_id, name, name_start_us, first_start_us,
+    last_end_us, latest_start_us, request_count, error_count, prompt_tokens,
+    completion_tokens, total_tokens, cost_usd, latency_sum_ms, latency_count, updated_us)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+    + UPSERT_SESSION_CONFLICT
+)
+
+UPSERT_SESSION_PROPERTY_CONFLICT = f"""
 ON CONFLICT (project_id, session_id, key, value) DO UPDATE SET
     first_start_us = {_earlier("first_start_us", "session_properties")}
 """
+_UPSERT_SESSION_PROPERTY = (
+    """
+INSERT INTO session_properties (project_id, session_id, key, value, first_start_us)
+VALUES (?, ?, ?, ?, ?)"""
+    + UPSERT_SESSION_PROPERTY_CONFLICT
+)
 
 _INSERT_SESSION_USER = """
 INSERT INTO session_users (project_id, session_id, user_id) VALUES (?, ?, ?)

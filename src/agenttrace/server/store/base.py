@@ -7,11 +7,11 @@ Filters are the AST of `agenttrace.server.store.filters`; `session_filter` and
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from agenttrace.exceptions import AgentTraceError
 from agenttrace.records import Record, RecordKind, Status, normalize_path
@@ -23,6 +23,10 @@ from agenttrace.server.store.rows import (
     SessionDetail,
     SessionPage,
 )
+
+if TYPE_CHECKING:
+    from agenttrace.server.store.metrics import MetricsQuery, MetricsResult
+    from agenttrace.server.store.otlp_spans import Resolver, SpanLink
 
 __all__ = [
     "DEFAULT_PROJECT",
@@ -186,6 +190,18 @@ class Store(Protocol):
         """
         ...
 
+    def ingest_spans(
+        self,
+        project_id: str,
+        links: Sequence[SpanLink],
+        records: Mapping[str, Record],
+        resolve: Resolver,
+    ) -> IngestCounts:
+        """Store OpenTelemetry span links and the records of the new ones, placed by
+        ``resolve`` from their ancestors; re-place stored records below the new spans
+        (`agenttrace.server.store.otlp_spans`). A span already stored changes nothing."""
+        ...
+
     def query_sessions(self, project_id: str, query: SessionQuery) -> SessionPage:
         """A page of the sessions matching ``query.filter`` and their total."""
         ...
@@ -213,6 +229,11 @@ class Store(Protocol):
 
     def query_paths(self, project_id: str, query: PathQuery) -> list[PathRow]:
         """Per-path aggregates over the requests matching ``query.filter``."""
+        ...
+
+    def query_metrics(self, project_id: str, query: MetricsQuery) -> MetricsResult:
+        """Metrics per group of the requests matching ``query.filter``
+        (`agenttrace.server.store.metrics`)."""
         ...
 
     def prune(self, before: datetime, *, batch_sessions: int = 500) -> PruneCounts:

@@ -128,6 +128,11 @@ class Dialect:
         migration transaction. SQLite: nothing to do, ``BEGIN IMMEDIATE`` already holds the
         write lock. (PostgreSQL: ``pg_advisory_xact_lock``.)"""
 
+    def lock_traces(self, conn: DbConnection, keys: Sequence[str]) -> None:
+        """Hold, until commit, a lock per trace (``keys``, sorted), so that two writers
+        storing spans of one trace see each other's spans. SQLite: nothing to do, one writer
+        at a time. (PostgreSQL: ``pg_advisory_xact_lock``.)"""
+
     def plan_line(self, row: Sequence[Any]) -> str:
         """One row of the EXPLAIN answer as text (SQLite: id, parent, notused, detail)."""
         return str(row[-1])

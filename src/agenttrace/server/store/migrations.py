@@ -162,7 +162,31 @@ _V4 = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4)
+_V5 = Migration(
+    version=5,
+    description=(
+        "otlp_spans: the structure of OpenTelemetry spans (parent, path segment, session), "
+        "from which the paths of OTLP records are resolved in any arrival order"
+    ),
+    statements=(
+        """CREATE TABLE otlp_spans (
+            project_id {text} NOT NULL,
+            span_id {text} NOT NULL,
+            trace_id {text} NOT NULL,
+            parent_span_id {text},
+            segment {text},
+            graph_node {text},
+            graph_namespace {text},
+            session_id {text},
+            record_id {text},
+            received_us {bigint} NOT NULL,
+            PRIMARY KEY (project_id, span_id, trace_id)
+        ){clustered}""",
+        "CREATE INDEX otlp_spans_by_parent ON otlp_spans (project_id, parent_span_id)",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5)
 
 _CREATE_VERSION_TABLE = """CREATE TABLE IF NOT EXISTS schema_version (
     version {bigint} PRIMARY KEY,

@@ -32,6 +32,9 @@ __all__ = [
 MIGRATION_LOCK_KEY = 0x61677472
 """First key of the migration advisory lock ("agtr"); the second is the schema's hash."""
 
+TRACE_LOCK_KEY = 0x6F746C70
+"""First key of the per-trace advisory locks ("otlp"); the second is the trace's hash."""
+
 _TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|[?%]")
 
 
@@ -100,6 +103,15 @@ class PostgresDialect(Dialect):
             self.sql("SELECT pg_advisory_xact_lock(?, hashtext(coalesce(current_schema(), '')))"),
             (MIGRATION_LOCK_KEY,),
         )
+
+    def lock_traces(self, conn: DbConnection, keys: Sequence[str]) -> None:
+        """Wait for, then hold until commit, one advisory lock per trace, taken in sorted
+        order (no deadlock between writers): a span's parent and children stored by two
+        collectors at once are then seen by the later of the two."""
+        for key in sorted(set(keys)):
+            conn.execute(
+                self.sql("SELECT pg_advisory_xact_lock(?, hashtext(?))"), (TRACE_LOCK_KEY, key)
+            )
 
     def contains(self, expression: str) -> str:
         """Case-insensitive substring test; the escape character is written so that it

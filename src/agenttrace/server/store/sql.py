@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
@@ -22,6 +22,7 @@ from agenttrace.server.store import _rows
 from agenttrace.server.store._compile import compile_filter
 from agenttrace.server.store._ingest import ingest_records, to_us
 from agenttrace.server.store._metrics import build_tree, path_rows, sorted_latencies, totals_by_path
+from agenttrace.server.store._metrics_sql import query_metrics
 from agenttrace.server.store._prune import DEFAULT_BATCH_SESSIONS, prune_sessions
 from agenttrace.server.store._reads import iter_samples, request_page
 from agenttrace.server.store.api_keys import SqlKeyStore
@@ -36,7 +37,9 @@ from agenttrace.server.store.base import (
 )
 from agenttrace.server.store.dialect import DbConnection, Dialect
 from agenttrace.server.store.filters import SortOrder
+from agenttrace.server.store.metrics import MetricsQuery, MetricsResult
 from agenttrace.server.store.migrations import apply_migrations, current_version
+from agenttrace.server.store.otlp_spans import Resolver, SpanLink, ingest_spans
 from agenttrace.server.store.rows import (
     PathRow,
     RequestPage,
@@ -123,6 +126,28 @@ class SqlStore(ABC):
             return IngestCounts(accepted=0, duplicates=0)
         with self._write() as conn:
             return ingest_records(conn, self.dialect, project_id, records, _now_us())
+
+    def ingest_spans(
+        self,
+        project_id: str,
+        links: Sequence[SpanLink],
+        records: Mapping[str, Record],
+        resolve: Resolver,
+    ) -> IngestCounts:
+        """Store span links and their records placed by ``resolve``, and re-place stored
+        records below the new spans, in one durable transaction (`otlp_spans`)."""
+        if not links:
+            return IngestCounts(accepted=0, duplicates=0)
+        with self._write() as conn:
+            return ingest_spans(
+                conn,
+                self.dialect,
+                project_id,
+                links=links,
+                records=records,
+                resolve=resolve,
+                now_us=_now_us(),
+            )
 
     def prune(
         self, before: datetime, *, batch_sessions: int = DEFAULT_BATCH_SESSIONS
@@ -356,6 +381,11 @@ class SqlStore(ABC):
                 iter_samples(conn, self.dialect, project_id, (condition, params))
             )
         return path_rows(totals, self.dialect)
+
+    def query_metrics(self, project_id: str, query: MetricsQuery) -> MetricsResult:
+        """Metrics per group of the matching requests (`_metrics_sql`)."""
+        with self._read() as conn:
+            return query_metrics(conn, self.dialect, project_id, query)
 
     def record_count(self, project_id: str) -> int:
         """How many records the project has (for tests and health checks)."""

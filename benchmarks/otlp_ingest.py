@@ -1,0 +1,172 @@
+"""OTLP ingest vs native ingest: the same LLM calls, sent both ways to one SQLite collector.
+
+    uv run python benchmarks/otlp_ingest.py [--calls 20000] [--rounds 3]
+
+The calls are GenAI-convention spans made with the OpenTelemetry SDK: per trace, one
+``invoke_agent`` span (the agent, a path segment) and nine ``chat`` spans (records, with
+model, usage and short messages). OTLP: the SDK's own ``OTLPSpanExporter`` (HTTP,
+protobuf) exports them in batches of 512, as ``BatchSpanProcessor`` hands them over
+(children first: each trace's chat spans end before its agent span). Native: the same
+calls as records posted to ``/v1/records`` in batches of 512 (what the shipper sends). One
+collector process (``agenttrace serve``, SQLite); the two take turns, round after round;
+medians and their ratio are printed, and every record is checked stored. Targets: OTLP at
+least 0.8x native, and 20,000 LLM spans/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from shipper_throughput import calibration_ms, collector_process
+
+from agenttrace.query import QueryClient
+from agenttrace.records import Record, RecordBatch, RecordKind, Usage
+
+BATCH = 512
+CALLS_PER_TRACE = 9
+RATIO_TARGET = 0.8
+RATE_TARGET = 20_000
+
+
+def make_spans(calls: int, conversation: str) -> list[ReadableSpan]:
+    """``calls`` chat spans under one agent span per nine, in the order they end."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("benchmark")
+    made = 0
+    while made < calls:
+        with tracer.start_as_current_span("invoke_agent planner") as agent:
+            agent.set_attribute("gen_ai.operation.name", "invoke_agent")
+            agent.set_attribute("gen_ai.agent.name", "planner")
+            agent.set_attribute("gen_ai.conversation.id", conversation)
+            for _ in range(min(CALLS_PER_TRACE, calls - made)):
+                with tracer.start_as_current_span("chat gpt-4o-mini") as chat:
+                    chat.set_attribute("gen_ai.operation.name", "chat")
+                    chat.set_attribute("gen_ai.provider.name", "openai")
+                    chat.set_attribute("gen_ai.request.model", "gpt-4o-mini")
+                    chat.set_attribute("gen_ai.usage.input_tokens", 120)
+                    chat.set_attribute("gen_ai.usage.output_tokens", 30)
+                    chat.set_attribute(
+                        "gen_ai.input.messages",
+                        '[{"role": "user", "parts": [{"type": "text", "content": "Summarise '
+                        'the notes on Lisbon in one line."}]}]',
+                    )
+                    chat.set_attribute(
+                        "gen_ai.output.messages",
+                        '[{"role": "assistant", "parts": [{"type": "text", "content": '
+                        '"Lisbon: hilly, sunny, 545,000 people."}]}]',
+                    )
+                made += 1
+    provider.shutdown()
+    return list(exporter.get_finished_spans())
+
+
+def as_records(spans: list[ReadableSpan], session_id: str) -> list[Record]:
+    """The chat spans as the records a native producer would send for the same calls."""
+    records = []
+    for span in spans:
+        if span.name != "chat gpt-4o-mini":
+            continue
+        attributes = span.attributes or {}
+        records.append(
+            Record(
+                kind=RecordKind.LLM,
+                session_id=session_id,
+                session_path="/planner",
+                name=span.name,
+                model="gpt-4o-mini",
+                provider="openai",
+                start_time=datetime.fromtimestamp((span.start_time or 0) / 1e9, tz=UTC),
+                end_time=datetime.fromtimestamp((span.end_time or 0) / 1e9, tz=UTC),
+                usage=Usage(input_tokens=120, output_tokens=30, total_tokens=150),
+                request={"messages": attributes["gen_ai.input.messages"]},
+                response={"messages": attributes["gen_ai.output.messages"]},
+            )
+        )
+    return records
+
+
+def _stored(url: str, session_id: str) -> int:
+    with QueryClient(url) as client:
+        return client.session(session_id).session.total_requests
+
+
+def otlp_rate(url: str, calls: int) -> float:
+    """LLM spans/s through the SDK's protobuf exporter."""
+    conversation = f"otlp-{uuid.uuid4()}"
+    spans = make_spans(calls, conversation)
+    exporter = OTLPSpanExporter(endpoint=f"{url}/v1/traces", timeout=60)
+    started = time.perf_counter()
+    for start in range(0, len(spans), BATCH):
+        if exporter.export(spans[start : start + BATCH]) is not SpanExportResult.SUCCESS:
+            raise RuntimeError("the OTLP export failed")
+    elapsed = time.perf_counter() - started
+    exporter.shutdown()
+    if _stored(url, conversation) != calls:
+        raise RuntimeError("not every OTLP call was stored")
+    return calls / elapsed
+
+
+def native_rate(url: str, calls: int) -> float:
+    """Records/s posted to /v1/records, for the same calls."""
+    session_id = f"native-{uuid.uuid4()}"
+    records = as_records(make_spans(calls, session_id), session_id)
+    bodies = [
+        RecordBatch(records=records[start : start + BATCH]).model_dump_json(exclude_none=True)
+        for start in range(0, len(records), BATCH)
+    ]
+    with httpx.Client(timeout=60) as client:
+        started = time.perf_counter()
+        for body in bodies:
+            client.post(
+                f"{url}/v1/records", content=body, headers={"Content-Type": "application/json"}
+            ).raise_for_status()
+        elapsed = time.perf_counter() - started
+    if _stored(url, session_id) != calls:
+        raise RuntimeError("not every native record was stored")
+    return calls / elapsed
+
+
+def main() -> int:
+    """Take turns, print each round, the medians and whether the targets are met."""
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
+    parser.add_argument("--calls", type=int, default=20_000, help="LLM calls per run")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds (medians are reported)")
+    args = parser.parse_args()
+    print(f"{args.calls} LLM calls per run ({CALLS_PER_TRACE} per trace), batches of {BATCH}")
+    print(f"CPU calibration (a fixed 1M-step Python loop): {calibration_ms():.1f} ms")
+    rates: dict[str, list[float]] = {"otlp": [], "native": []}
+    with tempfile.TemporaryDirectory() as data_dir, collector_process(Path(data_dir)) as url:
+        otlp_rate(url, 2 * BATCH)  # warm-up
+        native_rate(url, 2 * BATCH)
+        for round_number in range(1, args.rounds + 1):
+            rates["otlp"].append(otlp_rate(url, args.calls))
+            rates["native"].append(native_rate(url, args.calls))
+            print(
+                f"round {round_number}: OTLP {rates['otlp'][-1]:,.0f} LLM spans/s, "
+                f"native {rates['native'][-1]:,.0f} records/s"
+            )
+    otlp = statistics.median(rates["otlp"])
+    native = statistics.median(rates["native"])
+    ratio = otlp / native
+    print(f"median: OTLP {otlp:,.0f} LLM spans/s, native {native:,.0f} records/s")
+    print(f"OTLP / native: {ratio:.2f}x (target >= {RATIO_TARGET}x)")
+    print(f"OTLP rate target {RATE_TARGET:,}/s: {'met' if otlp >= RATE_TARGET else 'NOT met'}")
+    return 0 if ratio >= RATIO_TARGET and otlp >= RATE_TARGET else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,148 @@
+"""One span -> its `SpanLink` (structure) and, for LLM, tool and retriever spans, its record.
+
+The conventions are read in turn (GenAI, then Traceloop, then OpenInference, each
+overriding what the previous said); then the core rules apply: the outcome rule on the
+exception's type name (LangGraph's ``GraphInterrupt`` is interrupted, ``ParentCommand`` a
+handoff), usage normalisation, pricing, the LangGraph node rule (hidden runs are never
+nodes) and its task id for parallel ``Send`` branches. The record's place (path, session,
+parent record) is left to `agenttrace.server.otlp.paths` once its ancestors are known.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from agenttrace.core.ids import stable_id
+from agenttrace.core.langgraph_paths import (
+    checkpoint_namespace,
+    is_push_task,
+    node_segment,
+    task_id,
+)
+from agenttrace.core.outcome import status_of_type_name
+from agenttrace.core.pricing import compute_cost
+from agenttrace.core.usage import usage_from_mapping
+from agenttrace.records import ErrorInfo, Record, RecordKind, Status
+from agenttrace.server.otlp.decoding import STATUS_ERROR, OtlpSpan
+from agenttrace.server.otlp.genai import read_genai
+from agenttrace.server.otlp.openinference import SPAN_KIND as OPENINFERENCE_KIND
+from agenttrace.server.otlp.openinference import read_openinference
+from agenttrace.server.otlp.reading import SpanReading
+from agenttrace.server.otlp.traceloop import read_traceloop
+from agenttrace.server.store.otlp_spans import SpanLink
+
+__all__ = ["read_span", "span_record"]
+
+_MAX_TYPE = 500
+_MAX_MESSAGE = 100_000
+
+
+def read_span(span: OtlpSpan) -> SpanReading:
+    """What ``span`` says, by every convention it follows."""
+    reading = SpanReading()
+    attributes = span.attributes
+    read_genai(attributes, span.events, span.name, reading)
+    read_traceloop(attributes, span.name, reading)
+    if OPENINFERENCE_KIND in attributes:
+        read_openinference(attributes, span.name, reading)
+    return reading
+
+
+def _outcome(span: OtlpSpan) -> tuple[Status, ErrorInfo | None]:
+    """Span status ERROR and ``exception`` events, by the core outcome rule."""
+    error_type: str | None = None
+    message: str | None = None
+    for name, attributes in span.events:
+        if name == "exception":
+            found = attributes.get("exception.type")
+            error_type = str(found) if found else error_type
+            text = attributes.get("exception.message")
+            message = str(text) if text is not None else message
+    failed = span.status_code == STATUS_ERROR
+    if error_type is None and failed:
+        found = span.attributes.get("error.type")
+        error_type = str(found) if found else None
+    if error_type is None and not failed:
+        return Status.OK, None
+    status = status_of_type_name(error_type) if error_type else Status.ERROR
+    error = ErrorInfo(
+        type=(error_type or "Error")[:_MAX_TYPE],
+        message=(message or span.status_message or "")[:_MAX_MESSAGE],
+    )
+    return status, error
+
+
+def _time(ns: int) -> datetime:
+    return datetime.fromtimestamp(ns / 1e9, tz=UTC)
+
+
+def span_record(span: OtlpSpan) -> tuple[SpanLink, Record | None]:
+    """The structure ``span`` adds to its trace, and its record (None for structure).
+
+    The record's place is a placeholder (``/``, session = trace id) until resolved.
+    Raises ValueError (pydantic's) when the record would be invalid.
+    """
+    reading = read_span(span)
+    graph = reading.graph
+    namespace = checkpoint_namespace(graph) if graph is not None else None
+    node: str | None = None
+    if graph is not None and namespace is not None:
+        node = node_segment(graph, namespace, None, reading.tags, span.name)
+    segment = reading.segment
+    if reading.kind is None and reading.framework:
+        segment = None  # LangGraph's spans: the node rule decides alone
+    session_id = reading.session_id or reading.thread_id
+    record: Record | None = None
+    record_id: str | None = None
+    if reading.kind is not None:
+        record_id = stable_id(
+            span.start_ns // 1_000_000, f"{span.trace_id}/{span.span_id}".encode()
+        )
+        record = _record(span, reading, record_id, namespace)
+    link = SpanLink(
+        trace_id=span.trace_id,
+        span_id=span.span_id,
+        parent_span_id=span.parent_span_id,
+        segment=segment[:500] if segment else None,
+        graph_node=node,
+        graph_namespace=namespace,
+        session_id=session_id[:200] if session_id else None,
+        record_id=record_id,
+    )
+    return link, record
+
+
+def _record(span: OtlpSpan, reading: SpanReading, record_id: str, namespace: str | None) -> Record:
+    kind = reading.kind or RecordKind.CUSTOM
+    status, error = _outcome(span)
+    usage = usage_from_mapping(reading.usage) if reading.usage else None
+    start = _time(span.start_ns)
+    cost = None
+    if kind is RecordKind.LLM and usage is not None:
+        cost = compute_cost(reading.model, reading.provider, usage, at=start)
+    graph = reading.graph
+    branch = None
+    if graph is not None and namespace is not None and is_push_task(graph):
+        branch = task_id(namespace)
+    properties = dict(reading.properties)
+    if span.service_name:
+        properties.setdefault("service.name", span.service_name[:1000])
+    return Record(
+        id=record_id,
+        kind=kind,
+        session_id=span.trace_id,
+        name=(reading.name or span.name)[:500],
+        model=reading.model[:500] if reading.model else None,
+        provider=reading.provider[:200] if reading.provider else None,
+        user_id=reading.user_id[:500] if reading.user_id else None,
+        properties=properties,
+        start_time=start,
+        end_time=_time(span.end_ns) if span.end_ns >= span.start_ns else start,
+        status=status,
+        error=error,
+        usage=usage,
+        cost_usd=cost,
+        request=reading.request,
+        response=reading.response,
+        branch_id=branch[:500] if branch else None,
+    )

@@ -1,0 +1,106 @@
+"""`SpanReading`: what a span says, in agenttrace's words, whichever convention said it.
+
+Each convention module (`genai`, `openinference`, `traceloop`) fills in what its own
+attributes say; `agenttrace.server.otlp.mapping` then applies the core rules (outcome,
+usage, pricing, the LangGraph node rule) to the reading.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from agenttrace.core.langgraph_paths import NAMESPACE_KEY, NODE_KEY
+from agenttrace.records import RecordKind
+
+__all__ = [
+    "FRAMEWORK_PROVIDERS",
+    "SpanReading",
+    "first_text",
+    "graph_metadata",
+    "parse_json",
+    "usage_shape",
+]
+
+FRAMEWORK_PROVIDERS = frozenset({"langchain", "langgraph"})
+"""``gen_ai.provider.name`` values that name a framework, not the model's provider."""
+
+_GRAPH_KEYS = (NAMESPACE_KEY, NODE_KEY)
+_MAX_JSON = 8_000_000
+
+
+@dataclass(slots=True)
+class SpanReading:
+    """What one span says. ``kind`` None: the span is structure, not a record."""
+
+    kind: RecordKind | None = None
+    name: str | None = None
+    segment: str | None = None
+    """The segment the span adds of itself (tool, agent or workflow-step name)."""
+    framework: bool = False
+    """A LangGraph span: as structure it adds only what the LangGraph node rule says."""
+    graph: Mapping[str, Any] | None = None
+    """LangGraph run metadata (``langgraph_node``, ``langgraph_checkpoint_ns``, ...)."""
+    tags: list[str] = field(default_factory=list)
+    session_id: str | None = None
+    thread_id: str | None = None
+    user_id: str | None = None
+    properties: dict[str, str] = field(default_factory=dict)
+    model: str | None = None
+    provider: str | None = None
+    usage: dict[str, Any] = field(default_factory=dict)
+    """Counts in LangChain's ``usage_metadata`` shape (input includes the cache)."""
+    request: Any = None
+    response: Any = None
+
+
+def first_text(attributes: Mapping[str, Any], *keys: str) -> str | None:
+    """The first of ``keys`` holding a non-empty string (``"unknown"`` counts as none)."""
+    for key in keys:
+        value = attributes.get(key)
+        if isinstance(value, str) and value and value != "unknown":
+            return value
+    return None
+
+
+def parse_json(value: Any) -> Any:
+    """A JSON string as its value, anything else (or bad JSON) as it is."""
+    if isinstance(value, str) and value[:1] in {"{", "["} and len(value) <= _MAX_JSON:
+        try:
+            return json.loads(value)
+        except (ValueError, RecursionError):
+            return value
+    return value
+
+
+def graph_metadata(metadata: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """``metadata`` when it carries LangGraph's node keys, else None."""
+    return metadata if any(key in metadata for key in _GRAPH_KEYS) else None
+
+
+def usage_shape(
+    *,
+    input_tokens: Any = None,
+    output_tokens: Any = None,
+    total_tokens: Any = None,
+    cache_read: Any = None,
+    cache_write: Any = None,
+    reasoning: Any = None,
+) -> dict[str, Any]:
+    """The counts as LangChain's ``usage_metadata`` (read by `agenttrace.core.usage`)."""
+    shape: dict[str, Any] = {}
+    if input_tokens is not None:
+        shape["input_tokens"] = input_tokens
+    if output_tokens is not None:
+        shape["output_tokens"] = output_tokens
+    if total_tokens is not None:
+        shape["total_tokens"] = total_tokens
+    details = {"cache_read": cache_read, "cache_creation": cache_write}
+    details = {key: value for key, value in details.items() if value is not None}
+    if details:
+        shape["input_token_details"] = details
+    if reasoning is not None:
+        shape["output_token_details"] = {"reasoning": reasoning}
+    return shape

@@ -1,0 +1,157 @@
+"""``POST /v1/traces``: OTLP/HTTP trace ingest (protobuf or JSON, gzip accepted).
+
+Same keys and projects as the rest of the API (``Authorization: Bearer <key>``, which
+every OTLP exporter can send through ``OTEL_EXPORTER_OTLP_HEADERS``). Every span's
+structure is stored; LLM, tool and retriever spans become records placed by their
+ancestors, whatever order they arrive in (`agenttrace.server.store.otlp_spans`). The answer
+is an ``ExportTraceServiceResponse`` in the request's encoding, whose ``partial_success``
+counts and names the spans whose records were refused (their structure is kept). Limits
+as for ``/v1/records``: the body size, at most ``max_batch_records`` spans per request, and
+per record its bodies' size and nesting. Idempotent by (trace id, span id).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from google.protobuf import json_format
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTracePartialSuccess,
+    ExportTraceServiceResponse,
+)
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from agenttrace.records import Record
+from agenttrace.server._errors import describe_errors
+from agenttrace.server._limits import Limits, record_problem
+from agenttrace.server.dependencies import CollectorOptions, ProjectDep, StoreDep, read_body
+from agenttrace.server.otlp.decoding import BodyError, decode_request, iter_spans
+from agenttrace.server.otlp.mapping import span_record
+from agenttrace.server.otlp.paths import resolve_place
+from agenttrace.server.store.base import Store
+from agenttrace.server.store.otlp_spans import SpanLink
+
+__all__ = ["ingest_otlp", "router"]
+
+router = APIRouter(tags=["ingest"])
+
+_PROTOBUF = "application/x-protobuf"
+_JSON = "application/json"
+_SHOWN_REJECTIONS = 5
+
+
+def _too_many(count: int, limits: Limits) -> HTTPException:
+    return HTTPException(
+        status_code=413,
+        detail=(
+            f"the request has more than {limits.max_batch_records} spans "
+            f"({count} read so far); at most {limits.max_batch_records} are allowed per "
+            "request (max_batch_records): lower the exporter's batch size "
+            "(OTEL_BSP_MAX_EXPORT_BATCH_SIZE)"
+        ),
+    )
+
+
+def ingest_otlp(
+    store: Store, project_id: str, body: bytes, content_type: str, limits: Limits
+) -> tuple[int, list[str]]:
+    """Store the spans of an OTLP body; return how many records were refused and why."""
+    try:
+        request = decode_request(body, content_type)
+    except BodyError as exc:
+        status = 415 if "Content-Type" in str(exc) else 400
+        raise HTTPException(status_code=status, detail=str(exc)) from None
+    links: list[SpanLink] = []
+    records: dict[str, Record] = {}
+    problems: list[str] = []
+    check_size = len(body) > limits.max_record_body_bytes
+    for count, span in enumerate(iter_spans(request), 1):
+        if count > limits.max_batch_records:
+            raise _too_many(count, limits)
+        try:
+            link, record = span_record(span)
+        except ValidationError as exc:
+            problems.append(f"span {span.span_id}: {describe_errors(exc.errors())}")
+            link, record = _structure_only(span.trace_id, span.span_id, span.parent_span_id)
+        if record is not None:
+            problem = record_problem(record, limits, check_size=check_size)
+            if problem is not None:
+                problems.append(f"span {span.span_id}: {problem}")
+                link, record = _without_record(link), None
+        links.append(link)
+        if record is not None:
+            records[record.id] = record
+    store.ingest_spans(project_id, links, records, resolve_place)
+    return len(problems), problems
+
+
+def _structure_only(trace_id: str, span_id: str, parent: str | None) -> tuple[SpanLink, None]:
+    return SpanLink(trace_id=trace_id, span_id=span_id, parent_span_id=parent), None
+
+
+def _without_record(link: SpanLink) -> SpanLink:
+    return SpanLink(
+        trace_id=link.trace_id,
+        span_id=link.span_id,
+        parent_span_id=link.parent_span_id,
+        segment=link.segment,
+        graph_node=link.graph_node,
+        graph_namespace=link.graph_namespace,
+        session_id=link.session_id,
+    )
+
+
+def _answer(rejected: int, problems: list[str], content_type: str) -> Response:
+    message = ExportTraceServiceResponse()
+    if rejected:
+        shown = "; ".join(problems[:_SHOWN_REJECTIONS])
+        more = rejected - _SHOWN_REJECTIONS
+        if more > 0:
+            shown += f"; and {more} more"
+        message.partial_success.CopyFrom(
+            ExportTracePartialSuccess(rejected_spans=rejected, error_message=shown)
+        )
+    if content_type.partition(";")[0].strip().lower() == _JSON:
+        body: Any = json_format.MessageToJson(message, indent=None)
+        return Response(content=body, media_type=_JSON)
+    return Response(content=message.SerializeToString(), media_type=_PROTOBUF)
+
+
+@router.post(
+    "/v1/traces",
+    summary="OTLP/HTTP trace ingest",
+    description=(
+        "An OTLP ExportTraceServiceRequest (application/x-protobuf or application/json, "
+        "gzip accepted). LLM, tool and retriever spans become records (OpenTelemetry GenAI, "
+        "OpenInference and OpenLLMetry conventions); agent, workflow, chain and task spans "
+        "give their paths. Answers an ExportTraceServiceResponse whose partial_success "
+        "names refused spans. Malformed body: 400; other content type: 415; too large: 413."
+    ),
+    response_class=Response,
+    responses={
+        200: {
+            "description": "ExportTraceServiceResponse",
+            "content": {_PROTOBUF: {}, _JSON: {}},
+        },
+        400: {"description": "Not an OTLP export request"},
+        413: {"description": "Body or span count over the limit"},
+        415: {"description": "Not protobuf or JSON"},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {_PROTOBUF: {}, _JSON: {"schema": {"type": "object"}}},
+        }
+    },
+)
+async def ingest_traces(request: Request, store: StoreDep, project_id: ProjectDep) -> Response:
+    """Store the spans; answer in the request's encoding."""
+    body = await read_body(request, also=(_PROTOBUF,))  # needs a preflight, as JSON does
+    content_type = request.headers.get("content-type", "")
+    options: CollectorOptions = request.app.state.options
+    rejected, problems = await run_in_threadpool(
+        ingest_otlp, store, project_id, body, content_type, options.limits
+    )
+    return _answer(rejected, problems, content_type)

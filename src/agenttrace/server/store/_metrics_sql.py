@@ -1,0 +1,277 @@
+"""Metrics per group of requests (`agenttrace.server.store.metrics`), shared by every SQL
+backend.
+
+The database does the heavy part: three grouped scans of the matching records, by local
+time bucket (numbered in SQL, `agenttrace.server.store._time_buckets`), the group's keys
+and a latency (or time-to-first-token) histogram bucket
+(`agenttrace.server.store._histogram`), and the distinct sessions per bucket and keys.
+Python then adds up the histogram rows of each group and reads the percentiles from them,
+holding one small accumulator per group (at most `MetricsQuery.max_groups`).
+"""
+
+# ruff: noqa: S608 - SQL is assembled from fixed fragments; values are always bound
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from agenttrace.core.text_repair import repair_text
+from agenttrace.server.store._compile import compile_filter
+from agenttrace.server.store._histogram import (
+    RELATIVE_ERROR,
+    bucket_sql,
+    histogram_percentile,
+)
+from agenttrace.server.store._time_buckets import Bucketing, time_zone
+from agenttrace.server.store.base import InvalidQueryError
+from agenttrace.server.store.dialect import DbConnection, Dialect
+from agenttrace.server.store.metrics import (
+    Dimension,
+    GroupKey,
+    MetricsQuery,
+    MetricsResult,
+    MetricsRow,
+    key_name,
+)
+
+__all__ = ["query_metrics"]
+
+_FETCH = 10_000
+
+_COLUMNS = {
+    Dimension.MODEL: "r.model",
+    Dimension.PROVIDER: "r.provider",
+    Dimension.KIND: "r.kind",
+    Dimension.STATUS: "r.status",
+    Dimension.USER: "r.user_id",
+    Dimension.SESSION_NAME: "r.session_name",
+    Dimension.PATH: "r.path",
+}
+
+
+def _latency(dialect: Dialect) -> str:
+    if dialect.name == "postgresql":
+        return "(r.end_us - r.start_us)::double precision / 1000.0::double precision"
+    return "(r.end_us - r.start_us) / 1000.0"
+
+
+def _property(dialect: Dialect) -> str:
+    """SQL: the value of the property named by the next parameter (NULL when unset)."""
+    if dialect.name == "postgresql":
+        return "(CAST(r.properties_json AS jsonb) ->> ?)"
+    return "(SELECT j.value FROM json_each(r.properties_json) j WHERE j.key = ?)"
+
+
+@dataclass(slots=True)
+class _Group:
+    requests: int = 0
+    errors: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    total_tokens: int = 0
+    cache_read_tokens: int = 0
+    reasoning_tokens: int = 0
+    cost: float = 0.0
+    cost_count: int = 0
+    latency_count: int = 0
+    latency_sum: float = 0.0
+    latency_low: float = float("inf")
+    latency_high: float = float("-inf")
+    latency_hist: dict[int, int] = field(default_factory=dict)
+    ttft_low: float = float("inf")
+    ttft_high: float = float("-inf")
+    ttft_hist: dict[int, int] = field(default_factory=dict)
+    sessions: int = 0
+
+
+def _rows(conn: DbConnection, dialect: Dialect, sql: str, params: Sequence[Any]) -> Iterator[Any]:
+    cursor = conn.execute(dialect.sql(sql), params)
+    try:
+        while rows := cursor.fetchmany(_FETCH):
+            yield from rows
+    finally:
+        cursor.close()
+
+
+class _Grouper:
+    """Maps (bucket number, key values) of a database row to its group, within the limit."""
+
+    def __init__(self, query: MetricsQuery, bucketing: Bucketing | None) -> None:
+        self.query = query
+        self.bucketing = bucketing
+        self.groups: dict[tuple[Any, ...], _Group] = {}
+
+    def group(self, number: Any, values: Sequence[Any]) -> _Group:
+        start = self.bucketing.bucket_start(int(number)) if self.bucketing is not None else None
+        key = (start, *values)
+        found = self.groups.get(key)
+        if found is None:
+            if len(self.groups) >= self.query.max_groups:
+                msg = (
+                    f"the metrics have more than {self.query.max_groups} groups; narrow "
+                    "since/until, use a longer bucket, group by fewer keys or filter more"
+                )
+                raise InvalidQueryError(msg)
+            found = self.groups[key] = _Group()
+        return found
+
+
+def _add_main(grouper: _Grouper, rows: Iterator[Any], width: int) -> None:
+    """Add the rows of the main scan (see `query_metrics`) to their groups."""
+    for row in rows:
+        group = grouper.group(row[0], row[1 : 1 + width])
+        (lb, count, errors, inp, out, total, cache, reasoning, cost, costs, lats, lat_sum) = row[
+            1 + width : 13 + width
+        ]
+        low, high = row[13 + width], row[14 + width]
+        group.requests += int(count)
+        group.errors += int(errors or 0)
+        group.input_tokens += int(inp or 0)
+        group.output_tokens += int(out or 0)
+        group.total_tokens += int(total or 0)
+        group.cache_read_tokens += int(cache or 0)
+        group.reasoning_tokens += int(reasoning or 0)
+        group.cost += float(cost or 0.0)
+        group.cost_count += int(costs)
+        if lats:
+            group.latency_count += int(lats)
+            group.latency_sum += float(lat_sum)
+            group.latency_low = min(group.latency_low, low)
+            group.latency_high = max(group.latency_high, high)
+            group.latency_hist[lb] = group.latency_hist.get(lb, 0) + int(lats)
+
+
+def _time_range(conn: DbConnection, dialect: Dialect, project_id: str) -> tuple[int, int]:
+    """The first and last request start of the project (its index answers at once)."""
+    row = conn.execute(
+        dialect.sql("SELECT min(start_us), max(start_us) FROM records WHERE project_id = ?"),
+        [project_id],
+    ).fetchone()
+    if row is None or row[0] is None:
+        return 0, 0
+    return int(row[0]), int(row[1])
+
+
+def _check_buckets(query: MetricsQuery, bucketing: Bucketing | None) -> None:
+    if bucketing is None or query.since is None:
+        return
+    until = query.until or datetime.now(UTC)
+    count = bucketing.nominal_count(query.since, until)
+    if count > query.max_groups:
+        msg = (
+            f"since to until spans about {count} {query.bucket.value} buckets, more than "
+            f"{query.max_groups}; use a longer bucket or a shorter range"
+        )
+        raise InvalidQueryError(msg)
+
+
+def query_metrics(
+    conn: DbConnection, dialect: Dialect, project_id: str, query: MetricsQuery
+) -> MetricsResult:
+    """The metrics of ``query`` over the project's records (one read snapshot)."""
+    zone = time_zone(query.tz)
+    by_time = Dimension.TIME in query.group_by
+    bucketing = Bucketing(query.bucket, zone) if by_time else None
+    _check_buckets(query, bucketing)
+    keys: list[GroupKey] = [key for key in query.group_by if key is not Dimension.TIME]
+    expressions: list[str] = []
+    key_params: list[Any] = []
+    for key in keys:
+        if isinstance(key, Dimension):
+            expressions.append(_COLUMNS[key])
+        else:
+            expressions.append(_property(dialect))
+            key_params.append(repair_text(key))
+    number: str = "0"
+    number_params: list[int] = []
+    if bucketing is not None:
+        low, high = _time_range(conn, dialect, project_id)
+        number, number_params = bucketing.number_sql("r.start_us", low, high)
+    key_params = [*number_params, *key_params]
+    select_keys = ", ".join([number, *expressions])
+    positions = ", ".join(str(i) for i in range(1, len(expressions) + 3))
+    condition, params = compile_filter(query.filter, "request", dialect, project_id)
+    where = f"r.project_id = ? AND ({condition})"
+    where_params = [project_id, *params]
+    width = len(expressions)
+    grouper = _Grouper(query, bucketing)
+    latency = _latency(dialect)
+
+    main = (
+        f"SELECT {select_keys}, {bucket_sql(latency)}, count(*), "
+        "sum(CASE WHEN r.status = 'error' THEN 1 ELSE 0 END), sum(r.input_tokens), "
+        "sum(r.output_tokens), sum(r.total_tokens), sum(r.cache_read_tokens), "
+        f"sum(r.reasoning_tokens), sum(r.cost_usd), count(r.cost_usd), count({latency}), "
+        f"sum({latency}), min({latency}), max({latency}) "
+        f"FROM records r WHERE {where} GROUP BY {positions}"
+    )
+    _add_main(grouper, _rows(conn, dialect, main, [*key_params, *where_params]), width)
+
+    ttft = (
+        f"SELECT {select_keys}, {bucket_sql('r.ttft_ms')}, count(*), min(r.ttft_ms), "
+        f"max(r.ttft_ms) FROM records r WHERE {where} AND r.ttft_ms IS NOT NULL "
+        f"GROUP BY {positions}"
+    )
+    for row in _rows(conn, dialect, ttft, [*key_params, *where_params]):
+        group = grouper.group(row[0], row[1 : 1 + width])
+        tb, count, low, high = row[1 + width : 5 + width]
+        group.ttft_low = min(group.ttft_low, low)
+        group.ttft_high = max(group.ttft_high, high)
+        group.ttft_hist[tb] = group.ttft_hist.get(tb, 0) + int(count)
+
+    keys_only = ", ".join(str(i) for i in range(1, len(expressions) + 2))
+    sessions = (
+        f"SELECT {select_keys}, count(DISTINCT r.session_id) FROM records r WHERE {where} "
+        f"GROUP BY {keys_only}"
+    )
+    for row in _rows(conn, dialect, sessions, [*key_params, *where_params]):
+        grouper.group(row[0], row[1 : 1 + width]).sessions += int(row[1 + width])
+
+    rows = [_row(key, group, keys, bucketing) for key, group in grouper.groups.items()]
+    rows.sort(key=_order)
+    return MetricsResult(
+        group_by=[key_name(key) for key in query.group_by],
+        bucket=query.bucket if by_time else None,
+        tz=query.tz,
+        groups=rows,
+        percentile_relative_error=RELATIVE_ERROR,
+    )
+
+
+def _order(row: MetricsRow) -> tuple[Any, ...]:
+    values = tuple((value is None, value or "") for value in row.key.values())
+    start = row.bucket_start or datetime.min.replace(tzinfo=UTC)
+    return (start, row.cost is None, -(row.cost or 0.0), values)
+
+
+def _row(
+    key: tuple[Any, ...], group: _Group, keys: list[GroupKey], bucketing: Bucketing | None
+) -> MetricsRow:
+    start = key[0]
+    lat = (group.latency_hist, group.latency_low, group.latency_high)
+    first = (group.ttft_hist, group.ttft_low, group.ttft_high)
+    return MetricsRow(
+        bucket_start=start,
+        bucket_end=bucketing.end_of(start) if bucketing is not None and start is not None else None,
+        key={key_name(k): v for k, v in zip(keys, key[1:], strict=True)},
+        requests=group.requests,
+        sessions=group.sessions,
+        errors=group.errors,
+        error_rate=group.errors / group.requests if group.requests else 0.0,
+        input_tokens=group.input_tokens,
+        output_tokens=group.output_tokens,
+        total_tokens=group.total_tokens,
+        cache_read_tokens=group.cache_read_tokens,
+        reasoning_tokens=group.reasoning_tokens,
+        cache_hit_rate=group.cache_read_tokens / group.input_tokens if group.input_tokens else None,
+        cost=group.cost if group.cost_count else None,
+        latency_p50_ms=histogram_percentile(lat[0], 0.5, lat[1], lat[2]),
+        latency_p95_ms=histogram_percentile(lat[0], 0.95, lat[1], lat[2]),
+        latency_p99_ms=histogram_percentile(lat[0], 0.99, lat[1], lat[2]),
+        avg_latency_ms=group.latency_sum / group.latency_count if group.latency_count else None,
+        ttft_p50_ms=histogram_percentile(first[0], 0.5, first[1], first[2]),
+        ttft_p95_ms=histogram_percentile(first[0], 0.95, first[1], first[2]),
+    )

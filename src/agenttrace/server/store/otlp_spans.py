@@ -1,0 +1,373 @@
+"""Spans whose records are placed by their ancestors: the ``otlp_spans`` table (migration 5).
+
+OpenTelemetry exporters send a span when it ends, so children usually arrive before their
+parents, and one trace may come in several batches from several processes. Every span's
+structural facts (`SpanLink`: its parent, the path segment it adds, the LangGraph node and
+namespace it carries, its own session id, its record) are kept per project; a record's
+path, session and parent record are computed by a `Resolver` (the OTLP adapter's rule) from
+the chain of its ancestors present. `ingest_spans`, in one transaction:
+
+1. stores the new links (a span already stored is a duplicate and changes nothing);
+2. loads the stored ancestors of the new spans and the stored descendants of the new spans;
+3. stores the new spans' records, placed by the resolver;
+4. re-places the stored records below a new span (their path, session or parent record may
+   change now that an ancestor is known) and rebuilds the rollups of every session a
+   record left or joined.
+
+A record whose ancestors never arrive keeps the place its present ancestors give it.
+"""
+
+# ruff: noqa: S608 - SQL is assembled from fixed fragments; values are always bound
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import chain
+from typing import Any
+
+from agenttrace.records import Record
+from agenttrace.server.store._ingest import (
+    UPSERT_SESSION_CONFLICT,
+    UPSERT_SESSION_PROPERTY_CONFLICT,
+    ingest_records,
+)
+from agenttrace.server.store.base import IngestCounts
+from agenttrace.server.store.dialect import DbConnection, Dialect
+
+__all__ = ["Placement", "Resolver", "SpanLink", "ingest_spans", "rebuild_sessions"]
+
+_CHUNK = 400
+_MAX_DEPTH = 1000
+"""Levels of ancestors or descendants looked up (a cycle of bad parent ids ends here)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SpanLink:
+    """What a span says about the structure of its trace."""
+
+    trace_id: str
+    span_id: str
+    parent_span_id: str | None
+    segment: str | None = None
+    """The path segment the span adds of itself (a tool, an agent, a workflow step)."""
+    graph_node: str | None = None
+    """Its LangGraph ``langgraph_node`` (None for hidden runs), with ``graph_namespace``."""
+    graph_namespace: str | None = None
+    session_id: str | None = None
+    record_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a span's record belongs."""
+
+    path: str
+    session_id: str
+    parent_id: str | None
+
+
+Resolver = Callable[[SpanLink, Mapping[str, SpanLink]], Placement]
+"""The place of a span given the spans of its trace known so far (by span id)."""
+
+_COLUMNS = (
+    "project_id, span_id, trace_id, parent_span_id, segment, graph_node, graph_namespace, "
+    "session_id, record_id, received_us"
+)
+_SELECT = (
+    "SELECT span_id, trace_id, parent_span_id, segment, graph_node, graph_namespace, "
+    "session_id, record_id FROM otlp_spans WHERE project_id = ? AND "
+)
+
+
+def _marks(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+def _insert_links(
+    conn: DbConnection, dialect: Dialect, project_id: str, links: Sequence[SpanLink], now_us: int
+) -> set[tuple[str, str]]:
+    """Insert the links; return the (trace id, span id) of those that were new."""
+    row_marks = "(" + _marks(10) + ")"
+    new: set[tuple[str, str]] = set()
+    for start in range(0, len(links), _CHUNK):
+        chunk = links[start : start + _CHUNK]
+        sql = (
+            f"INSERT INTO otlp_spans ({_COLUMNS}) VALUES "
+            + ", ".join([row_marks] * len(chunk))
+            + " ON CONFLICT (project_id, span_id, trace_id) DO NOTHING RETURNING trace_id, span_id"
+        )
+        params = list(
+            chain.from_iterable(
+                (
+                    project_id,
+                    link.span_id,
+                    link.trace_id,
+                    link.parent_span_id,
+                    link.segment,
+                    link.graph_node,
+                    link.graph_namespace,
+                    link.session_id,
+                    link.record_id,
+                    now_us,
+                )
+                for link in chunk
+            )
+        )
+        new.update((row[0], row[1]) for row in conn.execute(dialect.sql(sql), params).fetchall())
+    return new
+
+
+def _load(
+    conn: DbConnection, dialect: Dialect, project_id: str, column: str, ids: Sequence[str]
+) -> list[SpanLink]:
+    found: list[SpanLink] = []
+    for chunk in _chunks(ids):
+        sql = _SELECT + f"{column} IN ({_marks(len(chunk))})"
+        rows = conn.execute(dialect.sql(sql), [project_id, *chunk]).fetchall()
+        found.extend(SpanLink(row[1], row[0], *row[2:]) for row in rows)
+    return found
+
+
+def _known_spans(
+    conn: DbConnection, dialect: Dialect, project_id: str, new: Sequence[SpanLink]
+) -> tuple[dict[str, dict[str, SpanLink]], list[SpanLink]]:
+    """The spans of the new spans' traces that matter (the new ones, their stored ancestors
+    and stored descendants), by trace and span id, and the stored descendants."""
+    traces: dict[str, dict[str, SpanLink]] = {}
+    for link in new:
+        traces.setdefault(link.trace_id, {})[link.span_id] = link
+
+    def missing_parents(links: Iterable[SpanLink]) -> list[str]:
+        return sorted(
+            {
+                link.parent_span_id
+                for link in links
+                if link.parent_span_id and link.parent_span_id not in traces[link.trace_id]
+            }
+        )
+
+    wanted = missing_parents(new)
+    for _ in range(_MAX_DEPTH):
+        if not wanted:
+            break
+        found = [
+            link for link in _load(conn, dialect, project_id, "span_id", wanted)
+            if link.trace_id in traces and link.span_id not in traces[link.trace_id]
+        ]  # fmt: skip
+        for link in found:
+            traces[link.trace_id][link.span_id] = link
+        wanted = missing_parents(found)
+    descendants: list[SpanLink] = []
+    parents = sorted({link.span_id for link in new})
+    for _ in range(_MAX_DEPTH):
+        if not parents:
+            break
+        found = [
+            link for link in _load(conn, dialect, project_id, "parent_span_id", parents)
+            if link.trace_id in traces and link.span_id not in traces[link.trace_id]
+        ]  # fmt: skip
+        for link in found:
+            traces[link.trace_id][link.span_id] = link
+        descendants.extend(found)
+        parents = sorted({link.span_id for link in found})
+    return traces, descendants
+
+
+def ingest_spans(
+    conn: DbConnection,
+    dialect: Dialect,
+    project_id: str,
+    *,
+    links: Sequence[SpanLink],
+    records: Mapping[str, Record],
+    resolve: Resolver,
+    now_us: int,
+) -> IngestCounts:
+    """Store ``links`` and the records of the new ones (``records`` by record id, placed by
+    ``resolve``), re-place the stored records below them; in ``conn``'s transaction."""
+    dialect.lock_traces(conn, sorted({f"{project_id}/{link.trace_id}" for link in links}))
+    new_keys = _insert_links(conn, dialect, project_id, links, now_us)
+    new = [link for link in links if (link.trace_id, link.span_id) in new_keys]
+    traces, descendants = _known_spans(conn, dialect, project_id, new)
+    placed: list[Record] = []
+    for link in new:
+        record = records.get(link.record_id) if link.record_id else None
+        if record is not None:
+            place = resolve(link, traces[link.trace_id])
+            placed.append(_placed(record, place))
+    counts = ingest_records(conn, dialect, project_id, placed, now_us)
+    wanted = sum(1 for link in links if link.record_id in records)
+    _replace_descendants(
+        conn,
+        dialect,
+        project_id,
+        descendants=descendants,
+        traces=traces,
+        resolve=resolve,
+        now_us=now_us,
+    )
+    return IngestCounts(accepted=counts.accepted, duplicates=wanted - counts.accepted)
+
+
+def _placed(record: Record, place: Placement) -> Record:
+    """``record`` at its resolved place (the resolver's values are valid: no re-validation)."""
+    return record.model_copy(
+        update={
+            "session_path": place.path,
+            "session_id": place.session_id,
+            "parent_id": place.parent_id,
+        }
+    )
+
+
+def _replace_descendants(
+    conn: DbConnection,
+    dialect: Dialect,
+    project_id: str,
+    *,
+    descendants: Sequence[SpanLink],
+    traces: Mapping[str, Mapping[str, SpanLink]],
+    resolve: Resolver,
+    now_us: int,
+) -> None:
+    """Re-place the stored records below new spans; rebuild the sessions they moved between."""
+    with_records = {link.record_id: link for link in descendants if link.record_id}
+    if not with_records:
+        return
+    stored: dict[str, tuple[str, str, str | None]] = {}
+    for chunk in _chunks(sorted(with_records)):
+        sql = (
+            "SELECT id, path, session_id, parent_id FROM records WHERE project_id = ? "
+            f"AND id IN ({_marks(len(chunk))})"
+        )
+        for row in conn.execute(dialect.sql(sql), [project_id, *chunk]).fetchall():
+            stored[row[0]] = (row[1], row[2], row[3])
+    left: set[str] = set()
+    joined: dict[str, list[str]] = {}
+    updates: list[tuple[Any, ...]] = []
+    for record_id, (path, session_id, parent_id) in sorted(stored.items()):
+        link = with_records[record_id]
+        place = resolve(link, traces[link.trace_id])
+        if (place.path, place.session_id, place.parent_id) == (path, session_id, parent_id):
+            continue
+        updates.append((place.path, place.session_id, place.parent_id, project_id, record_id))
+        if place.session_id != session_id:
+            left.add(session_id)
+            joined.setdefault(place.session_id, []).append(record_id)
+    conn.executemany(
+        dialect.sql(
+            "UPDATE records SET path = ?, session_id = ?, parent_id = ? "
+            "WHERE project_id = ? AND id = ?"
+        ),
+        updates,
+    )
+    if left:
+        rebuild_sessions(conn, dialect, project_id, sorted(left - set(joined)), now_us)
+    for session_id, record_ids in sorted(joined.items()):
+        if session_id in left:
+            rebuild_sessions(conn, dialect, project_id, [session_id], now_us)
+        else:
+            add_to_session(conn, dialect, project_id, record_ids, now_us)
+
+
+_ROLLUP = (
+    "INSERT INTO sessions (project_id, session_id, name, name_start_us, first_start_us, "
+    "last_end_us, latest_start_us, request_count, error_count, prompt_tokens, "
+    "completion_tokens, total_tokens, cost_usd, latency_sum_ms, latency_count, updated_us) "
+    "SELECT r.project_id, r.session_id, "
+    "(SELECT n.session_name FROM records n WHERE n.project_id = r.project_id AND "
+    "n.session_id = r.session_id AND n.session_name IS NOT NULL "
+    "ORDER BY n.start_us LIMIT 1), "
+    "(SELECT min(n.start_us) FROM records n WHERE n.project_id = r.project_id AND "
+    "n.session_id = r.session_id AND n.session_name IS NOT NULL), "
+    "min(r.start_us), max(coalesce(r.end_us, r.start_us)), max(r.start_us), count(*), "
+    "sum(CASE WHEN r.status = 'error' THEN 1 ELSE 0 END), "
+    "coalesce(sum(r.input_tokens), 0), coalesce(sum(r.output_tokens), 0), "
+    "coalesce(sum(r.total_tokens), 0), sum(r.cost_usd), "
+    "coalesce(sum(CASE WHEN r.end_us IS NOT NULL THEN (r.end_us - r.start_us) / 1000.0 END), 0), "
+    "count(r.end_us), ? FROM records r WHERE r.project_id = ? AND "
+)
+_REBUILD = _ROLLUP + "r.session_id = ? GROUP BY r.project_id, r.session_id"
+_UPSERT_PROPERTY = (
+    "INSERT INTO session_properties (project_id, session_id, key, value, first_start_us) "
+    "VALUES (?, ?, ?, ?, ?) "
+)
+
+
+def _roll_properties(
+    conn: DbConnection, dialect: Dialect, project_id: str, where: str, params: Sequence[Any]
+) -> None:
+    """Upsert the session properties of the records matching ``where``, read from their
+    own ``properties_json`` (``record_properties`` is keyed by pair, not by record)."""
+    rows = conn.execute(
+        dialect.sql(
+            f"SELECT session_id, start_us, properties_json FROM records WHERE project_id = ? "
+            f"AND {where}"
+        ),
+        [project_id, *params],
+    ).fetchall()
+    first: dict[tuple[str, str, str], int] = {}
+    for session_id, start_us, stored in rows:
+        properties = dialect.load_json(stored) or {}
+        for key, value in properties.items():
+            seen = first.get((session_id, key, value))
+            first[session_id, key, value] = start_us if seen is None else min(seen, start_us)
+    conn.executemany(
+        dialect.sql(_UPSERT_PROPERTY + UPSERT_SESSION_PROPERTY_CONFLICT),
+        [(project_id, *pair, start) for pair, start in sorted(first.items())],
+    )
+
+
+_ROLLUP_USERS = (
+    "INSERT INTO session_users (project_id, session_id, user_id) "
+    "SELECT DISTINCT project_id, session_id, user_id FROM records "
+    "WHERE project_id = ? AND user_id IS NOT NULL AND user_id <> '' AND "
+)
+_REBUILD_USERS = _ROLLUP_USERS + "session_id = ?"
+
+
+def add_to_session(
+    conn: DbConnection, dialect: Dialect, project_id: str, record_ids: Sequence[str], now_us: int
+) -> None:
+    """Roll records just moved into one session into its rollup, properties and users, as
+    ingest does (sums, earliest and latest): no need to read the session's other records."""
+    for chunk in _chunks(sorted(record_ids)):
+        marks = _marks(len(chunk))
+        conn.execute(
+            dialect.sql(
+                _ROLLUP.replace("n.session_id = r.session_id", "n.id IN (" + marks + ")")
+                + f"r.id IN ({marks}) GROUP BY r.project_id, r.session_id "
+                + UPSERT_SESSION_CONFLICT
+            ),
+            [*chunk, *chunk, now_us, project_id, *chunk],
+        )
+        _roll_properties(conn, dialect, project_id, f"id IN ({marks})", chunk)
+        conn.execute(
+            dialect.sql(
+                _ROLLUP_USERS + f"id IN ({marks}) "
+                "ON CONFLICT (project_id, session_id, user_id) DO NOTHING"
+            ),
+            [project_id, *chunk],
+        )
+
+
+def rebuild_sessions(
+    conn: DbConnection, dialect: Dialect, project_id: str, session_ids: Sequence[str], now_us: int
+) -> None:
+    """Recompute the rollups, properties and users of ``session_ids`` from their records
+    (a session left without records disappears)."""
+    for session_id in session_ids:
+        for table in ("session_properties", "session_users", "sessions"):
+            conn.execute(
+                dialect.sql(f"DELETE FROM {table} WHERE project_id = ? AND session_id = ?"),
+                (project_id, session_id),
+            )
+        conn.execute(dialect.sql(_REBUILD), (now_us, project_id, session_id))
+        _roll_properties(conn, dialect, project_id, "session_id = ?", [session_id])
+        conn.execute(dialect.sql(_REBUILD_USERS), (project_id, session_id))

@@ -1,0 +1,56 @@
+"""A LangGraph run traced by OpenInference or OpenLLMetry, sent over OTLP, gives the same
+paths, statuses and tokens as the same run traced by agenttrace's handler.
+
+Each test runs one example graph (supervisor, ``Send`` fan-out, interrupt / resume) once
+with the instrumentor and the handler attached to the same run; the spans go to a real
+collector as the protobuf exporter sends them, the handler's records are its own.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+
+import httpx
+import pytest
+
+from agenttrace.query import QueryClient
+from agenttrace.records import RecordKind
+from agenttrace.server.testing import RunningCollector
+
+from .capture import INSTRUMENTORS, SCENARIOS, capture, encode_protobuf
+from .conftest import shape
+
+TRACED_KINDS = {RecordKind.LLM, RecordKind.TOOL}
+"""What the instrumentors trace (the examples' ManualLogger calls are not spans)."""
+
+
+@pytest.mark.parametrize("instrumentor", INSTRUMENTORS)
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_otlp_run_matches_the_handler(
+    otlp_collector: RunningCollector, scenario: str, instrumentor: str
+) -> None:
+    """Same (path, kind, status, tokens) multiset from the spans as from the handler."""
+    thread_id = f"{scenario}-{uuid.uuid4()}"
+    captured = capture(scenario, instrumentor, thread_id=thread_id)
+    answer = httpx.post(
+        f"{otlp_collector.url}/v1/traces",
+        content=encode_protobuf(captured.spans),
+        headers={"Content-Type": "application/x-protobuf"},
+    )
+    assert answer.status_code == 200, answer.text
+    with QueryClient(otlp_collector.url) as client:
+        stored = client.session(thread_id).requests
+    expected = Counter(
+        (
+            r.session_path,
+            r.kind.value,
+            r.status.value,
+            r.usage.input_tokens if r.usage else None,
+            r.usage.output_tokens if r.usage else None,
+        )
+        for r in captured.records
+        if r.kind in TRACED_KINDS and r.session_id == thread_id
+    )
+    assert expected, "the handler recorded nothing"
+    assert shape(stored) == expected
