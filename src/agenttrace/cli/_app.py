@@ -11,6 +11,7 @@ from typer.core import TyperGroup
 
 from agenttrace.cli import _query_commands
 from agenttrace.cli._db import db_app
+from agenttrace.cli._help import PlainHelpCommand
 from agenttrace.cli._keys import keys_app
 from agenttrace.cli._serve import serve
 from agenttrace.cli._shared import GlobalOptions
@@ -72,6 +73,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # click's plain help: --host HOST, not --host <str>
 )
 
 
@@ -97,7 +99,10 @@ def _global_options(
         typer.Option(envvar="AGENTTRACE_API_KEY", metavar="KEY", help="API key of a project."),
     ] = None,
     timeout: Annotated[
-        float, typer.Option(min=0.001, help="Seconds to wait for the collector's answer.")
+        float,
+        typer.Option(
+            metavar="SECONDS", min=0.001, help="Seconds to wait for the collector's answer."
+        ),
     ] = 10.0,
     _version: Annotated[
         bool,
@@ -112,9 +117,9 @@ def _global_options(
 
 app.command("serve")(serve)
 app.command("sessions")(_query_commands.sessions)
-app.command("session")(_query_commands.session)
+app.command("session", cls=PlainHelpCommand)(_query_commands.session)
 app.command("requests")(_query_commands.requests)
-app.command("request")(_query_commands.request)
+app.command("request", cls=PlainHelpCommand)(_query_commands.request)
 app.command("paths")(_query_commands.paths)
 app.add_typer(keys_app, name="keys")
 app.add_typer(db_app, name="db")

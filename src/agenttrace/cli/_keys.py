@@ -18,6 +18,7 @@ from rich.table import Table
 
 from agenttrace.cli import _format as fmt
 from agenttrace.cli._database import DatabaseOption, DataDirOption, collector_store
+from agenttrace.cli._help import PlainHelpCommand
 from agenttrace.cli._shared import echo_json, stdout
 from agenttrace.exceptions import UserError
 
@@ -30,6 +31,7 @@ keys_app = typer.Typer(
     name="keys",
     help="Create, list and revoke API keys (one project per key).",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -50,11 +52,15 @@ def _key_store(database: str | None, data_dir: Path | None) -> Iterator[KeyStore
 @keys_app.command("create")
 def create(
     project: Annotated[
-        str, typer.Option(help="The project the key opens (letters, digits, '.', '_', '-').")
+        str,
+        typer.Option(
+            metavar="PROJECT", help="The project the key opens (letters, digits, '.', '_', '-')."
+        ),
     ],
     *,
     name: Annotated[
-        str | None, typer.Option(help="A label to tell keys apart, e.g. ci or laptop.")
+        str | None,
+        typer.Option(metavar="NAME", help="A label to tell keys apart, e.g. ci or laptop."),
     ] = None,
     database: DatabaseOption = None,
     data_dir: DataDirOption = None,
@@ -73,7 +79,9 @@ def create(
 @keys_app.command("list")
 def list_keys(
     *,
-    project: Annotated[str | None, typer.Option(help="Only this project's keys.")] = None,
+    project: Annotated[
+        str | None, typer.Option(metavar="PROJECT", help="Only this project's keys.")
+    ] = None,
     database: DatabaseOption = None,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
@@ -109,9 +117,11 @@ def list_keys(
     stdout().print(table)
 
 
-@keys_app.command("revoke")
+@keys_app.command("revoke", cls=PlainHelpCommand)
 def revoke(
-    key_id: Annotated[str, typer.Argument(help="The key's id (from keys list) or the key.")],
+    key_id: Annotated[
+        str, typer.Argument(metavar="KEY_ID", help="The key's id (from keys list) or the key.")
+    ],
     *,
     database: DatabaseOption = None,
     data_dir: DataDirOption = None,

@@ -11,6 +11,7 @@ import httpx
 from agenttrace.query._base import BaseQueryClient, Call, Order
 from agenttrace.query._models import (
     PathList,
+    PropertyList,
     RequestPage,
     RequestRow,
     SessionDetail,
@@ -233,3 +234,8 @@ class AsyncQueryClient(BaseQueryClient):
             session_name=session_name, session_id=session_id, since=since, until=until
         )
         return await self._send(call)
+
+    async def properties(self, *, limit: int = 100, values: int = 5) -> PropertyList:
+        """The custom property keys of the sessions, the most used first (at most
+        ``limit``), each with its ``values`` most common values."""
+        return await self._send(self._properties_call(limit=limit, values=values))

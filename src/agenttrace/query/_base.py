@@ -21,6 +21,7 @@ from agenttrace.exceptions import NotFoundError, QueryError, UserError
 from agenttrace.query._errors import CollectorUnavailableError
 from agenttrace.query._models import (
     PathList,
+    PropertyList,
     RequestPage,
     RequestRow,
     SessionDetail,
@@ -257,6 +258,13 @@ class BaseQueryClient:
         add_time(params, "since", since)
         add_time(params, "until", until)
         return Call("GET", "/v1/paths", tuple(params), PathList.model_validate)
+
+    def _properties_call(self, *, limit: int, values: int) -> Call[PropertyList]:
+        """``GET /v1/properties``."""
+        params: Params = []
+        add(params, "limit", limit)
+        add(params, "values", values)
+        return Call("GET", "/v1/properties", tuple(params), PropertyList.model_validate)
 
     # --- answers ----------------------------------------------------------------------
 
