@@ -28,8 +28,8 @@ def banner(host: str, port: int, database: str, *, dashboard: bool = True) -> st
     if not wildcard:
         browse = served
     lines = [
-        f"agenttrace collector running on {served}"
-        f"{' (every interface)' if wildcard else ''} (Ctrl+C to stop)"
+        f"agenttrace collector running on {served} "
+        f"({'every interface; ' if wildcard else ''}Ctrl+C to stop)"
     ]
     if dashboard:
         lines.append(f"  dashboard  {browse}/")
