@@ -182,14 +182,17 @@ def test_serve_runs_a_collector_over_sqlite_in_the_data_dir(
     process.send_signal(signal.SIGINT)
     output, _ = process.communicate(timeout=30)
     assert process.returncode == 0, output
-    assert f"http://127.0.0.1:{url.rsplit(':', 1)[1]}" in output  # uvicorn's banner
+    assert f"agenttrace collector running on {url} (Ctrl+C to stop)" in output
 
 
 def test_serve_explains_a_bad_database_url() -> None:
-    """A database URL the collector cannot use is one line on stderr and exit 1."""
+    """A database URL the collector cannot use is one line on stderr naming both accepted
+    forms (SQLite and PostgreSQL), and exit 1."""
     result = CliRunner().invoke(app, ["serve", "--database", "mysql://db/traces"])
     assert result.exit_code == 1
     assert result.stderr.startswith("error: unsupported database URL 'mysql://db/traces'")
+    assert "sqlite:///path/to/agenttrace.db" in result.stderr
+    assert "postgresql://user:password@host:5432/database for PostgreSQL" in result.stderr
     assert result.stderr.count("\n") == 1
 
 

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from agenttrace.cli._serve import main as serve_main
 from agenttrace.exceptions import ConfigurationError, UserError
 from agenttrace.records import Record
-from agenttrace.server._serve import main as serve_main
 from agenttrace.server.store import (
     SessionQuery,
     StoreUnavailableError,

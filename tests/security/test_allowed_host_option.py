@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 AGENTTRACE = str(Path(sys.executable).with_name("agenttrace"))
-RUNNING = re.compile(r"Uvicorn running on (http://127\.0\.0\.1:\d+)")
+RUNNING = re.compile(r"agenttrace collector running on (http://127\.0\.0\.1:\d+)")
 
 
 def _environment(**variables: str) -> dict[str, str]:
@@ -97,4 +97,4 @@ def test_a_value_that_is_not_a_host_name_stops_both_command_lines(tmp_path: Path
         assert "'https://traces.example.com/' (--allowed-host, AGENTTRACE_ALLOWED_HOSTS)" in (
             done.stderr
         )
-        assert "Uvicorn running" not in done.stderr
+        assert "collector running on" not in done.stderr

@@ -16,9 +16,9 @@ from agenttrace.server._gc import INGEST_THRESHOLDS
 _PROBE = """
 import gc, json, sys, threading
 import uvicorn
-from agenttrace.server import _serve
+from agenttrace.cli import _serve
 
-def report(self):
+def report(self, *args, **kwargs):
     print(json.dumps({"threshold": gc.get_threshold(), "frozen": gc.get_freeze_count()}))
 
 uvicorn.Server.run = report

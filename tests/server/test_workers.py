@@ -107,7 +107,7 @@ def test_two_workers_share_the_port_and_the_database(tmp_path: Path, make_record
 @pytest.mark.parametrize(
     ("extra", "said"),
     [
-        (["--workers", "0"], "workers must be at least 1"),
+        (["--workers", "0"], "Invalid value for '--workers'"),
         (["--workers", "2", "--retention", "30d"], "agenttrace db prune --older-than"),
     ],
 )

@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 from agenttrace.cli import _query_commands
 from agenttrace.cli._db import db_app
 from agenttrace.cli._export_command import export
+from agenttrace.cli._help import PlainHelpCommand
 from agenttrace.cli._keys import keys_app
 from agenttrace.cli._metrics_command import metrics
 from agenttrace.cli._serve import serve
@@ -99,7 +100,10 @@ def _global_options(
         typer.Option(envvar="AGENTTRACE_API_KEY", metavar="KEY", help="API key of a project."),
     ] = None,
     timeout: Annotated[
-        float, typer.Option(min=0.001, help="Seconds to wait for the collector's answer.")
+        float,
+        typer.Option(
+            metavar="SECONDS", min=0.001, help="Seconds to wait for the collector's answer."
+        ),
     ] = 10.0,
     _version: Annotated[
         bool,
@@ -114,9 +118,9 @@ def _global_options(
 
 app.command("serve")(serve)
 app.command("sessions")(_query_commands.sessions)
-app.command("session")(_query_commands.session)
+app.command("session", cls=PlainHelpCommand)(_query_commands.session)
 app.command("requests")(_query_commands.requests)
-app.command("request")(_query_commands.request)
+app.command("request", cls=PlainHelpCommand)(_query_commands.request)
 app.command("paths")(_query_commands.paths)
 app.command("metrics")(metrics)
 app.command("export")(export)

@@ -50,7 +50,7 @@ def prune(
     database: DatabaseOption = None,
     data_dir: DataDirOption = None,
     batch_sessions: Annotated[
-        int, typer.Option(min=1, help="Sessions deleted per transaction.")
+        int, typer.Option(metavar="N", min=1, help="Sessions deleted per transaction.")
     ] = 500,
 ) -> None:
     """Delete old sessions (every project's) with their requests, in short transactions."""

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from agenttrace.cli._database import DatabaseOption, DataDirOption, collector_store
+from agenttrace.cli._help import PlainHelpCommand
 from agenttrace.cli._shared import PLAIN_HELP, echo_json, stdout
 from agenttrace.exceptions import UserError
 
@@ -49,11 +50,15 @@ def _key_store(database: str | None, data_dir: Path | None) -> Iterator[KeyStore
 @keys_app.command("create")
 def create(
     project: Annotated[
-        str, typer.Option(help="The project the key opens (letters, digits, '.', '_', '-').")
+        str,
+        typer.Option(
+            metavar="PROJECT", help="The project the key opens (letters, digits, '.', '_', '-')."
+        ),
     ],
     *,
     name: Annotated[
-        str | None, typer.Option(help="A label to tell keys apart, e.g. ci or laptop.")
+        str | None,
+        typer.Option(metavar="NAME", help="A label to tell keys apart, e.g. ci or laptop."),
     ] = None,
     database: DatabaseOption = None,
     data_dir: DataDirOption = None,
@@ -72,7 +77,9 @@ def create(
 @keys_app.command("list")
 def list_keys(
     *,
-    project: Annotated[str | None, typer.Option(help="Only this project's keys.")] = None,
+    project: Annotated[
+        str | None, typer.Option(metavar="PROJECT", help="Only this project's keys.")
+    ] = None,
     database: DatabaseOption = None,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
@@ -112,9 +119,11 @@ def list_keys(
     stdout().print(table)
 
 
-@keys_app.command("revoke")
+@keys_app.command("revoke", cls=PlainHelpCommand)
 def revoke(
-    key_id: Annotated[str, typer.Argument(help="The key's id (from keys list) or the key.")],
+    key_id: Annotated[
+        str, typer.Argument(metavar="KEY_ID", help="The key's id (from keys list) or the key.")
+    ],
     *,
     database: DatabaseOption = None,
     data_dir: DataDirOption = None,

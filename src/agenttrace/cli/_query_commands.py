@@ -7,6 +7,7 @@ that ``agenttrace --help`` loads neither.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -27,16 +28,30 @@ from agenttrace.exceptions import NotFoundError
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from agenttrace.query import QueryClient
+
 __all__ = ["paths", "request", "requests", "session", "sessions"]
 
 _TIME_HELP = "ISO-8601 time (UTC unless an offset is given) or a span ago: 30m, 2h, 7d."
+
+
+def _choices(values: type[Enum]) -> str:
+    """The metavar of an option taking one of ``values``: ``[asc|desc]``, as click writes it."""
+    return "[" + "|".join(str(item.value) for item in values) + "]"
+
 
 JsonOption = Annotated[bool, typer.Option("--json", hidden=True, help="Same as --output json.")]
 BodiesOption = Annotated[
     bool, typer.Option("--bodies", help="Include request and response bodies (--output json).")
 ]
 OutputOption = Annotated[
-    Output, typer.Option("--output", "-o", help="table (for people), json or csv (for scripts).")
+    Output,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar=_choices(Output),
+        help="table (for people), json or csv (for scripts).",
+    ),
 ]
 
 
@@ -60,10 +75,34 @@ PropertyOption = Annotated[
         help="Custom property that must match; repeat for several.",
     ),
 ]
-SinceOption = Annotated[str | None, typer.Option(help=f"Not before this. {_TIME_HELP}")]
-UntilOption = Annotated[str | None, typer.Option(help=f"Not after this. {_TIME_HELP}")]
-UserOption = Annotated[str | None, typer.Option("--user-id", "--user", help="User id.")]
-OffsetOption = Annotated[int, typer.Option(min=0, help="Rows to skip (for the next page).")]
+SinceOption = Annotated[
+    str | None, typer.Option(metavar="TIME", help=f"Not before this. {_TIME_HELP}")
+]
+UntilOption = Annotated[
+    str | None, typer.Option(metavar="TIME", help=f"Not after this. {_TIME_HELP}")
+]
+UserOption = Annotated[
+    str | None, typer.Option("--user-id", "--user", metavar="ID", help="User id.")
+]
+OffsetOption = Annotated[
+    int, typer.Option(metavar="N", min=0, help="Rows to skip (for the next page).")
+]
+OrderOption = Annotated[Order, typer.Option(metavar=_choices(Order), help="Sort direction.")]
+
+
+def _hints(
+    query: QueryClient,
+    properties: dict[str, str] | None,
+    total: int,
+    output: Output,
+    as_json: bool,
+) -> list[str]:
+    """Why nothing matched, when a --property names what no session has (tables only)."""
+    if total or as_json or output is not Output.TABLE:
+        return []
+    from agenttrace.cli._property_hint import property_hints
+
+    return property_hints(query, properties)
 
 
 def _page_caption(shown: int, total: int, offset: int, noun: str) -> str:
@@ -80,25 +119,36 @@ def _page_caption(shown: int, total: int, offset: int, noun: str) -> str:
 def sessions(
     ctx: typer.Context,
     *,
-    name: Annotated[str | None, typer.Option(help="Exact session name.")] = None,
-    search: Annotated[str | None, typer.Option(help="Part of the name or id.")] = None,
+    name: Annotated[str | None, typer.Option(metavar="NAME", help="Exact session name.")] = None,
+    search: Annotated[
+        str | None, typer.Option(metavar="TEXT", help="Part of the name or id.")
+    ] = None,
     user_id: UserOption = None,
-    status: Annotated[SessionStatus | None, typer.Option(help="Session status.")] = None,
+    status: Annotated[
+        SessionStatus | None,
+        typer.Option(metavar=_choices(SessionStatus), help="Session status."),
+    ] = None,
     since: SinceOption = None,
     until: UntilOption = None,
     property_: PropertyOption = None,
-    min_cost: Annotated[float | None, typer.Option(help="Total cost at least (USD).")] = None,
-    max_cost: Annotated[float | None, typer.Option(help="Total cost at most (USD).")] = None,
-    sort: Annotated[
-        str | None, typer.Option(help="Column: created_at, total_cost, duration_ms, ...")
+    min_cost: Annotated[
+        float | None, typer.Option(metavar="USD", help="Total cost at least (USD).")
     ] = None,
-    order: Annotated[Order, typer.Option(help="Sort direction.")] = Order.DESC,
-    limit: Annotated[int, typer.Option(min=1, help="Sessions per page.")] = 50,
+    max_cost: Annotated[
+        float | None, typer.Option(metavar="USD", help="Total cost at most (USD).")
+    ] = None,
+    sort: Annotated[
+        str | None,
+        typer.Option(metavar="COLUMN", help="Column: created_at, total_cost, duration_ms, ..."),
+    ] = None,
+    order: OrderOption = Order.DESC,
+    limit: Annotated[int, typer.Option(metavar="N", min=1, help="Sessions per page.")] = 50,
     offset: OffsetOption = 0,
     output: OutputOption = Output.TABLE,
     as_json: JsonOption = False,
 ) -> None:
     """List sessions with their duration, requests, tokens, cost and status."""
+    properties = parse_properties(property_)
     with client(ctx) as query:
         page = query.sessions(
             name=name,
@@ -107,7 +157,7 @@ def sessions(
             status=status.value if status else None,
             since=since,
             until=until,
-            properties=parse_properties(property_),
+            properties=properties,
             min_cost=min_cost,
             max_cost=max_cost,
             sort=sort,
@@ -115,6 +165,7 @@ def sessions(
             limit=limit,
             offset=offset,
         )
+        hints = _hints(query, properties, page.total, output, as_json)
     if _machine(output, as_json, page, page.sessions):
         return
     from agenttrace.cli._render import print_table, sessions_table
@@ -123,6 +174,8 @@ def sessions(
     if page.sessions:
         print_table(console, sessions_table(page.sessions))
     console.print(_page_caption(len(page), page.total, page.offset, "session"), style="dim")
+    for hint in hints:
+        console.print(hint)
 
 
 DEFAULT_SESSION_REQUESTS = 1000
@@ -175,17 +228,27 @@ def session(
 def requests(
     ctx: typer.Context,
     *,
-    session_id: Annotated[str | None, typer.Option("--session", help="Session id.")] = None,
-    path: Annotated[str | None, typer.Option(help="Exact session path, e.g. /agent.")] = None,
-    kind: Annotated[RecordKind | None, typer.Option(help="Kind of call.")] = None,
-    status: Annotated[Status | None, typer.Option(help="How the call ended.")] = None,
-    model: Annotated[str | None, typer.Option(help="Model name.")] = None,
+    session_id: Annotated[
+        str | None, typer.Option("--session", metavar="ID", help="Session id.")
+    ] = None,
+    path: Annotated[
+        str | None, typer.Option(metavar="PATH", help="Exact session path, e.g. /agent.")
+    ] = None,
+    kind: Annotated[
+        RecordKind | None, typer.Option(metavar=_choices(RecordKind), help="Kind of call.")
+    ] = None,
+    status: Annotated[
+        Status | None, typer.Option(metavar=_choices(Status), help="How the call ended.")
+    ] = None,
+    model: Annotated[str | None, typer.Option(metavar="MODEL", help="Model name.")] = None,
     user_id: UserOption = None,
     property_: PropertyOption = None,
     since: SinceOption = None,
     until: UntilOption = None,
-    order: Annotated[Order, typer.Option(help="By start time.")] = Order.DESC,
-    limit: Annotated[int, typer.Option(min=1, help="Requests per page.")] = 100,
+    order: Annotated[
+        Order, typer.Option(metavar=_choices(Order), help="By start time.")
+    ] = Order.DESC,
+    limit: Annotated[int, typer.Option(metavar="N", min=1, help="Requests per page.")] = 100,
     offset: OffsetOption = 0,
     bodies: Annotated[
         bool, typer.Option("--bodies", help="Include bodies (with --output json).")
@@ -194,6 +257,7 @@ def requests(
     as_json: JsonOption = False,
 ) -> None:
     """List requests (LLM, tool, retriever and custom calls), newest first."""
+    properties = parse_properties(property_)
     with client(ctx) as query:
         page = query.requests(
             session_id=session_id,
@@ -202,7 +266,7 @@ def requests(
             status=status,
             model=model,
             user_id=user_id,
-            properties=parse_properties(property_),
+            properties=properties,
             since=since,
             until=until,
             order="asc" if order is Order.ASC else "desc",
@@ -210,6 +274,7 @@ def requests(
             offset=offset,
             include_bodies=bodies,
         )
+        hints = _hints(query, properties, page.total, output, as_json)
     if _machine(output, as_json, page, page.requests):
         return
     from agenttrace.cli._render import print_table, requests_table
@@ -218,6 +283,8 @@ def requests(
     if page.requests:
         print_table(console, requests_table(page.requests))
     console.print(_page_caption(len(page), page.total, page.offset, "request"), style="dim")
+    for hint in hints:
+        console.print(hint)
 
 
 def request(
@@ -246,8 +313,12 @@ def request(
 def paths(
     ctx: typer.Context,
     *,
-    session_name: Annotated[str | None, typer.Option(help="Only sessions of this name.")] = None,
-    session_id: Annotated[str | None, typer.Option("--session", help="Only this session.")] = None,
+    session_name: Annotated[
+        str | None, typer.Option(metavar="NAME", help="Only sessions of this name.")
+    ] = None,
+    session_id: Annotated[
+        str | None, typer.Option("--session", metavar="ID", help="Only this session.")
+    ] = None,
     since: SinceOption = None,
     until: UntilOption = None,
     output: OutputOption = Output.TABLE,

@@ -13,6 +13,7 @@ from agenttrace.query._base import DEFAULT_PAGE_SIZE, BaseQueryClient, Call, Ord
 from agenttrace.query._metrics_models import MetricsResult
 from agenttrace.query._models import (
     PathList,
+    PropertyList,
     RequestPage,
     RequestRow,
     SessionDetail,
@@ -357,6 +358,11 @@ class AsyncQueryClient(BaseQueryClient):
         )
         call = self._metrics_call(group_by=group_by, bucket=bucket, tz=tz, filters=filters)
         return await self._send(call)
+
+    async def properties(self, *, limit: int = 100, values: int = 5) -> PropertyList:
+        """The custom property keys of the sessions, the most used first (at most
+        ``limit``), each with its ``values`` most common values."""
+        return await self._send(self._properties_call(limit=limit, values=values))
 
 
 def _text(value: str | Enum | None) -> str | None:

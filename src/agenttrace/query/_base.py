@@ -23,6 +23,7 @@ from agenttrace.query._errors import CollectorUnavailableError
 from agenttrace.query._metrics_models import MetricsResult
 from agenttrace.query._models import (
     PathList,
+    PropertyList,
     RequestPage,
     RequestRow,
     SessionDetail,
@@ -280,6 +281,13 @@ class BaseQueryClient:
         add_time(params, "since", since)
         add_time(params, "until", until)
         return Call("GET", "/v1/paths", tuple(params), PathList.model_validate)
+
+    def _properties_call(self, *, limit: int, values: int) -> Call[PropertyList]:
+        """``GET /v1/properties``."""
+        params: Params = []
+        add(params, "limit", limit)
+        add(params, "values", values)
+        return Call("GET", "/v1/properties", tuple(params), PropertyList.model_validate)
 
     def _metrics_call(
         self,

@@ -15,6 +15,7 @@ from agenttrace.query._export import Exporter, ExportSummary, export_params
 from agenttrace.query._metrics_models import MetricsResult
 from agenttrace.query._models import (
     PathList,
+    PropertyList,
     RequestPage,
     RequestRow,
     SessionDetail,
@@ -416,6 +417,11 @@ class QueryClient(BaseQueryClient):
             page_size=page_size,
         )
         return exporter.run(resume=resume, overwrite=overwrite, progress=progress)
+
+    def properties(self, *, limit: int = 100, values: int = 5) -> PropertyList:
+        """The custom property keys of the sessions, the most used first (at most
+        ``limit``), each with its ``values`` most common values."""
+        return self._send(self._properties_call(limit=limit, values=values))
 
 
 def _text(value: str | Enum | None) -> str | None:

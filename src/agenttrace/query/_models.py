@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 __all__ = [
     "PathList",
     "PathRow",
+    "PropertyKey",
+    "PropertyList",
+    "PropertyValue",
     "RequestPage",
     "RequestRow",
     "SessionDetail",
@@ -304,3 +307,45 @@ class PathList(BaseModel):
     def to_pandas(self) -> pd.DataFrame:
         """The paths as a pandas DataFrame, one row per path."""
         return rows_to_frame(self.paths, PathRow)
+
+
+class PropertyValue(BaseModel):
+    """One value of a custom property and how many sessions have it."""
+
+    model_config = _RESULT
+
+    value: str
+    session_count: int
+
+
+class PropertyKey(BaseModel):
+    """A custom property key: how many sessions have it, how many values it takes, and its
+    most common values (most sessions first)."""
+
+    model_config = _RESULT
+
+    key: str
+    session_count: int
+    value_count: int
+    values: list[PropertyValue] = Field(default_factory=list)
+
+
+class PropertyList(BaseModel):
+    """The project's custom property keys, the most used first (iterate over it)."""
+
+    model_config = _RESULT
+
+    properties: list[PropertyKey]
+
+    def __iter__(self) -> Iterator[PropertyKey]:  # type: ignore[override]  # rows, not fields
+        return iter(self.properties)
+
+    def __len__(self) -> int:
+        return len(self.properties)
+
+    def __getitem__(self, index: int) -> PropertyKey:
+        return self.properties[index]
+
+    def keys(self) -> list[str]:
+        """The key names, the most used first."""
+        return [row.key for row in self.properties]

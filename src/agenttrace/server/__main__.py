@@ -1,10 +1,10 @@
-"""``python -m agenttrace.server --host --port --database --data-dir``."""
+"""``python -m agenttrace.server [OPTIONS]``: the ``agenttrace serve`` command line."""
 
 from __future__ import annotations
 
 import sys
 
-from agenttrace.server._serve import main
+from agenttrace.cli._serve import main
 
 if __name__ == "__main__":
     sys.exit(main())

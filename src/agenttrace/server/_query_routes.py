@@ -1,4 +1,5 @@
-"""The native query endpoints: sessions, one session, requests, one request, paths.
+"""The native query endpoints: sessions, one session, requests, one request, paths,
+property keys.
 
 Sync endpoints over the sync store (FastAPI runs them in its thread pool).
 """
@@ -28,6 +29,7 @@ from agenttrace.server.store.cursors import MAX_CURSOR_LENGTH, decode_cursor
 from agenttrace.server.store.filters import SortOrder
 from agenttrace.server.store.rows import (
     PathList,
+    PropertyList,
     RequestPage,
     RequestRow,
     SessionDetail,
@@ -256,3 +258,24 @@ def list_paths(
         )
     )
     return PathList(paths=store.query_paths(project_id, query))
+
+
+@router.get(
+    "/v1/properties",
+    response_model=PropertyList,
+    summary="Custom property keys and their most common values",
+)
+def list_properties(
+    *,
+    store: StoreDep,
+    project_id: ProjectDep,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_PAGE_SIZE, description="Keys at most, the most used first.")
+    ] = 100,
+    values: Annotated[
+        int, Query(ge=0, le=100, description="Most common values per key (0: none).")
+    ] = 5,
+) -> PropertyList:
+    """The custom property keys of the project's sessions, each with how many sessions
+    have it, how many values it takes and its most common values."""
+    return PropertyList(properties=store.query_properties(project_id, limit=limit, values=values))

@@ -1,5 +1,5 @@
-"""`serve` (what ``agenttrace serve`` and ``python -m agenttrace.server`` run) and its
-command line.
+"""`serve`: what ``agenttrace serve`` and ``python -m agenttrace.server`` run (their one
+command line is `agenttrace.cli._serve`).
 
 Without API keys the collector is open to whoever reaches it: that is the friction-free
 default on a loopback address (it says so at start), and refused on any other address
@@ -10,10 +10,10 @@ beside ``localhost`` and IP addresses, that clients use to reach it.
 
 from __future__ import annotations
 
-import argparse
 import ipaddress
 import os
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Iterator, Sequence
@@ -23,27 +23,31 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import uvicorn
+from uvicorn.supervisors import Multiprocess
+
 from agenttrace.core.defaults import DEFAULT_PORT, default_data_dir
-from agenttrace.core.spans import SPAN_HELP, require_span
+from agenttrace.core.spans import require_span
 from agenttrace.exceptions import UserError
+from agenttrace.server._banner import banner, url_host
 from agenttrace.server._gc import tune_for_ingest
-from agenttrace.server._host_check import ALLOWED_HOSTS_VARIABLE, HostCheck, split_host_list
+from agenttrace.server._host_check import HostCheck, split_host_list
+from agenttrace.server._listen import close_all, listen
 from agenttrace.server._workers import (
     APP_FACTORY,
     SETTINGS_VARIABLE,
     NoDelayH11Protocol,
     settings_for_workers,
 )
-from agenttrace.server.app import DEFAULT_RATE_LIMIT, create_app, store_keys
-from agenttrace.server.dependencies import DEFAULT_MAX_BODY_BYTES
-from agenttrace.server.store import Store, StoreUnavailableError, database_url_for, open_store
+from agenttrace.server.app import create_app, store_keys
+from agenttrace.server.store import Store, database_url_for, open_store
+from agenttrace.server.store._database_url import sqlite_file
 
 __all__ = [
     "ALLOW_OPEN_FLAG",
     "OpenCollectorError",
     "check_access",
     "is_loopback",
-    "main",
     "resolve_database_url",
     "serve",
 ]
@@ -80,7 +84,7 @@ def check_access(store: Store, host: str, port: int, *, allow_open: bool) -> str
             f"agenttrace: API keys required ({len(active)} active key(s), {projects} "
             "project(s)); each key sees only its project"
         )
-    where = f"http://{host}:{port}"
+    where = f"http://{url_host(host)}:{port}"
     if not is_loopback(host) and not allow_open:
         msg = (
             f"refusing to serve {where} without API keys: anyone who can reach it could read "
@@ -127,16 +131,17 @@ def serve(
 ) -> None:
     """Run the collector in the foreground until interrupted (Ctrl+C / SIGTERM).
 
-    The store is opened (and migrated) before the server starts and closed after it stops.
-    Without API keys it serves only a loopback ``host``, unless ``allow_open``
-    (`OpenCollectorError` otherwise). ``app_options`` go to
-    `agenttrace.server.create_app` (e.g. ``max_body_bytes``, ``rate_limit``). ``workers``
-    above 1 starts that many collector processes on the port (`agenttrace.server._workers`).
-    ``allowed_hosts``: host names clients use beside ``localhost`` and IP addresses
-    (`agenttrace.server._host_check`; ``"*"`` for any).
+    Nothing is created before the options are checked (a database value that is neither a
+    URL nor a file path is a `ConfigurationError`), and the store is opened (and migrated)
+    only once the port is bound (`agenttrace.server._listen`: `ListenError` saying what to
+    do when it cannot be); it is closed after the server stops. Without API keys it serves
+    only a loopback ``host``, unless ``allow_open`` (`OpenCollectorError` otherwise).
+    ``app_options`` go to `agenttrace.server.create_app` (e.g. ``max_body_bytes``,
+    ``rate_limit``). ``workers`` above 1 starts that many collector processes on the port
+    (`agenttrace.server._workers`). ``allowed_hosts``: host names clients use beside
+    ``localhost`` and IP addresses (`agenttrace.server._host_check`; ``"*"`` for any).
+    Once listening it prints where the collector, its dashboard and its database are.
     """
-    import uvicorn
-
     if workers < 1:
         msg = f"workers must be at least 1; got {workers}"
         raise UserError(msg)
@@ -148,57 +153,88 @@ def serve(
         raise UserError(msg)
     HostCheck.build(host, allowed_hosts)  # ConfigurationError before anything starts
     url = resolve_database_url(database_url, data_dir)
+    sqlite_file(url)  # ConfigurationError before a file is created or a port bound
     options = {
         **app_options,
         "allow_open": allow_open or is_loopback(host),
         "host": host,
         "allowed_hosts": split_host_list(allowed_hosts),
     }
-    store = open_store(url)
+    sockets = listen(host, port)
     try:
-        notice = check_access(store, host, port, allow_open=allow_open)
-        print(notice, file=sys.stderr, flush=True)
-        if workers == 1:
-            config = uvicorn.Config(
-                create_app(store, **options),
-                host=host,
-                port=port,
-                log_level=log_level,
-                timeout_graceful_shutdown=10,
+        port = sockets[0].getsockname()[1]
+        store = open_store(url)
+        try:
+            notice = check_access(store, host, port, allow_open=allow_open)
+            print(notice, file=sys.stderr, flush=True)
+            started = banner(
+                host, port, store.location, dashboard=options.get("include_dashboard", True)
             )
-            if threading.current_thread() is threading.main_thread():
-                tune_for_ingest()  # this process is the collector (not a test's thread)
-            with _stop_quietly_after_signals():
-                uvicorn.Server(config).run()
-            return
+            if workers == 1:
+                _serve_one(store, sockets, started, log_level=log_level, app_options=options)
+                return
+        finally:
+            store.close()
+        print(started, file=sys.stderr, flush=True)
+        _serve_workers(url, sockets, workers=workers, log_level=log_level, app_options=options)
     finally:
-        store.close()
-    _serve_workers(url, host, port, workers=workers, log_level=log_level, app_options=options)
+        close_all(sockets)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, printing `banner` once it has started."""
+
+    def __init__(self, config: uvicorn.Config, started: str) -> None:
+        super().__init__(config)
+        self._started_message = started
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        """Start as uvicorn does, then say where the collector is."""
+        await super().startup(sockets)
+        if self.started:
+            print(self._started_message, file=sys.stderr, flush=True)
+
+
+def _serve_one(
+    store: Store,
+    sockets: list[socket.socket],
+    started: str,
+    *,
+    log_level: str,
+    app_options: dict[str, Any],
+) -> None:
+    config = uvicorn.Config(
+        create_app(store, **app_options),
+        log_level=log_level,
+        timeout_graceful_shutdown=10,
+    )
+    if threading.current_thread() is threading.main_thread():
+        tune_for_ingest()  # this process is the collector (not a test's thread)
+    with _stop_quietly_after_signals():
+        _Server(config, started).run(sockets=sockets)
 
 
 def _serve_workers(
     url: str,
-    host: str,
-    port: int,
+    sockets: list[socket.socket],
     *,
     workers: int,
     log_level: str,
     app_options: dict[str, Any],
 ) -> None:
-    import uvicorn
-
+    """``workers`` processes accepting on ``sockets`` (uvicorn's supervisor, as
+    ``uvicorn.run(..., workers=N)`` runs it on a socket of its own)."""
     os.environ[SETTINGS_VARIABLE] = settings_for_workers(url, **app_options)
+    config = uvicorn.Config(
+        APP_FACTORY,
+        factory=True,
+        http=NoDelayH11Protocol,
+        workers=workers,
+        log_level=log_level,
+        timeout_graceful_shutdown=10,
+    )
     with _stop_quietly_after_signals():
-        uvicorn.run(
-            APP_FACTORY,
-            factory=True,
-            http=NoDelayH11Protocol,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level=log_level,
-            timeout_graceful_shutdown=10,
-        )
+        Multiprocess(config, sockets=sockets).run()
 
 
 @contextmanager
@@ -224,91 +260,3 @@ _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 def _already_handled(signum: int, frame: FrameType | None) -> None:
     """uvicorn has stopped already; nothing more to do."""
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m agenttrace.server",
-        description="Run the agenttrace collector (ingest, query API, API docs at /docs).",
-    )
-    parser.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}")
-    parser.add_argument(
-        "--database",
-        default=None,
-        help="sqlite:///path/to.db or postgresql://user:password@host/db (default: "
-        "AGENTTRACE_DATABASE_URL, else agenttrace.db in the data directory)",
-    )
-    parser.add_argument(
-        "--data-dir",
-        type=Path,
-        default=None,
-        help="where the default SQLite file lives (default: AGENTTRACE_DATA_DIR or the user "
-        "data directory)",
-    )
-    parser.add_argument(
-        "--max-body-bytes",
-        type=int,
-        default=DEFAULT_MAX_BODY_BYTES,
-        help=f"largest accepted request body (default {DEFAULT_MAX_BODY_BYTES})",
-    )
-    parser.add_argument(
-        ALLOW_OPEN_FLAG,
-        action="store_true",
-        help="serve a non-loopback --host even though no API key exists (anyone who reaches "
-        "it can read and write every session)",
-    )
-    parser.add_argument(
-        "--allowed-host",
-        action="append",
-        default=None,
-        metavar="NAME",
-        help="a host name clients use to reach the collector, beside localhost and IP "
-        "addresses (repeatable; * for any); other names get 421, while no API key exists or "
-        f"always once this is given (default: {ALLOWED_HOSTS_VARIABLE}, comma separated)",
-    )
-    parser.add_argument(
-        "--rate-limit",
-        type=float,
-        default=DEFAULT_RATE_LIMIT,
-        help=f"requests per second per API key, bursts of twice that; 0 turns it off "
-        f"(default {DEFAULT_RATE_LIMIT:g})",
-    )
-    parser.add_argument(
-        "--retention",
-        default=os.environ.get("AGENTTRACE_RETENTION") or None,
-        help=f"prune sessions that ended longer ago than this, at start and hourly ({SPAN_HELP}; "
-        "default: AGENTTRACE_RETENTION, else keep everything)",
-    )
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=1,
-        help="collector processes sharing the port and the database (default 1)",
-    )
-    parser.add_argument("--log-level", default="info", help="uvicorn log level (default info)")
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """The command line; returns the exit status."""
-    args = _parser().parse_args(argv)
-    try:
-        retention = retention_span(args.retention)
-        serve(
-            args.host,
-            args.port,
-            args.database,
-            args.data_dir,
-            allow_open=args.allow_open,
-            log_level=args.log_level,
-            workers=args.workers,
-            allowed_hosts=args.allowed_host or [os.environ.get(ALLOWED_HOSTS_VARIABLE, "")],
-            max_body_bytes=args.max_body_bytes,
-            rate_limit=args.rate_limit or None,
-            retention=retention,
-        )
-    except (UserError, ValueError, StoreUnavailableError) as exc:
-        print(f"agenttrace.server: {exc}", file=sys.stderr)
-        return 2
-    return 0

@@ -2,7 +2,8 @@
 
 `open_store` picks the backend from a database URL:
 
-* ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db`` or a plain file path;
+* ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db`` or a file path (one
+  with a ``/`` or a ``.db`` suffix: a bare word is refused, not taken for a new file);
 * ``postgresql://user:password@host:5432/database`` (also ``postgres://``): a
   `agenttrace.server.store.postgres.PostgresStore`.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agenttrace.exceptions import ConfigurationError
+from agenttrace.server.store import _database_url
 from agenttrace.server.store.base import (
     DEFAULT_PROJECT,
     MAX_PAGE_SIZE,
@@ -30,6 +31,9 @@ from agenttrace.server.store.base import (
 from agenttrace.server.store.rows import (
     PathList,
     PathRow,
+    PropertyKey,
+    PropertyList,
+    PropertyValue,
     RequestPage,
     RequestRow,
     SessionDetail,
@@ -49,6 +53,9 @@ __all__ = [
     "PathList",
     "PathQuery",
     "PathRow",
+    "PropertyKey",
+    "PropertyList",
+    "PropertyValue",
     "PruneCounts",
     "RequestPage",
     "RequestQuery",
@@ -70,31 +77,20 @@ __all__ = [
 ]
 
 DEFAULT_DATABASE_FILE = "agenttrace.db"
-_SQLITE_PREFIX = "sqlite:///"
 
 
 def database_url_for(data_dir: Path) -> str:
     """The default database URL: ``agenttrace.db`` in ``data_dir``."""
-    return _SQLITE_PREFIX + str((data_dir / DEFAULT_DATABASE_FILE).resolve())
+    return _database_url.SQLITE_PREFIX + str((data_dir / DEFAULT_DATABASE_FILE).resolve())
 
 
 def open_store(database_url: str) -> Store:
-    """Open (creating and migrating when needed) the store ``database_url`` names."""
-    url = database_url.strip()
-    if url.startswith(_SQLITE_PREFIX):
-        path = url[len(_SQLITE_PREFIX) :]
-        if not path:
-            msg = f"{database_url!r} names no file; use sqlite:///path/to/agenttrace.db"
-            raise ConfigurationError(msg)
+    """Open (creating and migrating when needed) the store ``database_url`` names
+    (`agenttrace.server.store._database_url`: a SQLite URL or file path, or a PostgreSQL
+    URL; `ConfigurationError` naming both for anything else)."""
+    path = _database_url.sqlite_file(database_url)
+    if path is not None:
         return SQLiteStore(path)
-    if url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
-        from agenttrace.server.store.postgres import PostgresStore  # psycopg only when asked
+    from agenttrace.server.store.postgres import PostgresStore  # psycopg only when asked
 
-        return PostgresStore(url)
-    if "://" in url or not url:
-        msg = (
-            f"unsupported database URL {database_url!r}; use sqlite:///path/to/agenttrace.db "
-            "or a file path"
-        )
-        raise ConfigurationError(msg)
-    return SQLiteStore(url)
+    return PostgresStore(database_url.strip())

@@ -18,6 +18,7 @@ from agenttrace.records import Record, RecordKind, Status, normalize_path
 from agenttrace.server.store.filters import Cmp, Field, Filter, Op, Or, Property, SortOrder, and_
 from agenttrace.server.store.rows import (
     PathRow,
+    PropertyKey,
     RequestPage,
     RequestRow,
     SessionDetail,
@@ -178,6 +179,11 @@ class Store(Protocol):
         """``"sqlite"`` or ``"postgresql"`` (shown by ``/healthz``)."""
         ...
 
+    @property
+    def location(self) -> str:
+        """The database as a URL without password, for people (``serve`` prints it)."""
+        ...
+
     def schema_version(self) -> int:
         """The highest migration applied to the database."""
         ...
@@ -234,6 +240,13 @@ class Store(Protocol):
     def query_metrics(self, project_id: str, query: MetricsQuery) -> MetricsResult:
         """Metrics per group of the requests matching ``query.filter``
         (`agenttrace.server.store.metrics`)."""
+        ...
+
+    def query_properties(
+        self, project_id: str, *, limit: int = 100, values: int = 5
+    ) -> list[PropertyKey]:
+        """Up to ``limit`` custom property keys of the project's sessions, the most used
+        first, each with up to ``values`` of its most used values."""
         ...
 
     def prune(self, before: datetime, *, batch_sessions: int = 500) -> PruneCounts:

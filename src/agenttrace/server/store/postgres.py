@@ -214,6 +214,11 @@ class PostgresStore(SqlStore):
     def __repr__(self) -> str:
         return f"PostgresStore({self.display_name!r})"
 
+    @property
+    def location(self) -> str:
+        """``postgresql://user@host:port/database``: the URL without its password."""
+        return f"postgresql://{self.display_name}"
+
     # -- connections --------------------------------------------------------------------
 
     def _unavailable(self, exc: BaseException) -> StoreUnavailableError:

@@ -17,6 +17,9 @@ from agenttrace.records import ErrorInfo, RecordKind, Status
 __all__ = [
     "PathList",
     "PathRow",
+    "PropertyKey",
+    "PropertyList",
+    "PropertyValue",
     "RequestPage",
     "RequestRow",
     "SessionDetail",
@@ -193,3 +196,33 @@ class PathList(BaseModel):
     model_config = _FROZEN
 
     paths: list[PathRow]
+
+
+class PropertyValue(BaseModel):
+    """One value of a custom property and how many sessions have it."""
+
+    model_config = _FROZEN
+
+    value: str
+    session_count: int
+
+
+class PropertyKey(BaseModel):
+    """A custom property key of the project's sessions and its most common values."""
+
+    model_config = _FROZEN
+
+    key: str
+    session_count: int = Field(description="Sessions with this key, whatever the value.")
+    value_count: int = Field(description="Distinct values the key takes.")
+    values: list[PropertyValue] = Field(
+        description="The most common values, most sessions first (ties by value)."
+    )
+
+
+class PropertyList(BaseModel):
+    """The custom property keys of a project, the most used first."""
+
+    model_config = _FROZEN
+
+    properties: list[PropertyKey]

@@ -23,12 +23,14 @@ from agenttrace.server.store._compile import compile_filter
 from agenttrace.server.store._ingest import ingest_records, to_us
 from agenttrace.server.store._metrics import build_tree, path_rows, sorted_latencies, totals_by_path
 from agenttrace.server.store._metrics_sql import query_metrics
+from agenttrace.server.store._property_keys import property_keys
 from agenttrace.server.store._prune import DEFAULT_BATCH_SESSIONS, prune_sessions
 from agenttrace.server.store._reads import iter_samples, request_page
 from agenttrace.server.store.api_keys import SqlKeyStore
 from agenttrace.server.store.base import (
     DEFAULT_SESSION_REQUESTS,
     IngestCounts,
+    InvalidQueryError,
     PathQuery,
     PruneCounts,
     RequestQuery,
@@ -42,6 +44,7 @@ from agenttrace.server.store.migrations import apply_migrations, current_version
 from agenttrace.server.store.otlp_spans import Resolver, SpanLink, ingest_spans
 from agenttrace.server.store.rows import (
     PathRow,
+    PropertyKey,
     RequestPage,
     RequestRow,
     SessionDetail,
@@ -386,6 +389,16 @@ class SqlStore(ABC):
         """Metrics per group of the matching requests (`_metrics_sql`)."""
         with self._read() as conn:
             return query_metrics(conn, self.dialect, project_id, query)
+
+    def query_properties(
+        self, project_id: str, *, limit: int = 100, values: int = 5
+    ) -> list[PropertyKey]:
+        """The project's property keys and their most used values (`_property_keys`)."""
+        if limit < 1 or values < 0:
+            msg = f"need limit >= 1 and values >= 0; got limit={limit}, values={values}"
+            raise InvalidQueryError(msg)
+        with self._read() as conn:
+            return property_keys(conn, self.dialect, project_id, limit=limit, values=values)
 
     def record_count(self, project_id: str) -> int:
         """How many records the project has (for tests and health checks)."""

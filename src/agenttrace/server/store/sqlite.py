@@ -87,6 +87,11 @@ class SQLiteStore(SqlStore):
     def __repr__(self) -> str:
         return f"SQLiteStore({str(self.path)!r})"
 
+    @property
+    def location(self) -> str:
+        """``sqlite:///`` and the file's absolute path."""
+        return f"sqlite:///{self.path.resolve()}"
+
     def _connect(self) -> sqlite3.Connection:
         try:
             conn = sqlite3.connect(
