@@ -28,7 +28,8 @@ def test_unknown_session(cli: Any) -> None:
         "lists them (`--search TEXT` finds part of a name or id)"
     )
     assert "GET /v1" not in line
-    assert_one_line_error(cli("request", "nope"), "there is no request 'nope'")
+    line = assert_one_line_error(cli("request", "nope"), "no request has the id 'nope'")
+    assert "`agenttrace requests` lists them" in line
 
 
 def test_collector_not_reachable(cli: Any, dead_url: str) -> None:

@@ -112,6 +112,18 @@ def test_a_shown_short_id_opens_the_session(uuid_sessions: tuple[str, list[str]]
     assert ids[0] in tree.splitlines()[0]
 
 
+def test_a_shown_short_request_id_opens_the_request(uuid_sessions: tuple[str, list[str]]) -> None:
+    """The request id as the 80-column table shows it (with its ellipsis) opens the request."""
+    url, _ = uuid_sessions
+    rows = json.loads(run(url, 80, "requests", "--output", "json"))["requests"]
+    whole = rows[0]["request_id"]
+    table = run(url, 80, "requests")
+    shown = next(word for word in table.split() if word.startswith(whole[:12]))
+    assert shown.endswith("…")
+    detail = run(url, 80, "request", shown)
+    assert whole in detail
+
+
 def test_output_json_and_csv_carry_whole_ids(uuid_sessions: tuple[str, list[str]]) -> None:
     """`--output json` and `--output csv` are for scripts: whole ids, every field."""
     url, ids = uuid_sessions

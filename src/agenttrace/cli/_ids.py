@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from agenttrace.exceptions import UserError
 from agenttrace.query import QueryClient
 
-__all__ = ["resolve_session_id"]
+__all__ = ["resolve_request_id", "resolve_session_id"]
 
 _CANDIDATES = 50
-"""How many sessions containing the prefix are looked at (more than enough to tell)."""
+"""How many rows containing the prefix are looked at (more than enough to tell)."""
 
 
 def _prefix(given: str) -> str:
@@ -16,27 +18,36 @@ def _prefix(given: str) -> str:
     return given.strip().removesuffix("…")
 
 
-def resolve_session_id(query: QueryClient, given: str) -> str:
-    """The one session id that is ``given`` or starts with it.
-
-    Raises `UserError` when none does and `UserError` naming the candidates when
-    several do, each with the command that lists sessions.
-    """
+def _one(noun: str, given: str, found: Sequence[tuple[str, str | None]], lister: str) -> str:
+    """The one id in ``found`` (id, name) that is ``given`` or starts with it."""
     prefix = _prefix(given)
-    page = query.sessions(search=prefix, limit=_CANDIDATES)
-    ids = [row.session_id for row in page.sessions]
-    if prefix in ids:
+    if any(row_id == prefix for row_id, _ in found):
         return prefix
-    matches = [row for row in page.sessions if row.session_id.startswith(prefix)]
+    matches = [(row_id, name) for row_id, name in found if row_id.startswith(prefix)]
     if len(matches) == 1:
-        return matches[0].session_id
+        return matches[0][0]
     if not matches:
         msg = (
-            f"no session has the id {given!r} or an id starting with it; "
-            "`agenttrace sessions` lists them (`--search TEXT` finds part of a name or id)"
+            f"no {noun} has the id {given!r} or an id starting with it; "
+            f"`agenttrace {lister}` lists them (`--search TEXT` finds part of a name or id)"
         )
         raise UserError(msg)
-    listed = ", ".join(f"{row.session_id} ({row.session_name or 'unnamed'})" for row in matches[:5])
+    listed = ", ".join(f"{row_id} ({name or 'unnamed'})" for row_id, name in matches[:5])
     more = f" and {len(matches) - 5} more" if len(matches) > 5 else ""
-    msg = f"{len(matches)} sessions start with {prefix!r}: {listed}{more}; type more of the id"
+    msg = f"{len(matches)} {noun}s start with {prefix!r}: {listed}{more}; type more of the id"
     raise UserError(msg)
+
+
+def resolve_session_id(query: QueryClient, given: str) -> str:
+    """The one session id that is ``given`` or starts with it; `UserError` naming the
+    candidates, or the command that lists sessions, otherwise."""
+    page = query.sessions(search=_prefix(given), limit=_CANDIDATES)
+    found = [(row.session_id, row.session_name) for row in page.sessions]
+    return _one("session", given, found, "sessions")
+
+
+def resolve_request_id(query: QueryClient, given: str) -> str:
+    """The one request id that is ``given`` or starts with it (as `resolve_session_id`)."""
+    page = query.requests(search=_prefix(given), limit=_CANDIDATES)
+    found = [(row.request_id, row.name) for row in page.requests]
+    return _one("request", given, found, "requests")

@@ -234,6 +234,9 @@ def requests(
     path: Annotated[
         str | None, typer.Option(metavar="PATH", help="Exact session path, e.g. /agent.")
     ] = None,
+    search: Annotated[
+        str | None, typer.Option(metavar="TEXT", help="Part of the request's id or name.")
+    ] = None,
     kind: Annotated[
         RecordKind | None, typer.Option(metavar=_choices(RecordKind), help="Kind of call.")
     ] = None,
@@ -262,6 +265,7 @@ def requests(
         page = query.requests(
             session_id=session_id,
             path=path,
+            search=search,
             kind=kind,
             status=status,
             model=model,
@@ -289,13 +293,20 @@ def requests(
 
 def request(
     ctx: typer.Context,
-    request_id: Annotated[str, typer.Argument(metavar="REQUEST_ID", help="The request's id.")],
+    request_id: Annotated[
+        str, typer.Argument(metavar="REQUEST_ID", help="The request's id, or a unique prefix.")
+    ],
     output: OutputOption = Output.TABLE,
     as_json: JsonOption = False,
 ) -> None:
     """Show one request with its request and response bodies."""
     with client(ctx) as query:
-        row = query.request(request_id)
+        try:
+            row = query.request(request_id)
+        except NotFoundError:
+            from agenttrace.cli._ids import resolve_request_id
+
+            row = query.request(resolve_request_id(query, request_id))
     if _machine(output, as_json, row, [row]):
         return
     from rich.text import Text

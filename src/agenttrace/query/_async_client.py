@@ -212,6 +212,7 @@ class AsyncQueryClient(BaseQueryClient):
         offset: int = 0,
         include_bodies: bool = False,
         cursor: str | None = None,
+        search: str | None = None,
     ) -> RequestPage:
         """A page of the requests matching every given filter, and their total.
 
@@ -220,6 +221,7 @@ class AsyncQueryClient(BaseQueryClient):
         ``include_bodies=True``; a page holding large bodies may hold fewer than ``limit``
         requests. ``cursor`` (a page's ``next_cursor``, passed with the same filters)
         starts after that page, in its order; `iter_requests` follows them for you.
+        ``search`` is part of a request's id or name (any case).
         """
         return await self._send(
             self._requests_call(
@@ -237,6 +239,7 @@ class AsyncQueryClient(BaseQueryClient):
                 offset=offset,
                 include_bodies=include_bodies,
                 cursor=cursor,
+                search=search,
             )
         )
 

@@ -244,6 +244,7 @@ class BaseQueryClient:
         offset: int,
         include_bodies: bool,
         cursor: str | None = None,
+        search: str | None = None,
     ) -> Call[RequestPage]:
         """``GET /v1/requests`` with the given filters (after ``cursor``, which keeps its
         own order, when given)."""
@@ -254,6 +255,7 @@ class BaseQueryClient:
         add(params, "status", _enum_value(status))
         add(params, "model", model)
         add(params, "user_id", user_id)
+        add(params, "search", search)
         add_properties(params, properties)
         add_time(params, "since", since)
         add_time(params, "until", until)

@@ -195,6 +195,9 @@ def list_requests(
     offset: Offset = 0,
     include_bodies: IncludeBodies = False,
     cursor: Cursor = None,
+    search: Annotated[
+        str | None, Query(description="Part of the request's id or name (any case).")
+    ] = None,
 ) -> RequestPage:
     """Requests matching every given filter, by start time, one page, the total and the
     cursor of the next page."""
@@ -211,6 +214,7 @@ def list_requests(
             properties=pairs(properties),
             since=utc(since),
             until=utc(until),
+            search=search,
         ),
         order=order or SortOrder.DESC,
         limit=limit,

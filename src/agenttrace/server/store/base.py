@@ -315,11 +315,13 @@ def request_filter(
     properties: Iterable[tuple[str, str]] = (),
     since: datetime | None = None,
     until: datetime | None = None,
+    search: str | None = None,
 ) -> Filter | None:
     """The filter of ``GET /v1/requests`` and ``GET /v1/paths``: every given condition holds.
 
     ``path`` is an exact session path (normalised); ``since``/``until`` bound the request's
-    start time (both inclusive).
+    start time (both inclusive); ``search`` is a case-insensitive substring of the
+    request's id or name.
     """
     try:
         normal_path = normalize_path(path) if path is not None else None
@@ -336,4 +338,7 @@ def request_filter(
         *_properties(properties),
         Cmp(Field.CREATED_AT, Op.GTE, since) if since is not None else None,
         Cmp(Field.CREATED_AT, Op.LTE, until) if until is not None else None,
+        Or((Cmp(Field.REQUEST_ID, Op.CONTAINS, search), Cmp(Field.NAME, Op.CONTAINS, search)))
+        if search
+        else None,
     )
