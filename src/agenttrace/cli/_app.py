@@ -116,14 +116,14 @@ def _global_options(
     ctx.obj = GlobalOptions(endpoint=endpoint, api_key=api_key, timeout=timeout)
 
 
-app.command("serve")(serve)
-app.command("sessions")(_query_commands.sessions)
+app.command("serve", cls=PlainHelpCommand)(serve)
+app.command("sessions", cls=PlainHelpCommand)(_query_commands.sessions)
 app.command("session", cls=PlainHelpCommand)(_query_commands.session)
-app.command("requests")(_query_commands.requests)
+app.command("requests", cls=PlainHelpCommand)(_query_commands.requests)
 app.command("request", cls=PlainHelpCommand)(_query_commands.request)
-app.command("paths")(_query_commands.paths)
-app.command("metrics")(metrics)
-app.command("export")(export)
+app.command("paths", cls=PlainHelpCommand)(_query_commands.paths)
+app.command("metrics", cls=PlainHelpCommand)(metrics)
+app.command("export", cls=PlainHelpCommand)(export)
 app.add_typer(keys_app, name="keys")
 app.add_typer(db_app, name="db")
 

@@ -10,16 +10,22 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from agenttrace.cli._shared import client, parse_properties
-from agenttrace.query import ExportFormat
-from agenttrace.records import RecordKind
+from agenttrace.core.record_rules import RecordKind
 
 __all__ = ["export"]
 
 _TIME_HELP = "ISO-8601 time (UTC unless an offset is given) or a span ago: 30m, 2h, 7d."
+
+
+class ExportFormat(StrEnum):
+    """``--format`` (the query client's formats, named here so that ``--help`` loads no
+    query client)."""
+
+    JSONL = "jsonl"
+    CSV = "csv"
+    PARQUET = "parquet"
 
 
 class What(StrEnum):
@@ -35,6 +41,15 @@ def _progress_bar(what: str) -> Iterator[Callable[[int, int | None], None] | Non
     if not sys.stderr.isatty():
         yield None
         return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     console = Console(file=sys.stderr)
     columns = (
         TextColumn(f"exporting {what}"),
