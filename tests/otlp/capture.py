@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -67,31 +68,37 @@ def encode_json(spans: Sequence[ReadableSpan]) -> bytes:
     return str(encode_json_spans(spans).to_json()).encode()
 
 
-_INSTRUMENTED: dict[str, InMemorySpanExporter] = {}
+_INSTRUMENTORS: dict[str, tuple[Any, TracerProvider, InMemorySpanExporter]] = {}
 
 
-def _spans_of(name: str) -> InMemorySpanExporter:
-    """The exporter LangChain's spans by ``name`` (``openinference`` or ``openllmetry``) go
-    to. Each instrumentor is instrumented once per process, with a tracer provider of its
-    own (OpenLLMetry's keeps its first provider even after ``uninstrument``)."""
-    exporter = _INSTRUMENTED.get(name)
-    if exporter is not None:
-        return exporter
-    instrumentor: Any
-    if name == "openinference":
-        from openinference.instrumentation.langchain import LangChainInstrumentor
+@contextmanager
+def _instrumented(name: str) -> Iterator[InMemorySpanExporter]:
+    """LangChain traced by the instrumentor ``name`` (``openinference`` or ``openllmetry``)
+    while the block runs, its spans going to the returned exporter; uninstrumented after,
+    so that no later test in the process runs under its global patch. Each instrumentor
+    and its tracer provider are made once per process (OpenLLMetry keeps its first provider
+    even after ``uninstrument``)."""
+    made = _INSTRUMENTORS.get(name)
+    if made is None:
+        instrumentor: Any
+        if name == "openinference":
+            from openinference.instrumentation.langchain import LangChainInstrumentor
 
-        instrumentor = LangChainInstrumentor()
-    else:
-        from opentelemetry.instrumentation.langchain import LangchainInstrumentor
+            instrumentor = LangChainInstrumentor()
+        else:
+            from opentelemetry.instrumentation.langchain import LangchainInstrumentor
 
-        instrumentor = LangchainInstrumentor()
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
+            instrumentor = LangchainInstrumentor()
+        exporter = InMemorySpanExporter()
+        provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+        made = _INSTRUMENTORS[name] = (instrumentor, provider, exporter)
+    instrumentor, provider, exporter = made
     instrumentor.instrument(tracer_provider=provider)
-    _INSTRUMENTED[name] = exporter
-    return exporter
+    try:
+        yield exporter
+    finally:
+        instrumentor.uninstrument()
 
 
 def _examples() -> None:
@@ -150,9 +157,9 @@ def capture(scenario: str, instrumentor: str, *, thread_id: str) -> Capture:
     os.environ.pop("AGENTTRACE_EXAMPLE_MODEL", None)
     records = InMemoryExporter()
     agenttrace.configure(exporter=records)
-    spans = _spans_of(instrumentor)
-    spans.clear()
-    _RUNS[scenario](thread_id, [CallbackHandler()])
-    captured = Capture(spans.get_finished_spans(), records.records)
-    spans.clear()
+    with _instrumented(instrumentor) as spans:
+        spans.clear()
+        _RUNS[scenario](thread_id, [CallbackHandler()])
+        captured = Capture(spans.get_finished_spans(), records.records)
+        spans.clear()
     return captured
