@@ -81,7 +81,12 @@ def _sync(uv: str, selection: tuple[str, ...] = EVERYTHING) -> None:
 def demo(uv: str, extra: list[str]) -> int:
     """The main job: run the example agent into the embedded collector and show its sessions."""
     _sync(uv, DEMO_ONLY)
-    return _run(uv, "run", "--no-sync", "python", "examples/demo.py", *extra)
+    # The environment's own Python, not `uv run`: uv run would put .venv/bin on PATH for the
+    # demo alone, and the demo would then print `agenttrace ...` commands that the shell it
+    # returns to cannot find (it prints `.venv/bin/agenttrace ...` unless that shell has the
+    # environment activated).
+    scripts = "Scripts" if sys.platform == "win32" else "bin"
+    return _run(str(ROOT / ".venv" / scripts / "python"), "examples/demo.py", *extra)
 
 
 def test(uv: str, extra: list[str]) -> int:
