@@ -202,7 +202,7 @@ def measure(rounds: int, collector_url: str, spool: Path) -> None:
     drop = DropExporter()
     dropping = agenttrace.configure(exporter=drop)
     shipping = agenttrace.configure(endpoint=collector_url, spool_dir=spool, flush_interval=0.2)
-    import agenttrace._internal.client as client_module
+    import agenttrace._internal.tracer as tracer_module
 
     handler = CallbackHandler()
     modes: dict[str, Callable[[], float]] = {
@@ -212,7 +212,7 @@ def measure(rounds: int, collector_url: str, spool: Path) -> None:
     }
 
     def with_tracer(tracer: Any, timed: Callable[[], float]) -> float:
-        client_module._tracer = tracer  # swap tracers without shutting either down
+        tracer_module._tracer = tracer  # swap tracers without shutting either down
         return timed()
 
     times: dict[str, list[float]] = {name: [] for name in [*modes, "shipped"]}
@@ -236,7 +236,7 @@ def measure(rounds: int, collector_url: str, spool: Path) -> None:
     delivered = shipping.flush(60)
     shipped_flush = time.perf_counter() - start
     cpu["shipped"] += time.process_time() - before
-    client_module._tracer = dropping
+    tracer_module._tracer = dropping
     shipping.shutdown(10)
 
     base = statistics.median(times["baseline"])

@@ -33,7 +33,9 @@ from typing import Any
 from agenttrace.records import Record, Status, Usage
 from agenttrace.server.store import SqlStore, open_store
 from agenttrace.server.store.metrics import BucketUnit, Dimension, MetricsQuery, metrics_filter
-from agenttrace.server.store.postgres_testing import find_server, temporary_schema
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' PostgreSQL helper
+from tests.support.postgres_server import find_server, temporary_schema
 
 PROJECT = "default"
 TARGET_MS = 200.0

@@ -54,7 +54,9 @@ from agenttrace.server._gc import tune_for_ingest
 from agenttrace.server._ingest_route import parse_batch
 from agenttrace.server.store import SessionQuery, SqlStore, open_store, session_filter
 from agenttrace.server.store._ingest import RECORD_COLUMNS
-from agenttrace.server.store.postgres_testing import find_server, temporary_schema
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' PostgreSQL helper
+from tests.support.postgres_server import find_server, temporary_schema
 
 PROJECT = "default"
 INGEST_TARGET = 10_000.0

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from tests.support.postgres_server import require_server, temporary_schema
 
 import agenttrace
 from agenttrace.server.store import Store, database_url_for, open_store
-from agenttrace.server.store.postgres_testing import require_server, temporary_schema
 from agenttrace.server.testing import RunningCollector, running_collector
 from agenttrace.testing import InMemoryExporter
 

@@ -20,12 +20,12 @@ from agenttrace.exceptions import (
 )
 
 if _typing.TYPE_CHECKING:
-    from agenttrace._internal.client import configure, emit, flush, get_tracer, shutdown
     from agenttrace._internal.context import SessionContext, current_session, session
     from agenttrace._internal.headers import context_from_headers, session_headers
     from agenttrace._internal.log_builder import LogBuilder
     from agenttrace._internal.manual_logger import ManualLogger
     from agenttrace._internal.recorder import ResultRecorder
+    from agenttrace._internal.tracer import configure, emit, flush, get_tracer, shutdown
     from agenttrace.core.headers import parse_headers
     from agenttrace.query import (
         AsyncQueryClient,
@@ -88,7 +88,7 @@ __all__ = [
 
 _MODULE_OF: dict[str, str] = {
     **dict.fromkeys(
-        ("configure", "emit", "flush", "get_tracer", "shutdown"), "agenttrace._internal.client"
+        ("configure", "emit", "flush", "get_tracer", "shutdown"), "agenttrace._internal.tracer"
     ),
     **dict.fromkeys(
         ("SessionContext", "current_session", "session"), "agenttrace._internal.context"

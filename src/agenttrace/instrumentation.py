@@ -41,8 +41,6 @@ from __future__ import annotations
 
 import typing as _typing
 
-from agenttrace._internal.client import Exporter
-from agenttrace._internal.client import get_tracer as _get_tracer
 from agenttrace._internal.context import (
     ContextProvider,
     current_session,
@@ -51,6 +49,8 @@ from agenttrace._internal.context import (
 )
 from agenttrace._internal.context import use_context as use_session
 from agenttrace._internal.record_factory import RecordFields, new_record
+from agenttrace._internal.tracer import Exporter
+from agenttrace._internal.tracer import get_tracer as _get_tracer
 from agenttrace.core.cost import compute_cost as _cost
 from agenttrace.core.ids import new_id
 from agenttrace.core.internal_errors import raise_internal_errors, report_internal_error

@@ -65,7 +65,7 @@ def _integration_sources() -> list[Path]:
 def test_there_is_something_to_check() -> None:
     """The walk finds the core, the client, the collector and an integration."""
     names = {name for name, _ in _modules(PACKAGE.parent, PACKAGE)}
-    assert {"agenttrace.core.usage", "agenttrace._internal.client", "agenttrace.server"} <= names
+    assert {"agenttrace.core.usage", "agenttrace._internal.tracer", "agenttrace.server"} <= names
     assert _integration_sources(), "no integrations/*/src found"
 
 

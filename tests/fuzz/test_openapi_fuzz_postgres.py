@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 import schemathesis
+from tests.support.postgres_server import ENABLE_HINT, find_server, temporary_schema
 
 from agenttrace.server import open_store
-from agenttrace.server.store.postgres_testing import ENABLE_HINT, find_server, temporary_schema
 
 from .fuzz_app import CHECKS, fuzz_settings, seeded_app
 

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.support.postgres_server import require_server, temporary_schema
 
 from agenttrace.records import Record
 from agenttrace.server._ingest_route import parse_batch
 from agenttrace.server._limits import Limits, record_problem
 from agenttrace.server.store import Store, database_url_for, open_store
-from agenttrace.server.store.postgres_testing import require_server, temporary_schema
 
 from .test_properties import valid_records
 

@@ -259,7 +259,7 @@ def test_bad_bodies_get_clear_errors(otlp_collector: RunningCollector) -> None:
 def test_postgres_stores_spans_in_any_order() -> None:
     """On PostgreSQL too: the supervisor fixture, children first in batches of seven, gets
     the handler's paths."""
-    from agenttrace.server.store.postgres_testing import require_server, temporary_schema
+    from tests.support.postgres_server import require_server, temporary_schema
 
     with (
         temporary_schema(require_server()) as url,

@@ -3,7 +3,7 @@
 Every test gets its own empty schema on the test server (`temporary_schema`), so tests are
 isolated and can run in parallel. Without a reachable server the tests skip with a message
 saying how to enable them, except under ``CI=true``, where they fail
-(`agenttrace.server.store.postgres_testing.require_server`).
+(`tests.support.postgres_server.require_server`).
 
 ``tcp_proxy`` stands between the store and PostgreSQL and can be cut (connections dropped,
 new ones refused, like a server that went away) and restored on the same port.
@@ -22,10 +22,10 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict
+from tests.support.postgres_server import require_server, temporary_schema
 
 from agenttrace.records import Record
 from agenttrace.server.store.postgres import PostgresStore
-from agenttrace.server.store.postgres_testing import require_server, temporary_schema
 
 T0 = datetime(2025, 3, 1, 10, 0, 0, tzinfo=UTC)
 MakeRecord = Callable[..., Record]

@@ -87,8 +87,9 @@ def test_copy_and_array_paths_store_the_same_rows(
 ) -> None:
     """A batch written through the staging table (many rows) and through column arrays
     (few rows) leaves identical tables."""
+    from tests.support.postgres_server import temporary_schema
+
     from agenttrace.server.store import postgres_bulk
-    from agenttrace.server.store.postgres_testing import temporary_schema
 
     batch = [
         rec(f"r-{i:03d}", f"s-{i % 7}", start_ms=i, cost_usd=i / 3 if i % 2 else None,

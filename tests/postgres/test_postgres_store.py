@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.support import postgres_server as postgres_support
 
 from agenttrace.cli._serve import main as serve_main
 from agenttrace.exceptions import ConfigurationError, UserError
@@ -21,7 +22,6 @@ from agenttrace.server.store import (
     SessionQuery,
     StoreUnavailableError,
     open_store,
-    postgres_testing,
     session_filter,
 )
 from agenttrace.server.store.dialect import percentile
@@ -184,12 +184,12 @@ def test_without_a_server_tests_skip_except_under_ci(
     """With no reachable PostgreSQL the tests skip, saying how to enable them; with CI=true
     they fail instead."""
     monkeypatch.setenv(
-        postgres_testing.ENV_VARIABLE, f"postgresql://x@127.0.0.1:{_closed_port()}/t"
+        postgres_support.ENV_VARIABLE, f"postgresql://x@127.0.0.1:{_closed_port()}/t"
     )
     monkeypatch.setenv("CI", ci)
-    postgres_testing.find_server.cache_clear()
+    postgres_support.find_server.cache_clear()
     try:
-        with pytest.raises(outcome, match=postgres_testing.ENV_VARIABLE):
-            postgres_testing.require_server()
+        with pytest.raises(outcome, match=postgres_support.ENV_VARIABLE):
+            postgres_support.require_server()
     finally:
-        postgres_testing.find_server.cache_clear()
+        postgres_support.find_server.cache_clear()

@@ -6,7 +6,7 @@ stopped at teardown even when the test fails. The helpers live in the ``faultkit
 next to this file (see its docstring).
 
 PostgreSQL variants use a fresh schema per test on the test server
-(`agenttrace.server.store.postgres_testing`); without a server they skip, except under
+(`tests.support.postgres_server`); without a server they skip, except under
 ``CI=true`` where they fail.
 """
 
@@ -26,10 +26,10 @@ if _HERE not in sys.path:
 
 from faultkit import CollectorProcess, TcpProxy, Workload  # noqa: E402
 from faultkit.children import EmitterProcess  # noqa: E402
+from tests.support.postgres_server import require_server, temporary_schema  # noqa: E402
 
 from agenttrace._internal.config import Settings  # noqa: E402
 from agenttrace._internal.shipping import Shipper  # noqa: E402
-from agenttrace.server.store.postgres_testing import require_server, temporary_schema  # noqa: E402
 
 MakeCollector = Callable[[str], CollectorProcess]
 MakeProxy = Callable[[int], TcpProxy]

@@ -16,9 +16,9 @@ import httpx
 import pytest
 from faultkit import AckLog, CollectorProcess, TcpProxy, Workload, read_database, wait_until
 from psycopg.conninfo import conninfo_to_dict
+from tests.support.postgres_server import with_search_path
 
 from agenttrace._internal.shipping import Shipper
-from agenttrace.server.store.postgres_testing import with_search_path
 
 pytestmark = pytest.mark.postgres
 

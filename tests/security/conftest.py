@@ -19,10 +19,10 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.support.postgres_server import require_server, temporary_schema
 
 from agenttrace.server.store import SqlStore, database_url_for
 from agenttrace.server.store.api_keys import SqlKeyStore
-from agenttrace.server.store.postgres_testing import require_server, temporary_schema
 from agenttrace.server.testing import RunningCollector, running_collector
 
 T0 = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)

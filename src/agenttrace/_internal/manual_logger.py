@@ -36,12 +36,12 @@ from agenttrace._internal.call_record import (
     open_call,
     priced_fields,
 )
-from agenttrace._internal.client import Tracer, get_tracer
 from agenttrace._internal.config import Settings
 from agenttrace._internal.context import SessionContext
 from agenttrace._internal.context import _current as _current_session
 from agenttrace._internal.log_builder import LogBuilder
 from agenttrace._internal.recorder import ResultRecorder
+from agenttrace._internal.tracer import Tracer, get_tracer
 from agenttrace.core.headers import HeaderContext
 from agenttrace.core.internal_errors import logger as _log
 from agenttrace.core.internal_errors import report_internal_error

@@ -10,10 +10,10 @@ import typer
 from typer.core import TyperGroup
 
 from agenttrace.cli import _query_commands
-from agenttrace.cli._db import db_app
+from agenttrace.cli._db_commands import db_app
 from agenttrace.cli._export_command import export
 from agenttrace.cli._help import PlainHelpCommand
-from agenttrace.cli._keys import keys_app
+from agenttrace.cli._keys_commands import keys_app
 from agenttrace.cli._metrics_command import metrics
 from agenttrace.cli._serve import serve
 from agenttrace.cli._shared import PLAIN_HELP, GlobalOptions

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from agenttrace.cli._database import DataDirOption
+from agenttrace.cli._collector_database import DataDirOption
 from agenttrace.core.defaults import DEFAULT_PORT
 from agenttrace.exceptions import AgentTraceError, UserError
 

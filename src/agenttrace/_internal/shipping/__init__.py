@@ -1,6 +1,6 @@
 """Background delivery of records to the collector: queue, worker, retries, disk spool.
 
-`Shipper` is the default exporter of `agenttrace._internal.client.Tracer`. httpx and
+`Shipper` is the default exporter of `agenttrace._internal.tracer.Tracer`. httpx and
 tenacity are imported by its worker thread when it starts, never on the caller's thread.
 """
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from agenttrace.cli._database import DatabaseOption, DataDirOption, collector_store
+from agenttrace.cli._collector_database import DatabaseOption, DataDirOption, collector_store
 from agenttrace.cli._help import PlainHelpCommand
 from agenttrace.cli._shared import PLAIN_HELP, echo_json, stdout
 from agenttrace.exceptions import UserError

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from agenttrace.cli._database import DatabaseOption, DataDirOption, collector_store
+from agenttrace.cli._collector_database import DatabaseOption, DataDirOption, collector_store
 from agenttrace.cli._shared import PLAIN_HELP, stdout
 from agenttrace.core.spans import SPAN_HELP, require_span
 
