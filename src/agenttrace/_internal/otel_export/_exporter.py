@@ -44,6 +44,8 @@ logger = logging.getLogger("agenttrace.otel")
 
 MAX_GROUP = 5_000
 """Records of one session held before its tree is sent anyway."""
+_IMPORT_WAIT = 10.0
+"""Longest a fork waits for the worker thread to finish importing the SDK."""
 
 
 @dataclass(slots=True)
@@ -92,8 +94,11 @@ class OtelExporter:
         self._reset()
         atexit.register(self._at_exit)
         if hasattr(os, "register_at_fork"):
-            ref = weakref.WeakMethod(self._reset)
-            os.register_at_fork(after_in_child=lambda: (method := ref()) and method())
+            before, after = weakref.WeakMethod(self._before_fork), weakref.WeakMethod(self._reset)
+            os.register_at_fork(
+                before=lambda: (method := before()) and method(),
+                after_in_child=lambda: (method := after()) and method(),
+            )
 
     def _reset(self) -> None:
         """Fresh queue and no worker: at construction, and in a forked child."""
@@ -101,6 +106,15 @@ class OtelExporter:
         self._wake = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._imported = threading.Event()
+        """Set once the worker has imported the OpenTelemetry SDK (or failed to)."""
+
+    def _before_fork(self) -> None:
+        """A child forked while the worker imports would inherit a module lock held by no
+        one, and its own worker would wait on it forever: wait for the import first."""
+        thread = self._thread
+        if thread is not None and thread.is_alive():
+            self._imported.wait(_IMPORT_WAIT)
 
     # -- the Exporter protocol -----------------------------------------------------------
 
@@ -193,7 +207,10 @@ class OtelExporter:
         groups = TraceGroups(idle=self.settings.otlp_idle, max_records=MAX_GROUP)
         sink: Sink | None = None
         try:
-            sink = self._make_sink()
+            try:
+                sink = self._make_sink()
+            finally:
+                self._imported.set()
             stop = False
             while not stop:
                 due = groups.next_due()
