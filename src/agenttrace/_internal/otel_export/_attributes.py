@@ -20,7 +20,7 @@ What other backends read (Jaeger, Tempo, Phoenix, Langfuse):
 agenttrace's own names, which its collector reads back (``/v1/traces``) so that a round
 trip gives the same record: ``agenttrace.path`` (the session path), ``agenttrace.segment``
 (the path segment the span adds: a graph node's name, or a tool's when the tool span hangs
-under its parent's node), ``agenttrace.kind``, ``agenttrace.status``,
+under its parent's node), ``agenttrace.kind``, ``agenttrace.status`` (when not ``ok``),
 ``agenttrace.record.id``, ``agenttrace.name``, ``agenttrace.session.name``, ``agenttrace.cost_usd``,
 ``agenttrace.attempt``, ``agenttrace.branch_id``, ``agenttrace.time_to_first_token_ms``
 and ``agenttrace.properties`` (JSON).
@@ -93,7 +93,8 @@ def record_attributes(record: Record, *, segment: str | None) -> Attributes:
     attributes = session_attributes(record.session_id, record.session_name)
     attributes[PATH] = record.session_path
     attributes["agenttrace.kind"] = record.kind.value
-    attributes["agenttrace.status"] = record.status.value
+    if record.status is not Status.OK:
+        attributes["agenttrace.status"] = record.status.value
     attributes["agenttrace.record.id"] = record.id
     attributes["agenttrace.name"] = record.name
     if segment is not None:
@@ -110,10 +111,8 @@ def record_attributes(record: Record, *, segment: str | None) -> Attributes:
     attributes.update((key, value) for key, value in optional if value is not None)
     if record.request is not None:
         attributes["input.value"] = _json(record.request)
-        attributes["input.mime_type"] = "application/json"
     if record.response is not None:
         attributes["output.value"] = _json(record.response)
-        attributes["output.mime_type"] = "application/json"
     if record.status is Status.ERROR and record.error is not None:
         attributes["error.type"] = record.error.type
     return attributes
@@ -138,7 +137,6 @@ def _genai(record: Record, attributes: Attributes) -> None:
     counts = (
         ("gen_ai.usage.input_tokens", usage.input_tokens),
         ("gen_ai.usage.output_tokens", usage.output_tokens),
-        ("gen_ai.usage.total_tokens", usage.total_tokens),
         ("gen_ai.usage.cache_read.input_tokens", usage.cache_read_tokens),
         ("gen_ai.usage.cache_creation.input_tokens", usage.cache_write_tokens),
         ("gen_ai.usage.reasoning.output_tokens", usage.reasoning_tokens),

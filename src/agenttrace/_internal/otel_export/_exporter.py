@@ -22,16 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from agenttrace._internal.otel_export._attributes import (
-    PATH,
-    SEGMENT,
-    record_attributes,
-    session_attributes,
-    span_name,
-)
-from agenttrace._internal.otel_export._tree import Node, TraceGroup, TraceGroups, build_tree
+from agenttrace._internal.otel_export._span_data import group_spans
+from agenttrace._internal.otel_export._tree import TraceGroup, TraceGroups
 from agenttrace.core.internal_errors import raise_internal_errors, report_internal_error
-from agenttrace.core.record_rules import RecordKind, Status
 
 if TYPE_CHECKING:
     from agenttrace._internal.config import Settings
@@ -264,76 +257,10 @@ class OtelExporter:
             return True
         spans = 0
         for group in ready:
-            spans += _GroupSpans(sink.tracer, group).emit()
+            made = group_spans(group.records)
+            sink.add(made, group.parent)
+            spans += len(made)
         failed = sink.send()
         self.failed += failed
         self.sent += spans - failed
         return failed == 0
-
-
-class _GroupSpans:
-    """One group's tree as spans, created top-down and ended bottom-up."""
-
-    def __init__(self, tracer: Any, group: TraceGroup) -> None:
-        self.tracer = tracer
-        self.group = group
-        self.count = 0
-        first = group.records[0]
-        self.session = session_attributes(first.session_id, first.session_name)
-        self.session_name = first.session_name
-
-    def emit(self) -> int:
-        from opentelemetry.context import Context
-        from opentelemetry.trace import NonRecordingSpan, set_span_in_context
-
-        parent = self.group.parent
-        context = Context()
-        if parent is not None:
-            context = set_span_in_context(NonRecordingSpan(parent), context)
-        self._node(build_tree(self.group.records), context)
-        return self.count
-
-    def _node(self, node: Node, context: Any) -> None:
-        from opentelemetry.trace import set_span_in_context
-
-        attributes: dict[str, Any] = {**self.session, PATH: node.path}
-        if node.segment:
-            attributes[SEGMENT] = node.segment
-            name = node.segment
-        else:
-            name = self.session_name or "session"
-        span = self.tracer.start_span(
-            name, context=context, attributes=attributes, start_time=node.start_ns
-        )
-        inner = set_span_in_context(span, context)
-        for record, own in node.records:
-            self._record(record, own, inner)
-        for child in node.children.values():
-            self._node(child, inner)
-        span.end(end_time=node.end_ns)
-        self.count += 1
-
-    def _record(self, record: Record, own: str | None, context: Any) -> None:
-        from opentelemetry.trace import SpanKind, StatusCode
-        from opentelemetry.trace.status import Status as SpanStatus
-
-        from agenttrace._internal.otel_export._tree import nanoseconds
-
-        start = nanoseconds(record.start_time)
-        end = max(nanoseconds(record.end_time or record.start_time), start)
-        kind = SpanKind.CLIENT if record.kind is RecordKind.LLM else SpanKind.INTERNAL
-        span = self.tracer.start_span(
-            span_name(record),
-            context=context,
-            kind=kind,
-            attributes=record_attributes(record, segment=own),
-            start_time=start,
-        )
-        error = record.error
-        if error is not None:
-            event = {"exception.type": error.type, "exception.message": error.message}
-            span.add_event("exception", event, timestamp=end)
-        if record.status is Status.ERROR:
-            span.set_status(SpanStatus(StatusCode.ERROR, error.message if error else None))
-        span.end(end_time=end)
-        self.count += 1
