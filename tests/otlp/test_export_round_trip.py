@@ -133,3 +133,30 @@ def test_manual_logger_round_trips(
     statuses = Counter(shape[6] for shape in rows)
     assert statuses["error"] == 1
     assert {shape[1] for shape in rows} >= {"/planner", "/research/facts_db", "/writer"}
+
+
+def test_both_wires_to_one_collector_store_each_record_once(
+    native_collector: RunningCollector, tmp_path: Path
+) -> None:
+    """``export_to="both"`` with the OTLP endpoint on the same collector: the spans carry
+    the records' own ids, so each record is stored once: the same count as a run sent by
+    the native wire alone."""
+    from agenttrace.langchain import CallbackHandler
+
+    counts = {}
+    for export_to in ("agenttrace", "both"):
+        agenttrace.configure(
+            native_collector.url,
+            otlp_endpoint=native_collector.url,
+            export_to=export_to,
+            spool_dir=tmp_path / "spool",
+        )
+        thread_id = f"once-{export_to}-{uuid.uuid4()}"
+        try:
+            run_scenario("supervisor", thread_id, [CallbackHandler()])
+            assert agenttrace.flush(60)
+        finally:
+            agenttrace.configure(enabled=False, spool_dir=tmp_path / "spool")
+        with QueryClient(native_collector.url) as client:
+            counts[export_to] = client.session(thread_id).session.total_requests
+    assert counts["both"] == counts["agenttrace"] > 0
