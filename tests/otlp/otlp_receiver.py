@@ -80,6 +80,8 @@ class OtlpReceiver:
         self.spans: list[ReceivedSpan] = []
         self.headers: list[dict[str, str]] = []
         self.url = ""
+        self.arrived = threading.Event()
+        """Set when a request with spans arrived."""
         self._lock = threading.Lock()
 
     def take(self, body: bytes, headers: dict[str, str]) -> None:
@@ -95,6 +97,8 @@ class OtlpReceiver:
         with self._lock:
             self.spans.extend(spans)
             self.headers.append(headers)
+        if spans:
+            self.arrived.set()
 
 
 @contextmanager

@@ -184,6 +184,28 @@ def test_spans_go_into_the_users_tracer_provider(tmp_path: Path) -> None:
     assert trace.get_current_span() is trace.INVALID_SPAN  # nothing left current
 
 
+def test_a_quiet_session_is_sent_without_a_flush(receiver: OtlpReceiver, tmp_path: Path) -> None:
+    """Once a session has had no record for ``otlp_idle`` seconds its tree is sent by the
+    background thread alone, whole (every span's ancestors in the same request)."""
+    from agenttrace.langchain import CallbackHandler
+
+    agenttrace.configure(
+        otlp_endpoint=receiver.url,
+        export_to="otlp",
+        otlp_idle=0.5,
+        flush_interval=0.05,
+        spool_dir=tmp_path / "spool",
+    )
+    thread_id = f"quiet-{uuid.uuid4()}"
+    run_scenario("supervisor", thread_id, [CallbackHandler()])
+    assert receiver.arrived.wait(30)  # no flush() called
+    spans = list(receiver.spans)
+    by_id = {span.span_id: span for span in spans}
+    for span in spans:
+        assert span.attributes["session.id"] == thread_id
+        assert _path_of(span, by_id) == span.attributes["agenttrace.path"]
+
+
 @pytest.mark.parametrize(
     ("options", "wanted"),
     [
