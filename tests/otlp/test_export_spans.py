@@ -206,6 +206,29 @@ def test_a_quiet_session_is_sent_without_a_flush(receiver: OtlpReceiver, tmp_pat
         assert _path_of(span, by_id) == span.attributes["agenttrace.path"]
 
 
+def test_the_privacy_rules_apply_to_the_spans(receiver: OtlpReceiver, tmp_path: Path) -> None:
+    """``send_bodies=False`` leaves the bodies out of the spans, and ``redact_metadata``
+    masks a secret in a property, as on the native wire (the rules run before either)."""
+    from agenttrace import ManualLogger
+
+    agenttrace.configure(
+        otlp_endpoint=receiver.url, export_to="otlp", send_bodies=False, spool_dir=tmp_path
+    )
+    with agenttrace.session(name="private", properties={"token": "sk-abcdefghijklmnop1234"}):
+        ManualLogger().log_request(
+            {"model": "gpt-4o", "messages": [{"role": "user", "content": "my secret"}]},
+            lambda recorder: recorder.append_results({"content": "answer"}),
+            {"Helicone-Session-Path": "/ask"},
+            "openai",
+        )
+    assert agenttrace.flush(30)
+    (record,) = [s for s in receiver.spans if "agenttrace.record.id" in s.attributes]
+    assert "input.value" not in record.attributes
+    assert "output.value" not in record.attributes
+    assert "sk-abcdefghijklmnop1234" not in record.attributes["agenttrace.properties"]
+    assert record.attributes["agenttrace.path"] == "/ask"
+
+
 @pytest.mark.parametrize(
     ("options", "wanted"),
     [

@@ -165,9 +165,10 @@ def _require_otel(settings: Settings, tracer_provider: Any) -> None:
         return
     import importlib.util
 
-    needed = ["opentelemetry.sdk"]
+    # into the user's provider the API is enough; to an endpoint, the SDK and its exporter
+    needed = ["opentelemetry.trace"]
     if tracer_provider is None:
-        needed.append("opentelemetry.exporter.otlp.proto.http")
+        needed = ["opentelemetry.sdk.trace", "opentelemetry.exporter.otlp.proto.http"]
     for module in needed:
         try:
             found = importlib.util.find_spec(module) is not None
