@@ -229,6 +229,23 @@ def test_the_privacy_rules_apply_to_the_spans(receiver: OtlpReceiver, tmp_path: 
     assert record.attributes["agenttrace.path"] == "/ask"
 
 
+def test_a_refused_export_makes_flush_false(receiver: OtlpReceiver, tmp_path: Path) -> None:
+    """An endpoint that refuses the spans (404 here): ``flush()`` says they were not
+    delivered instead of pretending; configured with the right endpoint, it delivers."""
+    from agenttrace import ManualLogger
+
+    agenttrace.configure(
+        otlp_endpoint=f"{receiver.url}/wrong", export_to="otlp", spool_dir=tmp_path
+    )
+    ManualLogger().log_request({"q": 1}, lambda recorder: {"a": 1}, {"Helicone-Session-Id": "r"})
+    assert not agenttrace.flush(30)
+    assert receiver.spans == []
+    agenttrace.configure(otlp_endpoint=receiver.url, export_to="otlp", spool_dir=tmp_path)
+    ManualLogger().log_request({"q": 2}, lambda recorder: {"a": 2}, {"Helicone-Session-Id": "r"})
+    assert agenttrace.flush(30)
+    assert len([s for s in receiver.spans if "agenttrace.record.id" in s.attributes]) == 1
+
+
 @pytest.mark.parametrize(
     ("options", "wanted"),
     [

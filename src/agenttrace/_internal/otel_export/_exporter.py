@@ -154,8 +154,13 @@ class OtelExporter:
 
     def _wait_for(self, ticket: _Flush, timeout: float | None) -> bool:
         dropped = self.dropped
+        thread = self._thread
+        if thread is not None and not thread.is_alive():  # stopped by an internal error
+            if self.error is not None and raise_internal_errors():
+                raise self.error
+            return False
         self._items.append(ticket)
-        if self._thread is None:
+        if thread is None:
             self._start()
         self._wake.set()
         done = ticket.done.wait(timeout)
@@ -255,12 +260,19 @@ class OtelExporter:
     def _send(self, sink: Sink, ready: list[TraceGroup]) -> bool:
         if not ready:
             return True
-        spans = 0
+        spans = lost = 0
         for group in ready:
-            made = group_spans(group.records)
-            sink.add(made, group.parent)
+            try:
+                made = group_spans(group.records)
+                sink.add(made, group.parent)
+            except Exception as exc:  # noqa: BLE001 - one bad group must not stop the rest
+                self.error = exc
+                lost += len(group.records)
+                report_internal_error("the OpenTelemetry export of a session", exc)
+                continue
             spans += len(made)
         failed = sink.send()
+        self.dropped += lost
         self.failed += failed
         self.sent += spans - failed
-        return failed == 0
+        return failed == 0 and lost == 0
