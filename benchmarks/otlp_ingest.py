@@ -1,6 +1,7 @@
 """OTLP ingest vs native ingest: the same LLM calls, sent both ways to one SQLite collector.
 
     uv run python benchmarks/otlp_ingest.py [--calls 20000] [--rounds 3]
+    uv run python benchmarks/otlp_ingest.py --phoenix /tmp/phoenix/bin/phoenix   # + the peer
 
 The calls are GenAI-convention spans made with the OpenTelemetry SDK: per trace, one
 ``invoke_agent`` span (the agent, a path segment) and nine ``chat`` spans (records, with
@@ -10,7 +11,8 @@ protobuf) exports them in batches of 512, as ``BatchSpanProcessor`` hands them o
 calls as records posted to ``/v1/records`` in batches of 512 (what the shipper sends). One
 collector process (``agenttrace serve``, SQLite); the two take turns, round after round;
 medians and their ratio are printed, and every record is checked stored. Targets: OTLP at
-least 0.8x native, and 20,000 LLM spans/s.
+least 0.8x native, and 20,000 LLM spans/s. With ``--phoenix``, Arize Phoenix's own OTLP
+ingest of the same spans takes its turn too, as the peer figure (`phoenix_peer`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import sys
 import tempfile
 import time
 import uuid
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,6 +32,7 @@ from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExport
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from phoenix_peer import phoenix_process, phoenix_rate
 from shipper_throughput import calibration_ms, collector_process
 
 from agenttrace.query import QueryClient
@@ -145,25 +149,43 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--calls", type=int, default=20_000, help="LLM calls per run")
     parser.add_argument("--rounds", type=int, default=3, help="rounds (medians are reported)")
+    parser.add_argument("--phoenix", help="the phoenix command of a venv with arize-phoenix")
     args = parser.parse_args()
     print(f"{args.calls} LLM calls per run ({CALLS_PER_TRACE} per trace), batches of {BATCH}")
     print(f"CPU calibration (a fixed 1M-step Python loop): {calibration_ms():.1f} ms")
-    rates: dict[str, list[float]] = {"otlp": [], "native": []}
-    with tempfile.TemporaryDirectory() as data_dir, collector_process(Path(data_dir)) as url:
+    rates: dict[str, list[float]] = {"otlp": [], "native": [], "phoenix": []}
+    with ExitStack() as stack:
+        data_dir = stack.enter_context(tempfile.TemporaryDirectory())
+        url = stack.enter_context(collector_process(Path(data_dir)))
+        phoenix = None
+        if args.phoenix:
+            phoenix_dir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            phoenix = stack.enter_context(phoenix_process(args.phoenix, phoenix_dir))
+            phoenix_rate(phoenix, 2 * BATCH, make_spans)  # warm-up
         otlp_rate(url, 2 * BATCH)  # warm-up
         native_rate(url, 2 * BATCH)
         for round_number in range(1, args.rounds + 1):
             rates["otlp"].append(otlp_rate(url, args.calls))
             rates["native"].append(native_rate(url, args.calls))
-            print(
+            line = (
                 f"round {round_number}: OTLP {rates['otlp'][-1]:,.0f} LLM spans/s, "
                 f"native {rates['native'][-1]:,.0f} records/s"
             )
+            if phoenix is not None:
+                rates["phoenix"].append(phoenix_rate(phoenix, args.calls, make_spans))
+                line += f", Phoenix {rates['phoenix'][-1]:,.0f} LLM spans/s (stored)"
+            print(line)
     otlp = statistics.median(rates["otlp"])
     native = statistics.median(rates["native"])
     ratio = otlp / native
     print(f"median: OTLP {otlp:,.0f} LLM spans/s, native {native:,.0f} records/s")
     print(f"OTLP / native: {ratio:.2f}x (target >= {RATIO_TARGET}x)")
+    if rates["phoenix"]:
+        peer = statistics.median(rates["phoenix"])
+        print(
+            f"Phoenix (peer, same spans): {peer:,.0f} LLM spans/s; agenttrace OTLP / Phoenix: "
+            f"{otlp / peer:.2f}x"
+        )
     print(f"OTLP rate target {RATE_TARGET:,}/s: {'met' if otlp >= RATE_TARGET else 'NOT met'}")
     return 0 if ratio >= RATIO_TARGET and otlp >= RATE_TARGET else 1
 

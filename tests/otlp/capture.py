@@ -47,6 +47,7 @@ __all__ = [
     "capture",
     "encode_json",
     "encode_protobuf",
+    "run_scenario",
 ]
 
 
@@ -147,6 +148,13 @@ _RUNS: dict[str, Callable[[str, list[Any]], None]] = {
     "parallel_research": _run_parallel,
     "human_in_the_loop": _run_human_in_the_loop,
 }
+
+
+def run_scenario(scenario: str, thread_id: str, callbacks: list[Any]) -> None:
+    """Run the example graph ``scenario`` once (offline models) with ``callbacks``."""
+    _examples()
+    os.environ.pop("AGENTTRACE_EXAMPLE_MODEL", None)
+    _RUNS[scenario](thread_id, callbacks)
 
 
 def capture(scenario: str, instrumentor: str, *, thread_id: str) -> Capture:

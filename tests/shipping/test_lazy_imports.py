@@ -119,3 +119,41 @@ def test_a_fork_while_the_worker_imports_leaves_a_child_that_ships(
     assert result["child_exit"] == 0
     assert result["parent_ok"]
     assert result["child_id"] in fake_collector.stored_ids()
+
+
+def test_opentelemetry_is_imported_by_the_export_thread(tmp_path: Path) -> None:
+    """``configure(otlp_endpoint=...)`` and a record: the OpenTelemetry SDK and its OTLP
+    exporter are imported on the export thread, not on the caller's."""
+    result = run_script(
+        """
+        import agenttrace
+
+        importers = {}
+
+        def audit(event, args):
+            if event == "import" and args[0] in (
+                "opentelemetry.sdk.trace", "opentelemetry.exporter.otlp.proto.http"
+            ):
+                importers.setdefault(args[0], threading.current_thread().name)
+
+        sys.addaudithook(audit)
+        agenttrace.configure(
+            otlp_endpoint="http://127.0.0.1:9", export_to="otlp", spool_dir=SPOOL,
+            shutdown_timeout=0.5,
+        )
+        loaded_by_configure = sorted(
+            name for name in sys.modules
+            if name.startswith("opentelemetry.") and sys.modules[name].__file__
+        )
+        agenttrace.emit(Record(session_id="lazy"))
+        agenttrace.flush(1.0)
+        print(json.dumps({"importers": importers, "configure": loaded_by_configure}))
+        """,
+        "http://127.0.0.1:9",
+        str(tmp_path / "spool"),
+    )
+    assert result["importers"] == {
+        "opentelemetry.sdk.trace": "agenttrace-otel",
+        "opentelemetry.exporter.otlp.proto.http": "agenttrace-otel",
+    }
+    assert result["configure"] == []  # at most namespace packages, found by the extra's check

@@ -10,7 +10,45 @@ from agenttrace._internal.metadata_redaction import metadata_mode
 from agenttrace.core.defaults import DEFAULT_ENDPOINT
 from agenttrace.exceptions import ConfigurationError
 
-__all__ = ["Settings"]
+__all__ = ["EXPORT_TO", "Settings", "parse_headers"]
+
+EXPORT_TO = ("agenttrace", "otlp", "both")
+"""Where records go: the agenttrace collector (native wire), OpenTelemetry spans, or both."""
+
+
+def parse_headers(value: object, name: str) -> tuple[tuple[str, str], ...]:
+    """OTLP headers as sorted pairs, from a mapping or ``k=v,k2=v2`` (the form of
+    ``OTEL_EXPORTER_OTLP_HEADERS``, values URL-decoded)."""
+    if value is None or value == ():
+        return ()
+    if isinstance(value, str):
+        from urllib.parse import unquote
+
+        pairs = []
+        for part in value.split(","):
+            key, sep, item = part.partition("=")
+            if not part.strip():
+                continue
+            if not sep or not key.strip():
+                msg = f"{name}: {part.strip()!r} is not key=value; write k1=v1,k2=v2"
+                raise ConfigurationError(msg)
+            pairs.append((unquote(key.strip()), unquote(item.strip())))
+        return tuple(sorted(pairs))
+    if isinstance(value, tuple) and all(isinstance(pair, tuple) for pair in value):
+        return tuple(sorted((str(k), str(v)) for k, v in value))
+    items = getattr(value, "items", None)
+    if items is None:
+        msg = f"{name} must be a mapping of header names to values, or 'k1=v1,k2=v2'"
+        raise ConfigurationError(msg)
+    return tuple(sorted((str(k), str(v)) for k, v in items()))
+
+
+def _export_to(value: object, name: str) -> str:
+    text = str(value).strip().lower()
+    if text not in EXPORT_TO:
+        msg = f"{name}={value!r} is not one of {', '.join(EXPORT_TO)}"
+        raise ConfigurationError(msg)
+    return text
 
 
 def _default_spool_dir() -> Path:
@@ -74,6 +112,25 @@ class Settings:
     shutdown_timeout: float = 5.0
     spool_dir: Path = field(default_factory=_default_spool_dir)
     spool_max_bytes: int = 256 * 1024 * 1024
+    export_to: str = "agenttrace"
+    """``agenttrace`` (the collector), ``otlp`` (OpenTelemetry spans) or ``both``."""
+    otlp_endpoint: str | None = None
+    """The OTLP/HTTP base URL (``/v1/traces`` is added); None: the SDK reads
+    ``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`` / ``OTEL_EXPORTER_OTLP_ENDPOINT``."""
+    otlp_headers: tuple[tuple[str, str], ...] = ()
+    """Headers for the OTLP endpoint; none: the SDK reads ``OTEL_EXPORTER_OTLP_*HEADERS``."""
+    otlp_idle: float = 5.0
+    """Seconds a session is quiet before its tree of spans is sent."""
+
+    @property
+    def to_collector(self) -> bool:
+        """Records go to the agenttrace collector."""
+        return self.export_to != "otlp"
+
+    @property
+    def to_otlp(self) -> bool:
+        """Records go out as OpenTelemetry spans."""
+        return self.export_to != "agenttrace"
 
     @classmethod
     def from_env(
@@ -109,12 +166,29 @@ class Settings:
             "shutdown_timeout": _env_float("AGENTTRACE_SHUTDOWN_TIMEOUT", 5.0),
             "spool_dir": _default_spool_dir(),
             "spool_max_bytes": _env_int("AGENTTRACE_SPOOL_MAX_BYTES", 256 * 1024 * 1024),
+            "export_to": os.environ.get("AGENTTRACE_EXPORT_TO", "").strip() or None,
+            "otlp_endpoint": None,
+            "otlp_headers": (),
+            "otlp_idle": _env_float("AGENTTRACE_OTLP_IDLE", 5.0),
         }
         unknown = set(overrides) - set(values)
         if unknown:
             msg = f"unknown setting(s) {sorted(unknown)}; known: {sorted(values)}"
             raise ConfigurationError(msg)
         values.update({k: v for k, v in overrides.items() if v is not None})
+        if values["export_to"] is None:  # an OTLP endpoint alone means both
+            values["export_to"] = "both" if values["otlp_endpoint"] else "agenttrace"
+        values["export_to"] = _export_to(values["export_to"], "export_to / AGENTTRACE_EXPORT_TO")
+        values["otlp_headers"] = parse_headers(values["otlp_headers"], "otlp_headers")
+        endpoint_given = values["otlp_endpoint"]
+        if endpoint_given is not None and not str(endpoint_given).startswith(
+            ("http://", "https://")
+        ):
+            msg = (
+                f"otlp_endpoint {endpoint_given!r} is not an http(s) URL; pass the OTLP/HTTP "
+                "base URL, such as http://localhost:4318"
+            )
+            raise ConfigurationError(msg)
         values["redact_metadata"] = metadata_mode(values["redact_metadata"], "redact_metadata")
         if isinstance(values["spool_dir"], str):
             values["spool_dir"] = Path(values["spool_dir"])

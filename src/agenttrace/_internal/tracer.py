@@ -15,15 +15,17 @@ of them within one time budget.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from agenttrace._internal.config import Settings
 from agenttrace._internal.metadata_redaction import MetadataRedactor
 from agenttrace.core.internal_errors import report_internal_error
+from agenttrace.exceptions import ConfigurationError
 
 if TYPE_CHECKING:
     from agenttrace.records import Record
@@ -67,9 +69,13 @@ class Tracer:
         settings: Settings,
         exporter: Exporter | None = None,
         redact: Redactor | None = None,
+        *,
+        tracer_provider: Any = None,
     ) -> None:
         self.settings = settings
         self.redact = redact
+        self.tracer_provider = tracer_provider
+        """An OpenTelemetry ``TracerProvider`` the spans go into (instead of an endpoint)."""
         self._metadata = MetadataRedactor(settings.redact_metadata, redact)
         self._exporter = exporter
         self._lock = threading.Lock()
@@ -80,14 +86,13 @@ class Tracer:
 
     @property
     def exporter(self) -> Exporter:
-        """The exporter, created on first use (the background shipper by default)."""
+        """The exporter, created on first use: the background shipper, the OpenTelemetry
+        exporter, or both (``export_to``)."""
         exporter = self._exporter
         if exporter is None:
             with self._lock:
                 if self._exporter is None:
-                    from agenttrace._internal.shipping import Shipper
-
-                    self._exporter = Shipper(self.settings)
+                    self._exporter = _default_exporter(self.settings, self.tracer_provider)
                 exporter = self._exporter
         return exporter
 
@@ -137,6 +142,46 @@ class Tracer:
         return self._exporter.shutdown(timeout)
 
 
+def _default_exporter(settings: Settings, tracer_provider: Any) -> Exporter:
+    exporters: list[Exporter] = []
+    if settings.to_collector:
+        from agenttrace._internal.shipping import Shipper
+
+        exporters.append(Shipper(settings))
+    if settings.to_otlp:
+        from agenttrace._internal.otel_export import OtelExporter
+
+        exporters.append(OtelExporter(settings, tracer_provider=tracer_provider))
+    if len(exporters) == 1:
+        return exporters[0]
+    from agenttrace._internal.fan_out import FanOut
+
+    return FanOut(exporters)
+
+
+def _require_otel(settings: Settings, tracer_provider: Any) -> None:
+    """A clear error now, rather than a failing worker later, when the extra is missing."""
+    if not settings.to_otlp:
+        return
+    import importlib.util
+
+    # into the user's provider the API is enough; to an endpoint, the SDK and its exporter
+    needed = ["opentelemetry.trace"]
+    if tracer_provider is None:
+        needed = ["opentelemetry.sdk.trace", "opentelemetry.exporter.otlp.proto.http"]
+    for module in needed:
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except ModuleNotFoundError:
+            found = False
+        if not found:
+            msg = (
+                f"exporting OpenTelemetry spans needs {module}: pip install 'agenttrace[otel]' "
+                "(or set export_to / AGENTTRACE_EXPORT_TO to agenttrace)"
+            )
+            raise ConfigurationError(msg)
+
+
 _tracer: Tracer | None = None
 _tracer_lock = threading.Lock()
 _live_tracers: weakref.WeakKeyDictionary[Tracer, None] = weakref.WeakKeyDictionary()
@@ -157,7 +202,9 @@ def get_tracer() -> Tracer:
     if tracer is None:
         with _tracer_lock:
             if _tracer is None:
-                _tracer = Tracer(Settings.from_env())
+                settings = Settings.from_env()
+                _require_otel(settings, None)
+                _tracer = Tracer(settings)
             tracer = _tracer
     return tracer
 
@@ -171,6 +218,10 @@ def configure(
     send_bodies: bool | None = None,
     redact_metadata: bool | str | None = None,
     enabled: bool | None = None,
+    otlp_endpoint: str | None = None,
+    otlp_headers: Mapping[str, str] | str | None = None,
+    otel_tracer_provider: Any = None,
+    export_to: str | None = None,
     **settings: object,
 ) -> Tracer:
     """(Re)configure the process-wide tracer; the previous one is flushed and shut down.
@@ -182,17 +233,34 @@ def configure(
     (default) masks values that look like secrets in properties, session names and user
     ids; ``"all"`` (or True) runs ``redact`` over them too; ``"off"`` (or False) sends them
     as they are.
+
+    OpenTelemetry (the ``agenttrace[otel]`` extra): ``otlp_endpoint`` (an OTLP/HTTP base
+    URL such as ``http://localhost:4318``) and ``otlp_headers`` (a mapping or
+    ``"k1=v1,k2=v2"``) send every record as a GenAI-convention span too, its graph nodes as
+    parent spans; left out, the standard ``OTEL_EXPORTER_OTLP_TRACES_*`` /
+    ``OTEL_EXPORTER_OTLP_*`` variables apply. ``otel_tracer_provider`` puts the spans into
+    that ``TracerProvider`` instead (under the span current when each record was made).
+    ``export_to`` (``AGENTTRACE_EXPORT_TO``): ``"agenttrace"`` (the collector only, the
+    default), ``"otlp"`` (spans only) or ``"both"`` (the default once an endpoint or a
+    provider is given).
     """
     global _tracer
+    if export_to is None and otel_tracer_provider is not None:
+        export_to = os.environ.get("AGENTTRACE_EXPORT_TO", "").strip() or "both"
     resolved = Settings.from_env(
         endpoint,
         api_key,
         send_bodies=send_bodies,
         redact_metadata=redact_metadata,
         enabled=enabled,
+        otlp_endpoint=otlp_endpoint,
+        otlp_headers=otlp_headers,
+        export_to=export_to,
         **settings,
     )
-    new = Tracer(resolved, exporter=exporter, redact=redact)
+    if exporter is None:
+        _require_otel(resolved, otel_tracer_provider)
+    new = Tracer(resolved, exporter=exporter, redact=redact, tracer_provider=otel_tracer_provider)
     with _tracer_lock:
         old, _tracer = _tracer, new
     if old is not None:

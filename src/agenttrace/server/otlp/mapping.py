@@ -11,6 +11,7 @@ parent record) is left to `agenttrace.server.otlp.paths` once its ancestors are 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from agenttrace.core.ids import stable_id
 from agenttrace.core.langgraph_paths import (
@@ -23,11 +24,13 @@ from agenttrace.core.outcome import status_of_type_name
 from agenttrace.core.pricing import compute_cost
 from agenttrace.core.usage import usage_from_mapping
 from agenttrace.records import ErrorInfo, Record, RecordKind, Status
+from agenttrace.server.otlp.agenttrace_spans import PATH as OWN_PATH
+from agenttrace.server.otlp.agenttrace_spans import read_agenttrace
 from agenttrace.server.otlp.decoding import STATUS_ERROR, OtlpSpan
 from agenttrace.server.otlp.genai import read_genai
 from agenttrace.server.otlp.openinference import SPAN_KIND as OPENINFERENCE_KIND
 from agenttrace.server.otlp.openinference import read_openinference
-from agenttrace.server.otlp.reading import SpanReading
+from agenttrace.server.otlp.reading import OwnFields, SpanReading
 from agenttrace.server.otlp.traceloop import read_traceloop
 from agenttrace.server.store.otlp_spans import SpanLink
 
@@ -45,6 +48,8 @@ def read_span(span: OtlpSpan) -> SpanReading:
     read_traceloop(attributes, span.name, reading)
     if OPENINFERENCE_KIND in attributes:
         read_openinference(attributes, span.name, reading)
+    if OWN_PATH in attributes:
+        read_agenttrace(attributes, reading)
     return reading
 
 
@@ -95,7 +100,8 @@ def span_record(span: OtlpSpan) -> tuple[SpanLink, Record | None]:
     record: Record | None = None
     record_id: str | None = None
     if reading.kind is not None:
-        record_id = stable_id(
+        own_id = reading.own.record_id if reading.own is not None else None
+        record_id = own_id or stable_id(
             span.start_ns // 1_000_000, f"{span.trace_id}/{span.span_id}".encode()
         )
         record = _record(span, reading, record_id, namespace)
@@ -117,15 +123,21 @@ def _record(span: OtlpSpan, reading: SpanReading, record_id: str, namespace: str
     status, error = _outcome(span)
     usage = usage_from_mapping(reading.usage) if reading.usage else None
     start = _time(span.start_ns)
+    own = reading.own
     cost = None
-    if kind is RecordKind.LLM and usage is not None:
+    if own is not None:
+        cost = own.cost  # agenttrace's record: its cost as it was, not priced again
+        status = own.status or status
+    elif kind is RecordKind.LLM and usage is not None:
         cost = compute_cost(reading.model, reading.provider, usage, at=start)
     graph = reading.graph
     branch = None
     if graph is not None and namespace is not None and is_push_task(graph):
         branch = task_id(namespace)
+    if own is not None and own.branch_id is not None:
+        branch = own.branch_id
     properties = dict(reading.properties)
-    if span.service_name:
+    if span.service_name and own is None:
         properties.setdefault("service.name", span.service_name[:1000])
     return Record(
         id=record_id,
@@ -145,4 +157,15 @@ def _record(span: OtlpSpan, reading: SpanReading, record_id: str, namespace: str
         request=reading.request,
         response=reading.response,
         branch_id=branch[:500] if branch else None,
+        **(_own_fields(own) if own is not None else {}),
     )
+
+
+def _own_fields(own: OwnFields) -> dict[str, Any]:
+    """The record fields only agenttrace's exporter sends."""
+    fields: dict[str, Any] = {
+        "session_name": own.session_name,
+        "attempt": own.attempt,
+        "time_to_first_token_ms": own.time_to_first_token_ms,
+    }
+    return fields

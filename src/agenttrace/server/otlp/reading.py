@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agenttrace.core.langgraph_paths import NAMESPACE_KEY, NODE_KEY
-from agenttrace.records import RecordKind
+from agenttrace.records import RecordKind, Status
 
 __all__ = [
     "FRAMEWORK_PROVIDERS",
+    "OwnFields",
     "SpanReading",
     "first_text",
     "graph_metadata",
@@ -54,6 +55,21 @@ class SpanReading:
     """Counts in LangChain's ``usage_metadata`` shape (input includes the cache)."""
     request: Any = None
     response: Any = None
+    own: OwnFields | None = None
+    """What only agenttrace's own exporter writes (its record, exactly), else None."""
+
+
+@dataclass(slots=True)
+class OwnFields:
+    """The record fields agenttrace's exporter sends besides the conventions' names."""
+
+    record_id: str | None = None
+    status: Status | None = None
+    cost: float | None = None
+    session_name: str | None = None
+    attempt: int = 1
+    branch_id: str | None = None
+    time_to_first_token_ms: float | None = None
 
 
 def first_text(attributes: Mapping[str, Any], *keys: str) -> str | None:

@@ -1,0 +1,144 @@
+"""A record as OpenTelemetry span attributes: the GenAI conventions first, then agenttrace's.
+
+What other backends read (Jaeger, Tempo, Phoenix, Langfuse):
+
+* ``gen_ai.operation.name``: ``chat`` for an LLM call, ``execute_tool`` for a tool call
+  (with ``gen_ai.tool.name``), ``retrieval`` for a vector-store call; custom, chain and
+  data records have none;
+* ``gen_ai.provider.name`` and the older ``gen_ai.system``; ``gen_ai.request.model`` and
+  ``gen_ai.response.model`` (the model the record names);
+* ``gen_ai.usage.input_tokens`` / ``output_tokens`` (input includes the cache, as in the
+  record), ``gen_ai.usage.cache_read.input_tokens``, ``cache_creation.input_tokens`` and
+  ``reasoning.output_tokens``;
+* ``gen_ai.conversation.id`` and ``session.id`` (the session), ``user.id``;
+* ``input.value`` / ``output.value``: the request and response bodies as JSON (what
+  Phoenix shows), only when the record has them (``send_bodies`` and the redaction hook
+  applied before);
+* ``error.type`` when the call failed (the span's status and ``exception`` event say the
+  rest; see `agenttrace._internal.otel_export._spans`).
+
+agenttrace's own names, which its collector reads back (``/v1/traces``) so that a round
+trip gives the same record: ``agenttrace.path`` (the session path), ``agenttrace.segment``
+(the path segment the span adds: a graph node's name, or a tool's when the tool span hangs
+under its parent's node), ``agenttrace.kind``, ``agenttrace.status`` (when not ``ok``),
+``agenttrace.record.id``, ``agenttrace.name``, ``agenttrace.session.name``, ``agenttrace.cost_usd``,
+``agenttrace.attempt``, ``agenttrace.branch_id``, ``agenttrace.time_to_first_token_ms``
+and ``agenttrace.properties`` (JSON).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from agenttrace.core.record_rules import RecordKind, Status
+
+if TYPE_CHECKING:
+    from agenttrace.records import Record
+
+__all__ = [
+    "PATH",
+    "SEGMENT",
+    "operation_name",
+    "record_attributes",
+    "session_attributes",
+    "span_name",
+]
+
+PATH = "agenttrace.path"
+SEGMENT = "agenttrace.segment"
+
+_OPERATIONS = {
+    RecordKind.LLM: "chat",
+    RecordKind.TOOL: "execute_tool",
+    RecordKind.VECTOR_DB: "retrieval",
+}
+
+Attributes = dict[str, Any]
+
+
+def operation_name(kind: RecordKind) -> str | None:
+    """The GenAI operation of a record kind (None: not a GenAI operation)."""
+    return _OPERATIONS.get(kind)
+
+
+def span_name(record: Record) -> str:
+    """``chat gpt-4o``, ``execute_tool search``, or the record's name (the GenAI rule)."""
+    operation = _OPERATIONS.get(record.kind)
+    if operation == "chat":
+        return f"chat {record.model}" if record.model else (record.name or "chat")
+    if operation == "execute_tool":
+        return f"execute_tool {record.name}" if record.name else "execute_tool"
+    return record.name or record.kind.value
+
+
+def session_attributes(session_id: str, session_name: str | None) -> Attributes:
+    """What every span of a session carries: its id (twice: GenAI and OpenInference names)."""
+    attributes: Attributes = {"gen_ai.conversation.id": session_id, "session.id": session_id}
+    if session_name:
+        attributes["agenttrace.session.name"] = session_name
+    return attributes
+
+
+def _json(value: Any) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError, RecursionError):
+        return json.dumps(repr(value))
+
+
+def record_attributes(record: Record, *, segment: str | None) -> Attributes:
+    """The attributes of ``record``'s span; ``segment`` is the path segment the span adds
+    (a tool hung under its parent's node adds its name), None when it adds none."""
+    attributes = session_attributes(record.session_id, record.session_name)
+    attributes[PATH] = record.session_path
+    attributes["agenttrace.kind"] = record.kind.value
+    if record.status is not Status.OK:
+        attributes["agenttrace.status"] = record.status.value
+    attributes["agenttrace.record.id"] = record.id
+    attributes["agenttrace.name"] = record.name
+    if segment is not None:
+        attributes[SEGMENT] = segment
+    _genai(record, attributes)
+    optional = (
+        ("agenttrace.cost_usd", record.cost_usd),
+        ("user.id", record.user_id or None),
+        ("agenttrace.properties", _json(record.properties) if record.properties else None),
+        ("agenttrace.attempt", record.attempt if record.attempt != 1 else None),
+        ("agenttrace.branch_id", record.branch_id or None),
+        ("agenttrace.time_to_first_token_ms", record.time_to_first_token_ms),
+    )
+    attributes.update((key, value) for key, value in optional if value is not None)
+    if record.request is not None:
+        attributes["input.value"] = _json(record.request)
+    if record.response is not None:
+        attributes["output.value"] = _json(record.response)
+    if record.status is Status.ERROR and record.error is not None:
+        attributes["error.type"] = record.error.type
+    return attributes
+
+
+def _genai(record: Record, attributes: Attributes) -> None:
+    """The GenAI convention's names: operation, tool, provider, model and usage."""
+    operation = _OPERATIONS.get(record.kind)
+    if operation is not None:
+        attributes["gen_ai.operation.name"] = operation
+    if record.kind is RecordKind.TOOL and record.name:
+        attributes["gen_ai.tool.name"] = record.name
+    if record.provider:
+        attributes["gen_ai.provider.name"] = record.provider
+        attributes["gen_ai.system"] = record.provider
+    if record.model:
+        attributes["gen_ai.request.model"] = record.model
+        attributes["gen_ai.response.model"] = record.model
+    usage = record.usage
+    if usage is None:
+        return
+    counts = (
+        ("gen_ai.usage.input_tokens", usage.input_tokens),
+        ("gen_ai.usage.output_tokens", usage.output_tokens),
+        ("gen_ai.usage.cache_read.input_tokens", usage.cache_read_tokens),
+        ("gen_ai.usage.cache_creation.input_tokens", usage.cache_write_tokens),
+        ("gen_ai.usage.reasoning.output_tokens", usage.reasoning_tokens),
+    )
+    attributes.update((key, value) for key, value in counts if value is not None)

@@ -1,0 +1,278 @@
+"""`OtelExporter`: records as OpenTelemetry spans, built and sent on a background thread.
+
+``emit`` appends the record to a bounded deque and returns (in a user's tracer provider it
+first notes the user's current span, a context-variable read, so that the record's tree
+hangs under it). One daemon worker thread imports the OpenTelemetry SDK, groups records by
+session (`agenttrace._internal.otel_export._tree`), and sends each group as a tree of
+spans once the session is quiet for ``otlp_idle`` seconds, a group holds 5,000 records, or
+a flush asks. ``flush`` and ``shutdown`` wait with a timeout; shutdown also runs at
+interpreter exit. A record emitted when the queue is full is dropped and counted.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+import time
+import weakref
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from agenttrace._internal.otel_export._span_data import group_spans
+from agenttrace._internal.otel_export._tree import TraceGroup, TraceGroups
+from agenttrace.core.internal_errors import raise_internal_errors, report_internal_error
+
+if TYPE_CHECKING:
+    from agenttrace._internal.config import Settings
+    from agenttrace._internal.otel_export._sink import Sink
+    from agenttrace.records import Record
+
+__all__ = ["MAX_GROUP", "OtelExporter"]
+
+logger = logging.getLogger("agenttrace.otel")
+
+MAX_GROUP = 5_000
+"""Records of one session held before its tree is sent anyway."""
+_IMPORT_WAIT = 10.0
+"""Longest a fork waits for the worker thread to finish importing the SDK."""
+
+
+@dataclass(slots=True)
+class _Flush:
+    """A flush (or the shutdown) waiting for the worker."""
+
+    stop: bool = False
+    done: threading.Event = field(default_factory=threading.Event)
+    ok: bool = True
+
+
+def _current_parent() -> Any:
+    """The user's current span context, when valid (read on the caller's thread)."""
+    from opentelemetry import trace
+
+    context = trace.get_current_span().get_span_context()
+    return context if context.is_valid else None
+
+
+class OtelExporter:
+    """Sends records as spans to an OTLP endpoint or into a tracer provider (the `Exporter`
+    protocol); see the module docstring."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        tracer_provider: Any = None,
+        span_exporter: Any = None,
+    ) -> None:
+        self.settings = settings
+        self._tracer_provider = tracer_provider
+        self._span_exporter = span_exporter
+        self._capture: Callable[[], Any] | None = (
+            _current_parent if tracer_provider is not None else None
+        )
+        self.sent = 0
+        """Spans delivered (or handed to the user's provider)."""
+        self.failed = 0
+        """Spans the OTLP endpoint did not take."""
+        self.dropped = 0
+        """Records dropped: the queue was full, or emitted after shutdown."""
+        self.error: BaseException | None = None
+        self._closed = False
+        self._warned_at = 0.0
+        self._reset()
+        atexit.register(self._at_exit)
+        if hasattr(os, "register_at_fork"):
+            before, after = weakref.WeakMethod(self._before_fork), weakref.WeakMethod(self._reset)
+            os.register_at_fork(
+                before=lambda: (method := before()) and method(),
+                after_in_child=lambda: (method := after()) and method(),
+            )
+
+    def _reset(self) -> None:
+        """Fresh queue and no worker: at construction, and in a forked child."""
+        self._items: deque[tuple[Record, Any] | _Flush] = deque()
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._imported = threading.Event()
+        """Set once the worker has imported the OpenTelemetry SDK (or failed to)."""
+
+    def _before_fork(self) -> None:
+        """A child forked while the worker imports would inherit a module lock held by no
+        one, and its own worker would wait on it forever: wait for the import first."""
+        thread = self._thread
+        if thread is not None and thread.is_alive():
+            self._imported.wait(_IMPORT_WAIT)
+
+    # -- the Exporter protocol -----------------------------------------------------------
+
+    def emit(self, record: Record) -> None:
+        """Queue ``record``; returns at once, never raises (but under tests)."""
+        try:
+            if self._closed or len(self._items) >= self.settings.queue_size:
+                self._drop()
+                return
+            parent = self._capture() if self._capture is not None else None
+            self._items.append((record, parent))
+            if self._thread is None:
+                self._start()
+        except Exception as exc:  # noqa: BLE001 - tracing must not break the caller
+            report_internal_error("OtelExporter.emit", exc)
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Send every record emitted so far as spans; True when all were delivered in time."""
+        if self._closed:
+            return self.failed == 0 and self.dropped == 0
+        return self._wait_for(_Flush(), timeout)
+
+    def shutdown(self, timeout: float | None = None) -> bool:
+        """Send what is queued, then stop (later records are dropped); safe to call twice."""
+        with self._lock:
+            if self._closed:
+                return self.failed == 0 and self.dropped == 0
+            self._closed = True
+        atexit.unregister(self._at_exit)
+        budget = self.settings.shutdown_timeout if timeout is None else timeout
+        if self._thread is None:
+            return self.dropped == 0
+        return self._wait_for(_Flush(stop=True), budget)
+
+    # -- the caller's side ---------------------------------------------------------------
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="agenttrace-otel", daemon=True
+                )
+                self._thread.start()
+
+    def _wait_for(self, ticket: _Flush, timeout: float | None) -> bool:
+        dropped = self.dropped
+        thread = self._thread
+        if thread is not None and not thread.is_alive():  # stopped by an internal error
+            if self.error is not None and raise_internal_errors():
+                raise self.error
+            return False
+        self._items.append(ticket)
+        if thread is None:
+            self._start()
+        self._wake.set()
+        done = ticket.done.wait(timeout)
+        if self.error is not None and raise_internal_errors():
+            raise self.error
+        return done and ticket.ok and self.dropped == dropped
+
+    def _drop(self) -> None:
+        self.dropped += 1
+        now = time.monotonic()
+        if now - self._warned_at >= 60.0:
+            self._warned_at = now
+            reason = "after shutdown()" if self._closed else "while its queue was full"
+            logger.warning(
+                "agenttrace: %d record(s) not exported as OpenTelemetry spans: emitted %s "
+                "(AGENTTRACE_QUEUE_SIZE=%d)",
+                self.dropped,
+                reason,
+                self.settings.queue_size,
+            )
+
+    def _at_exit(self) -> None:
+        try:
+            self.shutdown(self.settings.shutdown_timeout)
+        except Exception as exc:  # noqa: BLE001 - never break interpreter exit
+            report_internal_error("OtelExporter shutdown at exit", exc)
+
+    # -- the worker thread ---------------------------------------------------------------
+
+    def _make_sink(self) -> Sink:
+        from agenttrace._internal.otel_export._sink import OtlpSink, ProviderSink
+
+        if self._tracer_provider is not None:
+            return ProviderSink(self._tracer_provider)
+        return OtlpSink(
+            endpoint=self.settings.otlp_endpoint,
+            headers=dict(self.settings.otlp_headers),
+            span_exporter=self._span_exporter,
+        )
+
+    def _run(self) -> None:
+        groups = TraceGroups(idle=self.settings.otlp_idle, max_records=MAX_GROUP)
+        sink: Sink | None = None
+        try:
+            try:
+                sink = self._make_sink()
+            finally:
+                self._imported.set()
+            stop = False
+            while not stop:
+                due = groups.next_due()
+                wait = self.settings.flush_interval
+                if due is not None:
+                    wait = min(wait, max(due - time.monotonic(), 0.0))
+                self._wake.wait(wait)
+                self._wake.clear()
+                stop = self._step(sink, groups)
+        except Exception as exc:  # recorded; flush raises it under tests
+            self.error = exc
+            self._fail_waiting()
+            if not raise_internal_errors():
+                logger.warning("agenttrace: the OpenTelemetry export stopped", exc_info=exc)
+        finally:
+            if sink is not None and self._closed:
+                sink.shutdown()
+
+    def _step(self, sink: Sink, groups: TraceGroups) -> bool:
+        """Take what is queued; send the groups that are full, quiet or flushed; True once
+        the shutdown's ticket is done."""
+        ready: list[TraceGroup] = []
+        items = self._items
+        while items:
+            item = items.popleft()
+            if isinstance(item, _Flush):
+                ready.extend(groups.take_all())
+                item.ok = self._send(sink, ready) and sink.flush(self.settings.request_timeout)
+                ready = []
+                item.done.set()
+                if item.stop:
+                    return True
+                continue
+            record, parent = item
+            full = groups.add(record, parent, time.monotonic())
+            if full is not None:
+                ready.append(full)
+        ready.extend(groups.take_quiet(time.monotonic()))
+        self._send(sink, ready)
+        return False
+
+    def _fail_waiting(self) -> None:
+        while self._items:
+            item = self._items.popleft()
+            if isinstance(item, _Flush):
+                item.ok = False
+                item.done.set()
+
+    def _send(self, sink: Sink, ready: list[TraceGroup]) -> bool:
+        if not ready:
+            return True
+        spans = lost = 0
+        for group in ready:
+            try:
+                made = group_spans(group.records)
+                sink.add(made, group.parent)
+            except Exception as exc:  # noqa: BLE001 - one bad group must not stop the rest
+                self.error = exc
+                lost += len(group.records)
+                report_internal_error("the OpenTelemetry export of a session", exc)
+                continue
+            spans += len(made)
+        failed = sink.send()
+        self.dropped += lost
+        self.failed += failed
+        self.sent += spans - failed
+        return failed == 0 and lost == 0

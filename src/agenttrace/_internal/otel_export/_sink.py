@@ -1,0 +1,175 @@
+"""Where the exporter's spans go: its own OTLP/HTTP exporter, or the user's tracer provider.
+
+Both are made on the exporter's worker thread, which imports the OpenTelemetry SDK (the
+``agenttrace[otel]`` extra) there, never on the caller's thread.
+
+* `OtlpSink`: the span descriptions become the SDK's ``ReadableSpan`` objects directly (a
+  new trace id per group; about ten times cheaper than a tracer's spans) and the SDK's
+  ``OTLPSpanExporter`` (HTTP, protobuf) sends them in batches of 512. It reads the
+  standard ``OTEL_EXPORTER_OTLP_*`` / ``OTEL_EXPORTER_OTLP_TRACES_*`` variables (endpoint,
+  headers, timeout, compression, certificates) for what the arguments leave out; the
+  resource is ``OTEL_SERVICE_NAME`` / ``OTEL_RESOURCE_ATTRIBUTES``, with ``service.name``
+  ``agenttrace`` when unset.
+* `ProviderSink`: spans started and ended through the user's ``TracerProvider`` (parents
+  first, the group's root under the user's span), so its own processors, samplers and
+  exporters apply; a flush calls its ``force_flush``.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from agenttrace.core.version import VERSION
+
+if TYPE_CHECKING:
+    from agenttrace._internal.otel_export._span_data import SpanData
+
+__all__ = ["OtlpSink", "ProviderSink", "Sink", "traces_url"]
+
+_BATCH = 512
+_TRACES_PATH = "/v1/traces"
+
+
+def traces_url(endpoint: str) -> str:
+    """``http://host:4318`` -> ``http://host:4318/v1/traces`` (a URL that already ends in
+    ``/v1/traces`` is kept), as ``OTEL_EXPORTER_OTLP_ENDPOINT`` is read."""
+    endpoint = endpoint.rstrip("/")
+    return endpoint if endpoint.endswith(_TRACES_PATH) else endpoint + _TRACES_PATH
+
+
+class Sink:
+    """Makes spans of span descriptions, and delivers them."""
+
+    def add(self, spans: list[SpanData], parent: Any) -> None:
+        """Make the spans of one group (pre-order); ``parent``: the user's span context."""
+        raise NotImplementedError
+
+    def send(self) -> int:
+        """Deliver the spans made so far; how many could not be delivered."""
+        return 0
+
+    def flush(self, timeout: float) -> bool:
+        """Deliver everything within ``timeout`` seconds; False when some could not be."""
+        return self.send() == 0
+
+    def shutdown(self) -> None:
+        """Release what the sink holds."""
+
+
+class ProviderSink(Sink):
+    """Spans created in the user's tracer provider; its processors deliver them."""
+
+    def __init__(self, provider: Any) -> None:
+        self.provider = provider
+        self.tracer = provider.get_tracer("agenttrace", VERSION)
+
+    def add(self, spans: list[SpanData], parent: Any) -> None:
+        from opentelemetry.context import Context
+        from opentelemetry.trace import NonRecordingSpan, SpanKind, StatusCode, set_span_in_context
+        from opentelemetry.trace.status import Status
+
+        root = Context()
+        if parent is not None:
+            root = set_span_in_context(NonRecordingSpan(parent), root)
+        contexts: dict[int, Any] = {}
+        made = []
+        for data in spans:
+            context = root if data.parent_id is None else contexts[data.parent_id]
+            span = self.tracer.start_span(
+                data.name,
+                context=context,
+                kind=SpanKind.CLIENT if data.client else SpanKind.INTERNAL,
+                attributes=data.attributes,
+                start_time=data.start_ns,
+            )
+            event = data.exception_event()
+            if event is not None:
+                span.add_event("exception", event, timestamp=data.end_ns)
+            if data.failed:
+                span.set_status(Status(StatusCode.ERROR, data.error_message))
+            contexts[data.span_id] = set_span_in_context(span, root)
+            made.append((span, data.end_ns))
+        for span, end_ns in reversed(made):  # children end before their parents
+            span.end(end_time=end_ns)
+
+    def flush(self, timeout: float) -> bool:
+        force_flush = getattr(self.provider, "force_flush", None)
+        if force_flush is None:
+            return True
+        return bool(force_flush(int(max(timeout, 0.001) * 1000)))
+
+
+class OtlpSink(Sink):
+    """``ReadableSpan`` objects sent by an SDK span exporter (OTLP/HTTP by default), in
+    batches of 512, on the calling (worker) thread."""
+
+    def __init__(
+        self,
+        *,
+        endpoint: str | None,
+        headers: Mapping[str, str] | None,
+        span_exporter: Any = None,
+    ) -> None:
+        from opentelemetry.sdk.resources import Resource
+        from opentelemetry.sdk.util.instrumentation import InstrumentationScope
+
+        if span_exporter is None:
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+            span_exporter = OTLPSpanExporter(
+                endpoint=traces_url(endpoint) if endpoint else None,
+                headers=dict(headers) if headers else None,
+            )
+        service = os.environ.get("OTEL_SERVICE_NAME") or "agenttrace"
+        self.resource = Resource.create({"service.name": service})
+        self.scope = InstrumentationScope("agenttrace", VERSION)
+        self.span_exporter = span_exporter
+        self._made: list[Any] = []
+
+    def add(self, spans: list[SpanData], parent: Any) -> None:
+        from opentelemetry.sdk.trace import Event, ReadableSpan
+        from opentelemetry.trace import SpanContext, SpanKind, StatusCode, TraceFlags
+        from opentelemetry.trace.status import Status
+
+        trace_id = random.getrandbits(128) or 1
+        flags = TraceFlags(TraceFlags.SAMPLED)
+        contexts = {d.span_id: SpanContext(trace_id, d.span_id, False, flags) for d in spans}
+        unset = Status(StatusCode.UNSET)
+        for data in spans:
+            event = data.exception_event()
+            events = (Event("exception", event, timestamp=data.end_ns),) if event else ()
+            status = unset
+            if data.failed:
+                status = Status(StatusCode.ERROR, data.error_message)
+            self._made.append(
+                ReadableSpan(
+                    name=data.name,
+                    context=contexts[data.span_id],
+                    parent=contexts[data.parent_id] if data.parent_id is not None else None,
+                    resource=self.resource,
+                    attributes=data.attributes,
+                    events=events,
+                    kind=SpanKind.CLIENT if data.client else SpanKind.INTERNAL,
+                    status=status,
+                    start_time=data.start_ns,
+                    end_time=data.end_ns,
+                    instrumentation_scope=self.scope,
+                )
+            )
+
+    def send(self) -> int:
+        from opentelemetry.sdk.trace.export import SpanExportResult
+
+        made, failed = self._made, 0
+        while made:
+            batch = made[:_BATCH]
+            del made[:_BATCH]
+            if self.span_exporter.export(batch) is not SpanExportResult.SUCCESS:
+                failed += len(batch)
+        return failed
+
+    def shutdown(self) -> None:
+        self.span_exporter.shutdown()
