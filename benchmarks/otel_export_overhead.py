@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from langchain_overhead import INPUT, DropExporter, build_workload, start_collector
 
 import agenttrace
-import agenttrace._internal.client as client_module
+import agenttrace._internal.tracer as tracer_module
 from agenttrace_langchain import CallbackHandler
 
 TARGET = 1.2
@@ -65,7 +65,7 @@ def measure(rounds: int, url: str, spool: Path) -> None:
     def run(mode: str) -> float:
         if mode == "baseline":
             return _timed(graph, {})
-        client_module._tracer = tracers[mode]
+        tracer_module._tracer = tracers[mode]
         return _timed(graph, {"callbacks": [handler]})
 
     modes = ["baseline", *tracers]
@@ -89,7 +89,7 @@ def measure(rounds: int, url: str, spool: Path) -> None:
         flushes[mode] = time.perf_counter() - start
         cpu[mode] += time.process_time() - before
         print(f"{mode}: final flush {flushes[mode] * 1000:.0f} ms, delivered: {delivered}")
-    client_module._tracer = tracers["handler"]
+    tracer_module._tracer = tracers["handler"]
     for mode in ("otlp", "both"):
         tracers[mode].shutdown(10)
 

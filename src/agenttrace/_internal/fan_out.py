@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from agenttrace._internal.client import Exporter
+    from agenttrace._internal.tracer import Exporter
     from agenttrace.records import Record
 
 __all__ = ["FanOut"]
