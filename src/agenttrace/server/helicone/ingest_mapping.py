@@ -56,6 +56,7 @@ from pydantic import ValidationError
 from agenttrace.core.headers import parse_headers
 from agenttrace.core.ids import new_id
 from agenttrace.core.pricing import compute_cost
+from agenttrace.core.provider_names import provider_id
 from agenttrace.records import ErrorInfo, Record, RecordKind, Status
 from agenttrace.server.helicone.body_schemas import MAX_DIGITS, MAX_UNIX_SECONDS
 from agenttrace.server.helicone.usage_parsing import read_response
@@ -71,7 +72,6 @@ _ISO_TIME = re.compile(
 )
 _TRACEBACK = "Traceback (most recent call last):"
 _MAX_MODEL = 500  # Record's limits; a longer model name from a response is cut, not refused
-_MAX_PROVIDER = 200
 
 
 class HeliconeLogError(ValueError):
@@ -92,17 +92,6 @@ _KINDS = {kind.value: kind for kind in RecordKind}
 # alike whether it was logged by Helicone's helper or by agenttrace's.
 _NAME_KEYS = ("toolName", "name", "databaseName", "operation", "model")
 _LLM_NAME_KEYS = ("model", "name", "toolName")
-_PROVIDERS = {  # Helicone's provider names -> genai-prices provider ids
-    "OPENAI": "openai",
-    "ANTHROPIC": "anthropic",
-    "GOOGLE": "google",
-    "AZURE": "azure",
-    "AWS": "aws",
-    "BEDROCK": "aws",
-    "TOGETHER": "together",
-    "TOGETHERAI": "together",
-    "X": "x-ai",
-}
 
 
 def record_from_log(
@@ -358,10 +347,7 @@ def _name(kind: RecordKind, request: Mapping[str, Any], model: str | None) -> st
 def _provider(endpoint: LogEndpoint, declared: str | None) -> str | None:
     if endpoint is not LogEndpoint.CUSTOM:
         return endpoint.value
-    if declared is None or not declared.strip() or declared.strip().upper() == "CUSTOM":
-        return None
-    name = declared.strip()
-    return _PROVIDERS.get(name.upper(), name.lower()[:_MAX_PROVIDER])
+    return provider_id(declared)  # Helicone's OPENAI, BEDROCK, ... as genai-prices names them
 
 
 def _status_and_error(
