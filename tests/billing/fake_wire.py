@@ -2,7 +2,8 @@
 
 A test gives it a `Responder` (path, query and JSON body -> `Reply`); the reply is sent as
 one JSON document, as server-sent events (``event:`` / ``data:`` lines, as OpenAI,
-Anthropic, Gemini, Mistral and Groq stream) or as newline-delimited JSON (Ollama). The
+Anthropic, Gemini, Mistral and Groq stream), as newline-delimited JSON (Ollama) or as one
+JSON array of chunks (the Gemini API's ``alt=json`` stream, which Google's REST clients read). The
 payloads themselves live with each provider's tests, written from the provider's API
 reference, so that the real client packages parse them as they parse the provider's.
 """
@@ -24,12 +25,14 @@ Event = tuple[str | None, dict[str, Any]]
 
 @dataclass(frozen=True)
 class Reply:
-    """One answer: a JSON body, SSE events (with ``[DONE]`` when ``done``), or JSON lines."""
+    """One answer: a JSON body, SSE events (with ``[DONE]`` when ``done``), JSON lines, or a
+    JSON array of chunks (a REST stream of Google's API clients)."""
 
     body: dict[str, Any] | None = None
     events: Sequence[Event] = ()
     done: bool = False
     lines: Sequence[dict[str, Any]] = ()
+    array: Sequence[dict[str, Any]] = ()
     content_type: str | None = None
 
 
@@ -84,6 +87,8 @@ def fake_wire(respond: Responder) -> Iterator[FakeWire]:
             reply = respond(received)
             if reply.body is not None:
                 self._send(reply.content_type or "application/json", json.dumps(reply.body))
+            elif reply.array:
+                self._send(reply.content_type or "application/json", json.dumps(list(reply.array)))
             elif reply.lines:
                 text = "".join(json.dumps(line) + "\n" for line in reply.lines)
                 self._send(reply.content_type or "application/x-ndjson", text)
