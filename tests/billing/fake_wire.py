@@ -26,13 +26,15 @@ Event = tuple[str | None, dict[str, Any]]
 @dataclass(frozen=True)
 class Reply:
     """One answer: a JSON body, SSE events (with ``[DONE]`` when ``done``), JSON lines, or a
-    JSON array of chunks (a REST stream of Google's API clients)."""
+    JSON array of chunks (a REST stream of Google's API clients), or ``raw`` bytes (AWS's
+    binary event stream)."""
 
     body: dict[str, Any] | None = None
     events: Sequence[Event] = ()
     done: bool = False
     lines: Sequence[dict[str, Any]] = ()
     array: Sequence[dict[str, Any]] = ()
+    raw: bytes | None = None
     content_type: str | None = None
 
 
@@ -85,7 +87,9 @@ def fake_wire(respond: Responder) -> Iterator[FakeWire]:
             received = Received(parts.path, parse_qs(parts.query), json.loads(raw or b"{}"))
             state.requests.append(received)
             reply = respond(received)
-            if reply.body is not None:
+            if reply.raw is not None:
+                self._send(reply.content_type or "application/octet-stream", reply.raw)
+            elif reply.body is not None:
                 self._send(reply.content_type or "application/json", json.dumps(reply.body))
             elif reply.array:
                 self._send(reply.content_type or "application/json", json.dumps(list(reply.array)))
@@ -96,8 +100,8 @@ def fake_wire(respond: Responder) -> Iterator[FakeWire]:
                 text = sse_text(reply.events, done=reply.done)
                 self._send(reply.content_type or "text/event-stream", text)
 
-        def _send(self, content_type: str, text: str) -> None:
-            data = text.encode()
+        def _send(self, content_type: str, text: str | bytes) -> None:
+            data = text.encode() if isinstance(text, str) else text
             self.send_response(200)
             self.send_header("content-type", content_type)
             self.send_header("content-length", str(len(data)))

@@ -25,7 +25,8 @@ converted to agenttrace's convention (``input_tokens`` includes cached tokens,
   ``candidatesTokenCount`` (which excludes thoughts), ``thoughtsTokenCount`` (camelCase or
   snake_case);
 * Bedrock Converse ``usage``: ``inputTokens`` (which excludes the cache), ``outputTokens``,
-  ``cacheReadInputTokens``, ``cacheWriteInputTokens``; Bedrock InvokeModel (Llama and
+  ``cacheReadInputTokens``, ``cacheWriteInputTokens`` and its breakdown by lifetime
+  ``cacheDetails: [{"ttl": "5m" | "1h", "inputTokens": n}]``; Bedrock InvokeModel (Llama and
   kin): ``prompt_token_count`` and ``generation_token_count`` beside the response's text.
 
 A count is a whole number from 0 to `MAX_TOKENS` (what `Usage` accepts); anything else
@@ -55,10 +56,10 @@ __all__ = [
 
 USAGE_KEYS = ("usage", "usage_metadata", "usageMetadata")
 """Where a response keeps its token usage."""
-_WRAPPERS = ("message", "response")
+_WRAPPERS = ("message", "response", "metadata")
 """Objects a streamed event wraps a response in (Anthropic's ``message_start``, OpenAI's
-``response.completed``)."""
-_MODEL_KEYS = ("model", "modelVersion", "model_version")
+``response.completed``, Bedrock ConverseStream's ``metadata`` event)."""
+_MODEL_KEYS = ("model", "modelVersion", "model_version", "modelId")
 _BEDROCK_INVOKE = ("prompt_token_count", "generation_token_count")
 _MAX_MODEL = 500
 
@@ -177,13 +178,28 @@ def _cache_writes(
     return total, one_hour
 
 
+def _bedrock_lifetimes(details: object) -> Mapping[str, Any] | None:
+    """Bedrock's ``cacheDetails`` list (``[{"ttl": "1h", "inputTokens": n}]``) in Anthropic's
+    breakdown keys."""
+    if not isinstance(details, list):
+        return None
+    keys = {"5m": _EPHEMERAL_5M, "1h": _EPHEMERAL_1H}
+    sums: dict[str, int] = {}
+    for detail in details:
+        entry = as_mapping(detail)
+        key = keys.get(str(entry.get("ttl"))) if entry is not None else None
+        tokens = _count(entry, "inputTokens")
+        if key is not None and tokens is not None:
+            sums[key] = sums.get(key, 0) + tokens
+    return sums or None
+
+
 def _cache_excluded(raw: Mapping[str, Any], keys: _Keys) -> Usage | None:
     """Usage of a shape whose input count excludes the cache, which is added back."""
     input_key, output_key, read_key, write_key = keys
     cache_read = _count(raw, read_key)
-    cache_write, cache_write_1h = _cache_writes(
-        _count(raw, write_key), _details(raw, "cache_creation")
-    )
+    by_lifetime = _details(raw, "cache_creation") or _bedrock_lifetimes(raw.get("cacheDetails"))
+    cache_write, cache_write_1h = _cache_writes(_count(raw, write_key), by_lifetime)
     return _usage(
         _sum(_count(raw, input_key), cache_read, cache_write),
         _count(raw, output_key),
@@ -273,7 +289,8 @@ def usage_from_response(response: Mapping[str, Any]) -> Usage | None:
 
 
 def model_name(container: Mapping[str, Any] | None) -> str | None:
-    """The ``model`` (Gemini: ``modelVersion``) a response names, stripped, if it is text."""
+    """The ``model`` (Gemini: ``modelVersion``; a Bedrock request: ``modelId``) a response
+    or request names, stripped, if it is text."""
     if container is None:
         return None
     for key in _MODEL_KEYS:

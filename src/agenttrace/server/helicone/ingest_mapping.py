@@ -57,6 +57,7 @@ from agenttrace.core.headers import parse_headers
 from agenttrace.core.ids import new_id
 from agenttrace.core.pricing import compute_cost
 from agenttrace.core.provider_names import provider_id
+from agenttrace.core.usage import model_name
 from agenttrace.records import ErrorInfo, Record, RecordKind, Status
 from agenttrace.server.helicone.body_schemas import MAX_DIGITS, MAX_UNIX_SECONDS
 from agenttrace.server.helicone.usage_parsing import read_response
@@ -130,7 +131,7 @@ def record_from_log(
     request_fields = request_json if isinstance(request_json, Mapping) else {}
     kind = _kind(request_fields, endpoint)
     facts = read_response(response_json, text_body)
-    model = (facts.model or _text(request_fields.get("model")) or "")[:_MAX_MODEL] or None
+    model = (facts.model or _text(model_name(request_fields)) or "")[:_MAX_MODEL] or None
     provider = _provider(endpoint, body_provider)
     status, error = _status_and_error(status_code, response_json, text_body)
     record_id = context.request_id or new_id()
