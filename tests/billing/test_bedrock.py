@@ -8,7 +8,6 @@ once, in its last event, ``metadata``, framed as AWS's binary event stream.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,7 +18,7 @@ from agenttrace.testing import InMemoryExporter
 
 from .aws_event_stream import event_stream
 from .capture import check, handler_record, helicone_record, manual_logger_record
-from .fake_wire import FakeWire, Received, Reply, fake_wire
+from .fake_wire import FakeWire, Received, Reply
 
 boto3 = pytest.importorskip("boto3")
 langchain_aws = pytest.importorskip("langchain_aws")
@@ -70,17 +69,11 @@ def _events() -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-def _respond(received: Received) -> Reply:
+def respond(received: Received) -> Reply:
     if received.path.endswith("/converse-stream"):
         return Reply(raw=event_stream(_events()), content_type="application/vnd.amazon.eventstream")
     assert received.path.endswith("/converse"), received.path
     return Reply(body=_converse())
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeWire]:
-    with fake_wire(_respond) as running:
-        yield running
 
 
 _CREDENTIALS = {

@@ -9,7 +9,6 @@ chunk (the last is the call's), so usage must not be summed over chunks.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,7 +18,7 @@ from agenttrace.server.helicone.ingest_mapping import LogEndpoint
 from agenttrace.testing import InMemoryExporter
 
 from .capture import check, handler_record, helicone_record, manual_logger_record
-from .fake_wire import FakeWire, Received, Reply, fake_wire, sse_text
+from .fake_wire import FakeWire, Received, Reply, sse_text
 
 genai_chat = pytest.importorskip("langchain_google_genai")
 
@@ -69,19 +68,13 @@ def _stream() -> list[dict[str, Any]]:
     ]
 
 
-def _respond(received: Received) -> Reply:
+def respond(received: Received) -> Reply:
     if received.path.endswith(":streamGenerateContent"):
         if received.query.get("alt") == ["sse"]:
             return Reply(events=[(None, chunk) for chunk in _stream()])
         return Reply(array=_stream())
     assert received.path.endswith(":generateContent"), received.path
     return Reply(body=_whole())
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeWire]:
-    with fake_wire(_respond) as running:
-        yield running
 
 
 def _chat(server: FakeWire) -> Any:

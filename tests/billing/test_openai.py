@@ -9,7 +9,6 @@ with ``stream_options.include_usage``); a Responses stream in ``response.complet
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,7 +18,7 @@ from agenttrace.server.helicone.ingest_mapping import LogEndpoint
 from agenttrace.testing import InMemoryExporter
 
 from .capture import check, handler_record, helicone_record, manual_logger_record
-from .fake_wire import Event, FakeWire, Received, Reply, fake_wire, sse_text
+from .fake_wire import Event, FakeWire, Received, Reply, sse_text
 
 openai = pytest.importorskip("openai")
 langchain_openai = pytest.importorskip("langchain_openai")
@@ -180,7 +179,7 @@ def _response_events() -> list[Event]:
     return [(event["type"], {**event, "sequence_number": n}) for n, event in enumerate(events)]
 
 
-def _respond(received: Received) -> Reply:
+def respond(received: Received) -> Reply:
     stream = bool(received.body.get("stream"))
     if received.path.endswith("/responses"):
         return Reply(events=_response_events()) if stream else Reply(body=_response())
@@ -189,12 +188,6 @@ def _respond(received: Received) -> Reply:
     if stream:
         return Reply(events=_chunks(model, azure=azure), done=True)
     return Reply(body=_completion(model))
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeWire]:
-    with fake_wire(_respond) as running:
-        yield running
 
 
 def _chat_openai(server: FakeWire, **kwargs: Any) -> Any:

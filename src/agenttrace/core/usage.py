@@ -26,8 +26,12 @@ converted to agenttrace's convention (``input_tokens`` includes cached tokens,
   snake_case);
 * Bedrock Converse ``usage``: ``inputTokens`` (which excludes the cache), ``outputTokens``,
   ``cacheReadInputTokens``, ``cacheWriteInputTokens`` and its breakdown by lifetime
-  ``cacheDetails: [{"ttl": "5m" | "1h", "inputTokens": n}]``; Bedrock InvokeModel (Llama and
-  kin): ``prompt_token_count`` and ``generation_token_count`` beside the response's text.
+  ``cacheDetails: [{"ttl": "5m" | "1h", "inputTokens": n}]``;
+  Bedrock InvokeModel (Llama and kin): ``prompt_token_count`` and
+  ``generation_token_count`` beside the response's text;
+* Ollama: ``prompt_eval_count`` and ``eval_count`` beside the response's message (read as
+  Bedrock InvokeModel's two counts);
+* Groq: OpenAI's shape, in a stream's last chunk under ``x_groq.usage``.
 
 A count is a whole number from 0 to `MAX_TOKENS` (what `Usage` accepts); anything else
 (Helicone's -1 for unknown, booleans, strings, absurd values) is left out rather than
@@ -56,11 +60,13 @@ __all__ = [
 
 USAGE_KEYS = ("usage", "usage_metadata", "usageMetadata")
 """Where a response keeps its token usage."""
-_WRAPPERS = ("message", "response", "metadata")
+_WRAPPERS = ("message", "response", "metadata", "x_groq")
 """Objects a streamed event wraps a response in (Anthropic's ``message_start``, OpenAI's
-``response.completed``, Bedrock ConverseStream's ``metadata`` event)."""
+``response.completed``, Bedrock ConverseStream's ``metadata`` event, the ``x_groq`` object
+of Groq's last chunk)."""
 _MODEL_KEYS = ("model", "modelVersion", "model_version", "modelId")
 _BEDROCK_INVOKE = ("prompt_token_count", "generation_token_count")
+_OLLAMA = ("prompt_eval_count", "eval_count")
 _MAX_MODEL = 500
 
 
@@ -263,8 +269,13 @@ def _usage_in(layer: Mapping[str, Any]) -> Mapping[str, Any] | None:
             found = as_mapping(value)
             if found is not None:
                 return found
-    if _BEDROCK_INVOKE[0] in layer or _BEDROCK_INVOKE[1] in layer:
-        return {key: layer[key] for key in _BEDROCK_INVOKE if key in layer}
+    for keys in (_BEDROCK_INVOKE, _OLLAMA):  # counts beside the text, as Bedrock's
+        if keys[0] in layer or keys[1] in layer:
+            return {
+                ours: layer[key]
+                for ours, key in zip(_BEDROCK_INVOKE, keys, strict=True)
+                if key in layer
+            }
     return None
 
 
