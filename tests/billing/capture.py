@@ -107,15 +107,15 @@ def _dumped(response: object) -> Mapping[str, Any]:
     return dumped
 
 
-def helicone_record(
-    endpoint: LogEndpoint,
+def helicone_body(
     request: Mapping[str, Any],
     *,
     json_body: Mapping[str, Any] | None = None,
     text_body: str | None = None,
     provider: str | None = None,
-) -> Record:
-    """The record the collector makes of a Helicone manual-logger body on ``endpoint``."""
+) -> dict[str, Any]:
+    """The body Helicone's manual logger posts for a call that returned ``json_body`` (or
+    streamed ``text_body``)."""
     body: dict[str, Any] = {
         "providerRequest": {"url": "custom-model-nopath", "json": dict(request), "meta": {}},
         "providerResponse": {
@@ -131,4 +131,18 @@ def helicone_record(
     }
     if provider is not None:
         body["provider"] = provider
+    return body
+
+
+def helicone_record(
+    endpoint: LogEndpoint,
+    request: Mapping[str, Any],
+    *,
+    json_body: Mapping[str, Any] | None = None,
+    text_body: str | None = None,
+    provider: str | None = None,
+) -> Record:
+    """The record the collector makes of a Helicone manual-logger body on ``endpoint``
+    (the route's own mapping, `record_from_log`)."""
+    body = helicone_body(request, json_body=json_body, text_body=text_body, provider=provider)
     return record_from_log(body, {}, endpoint)

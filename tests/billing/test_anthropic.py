@@ -17,9 +17,17 @@ import pytest
 
 from agenttrace.records import Usage
 from agenttrace.server.helicone.ingest_mapping import LogEndpoint
+from agenttrace.server.testing import RunningCollector
 from agenttrace.testing import InMemoryExporter
 
-from .capture import check, handler_record, helicone_record, manual_logger_record
+from .capture import (
+    check,
+    genai_cost,
+    handler_record,
+    helicone_body,
+    helicone_record,
+    manual_logger_record,
+)
 from .fake_wire import Event, FakeWire, Received, Reply, fake_wire, sse_text
 
 anthropic = pytest.importorskip("anthropic")
@@ -219,3 +227,23 @@ def test_helicone_anthropic_log() -> None:
         LogEndpoint.ANTHROPIC, REQUEST, text_body=sse_text(_events(RAW_USAGE))
     )
     check(streamed, _expected(), MODEL, "anthropic")
+
+
+def test_anthropic_log_over_http_keeps_the_cost(collector: RunningCollector) -> None:
+    """Through a real collector: ``/anthropic/v1/log`` with the SSE stream as ``textBody``
+    stores the one-hour-aware cost and the cache counts (read back with GET /v1/request)."""
+    body = helicone_body(REQUEST, text_body=sse_text(_events(RAW_USAGE)))
+    with collector.client(timeout=10) as http:
+        response = http.post("/anthropic/v1/log", json=body)
+        assert (response.status_code, response.text) == (200, "ok")
+        stored = http.get(f"/v1/request/{response.headers['helicone-id']}").json()["data"]
+    expected = _expected()
+    assert (stored["prompt_tokens"], stored["completion_tokens"]) == (
+        expected.input_tokens,
+        expected.output_tokens,
+    )
+    assert (stored["prompt_cache_read_tokens"], stored["prompt_cache_write_tokens"]) == (
+        READ,
+        WRITE_5M + WRITE_1H,
+    )
+    assert stored["cost"] == pytest.approx(genai_cost(MODEL, "anthropic", expected), abs=1e-9)
