@@ -30,7 +30,8 @@ bodies are wanted at all. An `Exporter` receives records instead of the shipper 
 and `error_info`.
 
 **Count and price usage**: `usage_from_response` / `usage_from_mapping` read any provider's
-usage shape (`StreamUsage` for streams), `model_name` the served model, `compute_cost` the
+usage shape (`StreamUsage` for streams), `model_name` the served model, `provider_id` a
+provider's name as genai-prices knows it (LangChain's ``ls_provider``), `compute_cost` the
 price.
 
 **Fail safely**: call `report_internal_error` in an ``except`` block around your callback
@@ -62,6 +63,7 @@ from agenttrace.core.langgraph_paths import (
     task_id,
 )
 from agenttrace.core.outcome import error_info, exception_status, type_name
+from agenttrace.core.provider_names import provider_id
 from agenttrace.core.sessions import (
     MAX_DERIVED_DEPTH,
     SessionContext,
@@ -115,6 +117,7 @@ __all__ = [
     "new_record",
     "node_segment",
     "normalize_path",
+    "provider_id",
     "raise_internal_errors",
     "register_context_provider",
     "report_internal_error",

@@ -8,6 +8,8 @@ Token accounting convention (the same as LangChain's ``UsageMetadata`` and OpenA
 ``prompt_tokens``):
 
 * ``input_tokens`` **includes** ``cache_read_tokens`` and ``cache_write_tokens``;
+* ``cache_write_tokens`` **includes** ``cache_write_1h_tokens`` (Anthropic's one-hour cache
+  writes, priced above the five-minute ones; the rest of the writes are five-minute ones);
 * ``output_tokens`` **includes** ``reasoning_tokens``;
 * ``total_tokens`` is ``input_tokens + output_tokens`` (filled in when missing).
 
@@ -137,6 +139,7 @@ class Usage(BaseModel):
     total_tokens: NonNegativeInt | None = Field(default=None, le=2 * MAX_TOKENS)
     cache_read_tokens: NonNegativeInt | None = Field(default=None, le=MAX_TOKENS)
     cache_write_tokens: NonNegativeInt | None = Field(default=None, le=MAX_TOKENS)
+    cache_write_1h_tokens: NonNegativeInt | None = Field(default=None, le=MAX_TOKENS)
     reasoning_tokens: NonNegativeInt | None = Field(default=None, le=MAX_TOKENS)
 
     @model_validator(mode="after")

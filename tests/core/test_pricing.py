@@ -82,6 +82,33 @@ def test_anthropic_cache_writes_are_priced() -> None:
     assert cost != plain
 
 
+def test_one_hour_cache_writes_are_priced_at_their_own_rate() -> None:
+    """One-hour cache writes (a part of the cache writes) cost more than five-minute ones,
+    as genai-prices' ``cache_write_1h_tokens`` prices them."""
+    one_hour = Usage(
+        input_tokens=3000, cache_write_tokens=2000, cache_write_1h_tokens=500, output_tokens=10
+    )
+    expected = genai(
+        "claude-haiku-4-5",
+        "anthropic",
+        input_tokens=3000,
+        cache_write_tokens=2000,
+        cache_write_1h_tokens=500,
+        output_tokens=10,
+    )
+    cost = compute_cost("claude-haiku-4-5", "anthropic", one_hour, at=AT)
+    assert cost == pytest.approx(expected, abs=1e-12)
+    five_minutes = compute_cost(
+        "claude-haiku-4-5",
+        "anthropic",
+        one_hour.model_copy(update={"cache_write_1h_tokens": 0}),
+        at=AT,
+    )
+    assert cost is not None
+    assert five_minutes is not None
+    assert cost > five_minutes
+
+
 def test_tiered_prices_switch_above_the_threshold() -> None:
     """Above genai-prices' tier threshold (Claude Sonnet 4.5, 200k input) the tier price applies."""
     low = compute_cost("claude-sonnet-4-5", "anthropic", Usage(input_tokens=200_000), at=AT)

@@ -252,6 +252,32 @@ def test_counts_beyond_the_contract_are_dropped() -> None:
             Usage(input_tokens=5, output_tokens=6),
             id="openai-responses-wrapped-in-response",
         ),
+        pytest.param(
+            {"usage": {"input_tokens": 10, "cache_creation_input_tokens": 300,
+                       "cache_creation": {"ephemeral_5m_input_tokens": 200,
+                                          "ephemeral_1h_input_tokens": 100},
+                       "output_tokens": 50, "output_tokens_details": {"thinking_tokens": 20}}},
+            Usage(input_tokens=310, output_tokens=50, cache_write_tokens=300,
+                  cache_write_1h_tokens=100, reasoning_tokens=20),
+            id="anthropic-writes-by-lifetime-and-thinking",
+        ),
+        pytest.param(
+            {"usage_metadata": {"input_tokens": 330, "output_tokens": 5,
+                                "input_token_details": {"cache_read": 0, "cache_creation": 0,
+                                                        "ephemeral_5m_input_tokens": 200,
+                                                        "ephemeral_1h_input_tokens": 100}}},
+            Usage(input_tokens=330, output_tokens=5, cache_read_tokens=0,
+                  cache_write_tokens=300, cache_write_1h_tokens=100),
+            id="langchain-anthropic-writes-under-ephemeral-keys",
+        ),
+        pytest.param(
+            {"usageMetadata": {"promptTokenCount": 100, "toolUsePromptTokenCount": 7,
+                               "cachedContentTokenCount": 60, "candidatesTokenCount": 9,
+                               "thoughtsTokenCount": 4}},
+            Usage(input_tokens=107, output_tokens=13, cache_read_tokens=60,
+                  reasoning_tokens=4),
+            id="gemini-tool-use-prompt-is-input",
+        ),
     ],
 )  # fmt: skip
 def test_more_shapes(response: dict[str, Any], expected: Usage) -> None:

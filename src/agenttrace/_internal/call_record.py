@@ -257,8 +257,7 @@ def priced_fields(
     if results:
         if model is None:
             model = model_name(results)
-        if "usage" in results or "usage_metadata" in results or "usageMetadata" in results:
-            usage = usage_from_response(results) or usage
+        usage = usage_from_response(results) or usage
         if cost_usd is None and "cost_usd" in results:
             cost_usd = explicit_cost(results)
     if model is None:

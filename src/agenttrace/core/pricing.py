@@ -9,7 +9,10 @@ genai-prices.
 Token convention: agenttrace's ``input_tokens`` includes cache read and cache write tokens
 and ``output_tokens`` includes reasoning tokens. genai-prices uses the same convention (its
 ``cache_read_tokens`` are a part of ``input_tokens``), so counts pass through unchanged;
-``reasoning_tokens`` is passed as genai-prices' ``output_reasoning_tokens``. When
+``reasoning_tokens`` is passed as genai-prices' ``output_reasoning_tokens`` and
+``cache_write_1h_tokens`` (a part of ``cache_write_tokens``) as its
+``cache_write_1h_tokens``, which it prices at the model's one-hour cache-write rate (the
+rest of the writes at the five-minute rate, ``cache_write_mtok``). When
 ``input_tokens`` is missing but cache counts are known, the input is taken to be only the
 cached tokens.
 
@@ -63,6 +66,7 @@ class _Rates:
     input: float
     cache_read: float
     cache_write: float
+    cache_write_1h: float
     output: float
     reasoning: float
 
@@ -114,14 +118,16 @@ def compute_cost(
         return None
 
 
-_Counts = tuple[int, int, int, int, int]
-"""(input, cache_read, cache_write, output, reasoning) token counts."""
+_Counts = tuple[int, int, int, int, int, int]
+"""(input, cache_read, cache_write, cache_write_1h, output, reasoning) token counts."""
 
 
 def _counts(usage: Usage) -> _Counts | None:
-    """(input, cache_read, cache_write, output, reasoning), or None if unusable."""
+    """(input, cache_read, cache_write, cache_write_1h, output, reasoning), or None if
+    unusable."""
     cache_read = usage.cache_read_tokens or 0
-    cache_write = usage.cache_write_tokens or 0
+    cache_write_1h = usage.cache_write_1h_tokens or 0
+    cache_write = max(usage.cache_write_tokens or 0, cache_write_1h)
     reasoning = usage.reasoning_tokens or 0
     input_tokens = usage.input_tokens
     output_tokens = usage.output_tokens
@@ -133,11 +139,11 @@ def _counts(usage: Usage) -> _Counts | None:
         output_tokens = reasoning
     if cache_read + cache_write > input_tokens or reasoning > output_tokens:
         return None  # counts break the convention (cached tokens are part of the input)
-    return input_tokens, cache_read, cache_write, output_tokens, reasoning
+    return input_tokens, cache_read, cache_write, cache_write_1h, output_tokens, reasoning
 
 
 def _linear_cost(ranges: tuple[_Rates, ...], counts: _Counts) -> float:
-    input_tokens, cache_read, cache_write, output_tokens, reasoning = counts
+    input_tokens, cache_read, cache_write, cache_write_1h, output_tokens, reasoning = counts
     rates = ranges[-1]
     for candidate in ranges:
         if candidate.upper is None or input_tokens <= candidate.upper:
@@ -148,6 +154,7 @@ def _linear_cost(ranges: tuple[_Rates, ...], counts: _Counts) -> float:
         + rates.input * input_tokens
         + rates.cache_read * cache_read
         + rates.cache_write * cache_write
+        + rates.cache_write_1h * cache_write_1h
         + rates.output * output_tokens
         + rates.reasoning * reasoning
     )
@@ -224,6 +231,7 @@ def _genai_price(
     *,
     cache_read: int = 0,
     cache_write: int = 0,
+    cache_write_1h: int = 0,
     output_tokens: int = 0,
     reasoning: int = 0,
 ) -> Decimal:
@@ -231,6 +239,7 @@ def _genai_price(
         input_tokens=input_tokens,
         cache_read_tokens=cache_read,
         cache_write_tokens=cache_write,
+        cache_write_1h_tokens=cache_write_1h,
         output_tokens=output_tokens,
         output_reasoning_tokens=reasoning,
     )
@@ -239,13 +248,14 @@ def _genai_price(
 
 
 def _genai_cost(model_price: ModelPrice, counts: _Counts) -> float | None:
-    input_tokens, cache_read, cache_write, output_tokens, reasoning = counts
+    input_tokens, cache_read, cache_write, cache_write_1h, output_tokens, reasoning = counts
     try:
         price = _genai_price(
             model_price,
             input_tokens,
             cache_read=cache_read,
             cache_write=cache_write,
+            cache_write_1h=cache_write_1h,
             output_tokens=output_tokens,
             reasoning=reasoning,
         )
@@ -288,7 +298,11 @@ def _rates_between(model_price: ModelPrice, lower: int, upper: int | None) -> _R
     per_input = (at_b - at_a) / step
     per_request = at_a - per_input * a
     per_cache_read = (_genai_price(model_price, b, cache_read=step) - at_b) / step
-    per_cache_write = (_genai_price(model_price, b, cache_write=step) - at_b) / step
+    with_write = _genai_price(model_price, b, cache_write=step)
+    per_cache_write = (with_write - at_b) / step
+    per_cache_write_1h = (
+        _genai_price(model_price, b, cache_write=step, cache_write_1h=step) - with_write
+    ) / step
     with_output = _genai_price(model_price, a, output_tokens=step)
     per_output = (with_output - at_a) / step
     per_reasoning = (
@@ -296,12 +310,14 @@ def _rates_between(model_price: ModelPrice, lower: int, upper: int | None) -> _R
     ) / step
 
     # One more probe, off the points above, must agree with the linear model.
-    cache_read, cache_write, output_tokens = step // 2, step // 4, 3 * step
+    cache_read, cache_write, cache_write_1h = step // 2, step // 4, step // 8
+    output_tokens = 3 * step
     expected = (
         per_request
         + per_input * b
         + per_cache_read * cache_read
         + per_cache_write * cache_write
+        + per_cache_write_1h * cache_write_1h
         + per_output * output_tokens
         + per_reasoning * step
     )
@@ -310,6 +326,7 @@ def _rates_between(model_price: ModelPrice, lower: int, upper: int | None) -> _R
         b,
         cache_read=cache_read,
         cache_write=cache_write,
+        cache_write_1h=cache_write_1h,
         output_tokens=output_tokens,
         reasoning=step,
     )
@@ -321,6 +338,7 @@ def _rates_between(model_price: ModelPrice, lower: int, upper: int | None) -> _R
         input=float(per_input),
         cache_read=float(per_cache_read),
         cache_write=float(per_cache_write),
+        cache_write_1h=float(per_cache_write_1h),
         output=float(per_output),
         reasoning=float(per_reasoning),
     )

@@ -10,16 +10,28 @@ converted to agenttrace's convention (``input_tokens`` includes cached tokens,
   ``prompt_tokens_details.cached_tokens``, ``completion_tokens_details.reasoning_tokens``;
 * OpenAI Responses ``usage``: ``input_tokens``, ``output_tokens``,
   ``input_tokens_details.cached_tokens``, ``output_tokens_details.reasoning_tokens``;
-* Anthropic ``usage``: ``input_tokens`` (which excludes the cache), ``output_tokens``,
-  ``cache_read_input_tokens``, ``cache_creation_input_tokens``;
+* Anthropic ``usage``: ``input_tokens`` (which excludes the cache), ``output_tokens``
+  (which includes thinking, broken down in ``output_tokens_details.thinking_tokens``),
+  ``cache_read_input_tokens``, ``cache_creation_input_tokens`` and its breakdown by cache
+  lifetime ``cache_creation.ephemeral_5m_input_tokens`` / ``ephemeral_1h_input_tokens``
+  (one-hour writes cost more, so they are kept as ``cache_write_1h_tokens``);
 * LangChain ``usage_metadata``: ``input_tokens``, ``output_tokens``,
   ``input_token_details.cache_read`` / ``cache_creation``, ``output_token_details.reasoning``;
-* Gemini ``usageMetadata`` / ``usage_metadata``: ``promptTokenCount``,
-  ``candidatesTokenCount`` (which excludes thoughts), ``cachedContentTokenCount``,
-  ``thoughtsTokenCount`` (camelCase or snake_case);
+  langchain-anthropic moves the writes to ``input_token_details.ephemeral_5m_input_tokens``
+  / ``ephemeral_1h_input_tokens`` when Anthropic breaks them down, and then reports
+  ``cache_creation`` as 0;
+* Gemini ``usageMetadata`` / ``usage_metadata``: ``promptTokenCount`` (which includes
+  ``cachedContentTokenCount``), ``toolUsePromptTokenCount`` (which it does not),
+  ``candidatesTokenCount`` (which excludes thoughts), ``thoughtsTokenCount`` (camelCase or
+  snake_case);
 * Bedrock Converse ``usage``: ``inputTokens`` (which excludes the cache), ``outputTokens``,
-  ``cacheReadInputTokens``, ``cacheWriteInputTokens``; Bedrock InvokeModel (Llama and
-  kin): ``prompt_token_count`` and ``generation_token_count`` beside the response's text.
+  ``cacheReadInputTokens``, ``cacheWriteInputTokens`` and its breakdown by lifetime
+  ``cacheDetails: [{"ttl": "5m" | "1h", "inputTokens": n}]``;
+  Bedrock InvokeModel (Llama and kin): ``prompt_token_count`` and
+  ``generation_token_count`` beside the response's text;
+* Ollama: ``prompt_eval_count`` and ``eval_count`` beside the response's message (read as
+  Bedrock InvokeModel's two counts);
+* Groq: OpenAI's shape, in a stream's last chunk under ``x_groq.usage``.
 
 A count is a whole number from 0 to `MAX_TOKENS` (what `Usage` accepts); anything else
 (Helicone's -1 for unknown, booleans, strings, absurd values) is left out rather than
@@ -48,11 +60,13 @@ __all__ = [
 
 USAGE_KEYS = ("usage", "usage_metadata", "usageMetadata")
 """Where a response keeps its token usage."""
-_WRAPPERS = ("message", "response")
+_WRAPPERS = ("message", "response", "metadata", "x_groq")
 """Objects a streamed event wraps a response in (Anthropic's ``message_start``, OpenAI's
-``response.completed``)."""
-_MODEL_KEYS = ("model", "modelVersion", "model_version")
+``response.completed``, Bedrock ConverseStream's ``metadata`` event, the ``x_groq`` object
+of Groq's last chunk)."""
+_MODEL_KEYS = ("model", "modelVersion", "model_version", "modelId")
 _BEDROCK_INVOKE = ("prompt_token_count", "generation_token_count")
+_OLLAMA = ("prompt_eval_count", "eval_count")
 _MAX_MODEL = 500
 
 
@@ -107,6 +121,7 @@ def _usage(
     *,
     cache_read_tokens: int | None = None,
     cache_write_tokens: int | None = None,
+    cache_write_1h_tokens: int | None = None,
     reasoning_tokens: int | None = None,
 ) -> Usage | None:
     if input_tokens is None and output_tokens is None:
@@ -121,6 +136,7 @@ def _usage(
         total_tokens=total_tokens,
         cache_read_tokens=cache_read_tokens,
         cache_write_tokens=cache_write_tokens,
+        cache_write_1h_tokens=cache_write_1h_tokens or None,
         reasoning_tokens=reasoning_tokens,
     )
 
@@ -140,18 +156,63 @@ _BEDROCK_CONVERSE: _Keys = (
 )
 """(input, output, cache read, cache write) keys of the shapes whose input count excludes
 the cache."""
+_ANTHROPIC_ONLY = (
+    "cache_read_input_tokens",
+    "cache_creation_input_tokens",
+    "cache_creation",
+    "service_tier",
+)
+"""Keys only Anthropic's ``usage`` has beside ``input_tokens`` (its input then excludes the
+cache), where OpenAI Responses' and LangChain's include it."""
+
+
+_EPHEMERAL_5M = "ephemeral_5m_input_tokens"
+_EPHEMERAL_1H = "ephemeral_1h_input_tokens"
+
+
+def _cache_writes(
+    total: int | None, by_lifetime: Mapping[str, Any] | None
+) -> tuple[int | None, int | None]:
+    """(all cache writes, the one-hour ones) from a total and Anthropic's breakdown by cache
+    lifetime; the breakdown wins when it holds more (langchain-anthropic zeroes the total
+    when it copies the breakdown)."""
+    five_minutes = _count(by_lifetime, _EPHEMERAL_5M)
+    one_hour = _count(by_lifetime, _EPHEMERAL_1H)
+    broken_down = _sum(five_minutes, one_hour)
+    if broken_down is not None and (total is None or broken_down > total):
+        total = broken_down
+    return total, one_hour
+
+
+def _bedrock_lifetimes(details: object) -> Mapping[str, Any] | None:
+    """Bedrock's ``cacheDetails`` list (``[{"ttl": "1h", "inputTokens": n}]``) in Anthropic's
+    breakdown keys."""
+    if not isinstance(details, list):
+        return None
+    keys = {"5m": _EPHEMERAL_5M, "1h": _EPHEMERAL_1H}
+    sums: dict[str, int] = {}
+    for detail in details:
+        entry = as_mapping(detail)
+        key = keys.get(str(entry.get("ttl"))) if entry is not None else None
+        tokens = _count(entry, "inputTokens")
+        if key is not None and tokens is not None:
+            sums[key] = sums.get(key, 0) + tokens
+    return sums or None
 
 
 def _cache_excluded(raw: Mapping[str, Any], keys: _Keys) -> Usage | None:
     """Usage of a shape whose input count excludes the cache, which is added back."""
     input_key, output_key, read_key, write_key = keys
     cache_read = _count(raw, read_key)
-    cache_write = _count(raw, write_key)
+    by_lifetime = _details(raw, "cache_creation") or _bedrock_lifetimes(raw.get("cacheDetails"))
+    cache_write, cache_write_1h = _cache_writes(_count(raw, write_key), by_lifetime)
     return _usage(
         _sum(_count(raw, input_key), cache_read, cache_write),
         _count(raw, output_key),
         cache_read_tokens=cache_read,
         cache_write_tokens=cache_write,
+        cache_write_1h_tokens=cache_write_1h,
+        reasoning_tokens=_count(_details(raw, "output_tokens_details"), "thinking_tokens"),
     )
 
 
@@ -171,8 +232,9 @@ def usage_from_mapping(raw: Mapping[str, Any]) -> Usage | None:
             raw, "candidatesTokenCount", "candidates_token_count", "generation_token_count"
         )
         thoughts = _count(raw, "thoughtsTokenCount", "thoughts_token_count")
+        tool_prompt = _count(raw, "toolUsePromptTokenCount", "tool_use_prompt_token_count")
         return _usage(
-            _count(raw, "promptTokenCount", "prompt_token_count"),
+            _sum(_count(raw, "promptTokenCount", "prompt_token_count"), tool_prompt),
             _sum(candidates, thoughts),
             _count(raw, "totalTokenCount", "total_token_count"),
             cache_read_tokens=_count(raw, "cachedContentTokenCount", "cached_content_token_count"),
@@ -182,17 +244,21 @@ def usage_from_mapping(raw: Mapping[str, Any]) -> Usage | None:
         return _cache_excluded(raw, _BEDROCK_CONVERSE)
     if "input_tokens" not in raw and "output_tokens" not in raw:
         return None
-    if "cache_read_input_tokens" in raw or "cache_creation_input_tokens" in raw:
+    if any(key in raw for key in _ANTHROPIC_ONLY):
         return _cache_excluded(raw, _ANTHROPIC)
     input_details = _details(raw, "input_tokens_details", "input_token_details")
     output_details = _details(raw, "output_tokens_details", "output_token_details")
-    return _usage(  # OpenAI Responses, LangChain usage_metadata, Anthropic without caching
+    cache_write, cache_write_1h = _cache_writes(
+        _count(input_details, "cache_creation"), input_details
+    )
+    return _usage(  # OpenAI Responses, LangChain usage_metadata
         _count(raw, "input_tokens"),
         _count(raw, "output_tokens"),
         _count(raw, "total_tokens"),
         cache_read_tokens=_count(input_details, "cached_tokens", "cache_read"),
-        cache_write_tokens=_count(input_details, "cache_creation"),
-        reasoning_tokens=_count(output_details, "reasoning_tokens", "reasoning"),
+        cache_write_tokens=cache_write,
+        cache_write_1h_tokens=cache_write_1h,
+        reasoning_tokens=_count(output_details, "reasoning_tokens", "reasoning", "thinking_tokens"),
     )
 
 
@@ -203,8 +269,13 @@ def _usage_in(layer: Mapping[str, Any]) -> Mapping[str, Any] | None:
             found = as_mapping(value)
             if found is not None:
                 return found
-    if _BEDROCK_INVOKE[0] in layer or _BEDROCK_INVOKE[1] in layer:
-        return {key: layer[key] for key in _BEDROCK_INVOKE if key in layer}
+    for keys in (_BEDROCK_INVOKE, _OLLAMA):  # counts beside the text, as Bedrock's
+        if keys[0] in layer or keys[1] in layer:
+            return {
+                ours: layer[key]
+                for ours, key in zip(_BEDROCK_INVOKE, keys, strict=True)
+                if key in layer
+            }
     return None
 
 
@@ -229,7 +300,8 @@ def usage_from_response(response: Mapping[str, Any]) -> Usage | None:
 
 
 def model_name(container: Mapping[str, Any] | None) -> str | None:
-    """The ``model`` (Gemini: ``modelVersion``) a response names, stripped, if it is text."""
+    """The ``model`` (Gemini: ``modelVersion``; a Bedrock request: ``modelId``) a response
+    or request names, stripped, if it is text."""
     if container is None:
         return None
     for key in _MODEL_KEYS:

@@ -35,6 +35,7 @@ from agenttrace.instrumentation import (
     join_path,
     namespace_segments,
     node_segment,
+    provider_id,
     sends_bodies,
     task_id,
 )
@@ -226,7 +227,7 @@ class TraceCore:
         state.invocation_params = invocation_params
         state.model = asked_model(metadata, invocation_params)
         provider = metadata.get("ls_provider") if metadata else None
-        state.provider = provider if isinstance(provider, str) and provider else None
+        state.provider = provider_id(provider) if isinstance(provider, str) else None
 
     def tool_start(
         self,

@@ -56,6 +56,8 @@ from pydantic import ValidationError
 from agenttrace.core.headers import parse_headers
 from agenttrace.core.ids import new_id
 from agenttrace.core.pricing import compute_cost
+from agenttrace.core.provider_names import provider_id
+from agenttrace.core.usage import model_name
 from agenttrace.records import ErrorInfo, Record, RecordKind, Status
 from agenttrace.server.helicone.body_schemas import MAX_DIGITS, MAX_UNIX_SECONDS
 from agenttrace.server.helicone.usage_parsing import read_response
@@ -71,7 +73,6 @@ _ISO_TIME = re.compile(
 )
 _TRACEBACK = "Traceback (most recent call last):"
 _MAX_MODEL = 500  # Record's limits; a longer model name from a response is cut, not refused
-_MAX_PROVIDER = 200
 
 
 class HeliconeLogError(ValueError):
@@ -92,17 +93,6 @@ _KINDS = {kind.value: kind for kind in RecordKind}
 # alike whether it was logged by Helicone's helper or by agenttrace's.
 _NAME_KEYS = ("toolName", "name", "databaseName", "operation", "model")
 _LLM_NAME_KEYS = ("model", "name", "toolName")
-_PROVIDERS = {  # Helicone's provider names -> genai-prices provider ids
-    "OPENAI": "openai",
-    "ANTHROPIC": "anthropic",
-    "GOOGLE": "google",
-    "AZURE": "azure",
-    "AWS": "aws",
-    "BEDROCK": "aws",
-    "TOGETHER": "together",
-    "TOGETHERAI": "together",
-    "X": "x-ai",
-}
 
 
 def record_from_log(
@@ -141,7 +131,7 @@ def record_from_log(
     request_fields = request_json if isinstance(request_json, Mapping) else {}
     kind = _kind(request_fields, endpoint)
     facts = read_response(response_json, text_body)
-    model = (facts.model or _text(request_fields.get("model")) or "")[:_MAX_MODEL] or None
+    model = (facts.model or _text(model_name(request_fields)) or "")[:_MAX_MODEL] or None
     provider = _provider(endpoint, body_provider)
     status, error = _status_and_error(status_code, response_json, text_body)
     record_id = context.request_id or new_id()
@@ -358,10 +348,7 @@ def _name(kind: RecordKind, request: Mapping[str, Any], model: str | None) -> st
 def _provider(endpoint: LogEndpoint, declared: str | None) -> str | None:
     if endpoint is not LogEndpoint.CUSTOM:
         return endpoint.value
-    if declared is None or not declared.strip() or declared.strip().upper() == "CUSTOM":
-        return None
-    name = declared.strip()
-    return _PROVIDERS.get(name.upper(), name.lower()[:_MAX_PROVIDER])
+    return provider_id(declared)  # Helicone's OPENAI, BEDROCK, ... as genai-prices names them
 
 
 def _status_and_error(
