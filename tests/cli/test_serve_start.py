@@ -1,9 +1,11 @@
 """``agenttrace serve`` and ``python -m agenttrace.server`` starting, in real processes: what
-they say once listening, and the one line they say when they cannot start."""
+they say once listening, the one line they say when they cannot start, and the connection
+limits (``--read-timeout``, ``--max-connections``) they hand to the collector."""
 
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import signal
 import socket
@@ -11,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -44,9 +47,10 @@ def _run(command: list[str], cwd: Path | None = None) -> subprocess.CompletedPro
     )  # fmt: skip
 
 
-def _output_once_healthy(command: list[str], url: str) -> str:
-    """Start ``command``, wait until ``url`` answers /healthz, stop it with Ctrl+C and
-    return everything it printed."""
+@contextmanager
+def _healthy(command: list[str], url: str) -> Iterator[subprocess.Popen[str]]:
+    """Start ``command``, wait until ``url`` answers /healthz, then stop it with Ctrl+C
+    after the block (which must see it exit with status 0)."""
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_environment()
     )
@@ -61,7 +65,17 @@ def _output_once_healthy(command: list[str], url: str) -> str:
                 pass
             assert time.monotonic() < deadline, "the collector did not start within 60 s"
             time.sleep(0.05)
+        yield process
     finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=60)
+
+
+def _output_once_healthy(command: list[str], url: str) -> str:
+    """Start ``command``, wait until ``url`` answers /healthz, stop it with Ctrl+C and
+    return everything it printed."""
+    with _healthy(command, url) as process:
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=60)
     assert process.returncode == 0, output
@@ -183,5 +197,59 @@ def test_both_command_lines_have_the_same_options() -> None:
 
     served = options(COMMANDS["agenttrace serve"])
     assert options(COMMANDS["python -m"]) == served
-    for name in ("--allowed-host", "--workers", "--retention", "--max-body-bytes", "--log-level"):
+    for name in (
+        "--allowed-host",
+        "--workers",
+        "--retention",
+        "--max-body-bytes",
+        "--log-level",
+        "--rate-limit",
+        "--read-timeout",
+        "--max-connections",
+    ):
         assert name in served
+
+
+def _status_of_trickled_headers(port: int) -> int:
+    """Send a request's headers a byte every 50 ms (they would never end); the status the
+    collector answers before it closes the connection (0: it closed without answering)."""
+    headers = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"X-Padding: 0\r\n" * 100
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
+        for index in range(len(headers)):
+            sock.sendall(headers[index : index + 1])
+            if select.select([sock], [], [], 0.05)[0]:
+                break
+        answer = b""
+        while chunk := sock.recv(65536):  # socket.timeout if the collector never closes
+            answer += chunk
+    return int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/1.1 ") else 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", COMMANDS)
+def test_serve_options_limit_slow_and_surplus_connections(name: str, tmp_path: Path) -> None:
+    """With ``--max-connections 1``, a second connection's request gets 503 while the first
+    is open; with ``--read-timeout 0.5``, headers that trickle in get 408 and the
+    connection is closed."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [*COMMANDS[name], "--port", str(port), "--data-dir", str(tmp_path)]
+    command += ["--max-connections", "1", "--read-timeout", "0.5"]
+    with _healthy(command, url), httpx.Client(timeout=20) as held:
+        assert held.get(f"{url}/healthz").status_code == 200  # its connection stays open
+        refused = httpx.get(f"{url}/healthz", timeout=20)
+        held.close()
+        trickled = _status_of_trickled_headers(port)
+    assert refused.status_code == 503
+    assert "--max-connections" in refused.json()["error"]
+    assert trickled == 408
+
+
+@pytest.mark.slow
+def test_worker_processes_close_slow_senders(tmp_path: Path) -> None:
+    """``--workers 2`` hands ``--read-timeout`` to every worker process."""
+    port = _free_port()
+    command = [SCRIPT, "serve", "--port", str(port), "--data-dir", str(tmp_path)]
+    command += ["--workers", "2", "--read-timeout", "0.5"]
+    with _healthy(command, f"http://127.0.0.1:{port}"):
+        assert [_status_of_trickled_headers(port) for _ in range(4)] == [408] * 4
