@@ -30,6 +30,10 @@ from .conftest import MakeRecord, bearer, keys_of
 fcntl = pytest.importorskip("fcntl", reason="the SQLite store's writer lock needs fcntl")
 
 DEADLINE_S = 30.0
+OTLP_EXPORT = (
+    Path(__file__).resolve().parents[1] / "otlp" / "fixtures" / "supervisor-openinference.pb"
+)
+"""An OTLP export recorded from OpenInference's instrumentor: 30 spans, 9 of them calls."""
 
 
 @contextmanager
@@ -63,13 +67,17 @@ def _post(url: str, key: str, records: list[dict[str, Any]]) -> httpx.Response:
     )
 
 
-def test_a_small_batch_commits_between_the_parts_of_a_large_one(
-    tmp_path: Path, record: MakeRecord
-) -> None:
-    """While project alpha's large batch is written, project beta's one-record batch does
-    not wait for all of it: it commits after alpha's first part and before the rest (well
-    before, since the large batch is about 300 ms of work and a turn lasts 50 ms), and both
-    batches are stored whole and answered in full."""
+Commits = dict[str, list[int]]
+"""Per project, the ``received_us`` of its stored records (one value per transaction)."""
+
+
+def _beside_a_large_batch(
+    tmp_path: Path, record: MakeRecord, post_beta: Callable[[str, str], httpx.Response]
+) -> tuple[tuple[httpx.Response, httpx.Response], Commits]:
+    """Project alpha posts a large batch (600 records with 64 properties, about 300 ms of
+    work); once it is writing (its writer held still), ``post_beta(url, beta's key)`` is
+    posted and waits for its turn to write; then the writer is let go. Both answers, and
+    the commits of each project."""
     properties = {f"key-{k}": f"value-{k}" for k in range(64)}
     large = [record(f"a-{i:03}", "s-a", properties=properties) for i in range(600)]
     with running_collector(data_dir=tmp_path, rate_limit=None) as collector:
@@ -81,14 +89,50 @@ def test_a_small_batch_commits_between_the_parts_of_a_large_one(
             with _writer_lock(database):
                 posted_large = pool.submit(_post, collector.url, alpha, large)
                 _wait_for(collector, lambda q: q.writing == {"alpha": 1}, "alpha writing")
-                posted_small = pool.submit(_post, collector.url, beta, [record("b-1", "s-b")])
+                posted_beta = pool.submit(post_beta, collector.url, beta)
                 _wait_for(collector, lambda q: q.waiting == {"beta": 1}, "beta waiting")
-            answers = posted_large.result(DEADLINE_S), posted_small.result(DEADLINE_S)
+            answers = posted_large.result(DEADLINE_S), posted_beta.result(DEADLINE_S)
         with sqlite3.connect(database) as conn:
-            received = dict(conn.execute("SELECT id, received_us FROM records").fetchall())
+            rows = conn.execute("SELECT project_id, received_us FROM records").fetchall()
+    commits: Commits = {}
+    for project, received in rows:
+        commits.setdefault(project, []).append(received)
+    return answers, commits
+
+
+def test_a_small_batch_commits_between_the_parts_of_a_large_one(
+    tmp_path: Path, record: MakeRecord
+) -> None:
+    """While project alpha's large batch is written, project beta's one-record batch does
+    not wait for all of it: it commits after alpha's first part and before the rest (well
+    before, since a turn lasts 50 ms), and both batches are stored whole and answered in
+    full."""
+    answers, commits = _beside_a_large_batch(
+        tmp_path, record, lambda url, key: _post(url, key, [record("b-1", "s-b")])
+    )
     assert [answer.json()["accepted"] for answer in answers] == [600, 1]
-    alpha_commits = sorted({received[f"a-{i:03}"] for i in range(600)})
-    assert alpha_commits[0] < received["b-1"] < alpha_commits[-1]
+    assert len(commits["alpha"]) == 600
+    assert min(commits["alpha"]) < commits["beta"][0] < max(commits["alpha"])
+
+
+def test_an_otlp_export_waits_for_a_part_not_for_a_large_batch(
+    tmp_path: Path, record: MakeRecord
+) -> None:
+    """OTLP ingest takes its turn as ``/v1/records`` does: while project alpha's large
+    batch is written, project beta's OTLP export waits in the turns to write and commits
+    between alpha's parts, all its spans in one transaction."""
+    pytest.importorskip("opentelemetry.proto", reason="OTLP ingest needs opentelemetry-proto")
+    export = OTLP_EXPORT.read_bytes()
+
+    def post_export(url: str, key: str) -> httpx.Response:
+        headers = {**bearer(key), "Content-Type": "application/x-protobuf"}
+        return httpx.post(f"{url}/v1/traces", content=export, headers=headers, timeout=60)
+
+    answers, commits = _beside_a_large_batch(tmp_path, record, post_export)
+    assert [answer.status_code for answer in answers] == [200, 200]
+    assert len(commits["beta"]) == 9
+    assert len(set(commits["beta"])) == 1, "an export is one transaction"
+    assert min(commits["alpha"]) < commits["beta"][0] < max(commits["alpha"])
 
 
 def _records(prefix: str, count: int, properties: int = 0) -> list[Record]:

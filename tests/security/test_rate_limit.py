@@ -196,3 +196,28 @@ def test_a_batch_that_cannot_be_read_still_costs_one(tmp_path: Path, record: Mak
             ]
             statuses.append(client.post("/v1/records", json={"records": [record("r")]}).status_code)
     assert statuses == [400, 400, 429]
+
+
+def test_an_otlp_export_costs_one_token_per_span(tmp_path: Path) -> None:
+    """OTLP ingest is counted as ``/v1/records`` is: with bursts of 45, an export of 30
+    spans passes, a second one gets 429 with Retry-After and a sentence naming its spans,
+    and an export of 12 spans then passes (the refusal took nothing)."""
+    pytest.importorskip("opentelemetry.proto", reason="OTLP ingest needs opentelemetry-proto")
+    fixtures = Path(__file__).resolve().parents[1] / "otlp" / "fixtures"
+    exports = [
+        (fixtures / name).read_bytes()
+        for name in (
+            "supervisor-openinference.pb",  # 30 spans
+            "supervisor-openinference.pb",
+            "human_in_the_loop-openinference.pb",  # 12 spans
+        )
+    ]
+    with running_collector(data_dir=tmp_path, rate_limit=0.01, rate_burst=45) as collector:
+        key = keys_of(collector).create_key("alpha").secret
+        headers = {**bearer(key), "Content-Type": "application/x-protobuf"}
+        with httpx.Client(base_url=collector.url, headers=headers, timeout=30) as client:
+            answers = [client.post("/v1/traces", content=export) for export in exports]
+    assert [answer.status_code for answer in answers] == [200, 429, 200]
+    refused = answers[1]
+    assert 1 <= int(refused.headers["retry-after"]) <= 2000
+    assert "this batch holds 30 spans" in refused.json()["error"]

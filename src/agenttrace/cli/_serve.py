@@ -70,8 +70,9 @@ def serve(
         typer.Option(
             metavar="N",
             min=0,
-            help="Records per second per API key (an ingest batch costs its number of "
-            "records, a query or a Helicone log one), bursts of twice that; 0 turns it off.",
+            help="Records per second per API key (a batch costs its number of records, an "
+            "OTLP export its number of spans, a query or a Helicone log one), bursts of "
+            "twice that; 0 turns it off.",
         ),
     ] = 5_000.0,
     read_timeout: Annotated[

@@ -8,7 +8,7 @@
   with a sentence saying what to do; a key over its rate limit gets 429 with
   ``Retry-After``. The request then sees only its key's project.
 * The rate limit is counted in records (`agenttrace.server._rate_limit`): an ingest batch
-  costs its number of records, anything else one.
+  costs its number of records (an OTLP export its number of spans), anything else one.
 """
 
 from __future__ import annotations
@@ -149,11 +149,14 @@ class Access:
                 raise self._over_limit(found, wait)
         return Grant(found.project_id, found)
 
-    def charge(self, grant: Grant, records: int, *, refuse: bool = True) -> None:
+    def charge(
+        self, grant: Grant, records: int, *, refuse: bool = True, unit: str = "records"
+    ) -> None:
         """Take ``records`` tokens (at least one) from the bucket of ``grant``'s key: an
-        ingest batch, counted once it is parsed. HTTPException 429 with Retry-After when
-        the bucket does not hold them (nothing is taken then); with ``refuse=False`` (a
-        batch that could not be parsed: the work is done) they are taken all the same.
+        ingest batch, counted once it is parsed (an OTLP export by its spans: ``unit``
+        names what is counted, for the 429's sentence). HTTPException 429 with Retry-After
+        when the bucket does not hold them (nothing is taken then); with ``refuse=False``
+        (a batch that could not be parsed: the work is done) they are taken all the same.
         Nothing to do when running open."""
         if self.limiter is None or grant.key is None:
             return
@@ -163,14 +166,14 @@ class Access:
             return
         wait = self.limiter.acquire(grant.key.key_id, cost)
         if wait > 0:
-            raise self._over_limit(grant.key, wait, records)
+            raise self._over_limit(grant.key, wait, f"{records} {unit}")
 
-    def _over_limit(self, key: ApiKey, wait: float, records: int | None = None) -> HTTPException:
+    def _over_limit(self, key: ApiKey, wait: float, batch_size: str | None = None) -> HTTPException:
         assert self.limiter is not None
         seconds = max(1, math.ceil(wait))
         batch = ""
-        if records is not None:
-            batch = f" (this batch holds {records} records; smaller batches pass sooner)"
+        if batch_size is not None:
+            batch = f" (this batch holds {batch_size}; smaller batches pass sooner)"
         return HTTPException(
             status_code=429,
             detail=(

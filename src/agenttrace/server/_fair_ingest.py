@@ -17,7 +17,10 @@ project's one-record batch wait for all of them (14 s). So:
   ``transaction_units``). When one does, the transaction commits after the part in hand
   (once it has gone on for ``min_turn_s``, 50 ms) and the waiting project goes next: its
   small batch waits for a fraction of a second, not for a whole batch, while a project
-  alone still stores its batches in few transactions.
+  alone still stores its batches in few transactions;
+* an OTLP export (`in_turn`) is one transaction whatever the store, since its spans are
+  placed by their ancestors together: it waits for its turn like a batch, and holds it
+  for the whole export (at most ``max_batch_records`` spans).
 
 A batch is answered only after its last part committed: an acknowledged record is durably
 stored, as before. When a transaction fails, the batch is answered with that error after
@@ -322,8 +325,9 @@ class FairIngest:
         return IngestCounts(accepted=accepted, duplicates=duplicates)
 
     async def in_turn(self, project_id: str, write: Callable[[], _T]) -> _T:
-        """Run ``write`` (a store call that must be one transaction) in a worker thread,
-        in one of ``project_id``'s turns to write; its answer."""
+        """Run ``write`` (a store call that must be one transaction, such as an OTLP
+        export's `Store.ingest_spans`) in a worker thread, in one of ``project_id``'s turns
+        to write; its answer."""
         await self._turns.acquire(project_id)
         try:
             return await run_in_threadpool(write)
