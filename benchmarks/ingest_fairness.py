@@ -1,7 +1,11 @@
 """Project B's ingest latency while project A floods the collector, against B alone.
 
-    uv run python benchmarks/ingest_fairness.py [--flood-batches 6] [--records 5000]
-        [--properties 64] [--rounds 2] [--samples 40]
+    uv run python benchmarks/ingest_fairness.py [--flood-batches 6] [--records 1000]
+        [--properties 64] [--rounds 1] [--samples 20]
+
+The defaults take about half a minute; issue 12's case is ``--records 5000 --rounds 2
+--samples 40`` (a few minutes). Run it with ``PYTHONPATH=<another tree>/src`` to measure
+that tree's collector (the child process inherits it).
 
 One real collector process (``python -m agenttrace.server`` on 127.0.0.1, a fresh SQLite
 file) with two API keys in two projects, A and B, and the rate limit off (``--rate-limit
@@ -186,11 +190,11 @@ def main() -> int:
     """Measure, check, print."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--flood-batches", type=int, default=6, help="A's batches at once (6)")
-    parser.add_argument("--records", type=int, default=5000, help="records per A batch (5000)")
+    parser.add_argument("--records", type=int, default=1000, help="records per A batch (1000)")
     parser.add_argument("--properties", type=int, default=64, help="properties per A record")
-    parser.add_argument("--rounds", type=int, default=2, help="flood rounds (2)")
+    parser.add_argument("--rounds", type=int, default=1, help="flood rounds (1)")
     parser.add_argument(
-        "--samples", type=int, default=40, help="B's posts alone, before and after (40)"
+        "--samples", type=int, default=20, help="B's posts alone, before and after (20)"
     )
     args = parser.parse_args()
 
