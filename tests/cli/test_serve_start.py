@@ -5,7 +5,6 @@ limits (``--read-timeout``, ``--max-connections``) they hand to the collector.""
 from __future__ import annotations
 
 import os
-import select
 import shutil
 import signal
 import socket
@@ -48,14 +47,16 @@ def _run(command: list[str], cwd: Path | None = None) -> subprocess.CompletedPro
 
 
 @contextmanager
-def _healthy(command: list[str], url: str) -> Iterator[subprocess.Popen[str]]:
-    """Start ``command``, wait until ``url`` answers /healthz, then stop it with Ctrl+C
-    after the block (which must see it exit with status 0)."""
+def _healthy(
+    command: list[str], url: str, start_within: float = 60.0
+) -> Iterator[subprocess.Popen[str]]:
+    """Start ``command``, wait until ``url`` answers /healthz (at most ``start_within``
+    seconds), then stop it with Ctrl+C after the block."""
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_environment()
     )
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + start_within
         while True:  # a child's readiness cannot be awaited: poll /healthz with a deadline
             assert process.poll() is None, process.communicate()[0]
             try:
@@ -63,7 +64,7 @@ def _healthy(command: list[str], url: str) -> Iterator[subprocess.Popen[str]]:
                     break
             except httpx.TransportError:
                 pass
-            assert time.monotonic() < deadline, "the collector did not start within 60 s"
+            assert time.monotonic() < deadline, f"the collector did not start in {start_within} s"
             time.sleep(0.05)
         yield process
     finally:
@@ -210,15 +211,13 @@ def test_both_command_lines_have_the_same_options() -> None:
         assert name in served
 
 
-def _status_of_trickled_headers(port: int) -> int:
-    """Send a request's headers a byte every 50 ms (they would never end); the status the
-    collector answers before it closes the connection (0: it closed without answering)."""
-    headers = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"X-Padding: 0\r\n" * 100
+def _status_of_unfinished_headers(port: int) -> int:
+    """Send the start of a request's headers and nothing more (a slow client, as far as
+    the collector can tell); the status it answers before it closes the connection (0: it
+    closed without answering). Nothing is sent after the start, so the answer cannot be
+    lost to a reset."""
     with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
-        for index in range(len(headers)):
-            sock.sendall(headers[index : index + 1])
-            if select.select([sock], [], [], 0.05)[0]:
-                break
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: 0")
         answer = b""
         while chunk := sock.recv(65536):  # socket.timeout if the collector never closes
             answer += chunk
@@ -229,8 +228,8 @@ def _status_of_trickled_headers(port: int) -> int:
 @pytest.mark.parametrize("name", COMMANDS)
 def test_serve_options_limit_slow_and_surplus_connections(name: str, tmp_path: Path) -> None:
     """With ``--max-connections 1``, a second connection's request gets 503 while the first
-    is open; with ``--read-timeout 0.5``, headers that trickle in get 408 and the
-    connection is closed."""
+    is open; with ``--read-timeout 0.5``, headers that do not arrive in time get 408
+    and the connection is closed."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     command = [*COMMANDS[name], "--port", str(port), "--data-dir", str(tmp_path)]
@@ -239,10 +238,10 @@ def test_serve_options_limit_slow_and_surplus_connections(name: str, tmp_path: P
         assert held.get(f"{url}/healthz").status_code == 200  # its connection stays open
         refused = httpx.get(f"{url}/healthz", timeout=20)
         held.close()
-        trickled = _status_of_trickled_headers(port)
+        unfinished = _status_of_unfinished_headers(port)
     assert refused.status_code == 503
     assert "--max-connections" in refused.json()["error"]
-    assert trickled == 408
+    assert unfinished == 408
 
 
 @pytest.mark.slow
@@ -251,5 +250,7 @@ def test_worker_processes_close_slow_senders(tmp_path: Path) -> None:
     port = _free_port()
     command = [SCRIPT, "serve", "--port", str(port), "--data-dir", str(tmp_path)]
     command += ["--workers", "2", "--read-timeout", "0.5"]
-    with _healthy(command, f"http://127.0.0.1:{port}"):
-        assert [_status_of_trickled_headers(port) for _ in range(4)] == [408] * 4
+    # uvicorn's supervisor restarts a worker that misses its 5 s ping while starting: on a
+    # loaded machine (several test processes on two cores) starting takes a minute or more
+    with _healthy(command, f"http://127.0.0.1:{port}", start_within=180):
+        assert [_status_of_unfinished_headers(port) for _ in range(4)] == [408] * 4
