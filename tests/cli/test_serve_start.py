@@ -1,5 +1,6 @@
 """``agenttrace serve`` and ``python -m agenttrace.server`` starting, in real processes: what
-they say once listening, and the one line they say when they cannot start."""
+they say once listening, the one line they say when they cannot start, and the connection
+limits (``--read-timeout``, ``--max-connections``) they hand to the collector."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -44,14 +46,17 @@ def _run(command: list[str], cwd: Path | None = None) -> subprocess.CompletedPro
     )  # fmt: skip
 
 
-def _output_once_healthy(command: list[str], url: str) -> str:
-    """Start ``command``, wait until ``url`` answers /healthz, stop it with Ctrl+C and
-    return everything it printed."""
+@contextmanager
+def _healthy(
+    command: list[str], url: str, start_within: float = 60.0
+) -> Iterator[subprocess.Popen[str]]:
+    """Start ``command``, wait until ``url`` answers /healthz (at most ``start_within``
+    seconds), then stop it with Ctrl+C after the block."""
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_environment()
     )
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + start_within
         while True:  # a child's readiness cannot be awaited: poll /healthz with a deadline
             assert process.poll() is None, process.communicate()[0]
             try:
@@ -59,9 +64,19 @@ def _output_once_healthy(command: list[str], url: str) -> str:
                     break
             except httpx.TransportError:
                 pass
-            assert time.monotonic() < deadline, "the collector did not start within 60 s"
+            assert time.monotonic() < deadline, f"the collector did not start in {start_within} s"
             time.sleep(0.05)
+        yield process
     finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=60)
+
+
+def _output_once_healthy(command: list[str], url: str) -> str:
+    """Start ``command``, wait until ``url`` answers /healthz, stop it with Ctrl+C and
+    return everything it printed."""
+    with _healthy(command, url) as process:
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=60)
     assert process.returncode == 0, output
@@ -183,5 +198,59 @@ def test_both_command_lines_have_the_same_options() -> None:
 
     served = options(COMMANDS["agenttrace serve"])
     assert options(COMMANDS["python -m"]) == served
-    for name in ("--allowed-host", "--workers", "--retention", "--max-body-bytes", "--log-level"):
+    for name in (
+        "--allowed-host",
+        "--workers",
+        "--retention",
+        "--max-body-bytes",
+        "--log-level",
+        "--rate-limit",
+        "--read-timeout",
+        "--max-connections",
+    ):
         assert name in served
+
+
+def _status_of_unfinished_headers(port: int) -> int:
+    """Send the start of a request's headers and nothing more (a slow client, as far as
+    the collector can tell); the status it answers before it closes the connection (0: it
+    closed without answering). Nothing is sent after the start, so the answer cannot be
+    lost to a reset."""
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: 0")
+        answer = b""
+        while chunk := sock.recv(65536):  # socket.timeout if the collector never closes
+            answer += chunk
+    return int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/1.1 ") else 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", COMMANDS)
+def test_serve_options_limit_slow_and_surplus_connections(name: str, tmp_path: Path) -> None:
+    """With ``--max-connections 1``, a second connection's request gets 503 while the first
+    is open; with ``--read-timeout 0.5``, headers that do not arrive in time get 408
+    and the connection is closed."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [*COMMANDS[name], "--port", str(port), "--data-dir", str(tmp_path)]
+    command += ["--max-connections", "1", "--read-timeout", "0.5"]
+    with _healthy(command, url), httpx.Client(timeout=20) as held:
+        assert held.get(f"{url}/healthz").status_code == 200  # its connection stays open
+        refused = httpx.get(f"{url}/healthz", timeout=20)
+        held.close()
+        unfinished = _status_of_unfinished_headers(port)
+    assert refused.status_code == 503
+    assert "--max-connections" in refused.json()["error"]
+    assert unfinished == 408
+
+
+@pytest.mark.slow
+def test_worker_processes_close_slow_senders(tmp_path: Path) -> None:
+    """``--workers 2`` hands ``--read-timeout`` to every worker process."""
+    port = _free_port()
+    command = [SCRIPT, "serve", "--port", str(port), "--data-dir", str(tmp_path)]
+    command += ["--workers", "2", "--read-timeout", "0.5"]
+    # uvicorn's supervisor restarts a worker that misses its 5 s ping while starting: on a
+    # loaded machine (several test processes on two cores) starting takes a minute or more
+    with _healthy(command, f"http://127.0.0.1:{port}", start_within=180):
+        assert [_status_of_unfinished_headers(port) for _ in range(4)] == [408] * 4

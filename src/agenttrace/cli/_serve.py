@@ -70,9 +70,29 @@ def serve(
         typer.Option(
             metavar="N",
             min=0,
-            help="Requests per second per API key, bursts of twice that; 0 turns it off.",
+            help="Records per second per API key (a batch costs its number of records, an "
+            "OTLP export its number of spans, a query or a Helicone log one), bursts of "
+            "twice that; 0 turns it off.",
         ),
-    ] = 100.0,
+    ] = 5_000.0,
+    read_timeout: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            metavar="SECONDS",
+            help="How long a client may take to send a request's headers, and again its "
+            "body; slower connections get 408 and are closed. 0 turns it off.",
+        ),
+    ] = 30.0,
+    max_connections: Annotated[
+        int,
+        typer.Option(
+            metavar="N",
+            min=0,
+            help="Connections served at once per collector process; requests on more get "
+            "503 with Retry-After. 0 turns it off.",
+        ),
+    ] = 500,
     retention: Annotated[
         str | None,
         typer.Option(
@@ -144,6 +164,8 @@ def serve(
         allowed_hosts=allowed_host or (),
         rate_limit=rate_limit or None,
         retention=retention_span(retention),
+        read_timeout=read_timeout or None,
+        max_connections=max_connections or None,
         **limits,
     )
 

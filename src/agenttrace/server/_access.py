@@ -7,6 +7,8 @@
   <key>`` or ``Helicone-Auth: Bearer <key>``. A missing, unknown or revoked key gets 401
   with a sentence saying what to do; a key over its rate limit gets 429 with
   ``Retry-After``. The request then sees only its key's project.
+* The rate limit is counted in records (`agenttrace.server._rate_limit`): an ingest batch
+  costs its number of records (an OTLP export its number of spans), anything else one.
 """
 
 from __future__ import annotations
@@ -109,8 +111,13 @@ class Access:
             return True
         return not self.allow_open
 
-    def grant(self, headers: Mapping[str, str]) -> Grant:
-        """The grant of a request with these headers; HTTPException 401 or 429 if none."""
+    def grant(self, headers: Mapping[str, str], *, charge: bool = True) -> Grant:
+        """The grant of a request with these headers; HTTPException 401 or 429 if none.
+
+        The request costs one token of its key's rate limit; with ``charge=False`` (an
+        ingest batch, which `charge` bills per record once parsed) it takes none but is
+        refused when the bucket does not hold one.
+        """
         if not self.keys_required():
             return Grant(self.open_project)
         key = presented_key(headers)
@@ -136,15 +143,42 @@ class Access:
                 f"{found.project_id!r} or {_CREATE}"
             )
         if self.limiter is not None:
-            wait = self.limiter.acquire(found.key_id)
+            key_id = found.key_id
+            wait = self.limiter.acquire(key_id) if charge else self.limiter.available_in(key_id)
             if wait > 0:
-                seconds = max(1, math.ceil(wait))
-                raise HTTPException(
-                    status_code=429,
-                    detail=(
-                        f"the API key {found.display} is over its rate limit of "
-                        f"{self.limiter.describe()}; retry in {seconds} s"
-                    ),
-                    headers={"Retry-After": str(seconds)},
-                )
+                raise self._over_limit(found, wait)
         return Grant(found.project_id, found)
+
+    def charge(
+        self, grant: Grant, records: int, *, refuse: bool = True, unit: str = "records"
+    ) -> None:
+        """Take ``records`` tokens (at least one) from the bucket of ``grant``'s key: an
+        ingest batch, counted once it is parsed (an OTLP export by its spans: ``unit``
+        names what is counted, for the 429's sentence). HTTPException 429 with Retry-After
+        when the bucket does not hold them (nothing is taken then); with ``refuse=False``
+        (a batch that could not be parsed: the work is done) they are taken all the same.
+        Nothing to do when running open."""
+        if self.limiter is None or grant.key is None:
+            return
+        cost = max(records, 1)
+        if not refuse:
+            self.limiter.take(grant.key.key_id, cost)
+            return
+        wait = self.limiter.acquire(grant.key.key_id, cost)
+        if wait > 0:
+            raise self._over_limit(grant.key, wait, f"{records} {unit}")
+
+    def _over_limit(self, key: ApiKey, wait: float, batch_size: str | None = None) -> HTTPException:
+        assert self.limiter is not None
+        seconds = max(1, math.ceil(wait))
+        batch = ""
+        if batch_size is not None:
+            batch = f" (this batch holds {batch_size}; smaller batches pass sooner)"
+        return HTTPException(
+            status_code=429,
+            detail=(
+                f"the API key {key.display} is over its rate limit of "
+                f"{self.limiter.describe()}{batch}; retry in {seconds} s"
+            ),
+            headers={"Retry-After": str(seconds)},
+        )

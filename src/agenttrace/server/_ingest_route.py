@@ -1,8 +1,9 @@
 """``POST /v1/records``: native batch ingest, validated record by record.
 
 Valid records are stored even when others in the batch are rejected (with a message naming
-the limit or field, `agenttrace.server._limits`); the answer is sent only after the store's
-transaction committed.
+the limit or field, `agenttrace.server._limits`); the answer is sent only after the store
+committed them. The batch is parsed and stored in its project's turn (`FairIngest`), and
+charged to its key's rate limit per record once parsed.
 
 Text a store cannot hold (lone surrogates, which only a JSON ``\\ud800`` escape brings, and
 NUL, only ``\\u0000``) is repaired record by record and the record marked
@@ -19,10 +20,11 @@ from starlette.concurrency import run_in_threadpool
 
 from agenttrace.core.text_repair import repair_record_data
 from agenttrace.records import IngestError, IngestResult, Record, RecordBatch
+from agenttrace.server._access import Access
 from agenttrace.server._errors import describe_errors
+from agenttrace.server._fair_ingest import FairIngest
 from agenttrace.server._limits import Limits, load_json, record_problem
-from agenttrace.server.dependencies import CollectorOptions, ProjectDep, StoreDep, read_body
-from agenttrace.server.store.base import Store
+from agenttrace.server.dependencies import CollectorOptions, IngestGrantDep, read_body
 
 __all__ = [
     "may_hold_unstorable_text",
@@ -138,12 +140,6 @@ def parse_each_record(body: bytes, limits: Limits) -> tuple[list[Record], list[I
     return valid, rejected
 
 
-def _ingest(store: Store, project_id: str, body: bytes, limits: Limits) -> IngestResult:
-    valid, rejected = parse_batch(body, limits)
-    counts = store.ingest(project_id, valid)
-    return IngestResult(accepted=counts.accepted, duplicates=counts.duplicates, rejected=rejected)
-
-
 @router.post(
     "/v1/records",
     response_model=IngestResult,
@@ -151,12 +147,14 @@ def _ingest(store: Store, project_id: str, body: bytes, limits: Limits) -> Inges
     description=(
         "Valid records are stored (idempotently by id) even when others are rejected; "
         "the answer comes after the commit. Malformed JSON: 400; another shape: 422; "
-        "a body over the size limit: 413. Content-Encoding gzip is accepted."
+        "a body over the size limit: 413; more records than the key's rate limit holds "
+        "now: 429 with Retry-After. Content-Encoding gzip is accepted."
     ),
     responses={
         400: {"description": "Malformed JSON"},
         413: {"description": "Body over the size limit"},
         422: {"description": 'Body is not {"records": [...]}'},
+        429: {"description": "Over the key's rate limit (records per second)"},
     },
     openapi_extra={
         "requestBody": {
@@ -167,8 +165,18 @@ def _ingest(store: Store, project_id: str, body: bytes, limits: Limits) -> Inges
         }
     },
 )
-async def ingest_records(request: Request, store: StoreDep, project_id: ProjectDep) -> IngestResult:
+async def ingest_records(request: Request, grant: IngestGrantDep) -> IngestResult:
     """Validate each record, store the valid ones, report the others by index."""
     body = await read_body(request)
     options: CollectorOptions = request.app.state.options
-    return await run_in_threadpool(_ingest, store, project_id, body, options.limits)
+    access: Access = request.app.state.access
+    ingest: FairIngest = request.app.state.ingest
+    async with ingest.parsing(grant.project_id):
+        try:
+            valid, rejected = await run_in_threadpool(parse_batch, body, options.limits)
+        except HTTPException:
+            access.charge(grant, 1, refuse=False)  # a request costs one token at least
+            raise
+    access.charge(grant, len(valid) + len(rejected))
+    counts = await ingest.write(grant.project_id, valid, body_bytes=len(body))
+    return IngestResult(accepted=counts.accepted, duplicates=counts.duplicates, rejected=rejected)

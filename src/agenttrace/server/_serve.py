@@ -30,15 +30,11 @@ from agenttrace.core.defaults import DEFAULT_PORT, default_data_dir
 from agenttrace.core.spans import require_span
 from agenttrace.exceptions import UserError
 from agenttrace.server._banner import banner, url_host
+from agenttrace.server._connections import GuardedH11Protocol
 from agenttrace.server._gc import tune_for_ingest
 from agenttrace.server._host_check import HostCheck, split_host_list
 from agenttrace.server._listen import close_all, listen
-from agenttrace.server._workers import (
-    APP_FACTORY,
-    SETTINGS_VARIABLE,
-    NoDelayH11Protocol,
-    settings_for_workers,
-)
+from agenttrace.server._workers import APP_FACTORY, SETTINGS_VARIABLE, settings_for_workers
 from agenttrace.server.app import create_app, store_keys
 from agenttrace.server.store import Store, database_url_for, open_store
 from agenttrace.server.store._database_url import sqlite_file
@@ -137,9 +133,10 @@ def serve(
     do when it cannot be); it is closed after the server stops. Without API keys it serves
     only a loopback ``host``, unless ``allow_open`` (`OpenCollectorError` otherwise).
     ``app_options`` go to `agenttrace.server.create_app` (e.g. ``max_body_bytes``,
-    ``rate_limit``). ``workers`` above 1 starts that many collector processes on the port
-    (`agenttrace.server._workers`). ``allowed_hosts``: host names clients use beside
-    ``localhost`` and IP addresses (`agenttrace.server._host_check`; ``"*"`` for any).
+    ``rate_limit``, ``read_timeout``, ``max_connections``). ``workers`` above 1 starts that
+    many collector processes on the port (`agenttrace.server._workers`). ``allowed_hosts``:
+    host names clients use beside ``localhost`` and IP addresses
+    (`agenttrace.server._host_check`; ``"*"`` for any).
     Once listening it prints where the collector, its dashboard and its database are.
     """
     if workers < 1:
@@ -205,6 +202,7 @@ def _serve_one(
 ) -> None:
     config = uvicorn.Config(
         create_app(store, **app_options),
+        http=GuardedH11Protocol,  # slow senders closed, connections capped (`_connections`)
         log_level=log_level,
         timeout_graceful_shutdown=10,
     )
@@ -228,7 +226,7 @@ def _serve_workers(
     config = uvicorn.Config(
         APP_FACTORY,
         factory=True,
-        http=NoDelayH11Protocol,
+        http=GuardedH11Protocol,
         workers=workers,
         log_level=log_level,
         timeout_graceful_shutdown=10,

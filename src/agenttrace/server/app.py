@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 
 from agenttrace.server import _ingest_route, _metrics_route, _query_routes
 from agenttrace.server._access import Access
+from agenttrace.server._client_guard import (
+    CONNECTION_LIMITS,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_READ_TIMEOUT_S,
+    ClientGuard,
+    ConnectionLimits,
+)
 from agenttrace.server._docs_page import docs_routes
 from agenttrace.server._errors import install_error_handlers
+from agenttrace.server._fair_ingest import DEFAULT_PART_UNITS, FairIngest
 from agenttrace.server._host_check import HostCheck
 from agenttrace.server._limits import (
     DEFAULT_MAX_BATCH_RECORDS,
@@ -34,10 +43,14 @@ from agenttrace.server.dependencies import (
 from agenttrace.server.store.api_keys import KeyStore
 from agenttrace.server.store.base import DEFAULT_PROJECT, Store
 
-__all__ = ["DEFAULT_RATE_LIMIT", "Health", "create_app", "store_keys"]
+__all__ = ["DEFAULT_RATE_LIMIT", "POSTGRES_WRITERS", "Health", "create_app", "store_keys"]
 
-DEFAULT_RATE_LIMIT = 100.0
-"""Requests per second per API key, on average (bursts of twice that)."""
+DEFAULT_RATE_LIMIT = 5_000.0
+"""Records per second per API key, on average (bursts of twice that): an ingest batch
+costs its number of records, any other request one."""
+POSTGRES_WRITERS = 6
+"""Batches of ingest written at once on PostgreSQL, at most five of one project (SQLite
+writes one at a time); the pool holds ten connections."""
 
 _HELICONE_MODULE = "agenttrace.server.helicone"
 _DASHBOARD_MODULE = "agenttrace.server.dashboard"
@@ -99,6 +112,23 @@ def store_keys(store: Store) -> KeyStore | None:
     return key_store() if callable(key_store) else None
 
 
+_Lifespan = Callable[[Any], AbstractAsyncContextManager[Any]]
+
+
+def _lifespan(limits: ConnectionLimits, prune: _Lifespan | None) -> _Lifespan:
+    """The app's lifespan: hands ``limits`` to the server in the lifespan state
+    (`agenttrace.server._connections`), and prunes while it runs if ``prune``."""
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[dict[str, Any]]:
+        async with AsyncExitStack() as stack:
+            if prune is not None:
+                await stack.enter_async_context(prune(app))
+            yield {CONNECTION_LIMITS: limits}
+
+    return lifespan
+
+
 def create_app(
     store: Store,
     *,
@@ -117,6 +147,9 @@ def create_app(
     retention_interval: float = RETENTION_INTERVAL_S,
     host: str | None = None,
     allowed_hosts: Sequence[str] = (),
+    read_timeout: float | None = DEFAULT_READ_TIMEOUT_S,
+    max_connections: int | None = DEFAULT_MAX_CONNECTIONS,
+    ingest_part_units: int = DEFAULT_PART_UNITS,
 ) -> FastAPI:
     """The collector app: ingest, native queries, Helicone-shaped endpoints, the dashboard
     (at ``/``) and OpenAPI.
@@ -126,8 +159,20 @@ def create_app(
     Access: ``keys`` holds the API keys (default: the store's own ``api_keys`` table). Once
     a key exists, every ingest and query request needs one and sees only its project; until
     then requests act on ``project_id`` if ``allow_open``, else get 401. ``rate_limit``
-    requests per second per key on average, bursts of ``rate_burst`` (default twice the
-    rate); None turns the limit off.
+    records per second per key on average, bursts of ``rate_burst`` (default twice the
+    rate); an ingest batch costs its number of records, any other request one; None turns
+    the limit off.
+
+    Ingest (`FairIngest`): one batch per project is parsed and stored at a time, the turns
+    to write going round-robin over the projects; on SQLite a transaction commits after
+    the part of about ``ingest_part_units`` (`record_units`) in hand when another project
+    waits to write.
+
+    Connections (`ClientGuard`, and `GuardedH11Protocol` when served by
+    ``agenttrace serve`` or `agenttrace.server.testing`): a client has ``read_timeout``
+    seconds to send a request's headers and as long again for its body (408 and close
+    beyond); beyond ``max_connections`` open connections, new ones get 503. None: no
+    limit.
 
     Web pages (`agenttrace.server._web_guard`): a request whose ``Host`` is not
     ``localhost``, an IP address, ``host`` (the name served on) or one of
@@ -157,8 +202,10 @@ def create_app(
     )
     limiter = RateLimiter(rate_limit, rate_burst) if rate_limit else None
     host_check = HostCheck.build(host, allowed_hosts)
+    connection_limits = ConnectionLimits(read_timeout, max_connections)
+    prune = retention_lifespan(store, retention, retention_interval) if retention else None
     app = FastAPI(
-        lifespan=retention_lifespan(store, retention, retention_interval) if retention else None,
+        lifespan=_lifespan(connection_limits, prune),
         title="agenttrace collector",
         version=__version__,
         description="Session tracing for LLM agents: ingest, sessions, requests and paths.",
@@ -168,6 +215,11 @@ def create_app(
     )
     app.state.store = store
     app.state.options = CollectorOptions(limits=limits, project_id=project_id)
+    app.state.ingest = FairIngest(
+        store,
+        writers=1 if store.backend == "sqlite" else POSTGRES_WRITERS,
+        part_units=ingest_part_units,
+    )
     access = Access(
         keys if keys is not None else store_keys(store),
         open_project=project_id,
@@ -177,6 +229,7 @@ def create_app(
     app.state.access = access
     app.add_middleware(WebGuard, check=host_check, access=access)
     install_error_handlers(app)
+    app.add_middleware(ClientGuard, read_timeout=read_timeout)
     app.include_router(_ingest_route.router)
     app.include_router(_query_routes.router)
     app.include_router(_metrics_route.router)

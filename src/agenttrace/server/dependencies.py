@@ -8,7 +8,8 @@
 inflating ``Content-Encoding: gzip``; a body not declared as JSON gets 415
 (`require_json_body`). ``ProjectDep`` resolves the request's API key to its
 project (`agenttrace.server._access`): 401 without a valid key once keys exist, 429 over
-the key's rate limit.
+the key's rate limit (one token per request); ``IngestGrantDep`` does the same for an
+ingest batch, which is charged per record once parsed (`Access.charge`).
 """
 
 from __future__ import annotations
@@ -19,15 +20,17 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from agenttrace.server._access import Access
+from agenttrace.server._access import Access, Grant
 from agenttrace.server._limits import DEFAULT_MAX_BODY_BYTES, Limits
 from agenttrace.server.store.base import DEFAULT_PROJECT, Store
 
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
     "CollectorOptions",
+    "IngestGrantDep",
     "ProjectDep",
     "StoreDep",
+    "get_ingest_grant",
     "get_options",
     "get_project_id",
     "get_store",
@@ -72,8 +75,18 @@ def get_project_id(request: Request) -> str:
     return grant.project_id
 
 
+def get_ingest_grant(request: Request) -> Grant:
+    """`get_project_id` for an ingest batch: the grant, admitted while the key's bucket
+    holds a token but not charged yet (the batch's records are, once it is parsed)."""
+    access: Access = request.app.state.access
+    grant = access.grant(request.headers, charge=False)
+    request.state.grant = grant
+    return grant
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
 ProjectDep = Annotated[str, Depends(get_project_id)]
+IngestGrantDep = Annotated[Grant, Depends(get_ingest_grant)]
 
 
 def _too_large(limit: int) -> HTTPException:

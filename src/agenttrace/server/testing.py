@@ -24,6 +24,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
+from agenttrace.server._connections import GuardedH11Protocol
 from agenttrace.server.app import create_app
 from agenttrace.server.store import Store, database_url_for, open_store
 
@@ -59,6 +60,7 @@ def serve_in_thread(app: FastAPI, host: str = "127.0.0.1", port: int = 0) -> Ite
     bound_port = sock.getsockname()[1]
     config = uvicorn.Config(
         app,
+        http=GuardedH11Protocol,  # the collector's connection limits, as `serve` has them
         log_level="warning",
         access_log=False,
         lifespan="on",

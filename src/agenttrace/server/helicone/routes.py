@@ -20,6 +20,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 
 from agenttrace.core.text_repair import repair_record
+from agenttrace.records import Record
+from agenttrace.server._fair_ingest import FairIngest
 from agenttrace.server._ingest_route import may_hold_unstorable_text
 from agenttrace.server._limits import Limits, record_problem
 from agenttrace.server.dependencies import ProjectDep, StoreDep, read_body
@@ -120,46 +122,38 @@ def _header_value(text: str) -> str:
     return urllib.parse.quote(text, safe="")
 
 
-def _store_log(
-    store: Store,
-    project_id: str,
-    body: Any,
-    headers: Headers,
-    endpoint: LogEndpoint,
-    *,
-    limits: Limits,
-    repair_bodies: bool,
-) -> str:
+def _log_record(
+    body: Any, headers: Headers, endpoint: LogEndpoint, *, limits: Limits, repair_bodies: bool
+) -> Record:
     """Map the log to a record, repair text the store cannot hold (looking into the bodies
-    only with ``repair_bodies``), check the collector's limits, commit it; its id."""
+    only with ``repair_bodies``) and check the collector's limits."""
     record = repair_record(record_from_log(body, headers, endpoint), bodies=repair_bodies)
     problem = record_problem(record, limits)
     if problem is not None:
         raise HeliconeLogError(problem)
-    store.ingest(project_id, [record])
-    return record.id
+    return record
 
 
 def _log_route(endpoint: LogEndpoint, path: str) -> None:
-    async def log(request: Request, store: StoreDep, project_id: ProjectDep) -> Response:
+    async def log(request: Request, project_id: ProjectDep) -> Response:
+        ingest: FairIngest = request.app.state.ingest
         try:
             raw = await read_body(request)
             body = _parse(raw, "a Helicone log {providerRequest, providerResponse}")
-            record_id = await run_in_threadpool(
-                _store_log,
-                store,
-                project_id,
+            record = await run_in_threadpool(
+                _log_record,
                 body,
                 request.headers,
                 endpoint,
                 limits=request.app.state.options.limits,
                 repair_bodies=may_hold_unstorable_text(raw),
             )
+            await ingest.write(project_id, [record])  # in the project's turn (fairness)
         except (_NotJsonError, HeliconeLogError) as exc:
             return _failure(400, str(exc))
         except HTTPException as exc:
             return _failure(exc.status_code, str(exc.detail))
-        return PlainTextResponse("ok", headers={"helicone-id": _header_value(record_id)})
+        return PlainTextResponse("ok", headers={"helicone-id": _header_value(record.id)})
 
     router.add_api_route(
         path,

@@ -8,10 +8,16 @@ is an ``ExportTraceServiceResponse`` in the request's encoding, whose ``partial_
 counts and names the spans whose records were refused (their structure is kept). Limits
 as for ``/v1/records``: the body size, at most ``max_batch_records`` spans per request, and
 per record its bodies' size and nesting. Idempotent by (trace id, span id).
+
+As for ``/v1/records``, an export is read in one of its project's turns and stored in
+another (`agenttrace.server._fair_ingest`; one transaction, since its spans are placed
+together), and costs its key's rate limit one token per span once read.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
@@ -24,16 +30,17 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from agenttrace.records import Record
+from agenttrace.server._access import Access
 from agenttrace.server._errors import describe_errors
+from agenttrace.server._fair_ingest import FairIngest
 from agenttrace.server._limits import Limits, record_problem
-from agenttrace.server.dependencies import CollectorOptions, ProjectDep, StoreDep, read_body
+from agenttrace.server.dependencies import CollectorOptions, IngestGrantDep, read_body
 from agenttrace.server.otlp.decoding import BodyError, decode_request, iter_spans
 from agenttrace.server.otlp.mapping import span_record
 from agenttrace.server.otlp.paths import resolve_place
-from agenttrace.server.store.base import Store
 from agenttrace.server.store.otlp_spans import SpanLink
 
-__all__ = ["ingest_otlp", "router"]
+__all__ = ["SpanBatch", "read_export", "router"]
 
 router = APIRouter(tags=["ingest"])
 
@@ -54,10 +61,19 @@ def _too_many(count: int, limits: Limits) -> HTTPException:
     )
 
 
-def ingest_otlp(
-    store: Store, project_id: str, body: bytes, content_type: str, limits: Limits
-) -> tuple[int, list[str]]:
-    """Store the spans of an OTLP body; return how many records were refused and why."""
+@dataclass(frozen=True, slots=True)
+class SpanBatch:
+    """An OTLP export read and mapped: what `Store.ingest_spans` stores, and the spans
+    whose records were refused (their structure is kept)."""
+
+    links: list[SpanLink]
+    records: dict[str, Record]
+    problems: list[str]
+
+
+def read_export(body: bytes, content_type: str, limits: Limits) -> SpanBatch:
+    """The spans of an OTLP body, mapped to links and records within ``limits``;
+    HTTPException 400 (not an export), 413 (too many spans) or 415 (not protobuf or JSON)."""
     try:
         request = decode_request(body, content_type)
     except BodyError as exc:
@@ -83,8 +99,7 @@ def ingest_otlp(
         links.append(link)
         if record is not None:
             records[record.id] = record
-    store.ingest_spans(project_id, links, records, resolve_place)
-    return len(problems), problems
+    return SpanBatch(links=links, records=records, problems=problems)
 
 
 def _structure_only(trace_id: str, span_id: str, parent: str | None) -> tuple[SpanLink, None]:
@@ -127,7 +142,8 @@ def _answer(rejected: int, problems: list[str], content_type: str) -> Response:
         "gzip accepted). LLM, tool and retriever spans become records (OpenTelemetry GenAI, "
         "OpenInference and OpenLLMetry conventions); agent, workflow, chain and task spans "
         "give their paths. Answers an ExportTraceServiceResponse whose partial_success "
-        "names refused spans. Malformed body: 400; other content type: 415; too large: 413."
+        "names refused spans. Malformed body: 400; other content type: 415; too large: 413; "
+        "more spans than the key's rate limit holds now: 429 with Retry-After."
     ),
     response_class=Response,
     responses={
@@ -138,6 +154,7 @@ def _answer(rejected: int, problems: list[str], content_type: str) -> Response:
         400: {"description": "Not an OTLP export request"},
         413: {"description": "Body or span count over the limit"},
         415: {"description": "Not protobuf or JSON"},
+        429: {"description": "Over the key's rate limit (one token per span)"},
     },
     openapi_extra={
         "requestBody": {
@@ -146,12 +163,22 @@ def _answer(rejected: int, problems: list[str], content_type: str) -> Response:
         }
     },
 )
-async def ingest_traces(request: Request, store: StoreDep, project_id: ProjectDep) -> Response:
+async def ingest_traces(request: Request, grant: IngestGrantDep) -> Response:
     """Store the spans; answer in the request's encoding."""
     body = await read_body(request, also=(_PROTOBUF,))  # needs a preflight, as JSON does
     content_type = request.headers.get("content-type", "")
     options: CollectorOptions = request.app.state.options
-    rejected, problems = await run_in_threadpool(
-        ingest_otlp, store, project_id, body, content_type, options.limits
-    )
-    return _answer(rejected, problems, content_type)
+    access: Access = request.app.state.access
+    ingest: FairIngest = request.app.state.ingest
+    project_id = grant.project_id
+    async with ingest.parsing(project_id):
+        try:
+            batch = await run_in_threadpool(read_export, body, content_type, options.limits)
+        except HTTPException:
+            access.charge(grant, 1, refuse=False)  # a request costs one token at least
+            raise
+    access.charge(grant, len(batch.links), unit="spans")
+    store = ingest.store
+    write = partial(store.ingest_spans, project_id, batch.links, batch.records, resolve_place)
+    await ingest.in_turn(project_id, write)
+    return _answer(len(batch.problems), batch.problems, content_type)

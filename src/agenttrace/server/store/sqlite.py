@@ -5,6 +5,10 @@ cut), one writer connection guarded by a lock, and one read connection per threa
 lets them read while the writer writes). Migrations run on open inside ``BEGIN IMMEDIATE``,
 which also keeps two processes opening one file at once from racing.
 
+One writer at a time also means that a long ingest makes every other wait: `ingest_parts`
+stores a batch part by part in one transaction and commits early when another writer is
+waiting (`agenttrace.server._fair_ingest`).
+
 Several processes may write one file (``agenttrace serve --workers N``). SQLite makes a
 writer that finds the file locked poll (sleeping 1, 2, 5, 10, ... ms between tries), which
 leaves the lock idle for milliseconds after each commit; so where the platform has
@@ -21,7 +25,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -33,6 +38,9 @@ except ImportError:  # pragma: no cover - Windows: SQLite's own polling serialis
     fcntl = None  # type: ignore[assignment]
 
 from agenttrace.exceptions import UserError
+from agenttrace.records import Record
+from agenttrace.server.store._ingest import ingest_records
+from agenttrace.server.store.base import IngestCounts
 from agenttrace.server.store.dialect import SQLITE, DbConnection
 from agenttrace.server.store.sql import SqlStore
 
@@ -124,6 +132,29 @@ class SQLiteStore(SqlStore):
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+
+    def ingest_parts(
+        self,
+        project_id: str,
+        parts: Sequence[Sequence[Record]],
+        keep_going: Callable[[], bool],
+    ) -> tuple[IngestCounts, int]:
+        """Store ``parts[0]``, then each next part while ``keep_going()`` says so, in one
+        durable transaction (as `ingest` would store them one after the other); returns
+        the counts and how many parts were stored (at least one, if there is one)."""
+        accepted = duplicates = stored = 0
+        if not parts:
+            return IngestCounts(accepted=0, duplicates=0), 0
+        with self._write() as conn:
+            received = time.time_ns() // 1000
+            for part in parts:
+                if stored and not keep_going():
+                    break
+                counts = ingest_records(conn, self.dialect, project_id, part, received)
+                accepted += counts.accepted
+                duplicates += counts.duplicates
+                stored += 1
+        return IngestCounts(accepted=accepted, duplicates=duplicates), stored
 
     @contextmanager
     def _read(self) -> Iterator[DbConnection]:
