@@ -26,6 +26,12 @@ process-wide tracer, which never blocks and never raises; `sends_bodies` says wh
 bodies are wanted at all. An `Exporter` receives records instead of the shipper through
 ``agenttrace.configure(exporter=...)``.
 
+**Questions to a human** (kind ``human``): `human_record_id` gives the record of an
+interrupt the same id in every process; the question (status interrupted, no end time,
+`INTERRUPT_ID_PROPERTY`, what was asked under `QUESTION_KEY` of the request) and the
+answer (status ok, end time, `ANSWER_KEY` of the response) are sent as that one record
+and the collector merges them.
+
 **Classify an exception**: `exception_status` (cancelled, interrupted, handoff or error)
 and `error_info`.
 
@@ -52,6 +58,12 @@ from agenttrace._internal.context import (
 from agenttrace._internal.context import use_context as use_session
 from agenttrace._internal.record_factory import RecordFields, new_record
 from agenttrace.core.cost import compute_cost as _cost
+from agenttrace.core.human import (
+    ANSWER_KEY,
+    INTERRUPT_ID_PROPERTY,
+    QUESTION_KEY,
+    human_record_id,
+)
 from agenttrace.core.ids import new_id
 from agenttrace.core.internal_errors import raise_internal_errors, report_internal_error
 from agenttrace.core.langgraph_paths import (
@@ -84,7 +96,10 @@ if _typing.TYPE_CHECKING:  # no public name for it in the door
     from datetime import datetime
 
 __all__ = [
+    "ANSWER_KEY",
+    "INTERRUPT_ID_PROPERTY",
     "MAX_DERIVED_DEPTH",
+    "QUESTION_KEY",
     "VERSION",
     "VERSION_INFO",
     "ContextProvider",
@@ -107,6 +122,7 @@ __all__ = [
     "emit",
     "error_info",
     "exception_status",
+    "human_record_id",
     "is_push_task",
     "join_path",
     "model_name",

@@ -53,9 +53,13 @@ _COLUMNS = {
 
 
 def _latency(dialect: Dialect) -> str:
+    """SQL: a request's latency in ms; NULL for a question to a human (a wait, not a
+    latency) and for a request that has not ended."""
     if dialect.name == "postgresql":
-        return "(r.end_us - r.start_us)::double precision / 1000.0::double precision"
-    return "(r.end_us - r.start_us) / 1000.0"
+        span = "(r.end_us - r.start_us)::double precision / 1000.0::double precision"
+    else:
+        span = "(r.end_us - r.start_us) / 1000.0"
+    return f"(CASE WHEN r.kind = 'human' THEN NULL ELSE {span} END)"
 
 
 def _property(dialect: Dialect) -> str:
