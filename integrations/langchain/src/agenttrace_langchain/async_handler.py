@@ -45,6 +45,7 @@ class AsyncCallbackHandler(HandlerBase, LangChainAsyncHandler):
             tags=tags,
             metadata=metadata,
             kwargs=kwargs,
+            inputs=inputs,
         )
 
     async def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:

@@ -118,11 +118,17 @@ class HandlerBase:
         tags: Sequence[str] | None,
         metadata: Mapping[str, Any] | None,
         kwargs: Mapping[str, Any],
+        inputs: Any = None,
     ) -> None:
         try:
             name = chain_name(serialized, kwargs)
             self._core.chain_start(
-                run_id, parent_run_id=parent_run_id, metadata=metadata, tags=tags, name=name
+                run_id,
+                parent_run_id=parent_run_id,
+                metadata=metadata,
+                tags=tags,
+                name=name,
+                inputs=inputs,
             )
         except Exception as exc:  # noqa: BLE001 - tracing must not break the run
             report_internal_error("langchain.on_chain_start", exc)

@@ -40,6 +40,7 @@ from agenttrace.instrumentation import (
 )
 from agenttrace_langchain.context_provider import running_run
 from agenttrace_langchain.emit import emit_record, llm_outcome
+from agenttrace_langchain.questions import OpenQuestions, interrupts_of, resume_of
 from agenttrace_langchain.run_state import RootState, RunKind, RunState, RunStore
 from agenttrace_langchain.serialize import documents_payload, jsonable, tool_output_payload
 from agenttrace_langchain.session import HandlerSettings, resolve_session
@@ -71,6 +72,7 @@ class TraceCore:
     def __init__(self, settings: HandlerSettings) -> None:
         self.settings = settings
         self.store = RunStore()
+        self.questions = OpenQuestions()
 
     # -- starts ---------------------------------------------------------------------------
 
@@ -198,14 +200,19 @@ class TraceCore:
         metadata: Mapping[str, Any] | None,
         tags: Sequence[str] | None,
         name: str | None,
+        inputs: Any = None,
     ) -> None:
-        """A chain (graph, node, sequence, lambda...) started."""
+        """A chain (graph, node, sequence, lambda...) started; a root run started with
+        ``Command(resume=...)`` answers the questions it names."""
         state = self._begin(
             run_id, parent_run_id, RunKind.CHAIN, metadata=metadata, tags=tags, name=name
         )
         if state.parent is None:
             state.name = name or "chain"
             state.start = time.time()
+            resume = resume_of(inputs)
+            if resume is not None:
+                self.questions.answer(state.root, resume)
 
     def llm_start(
         self,
@@ -276,6 +283,8 @@ class TraceCore:
         thread_id = state.root.thread_id
         if thread_id is not None and state.namespace is not None:
             self.store.forget_interrupt(thread_id, state.namespace)
+        if state.namespace is not None:
+            self.questions.finished(state.root, state.namespace)
         if state.pair_record:
             emit_record(state, RecordKind.CHAIN, Status.OK)
 
@@ -288,6 +297,8 @@ class TraceCore:
         if not is_node and state.parent is not None:
             return
         status = exception_status(error)
+        if status is Status.INTERRUPTED:
+            self.questions.ask(state, interrupts_of(error, state.namespace))
         key = _failure_key(error, status)
         recorded = not state.has_covered(key)
         if recorded:
@@ -327,6 +338,8 @@ class TraceCore:
         if state is None or state.root.muted:
             return
         status = exception_status(error)
+        if status is Status.INTERRUPTED:
+            self.questions.ask(state, interrupts_of(error, state.namespace))
         request = None
         if sends_bodies():
             if kind is RecordKind.LLM:

@@ -47,6 +47,7 @@ class CallbackHandler(HandlerBase, BaseCallbackHandler):
             tags=tags,
             metadata=metadata,
             kwargs=kwargs,
+            inputs=inputs,
         )
 
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
