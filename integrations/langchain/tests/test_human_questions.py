@@ -26,6 +26,7 @@ from agenttrace.instrumentation import INTERRUPT_ID_PROPERTY, human_record_id
 from agenttrace.records import Record, RecordKind, Status
 from agenttrace.testing import InMemoryExporter
 from agenttrace_langchain import AsyncCallbackHandler, CallbackHandler
+from agenttrace_langchain.lifecycle import HAS_LIFECYCLE
 from agenttrace_langchain.testing import FakeChatModel
 
 from .compat import Command, Send, interrupt, requires
@@ -268,3 +269,28 @@ def test_resume_in_a_second_process_answers_the_question(tmp_path: Path) -> None
     assert human["delay_ms"] > 0
     llms = [r for r in detail["requests"] if r["kind"] == "llm"]
     assert len(llms) == 2  # the first run's and the resumed run's (another process)
+
+
+@pytest.mark.skipif(not HAS_LIFECYCLE, reason="langgraph without on_interrupt")
+@pytest.mark.parametrize("handler_type", [CallbackHandler, AsyncCallbackHandler])
+async def test_static_breakpoint_is_a_question(
+    exporter: InMemoryExporter, handler_type: type[Any]
+) -> None:
+    """interrupt_before pauses with no interrupt() call: LangGraph's on_interrupt makes it a
+    question at the graph's path, and on_resume (the resume names the checkpoint it went
+    on from) answers it."""
+    graph = StateGraph(MessagesState)
+    graph.add_node("send", lambda state: {"messages": [AIMessage(content="sent")]})
+    graph.add_edge(START, "send")
+    compiled = graph.compile(checkpointer=MemorySaver(), interrupt_before=["send"])
+    config: Any = {"callbacks": [handler_type()], "configurable": {"thread_id": "bp"}}
+    await compiled.ainvoke(user(), config=config)
+    (asked,) = questions(exporter)
+    assert asked.properties[INTERRUPT_ID_PROPERTY].startswith("breakpoint:")
+    assert (asked.status, asked.session_path) == (Status.INTERRUPTED, "/")
+    assert asked.request == {"question": {"breakpoint": "interrupt_before"}}
+    result = await compiled.ainvoke(None, config=config)
+    assert result["messages"][-1].content == "sent"
+    _, answered = questions(exporter)
+    assert (answered.id, answered.status) == (asked.id, Status.OK)
+    assert answered.end_time is not None

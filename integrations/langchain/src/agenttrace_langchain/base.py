@@ -133,6 +133,18 @@ class HandlerBase:
         except Exception as exc:  # noqa: BLE001 - tracing must not break the run
             report_internal_error("langchain.on_chain_start", exc)
 
+    def _graph_interrupt(self, event: Any) -> None:
+        try:
+            self._core.graph_interrupt(event)
+        except Exception as exc:  # noqa: BLE001
+            report_internal_error("langgraph.on_interrupt", exc)
+
+    def _graph_resume(self, event: Any) -> None:
+        try:
+            self._core.graph_resume(event)
+        except Exception as exc:  # noqa: BLE001
+            report_internal_error("langgraph.on_resume", exc)
+
     def _chain_end(self, run_id: UUID) -> None:
         try:
             self._core.chain_end(run_id)

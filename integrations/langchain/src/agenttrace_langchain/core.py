@@ -40,6 +40,7 @@ from agenttrace.instrumentation import (
 )
 from agenttrace_langchain.context_provider import running_run
 from agenttrace_langchain.emit import emit_record, llm_outcome
+from agenttrace_langchain.lifecycle import breakpoint_id, event_interrupts
 from agenttrace_langchain.questions import OpenQuestions, interrupts_of, resume_of
 from agenttrace_langchain.run_state import RootState, RunKind, RunState, RunStore
 from agenttrace_langchain.serialize import documents_payload, jsonable, tool_output_payload
@@ -389,6 +390,23 @@ class TraceCore:
             request = {"query": state.payload}
             response = {"documents": documents_payload(documents)}
         emit_record(state, RecordKind.VECTOR_DB, Status.OK, request=request, response=response)
+
+    # -- LangGraph lifecycle (langgraph 1.x) -----------------------------------------------
+
+    def graph_interrupt(self, event: Any) -> None:
+        """The graph paused (``on_interrupt``): a question for each interrupt no node
+        reported, and for a static breakpoint, at the graph's path."""
+        state = self.store.get(getattr(event, "run_id", None))
+        if state is not None:
+            self.questions.ask(state, event_interrupts(event))
+
+    def graph_resume(self, event: Any) -> None:
+        """The graph resumed from a checkpoint (``on_resume``): a breakpoint asked there
+        is answered."""
+        state = self.store.get(getattr(event, "run_id", None))
+        checkpoint_id = getattr(event, "checkpoint_id", None)
+        if state is not None and isinstance(checkpoint_id, str):
+            self.questions.resumed_from(state.root, breakpoint_id(checkpoint_id))
 
     # -- context --------------------------------------------------------------------------
 

@@ -188,6 +188,15 @@ class OpenQuestions:
         for interrupt_id in pending:
             self._complete(root, interrupt_id, resume.value)
 
+    def resumed_from(self, root: RootState, interrupt_id: str) -> None:
+        """A run resumed past the breakpoint ``interrupt_id``: complete its question if this
+        handler asked it (another process's pause at a breakpoint is not joined: a resume
+        from a checkpoint does not say whether a breakpoint or a failure stopped it)."""
+        with self._lock:
+            known = (root.session_id, interrupt_id) in self._open
+        if known:
+            self._complete(root, interrupt_id, _NO_ANSWER)
+
     def finished(self, root: RootState, namespace: str) -> None:
         """A resumed node finished: its questions without an interrupt id are answered
         (langgraph before 0.4, where a resume carries no answer per interrupt)."""
