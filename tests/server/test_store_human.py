@@ -88,6 +88,7 @@ def test_unanswered_question_makes_the_session_wait(store: Store) -> None:
     detail = _session(store, "s1")
     assert detail.session.status == "waiting"
     assert detail.session.waiting_since == _at(1)
+    assert INTERRUPT_ID_PROPERTY not in detail.session.properties  # the request's own
     assert _waiting(store) == ["s1"]
     human = [r for r in detail.requests if r.kind == "human"]
     assert [(r.status, r.session_path, r.response_created_at) for r in human] == [

@@ -20,6 +20,7 @@ from itertools import chain
 from operator import attrgetter
 from typing import Any
 
+from agenttrace.core.human import INTERRUPT_ID_PROPERTY
 from agenttrace.core.text_repair import repair_record
 from agenttrace.records import Record, RecordKind, Status
 from agenttrace.server.store._human_ingest import merge_human, upsert_human_rows
@@ -175,6 +176,8 @@ class _Rollup:
             self.latency_sum_ms += (end - start) / 1000.0
             self.latency_count += 1
         for pair in record.properties.items():
+            if pair[0] == INTERRUPT_ID_PROPERTY:  # a request's own, not the session's
+                continue
             seen = self.properties.get(pair)
             self.properties[pair] = start if seen is None else min(seen, start)
         if record.user_id:
