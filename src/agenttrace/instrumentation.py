@@ -30,7 +30,8 @@ bodies are wanted at all. An `Exporter` receives records instead of the shipper 
 interrupt the same id in every process; the question (status interrupted, no end time,
 `INTERRUPT_ID_PROPERTY`, what was asked under `QUESTION_KEY` of the request) and the
 answer (status ok, end time, `ANSWER_KEY` of the response) are sent as that one record
-and the collector merges them.
+and the collector merges them; an answer that cannot name its interrupt carries
+`OPEN_QUESTION` as its interrupt id and completes the session's open questions.
 
 **Classify an exception**: `exception_status` (cancelled, interrupted, handoff or error)
 and `error_info`.
@@ -61,6 +62,7 @@ from agenttrace.core.cost import compute_cost as _cost
 from agenttrace.core.human import (
     ANSWER_KEY,
     INTERRUPT_ID_PROPERTY,
+    OPEN_QUESTION,
     QUESTION_KEY,
     human_record_id,
 )
@@ -99,6 +101,7 @@ __all__ = [
     "ANSWER_KEY",
     "INTERRUPT_ID_PROPERTY",
     "MAX_DERIVED_DEPTH",
+    "OPEN_QUESTION",
     "QUESTION_KEY",
     "VERSION",
     "VERSION_INFO",

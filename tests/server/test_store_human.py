@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from agenttrace.core.human import INTERRUPT_ID_PROPERTY, human_record_id
+from agenttrace.core.human import INTERRUPT_ID_PROPERTY, OPEN_QUESTION, human_record_id
 from agenttrace.records import Record
 from agenttrace.server.store import (
     PathQuery,
@@ -175,3 +175,28 @@ def test_paths_show_human_wait_apart_from_latency(store: Store) -> None:
     assert approve.human_wait_p95_ms >= approve.human_wait_p50_ms
     assert rows["/agent"].p50_latency_ms == 100.0
     assert rows["/agent"].human_count == 0
+
+
+def test_answer_naming_no_interrupt_completes_the_open_question(store: Store) -> None:
+    """A bare resume in another process: its answer completes the session's question that
+    was open when it was given, not one asked later, nor another session's."""
+    store.ingest(PROJECT, [_question("s1", "a", 1), _question("s2", "b", 1)])
+    bare = _answer("s1", OPEN_QUESTION, 20)
+    assert bare.id != human_record_id("s1", "a")
+    store.ingest(PROJECT, [bare, _question("s1", "later", 30)])
+    detail = _session(store, "s1")
+    by_interrupt = {r.request_properties[INTERRUPT_ID_PROPERTY]: r for r in detail.requests}
+    assert set(by_interrupt) == {"a", "later"}  # the bare answer is not stored apart
+    assert by_interrupt["a"].status == "ok"
+    assert by_interrupt["a"].delay_ms == 19_000.0
+    assert by_interrupt["a"].response_body == {"answer": "yes"}
+    assert by_interrupt["later"].status == "interrupted"
+    assert detail.session.waiting_since == _at(30)
+    assert _session(store, "s2").session.status == "waiting"
+    assert _session(store, "s1").session.total_requests == 2
+
+
+def test_answer_naming_no_interrupt_with_nothing_open_is_kept(store: Store) -> None:
+    store.ingest(PROJECT, [_answer("s1", OPEN_QUESTION, 20)])
+    (kept,) = _session(store, "s1").requests
+    assert (kept.kind, kept.status) == ("human", "ok")

@@ -220,18 +220,22 @@ from tests.test_human_questions import approval_graph
 
 endpoint, database, thread_id, interrupt_id = sys.argv[1:5]
 agenttrace.configure(endpoint=endpoint, spool_dir=database + ".spool")
+answer = "approved later"
+resume = Command(resume=answer if interrupt_id == "bare" else {interrupt_id: answer})
 with SqliteSaver.from_conn_string(database) as saver:
     config: Any = {"callbacks": [CallbackHandler()], "configurable": {"thread_id": thread_id}}
-    approval_graph(saver).invoke(Command(resume={interrupt_id: "approved later"}), config=config)
+    approval_graph(saver).invoke(resume, config=config)
 assert agenttrace.flush(10.0)
 """
 
 
 @pytest.mark.skipif(SqliteSaver is None, reason="needs langgraph-checkpoint-sqlite")
-def test_resume_in_a_second_process_answers_the_question(tmp_path: Path) -> None:
+@pytest.mark.parametrize("resume", ["by interrupt id", "bare"])
+def test_resume_in_a_second_process_answers_the_question(tmp_path: Path, resume: str) -> None:
     """Asked here and shipped; answered by another process (an approval UI resuming from
-    the SQLite checkpointer with a new handler): the collector shows one answered question
-    and the session is no longer waiting. A second thread left unanswered stays waiting."""
+    the SQLite checkpointer with a new handler), naming the interrupt or not: the collector
+    shows one answered question and the session is no longer waiting. A second thread left
+    unanswered stays waiting."""
     collector_testing = pytest.importorskip("agenttrace.server.testing")
     database = str(tmp_path / "checkpoints.db")
     with collector_testing.running_collector(data_dir=tmp_path / "db") as collector:
@@ -248,7 +252,15 @@ def test_resume_in_a_second_process_answers_the_question(tmp_path: Path) -> None
         (interrupt_id,) = interrupt_ids(first)
         tests_root = Path(__file__).resolve().parents[1]
         done = subprocess.run(
-            [sys.executable, "-c", _SECOND_PROCESS, collector.url, database, "x1", interrupt_id],
+            [
+                sys.executable,
+                "-c",
+                _SECOND_PROCESS,
+                collector.url,
+                database,
+                "x1",
+                interrupt_id if resume == "by interrupt id" else "bare",
+            ],
             cwd=tests_root,
             capture_output=True,
             text=True,

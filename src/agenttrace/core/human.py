@@ -11,10 +11,21 @@ from __future__ import annotations
 
 import uuid
 
-__all__ = ["ANSWER_KEY", "INTERRUPT_ID_PROPERTY", "QUESTION_KEY", "human_record_id"]
+__all__ = [
+    "ANSWER_KEY",
+    "INTERRUPT_ID_PROPERTY",
+    "OPEN_QUESTION",
+    "QUESTION_KEY",
+    "human_record_id",
+]
 
 INTERRUPT_ID_PROPERTY = "agenttrace.interrupt_id"
 """The record property holding the interrupt's id (kept when bodies are not sent)."""
+OPEN_QUESTION = "*"
+"""The interrupt id of an answer that names no interrupt (LangGraph's bare
+``Command(resume=...)``, allowed while one question is pending) sent by a process that did
+not see the question asked: it answers the session's questions still open when it was
+given (the collector completes them; it is stored on its own only when none is)."""
 QUESTION_KEY = "question"
 """The key of what was asked in a human record's request body."""
 ANSWER_KEY = "answer"

@@ -9,7 +9,9 @@ the interrupt id (`human_record_id`), so the process that resumes the graph (thi
 another, through a checkpointer) sends the answer under the same id and the collector
 completes the question: ``Command(resume={interrupt_id: answer, ...})`` answers each
 interrupt it names; a bare ``Command(resume=answer)`` (LangGraph allows it when one
-interrupt is pending) answers the questions this handler saw asked in the thread.
+interrupt is pending) answers the questions this handler saw asked in the session, or,
+when it saw none (another process asked), is sent as an answer to the session's open
+question (`OPEN_QUESTION`), which the collector completes.
 
 Interrupts without an id (langgraph before 0.4) are keyed by the node's checkpoint
 namespace and their index; those questions are completed when the resumed node finishes.
@@ -27,6 +29,7 @@ from typing import Any
 from agenttrace.instrumentation import (
     ANSWER_KEY,
     INTERRUPT_ID_PROPERTY,
+    OPEN_QUESTION,
     QUESTION_KEY,
     Record,
     RecordKind,
@@ -50,10 +53,12 @@ def _utc(timestamp: float) -> datetime:
     return datetime.fromtimestamp(timestamp, UTC)
 
 
-def _human_record(root: RootState, interrupt_id: str, **fields: Any) -> Record:
+def _human_record(
+    root: RootState, interrupt_id: str, record_id: str | None = None, **fields: Any
+) -> Record:
     """A ``human`` record of ``interrupt_id`` in ``root``'s session; ``fields`` set the rest."""
     values: dict[str, Any] = {
-        "id": human_record_id(root.session_id, interrupt_id),
+        "id": record_id or human_record_id(root.session_id, interrupt_id),
         "kind": RecordKind.HUMAN,
         "session_id": root.session_id,
         "session_name": root.session_name,
@@ -187,6 +192,8 @@ class OpenQuestions:
             pending = [k[1] for k in self._open if k[0] == root.session_id]
         for interrupt_id in pending:
             self._complete(root, interrupt_id, resume.value)
+        if not pending:
+            self._complete(root, OPEN_QUESTION, resume.value, key=str(root.root_run_id))
 
     def resumed_from(self, root: RootState, interrupt_id: str) -> None:
         """A run resumed past the breakpoint ``interrupt_id``: complete its question if this
@@ -208,7 +215,9 @@ class OpenQuestions:
         for interrupt_id in pending:
             self._complete(root, interrupt_id, _NO_ANSWER)
 
-    def _complete(self, root: RootState, interrupt_id: str, value: Any) -> None:
+    def _complete(self, root: RootState, interrupt_id: str, value: Any, *, key: str = "") -> None:
+        """Send the answer of ``interrupt_id`` (its record's id made of ``interrupt_id`` and
+        ``key``: an answer to whichever question is open gets one id per resume)."""
         with self._lock:
             question = self._open.pop((root.session_id, interrupt_id), None)
         answered = _utc(time.time())
@@ -224,6 +233,7 @@ class OpenQuestions:
             record = _human_record(
                 root,
                 interrupt_id,
+                record_id=human_record_id(root.session_id, interrupt_id + key),
                 name="answer",
                 start_time=answered,
                 end_time=answered,

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from agenttrace.core.human import INTERRUPT_ID_PROPERTY, OPEN_QUESTION
 from agenttrace.records import Record, Status
 from agenttrace.server.store.dialect import DbConnection, Dialect
 
@@ -73,6 +74,9 @@ def upsert_human_rows(
     return the ids that were new (their properties are stored with them)."""
     if not rows:
         return set()
+    rows = _answer_open_questions(conn, dialect, project_id, columns, rows)
+    if not rows:
+        return set()
     ids = sorted({row[1] for row in rows})
     marks = ", ".join("?" * len(ids))
     known = {
@@ -102,3 +106,49 @@ def upsert_human_rows(
         pairs,
     )
     return new
+
+
+def _names_no_interrupt(properties_json: Any, dialect: Dialect) -> bool:
+    properties = dialect.load_json(properties_json)
+    return isinstance(properties, dict) and properties.get(INTERRUPT_ID_PROPERTY) == OPEN_QUESTION
+
+
+def _answer_open_questions(
+    conn: DbConnection,
+    dialect: Dialect,
+    project_id: str,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+) -> list[tuple[Any, ...]]:
+    """Complete the open questions each answer that names no interrupt (`OPEN_QUESTION`)
+    answers: those of its session asked before it was given. Return the rows left to store
+    (such an answer is stored on its own only when no question was open)."""
+    at = {name: columns.index(name) for name in ("id", "session_id", "start_us", "end_us")}
+    at["status"], at["properties"] = columns.index("status"), columns.index("properties_json")
+    at["response"] = columns.index("response_json")
+    kept = []
+    for row in rows:
+        if row[at["end_us"]] is None or not _names_no_interrupt(row[at["properties"]], dialect):
+            kept.append(row)
+            continue
+        found = conn.execute(
+            dialect.sql(
+                "SELECT id FROM records WHERE project_id = ? AND session_id = ? AND kind = 'human' "
+                "AND end_us IS NULL AND start_us <= ? ORDER BY id"
+            ),
+            [project_id, row[at["session_id"]], row[at["start_us"]]],
+        ).fetchall()
+        if not found:
+            kept.append(row)
+            continue
+        conn.executemany(
+            dialect.sql(
+                "UPDATE records SET end_us = ?, status = ?, response_json = ? "
+                "WHERE project_id = ? AND id = ? AND end_us IS NULL"
+            ),
+            [
+                (row[at["end_us"]], row[at["status"]], row[at["response"]], project_id, question[0])
+                for question in found
+            ],
+        )
+    return kept
