@@ -32,8 +32,6 @@ from agenttrace_langchain.testing import FakeChatModel
 from .compat import Command, Send, interrupt, requires
 from .helpers import by_kind, calls_tool, react_agent, user
 
-pytestmark = requires(Command, interrupt)
-
 try:
     from langgraph.checkpoint.sqlite import SqliteSaver
 except ImportError:  # the oldest-versions run
@@ -73,6 +71,7 @@ def interrupt_ids(result: dict[str, Any]) -> list[str]:
     return [item.id for item in result["__interrupt__"]]
 
 
+@requires(Command, interrupt)
 def test_approval_in_the_root_graph(exporter: InMemoryExporter, tmp_path: Path) -> None:
     """The pause is a question at the node's path; the resume completes that record."""
     with checkpointer(tmp_path) as saver:
@@ -97,6 +96,7 @@ def test_approval_in_the_root_graph(exporter: InMemoryExporter, tmp_path: Path) 
     assert answered.response == {"answer": "yes"}
 
 
+@requires(Command, interrupt)
 def test_bodies_off_keeps_the_interrupt_id(tmp_path: Path) -> None:
     """With bodies not sent, the question and answer go without values, ids kept."""
     exporter = InMemoryExporter()
@@ -111,6 +111,7 @@ def test_bodies_off_keeps_the_interrupt_id(tmp_path: Path) -> None:
     assert answered.properties[INTERRUPT_ID_PROPERTY] == interrupt_id
 
 
+@requires(Command, interrupt)
 def test_approval_in_a_subgraph(exporter: InMemoryExporter, tmp_path: Path) -> None:
     """Asked by the inner node: one question at the inner path (not one per level)."""
     with checkpointer(tmp_path) as saver:
@@ -127,6 +128,7 @@ def test_approval_in_a_subgraph(exporter: InMemoryExporter, tmp_path: Path) -> N
     assert answered.response == {"answer": "approved"}
 
 
+@requires(Command, interrupt)
 def test_approval_inside_a_tool(exporter: InMemoryExporter, tmp_path: Path) -> None:
     """A tool that asks: the question sits at the tool's path."""
 
@@ -154,6 +156,7 @@ class FanOut(TypedDict):
     done: Annotated[list[str], operator.add]
 
 
+@requires(Command, interrupt)
 @requires(Send)
 def test_two_parallel_send_branches_each_ask(exporter: InMemoryExporter, tmp_path: Path) -> None:
     """Two Send branches pause together: two questions told apart by branch; one resume
@@ -187,6 +190,7 @@ def test_two_parallel_send_branches_each_ask(exporter: InMemoryExporter, tmp_pat
     }
 
 
+@requires(Command, interrupt)
 async def test_async_handler_asks_and_completes(exporter: InMemoryExporter) -> None:
     """ainvoke with the async handler: the same question and answer."""
     graph = approval_graph(MemorySaver())
@@ -198,6 +202,7 @@ async def test_async_handler_asks_and_completes(exporter: InMemoryExporter) -> N
     assert answered.response == {"answer": "fine"}
 
 
+@requires(Command, interrupt)
 def test_never_answered_question_stays_open(exporter: InMemoryExporter) -> None:
     """No resume: one question, no answer, no end time."""
     graph = approval_graph(MemorySaver())
@@ -229,6 +234,7 @@ assert agenttrace.flush(10.0)
 """
 
 
+@requires(Command, interrupt)
 @pytest.mark.skipif(SqliteSaver is None, reason="needs langgraph-checkpoint-sqlite")
 @pytest.mark.parametrize("resume", ["by interrupt id", "bare"])
 def test_resume_in_a_second_process_answers_the_question(tmp_path: Path, resume: str) -> None:
@@ -305,4 +311,43 @@ async def test_static_breakpoint_is_a_question(
     assert result["messages"][-1].content == "sent"
     _, answered = questions(exporter)
     assert (answered.id, answered.status) == (asked.id, Status.OK)
+    assert answered.end_time is not None
+
+
+class Approval(TypedDict):
+    approved: bool
+    sent: bool
+
+
+def test_node_interrupt_is_answered_when_the_node_finishes(
+    exporter: InMemoryExporter, tmp_path: Path
+) -> None:
+    """Every langgraph version down to the oldest: a NodeInterrupt (no interrupt id, no
+    Command) is a question keyed by the node; the resumed node finishing answers it."""
+    import warnings
+
+    from langgraph.errors import NodeInterrupt
+
+    def send(state: Approval) -> dict[str, Any]:
+        if not state["approved"]:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # deprecated in langgraph 1.x
+                raise NodeInterrupt("approve sending?")
+        return {"sent": True}
+
+    builder = StateGraph(Approval)
+    builder.add_node("send", send)
+    builder.add_edge(START, "send")
+    with checkpointer(tmp_path) as saver:
+        graph = builder.compile(checkpointer=saver)
+        config: Any = {"callbacks": [CallbackHandler()], "configurable": {"thread_id": "ni"}}
+        graph.invoke({"approved": False, "sent": False}, config=config)
+        (asked,) = questions(exporter)
+        assert (asked.session_path, asked.status) == ("/send", Status.INTERRUPTED)
+        assert asked.end_time is None
+        assert asked.request == {"question": "approve sending?"}
+        graph.update_state(config, {"approved": True})
+        assert graph.invoke(None, config=config)["sent"] is True
+    _, answered = questions(exporter)
+    assert (answered.id, answered.status, answered.response) == (asked.id, Status.OK, None)
     assert answered.end_time is not None

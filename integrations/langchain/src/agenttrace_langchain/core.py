@@ -41,7 +41,7 @@ from agenttrace.instrumentation import (
 from agenttrace_langchain.context_provider import running_run
 from agenttrace_langchain.emit import emit_record, llm_outcome
 from agenttrace_langchain.lifecycle import breakpoint_id, event_interrupts
-from agenttrace_langchain.questions import OpenQuestions, interrupts_of, resume_of
+from agenttrace_langchain.questions import OpenQuestions, interrupts_of, node_key_of, resume_of
 from agenttrace_langchain.run_state import RootState, RunKind, RunState, RunStore
 from agenttrace_langchain.serialize import documents_payload, jsonable, tool_output_payload
 from agenttrace_langchain.session import HandlerSettings, resolve_session
@@ -279,13 +279,14 @@ class TraceCore:
     def chain_end(self, run_id: UUID) -> None:
         """A chain finished normally."""
         state = self.store.pop(run_id)
-        if state is None or state.kind is not RunKind.NODE or state.attempt == 1:
+        if state is None or state.kind is not RunKind.NODE:
+            return
+        self.questions.finished(state.root, node_key_of(state))
+        if state.attempt == 1:
             return
         thread_id = state.root.thread_id
         if thread_id is not None and state.namespace is not None:
             self.store.forget_interrupt(thread_id, state.namespace)
-        if state.namespace is not None:
-            self.questions.finished(state.root, state.namespace)
         if state.pair_record:
             emit_record(state, RecordKind.CHAIN, Status.OK)
 
@@ -299,7 +300,7 @@ class TraceCore:
             return
         status = exception_status(error)
         if status is Status.INTERRUPTED:
-            self.questions.ask(state, interrupts_of(error, state.namespace))
+            self.questions.ask(state, interrupts_of(error, node_key_of(state)))
         key = _failure_key(error, status)
         recorded = not state.has_covered(key)
         if recorded:
@@ -340,7 +341,7 @@ class TraceCore:
             return
         status = exception_status(error)
         if status is Status.INTERRUPTED:
-            self.questions.ask(state, interrupts_of(error, state.namespace))
+            self.questions.ask(state, interrupts_of(error, node_key_of(state)))
         request = None
         if sends_bodies():
             if kind is RecordKind.LLM:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.callbacks import BaseCallbackHandler
 
-__all__ = ["HAS_LIFECYCLE", "GraphBase", "breakpoint_id", "event_interrupts"]
+__all__ = ["HAS_LIFECYCLE", "NO_ID", "GraphBase", "breakpoint_id", "event_interrupts"]
 
 if TYPE_CHECKING:
     GraphBase = BaseCallbackHandler
@@ -25,6 +25,8 @@ else:
     except ImportError:  # langgraph before 1.x, or not installed
         GraphBase = BaseCallbackHandler
 
+NO_ID = "placeholder-id"
+"""The id langgraph 1.x gives an ``Interrupt`` made without one (a ``NodeInterrupt``)."""
 HAS_LIFECYCLE = GraphBase is not BaseCallbackHandler
 """Whether the installed langgraph sends ``on_interrupt`` / ``on_resume``."""
 
@@ -35,18 +37,19 @@ def breakpoint_id(checkpoint_id: str) -> str:
     return f"breakpoint:{checkpoint_id}"
 
 
-def event_interrupts(event: Any) -> list[tuple[str, Any]]:
-    """``(interrupt id, value)`` of a ``GraphInterruptEvent``: its interrupts, or one
+def event_interrupts(event: Any) -> list[tuple[str, Any, str]]:
+    """``(interrupt id, value, id)`` of a ``GraphInterruptEvent``'s interrupts, or of one
     breakpoint when it has none (a pause at ``interrupt_before`` / ``interrupt_after``)."""
     interrupts = getattr(event, "interrupts", ()) or ()
     found = [
-        (item.id, item.value)
+        (item.id, item.value, item.id)
         for item in interrupts
-        if isinstance(getattr(item, "id", None), str) and item.id
+        if isinstance(getattr(item, "id", None), str) and item.id and item.id != NO_ID
     ]
     if found or interrupts:
         return found
     checkpoint_id = getattr(event, "checkpoint_id", None)
     if not isinstance(checkpoint_id, str) or not checkpoint_id:
         return []
-    return [(breakpoint_id(checkpoint_id), {"breakpoint": getattr(event, "status", None)})]
+    asked = breakpoint_id(checkpoint_id)
+    return [(asked, {"breakpoint": getattr(event, "status", None)}, asked)]

@@ -13,8 +13,9 @@ interrupt is pending) answers the questions this handler saw asked in the sessio
 when it saw none (another process asked), is sent as an answer to the session's open
 question (`OPEN_QUESTION`), which the collector completes.
 
-Interrupts without an id (langgraph before 0.4) are keyed by the node's checkpoint
-namespace and their index; those questions are completed when the resumed node finishes.
+Interrupts without an id (langgraph before 0.4, and a ``NodeInterrupt`` in any version) are
+keyed by the node's checkpoint namespace and their index; those questions are completed
+when the resumed node finishes (in the handler that saw them asked).
 """
 
 from __future__ import annotations
@@ -39,10 +40,19 @@ from agenttrace.instrumentation import (
     new_record,
     sends_bodies,
 )
+from agenttrace_langchain.lifecycle import NO_ID
 from agenttrace_langchain.run_state import RootState, RunState
 from agenttrace_langchain.serialize import jsonable
 
-__all__ = ["OPEN_QUESTIONS", "OpenQuestions", "Resume", "interrupts_of", "resume_of"]
+__all__ = [
+    "OPEN_QUESTIONS",
+    "Asked",
+    "OpenQuestions",
+    "Resume",
+    "interrupts_of",
+    "node_key_of",
+    "resume_of",
+]
 
 OPEN_QUESTIONS = 4096
 """How many unanswered questions a handler remembers (to complete them on a bare resume)."""
@@ -83,20 +93,30 @@ def _human_record(
     return new_record(values)  # type: ignore[arg-type]  # every key of RecordFields is set
 
 
+_BY_NODE = "#"
+"""Joins a node's place and an index into the id of an interrupt langgraph gave none."""
+
+
 def _interrupt_id(interrupt: Any) -> str | None:
     found = getattr(interrupt, "id", None)
-    if isinstance(found, str) and found:
+    if isinstance(found, str) and found and found != NO_ID:
         return found
-    if "interrupt_id" in dir(type(interrupt)):  # langgraph 0.4 and 0.5: a property
+    if not hasattr(type(interrupt), "id") and "interrupt_id" in dir(type(interrupt)):
+        # langgraph 0.4 and 0.5: a property (1.x keeps it, deprecated, beside ``id``)
         found = getattr(interrupt, "interrupt_id", None)
         if isinstance(found, str) and found:
             return found
     return None
 
 
-def interrupts_of(error: BaseException, namespace: str | None) -> list[tuple[str, Any]]:
-    """``(interrupt id, value)`` of each interrupt a ``GraphInterrupt`` carries (an id made
-    from the node's namespace and the index when langgraph gives none)."""
+Asked = tuple[str, Any, str]
+"""An interrupt to ask: its id, its value, and what tells it apart while it bubbles up (its
+id, or the interrupt object itself when the id is made up from where it was caught)."""
+
+
+def interrupts_of(error: BaseException, node_key: str) -> list[Asked]:
+    """Each interrupt a ``GraphInterrupt`` carries (an id made of ``node_key``, the asking
+    run's place, and the index when langgraph gives none)."""
     args = error.args
     items: Iterable[Any] = args[0] if args and isinstance(args[0], Sequence) else ()
     if isinstance(items, str | bytes):
@@ -105,9 +125,18 @@ def interrupts_of(error: BaseException, namespace: str | None) -> list[tuple[str
     for index, interrupt in enumerate(items):
         if not hasattr(interrupt, "value"):
             continue
-        interrupt_id = _interrupt_id(interrupt) or f"{namespace or ''}#{index}"
-        found.append((interrupt_id, interrupt.value))
+        given = _interrupt_id(interrupt)
+        if given is not None:
+            found.append((given, interrupt.value, given))
+        else:
+            made = f"{node_key}{_BY_NODE}{index}"
+            found.append((made, interrupt.value, f"{_BY_NODE}{id(interrupt)}"))
     return found
+
+
+def node_key_of(state: RunState) -> str:
+    """Where a run asked, for questions without an interrupt id: its path and branch."""
+    return f"{state.path}@{state.branch_id}" if state.branch_id else state.path
 
 
 class Resume:
@@ -142,12 +171,14 @@ class OpenQuestions:
     def __init__(self, limit: int = OPEN_QUESTIONS) -> None:
         self._lock = threading.Lock()
         self._open: OrderedDict[tuple[str, str], Record] = OrderedDict()
+        self._by_node: dict[tuple[str, str], list[str]] = {}
+        """Questions without an interrupt id, by session and the asking node's place."""
         self._limit = limit
 
     def __len__(self) -> int:
         return len(self._open)
 
-    def ask(self, state: RunState, interrupts: list[tuple[str, Any]]) -> None:
+    def ask(self, state: RunState, interrupts: list[Asked]) -> None:
         """Emit a question for each interrupt ``state``'s run raised that this root run
         has not asked yet (an interrupt bubbles up through every enclosing node)."""
         root = state.root
@@ -155,12 +186,12 @@ class OpenQuestions:
             return
         bodies = sends_bodies()
         asked = time.time()
-        for interrupt_id, value in interrupts:
+        for interrupt_id, value, seen in interrupts:
             key = (root.session_id, interrupt_id)
             with self._lock:
-                if interrupt_id in _asked(root):
+                if seen in _asked(root):
                     continue
-                _asked(root).add(interrupt_id)
+                _asked(root).add(seen)
             record = _human_record(
                 root,
                 interrupt_id,
@@ -178,6 +209,11 @@ class OpenQuestions:
                 self._open.move_to_end(key)
                 while len(self._open) > self._limit:
                     self._open.popitem(last=False)
+                node_key, by_node, _ = interrupt_id.rpartition(_BY_NODE)
+                if by_node and interrupt_id.startswith(node_key_of(state)):
+                    self._by_node.setdefault((root.session_id, node_key), []).append(interrupt_id)
+                    while len(self._by_node) > self._limit:
+                        self._by_node.pop(next(iter(self._by_node)))
             emit(record)
 
     def answer(self, root: RootState, resume: Resume) -> None:
@@ -204,14 +240,13 @@ class OpenQuestions:
         if known:
             self._complete(root, interrupt_id, _NO_ANSWER)
 
-    def finished(self, root: RootState, namespace: str) -> None:
-        """A resumed node finished: its questions without an interrupt id are answered
-        (langgraph before 0.4, where a resume carries no answer per interrupt)."""
-        prefix = f"{namespace}#"
+    def finished(self, root: RootState, node_key: str) -> None:
+        """A node finished: the questions it asked without an interrupt id are answered
+        (a resume carries no answer for them)."""
+        if not self._by_node:
+            return
         with self._lock:
-            pending = [
-                k[1] for k in self._open if k[0] == root.session_id and k[1].startswith(prefix)
-            ]
+            pending = self._by_node.pop((root.session_id, node_key), ())
         for interrupt_id in pending:
             self._complete(root, interrupt_id, _NO_ANSWER)
 
