@@ -200,3 +200,29 @@ def test_answer_naming_no_interrupt_with_nothing_open_is_kept(store: Store) -> N
     store.ingest(PROJECT, [_answer("s1", OPEN_QUESTION, 20)])
     (kept,) = _session(store, "s1").requests
     assert (kept.kind, kept.status) == ("human", "ok")
+
+
+def test_metrics_show_human_wait_apart_from_latency(store: Store) -> None:
+    """GET /v1/metrics: a path's latency percentiles leave the questions out; their
+    answered waits have percentiles of their own."""
+    from agenttrace.server.store.metrics import Dimension, MetricsQuery
+
+    store.ingest(
+        PROJECT,
+        [
+            _llm("l1", "s1", 0, 100),
+            _question("s1", "a", 1),
+            _answer("s1", "a", 61),
+            _question("s2", "b", 1),  # never answered: no wait yet
+        ],
+    )
+    result = store.query_metrics(PROJECT, MetricsQuery(group_by=(Dimension.PATH,)))
+    rows = {row.key["path"]: row for row in result.groups}
+    error = result.percentile_relative_error
+    approve = rows["/agent/approve"]
+    assert approve.requests == 2
+    assert approve.latency_p50_ms is None
+    assert approve.human_wait_p50_ms == pytest.approx(60_000.0, rel=error)
+    agent = rows["/agent"]
+    assert agent.latency_p50_ms == pytest.approx(100.0, rel=error)
+    assert agent.human_wait_p50_ms is None

@@ -52,14 +52,17 @@ _COLUMNS = {
 }
 
 
+def _span(dialect: Dialect) -> str:
+    """SQL: a record's end minus start in ms (NULL while it has not ended)."""
+    if dialect.name == "postgresql":
+        return "(r.end_us - r.start_us)::double precision / 1000.0::double precision"
+    return "(r.end_us - r.start_us) / 1000.0"
+
+
 def _latency(dialect: Dialect) -> str:
     """SQL: a request's latency in ms; NULL for a question to a human (a wait, not a
     latency) and for a request that has not ended."""
-    if dialect.name == "postgresql":
-        span = "(r.end_us - r.start_us)::double precision / 1000.0::double precision"
-    else:
-        span = "(r.end_us - r.start_us) / 1000.0"
-    return f"(CASE WHEN r.kind = 'human' THEN NULL ELSE {span} END)"
+    return f"(CASE WHEN r.kind = 'human' THEN NULL ELSE {_span(dialect)} END)"
 
 
 def _property(dialect: Dialect) -> str:
@@ -88,6 +91,9 @@ class _Group:
     ttft_low: float = float("inf")
     ttft_high: float = float("-inf")
     ttft_hist: dict[int, int] = field(default_factory=dict)
+    wait_low: float = float("inf")
+    wait_high: float = float("-inf")
+    wait_hist: dict[int, int] = field(default_factory=dict)
     sessions: int = 0
 
 
@@ -226,6 +232,19 @@ def query_metrics(
         group.ttft_high = max(group.ttft_high, high)
         group.ttft_hist[tb] = group.ttft_hist.get(tb, 0) + int(count)
 
+    span = _span(dialect)
+    waits = (
+        f"SELECT {select_keys}, {bucket_sql(span)}, count(*), min({span}), max({span}) "
+        f"FROM records r WHERE {where} AND r.kind = 'human' AND r.end_us IS NOT NULL "
+        f"GROUP BY {positions}"
+    )
+    for row in _rows(conn, dialect, waits, [*key_params, *where_params]):
+        group = grouper.group(row[0], row[1 : 1 + width])
+        wb, count, low, high = row[1 + width : 5 + width]
+        group.wait_low = min(group.wait_low, low)
+        group.wait_high = max(group.wait_high, high)
+        group.wait_hist[wb] = group.wait_hist.get(wb, 0) + int(count)
+
     keys_only = ", ".join(str(i) for i in range(1, len(expressions) + 2))
     sessions = (
         f"SELECT {select_keys}, count(DISTINCT r.session_id) FROM records r WHERE {where} "
@@ -257,6 +276,7 @@ def _row(
     start = key[0]
     lat = (group.latency_hist, group.latency_low, group.latency_high)
     first = (group.ttft_hist, group.ttft_low, group.ttft_high)
+    wait = (group.wait_hist, group.wait_low, group.wait_high)
     return MetricsRow(
         bucket_start=start,
         bucket_end=bucketing.end_of(start) if bucketing is not None and start is not None else None,
@@ -278,4 +298,6 @@ def _row(
         avg_latency_ms=group.latency_sum / group.latency_count if group.latency_count else None,
         ttft_p50_ms=histogram_percentile(first[0], 0.5, first[1], first[2]),
         ttft_p95_ms=histogram_percentile(first[0], 0.95, first[1], first[2]),
+        human_wait_p50_ms=histogram_percentile(wait[0], 0.5, wait[1], wait[2]),
+        human_wait_p95_ms=histogram_percentile(wait[0], 0.95, wait[1], wait[2]),
     )
