@@ -220,30 +220,26 @@ def query_metrics(
     )
     _add_main(grouper, _rows(conn, dialect, main, [*key_params, *where_params]), width)
 
-    ttft = (
-        f"SELECT {select_keys}, {bucket_sql('r.ttft_ms')}, count(*), min(r.ttft_ms), "
-        f"max(r.ttft_ms) FROM records r WHERE {where} AND r.ttft_ms IS NOT NULL "
-        f"GROUP BY {positions}"
-    )
-    for row in _rows(conn, dialect, ttft, [*key_params, *where_params]):
-        group = grouper.group(row[0], row[1 : 1 + width])
-        tb, count, low, high = row[1 + width : 5 + width]
-        group.ttft_low = min(group.ttft_low, low)
-        group.ttft_high = max(group.ttft_high, high)
-        group.ttft_hist[tb] = group.ttft_hist.get(tb, 0) + int(count)
+    def histogram(value: str, condition: str) -> Iterator[tuple[_Group, int, int, float, float]]:
+        """Per group and log bucket of ``value`` (SQL) over the rows meeting ``condition``:
+        the group, the bucket, the count, the lowest and the highest value."""
+        sql = (
+            f"SELECT {select_keys}, {bucket_sql(value)}, count(*), min({value}), max({value}) "
+            f"FROM records r WHERE {where} AND {condition} GROUP BY {positions}"
+        )
+        for row in _rows(conn, dialect, sql, [*key_params, *where_params]):
+            bucket, count, low, high = row[1 + width : 5 + width]
+            yield grouper.group(row[0], row[1 : 1 + width]), bucket, int(count), low, high
 
-    span = _span(dialect)
-    waits = (
-        f"SELECT {select_keys}, {bucket_sql(span)}, count(*), min({span}), max({span}) "
-        f"FROM records r WHERE {where} AND r.kind = 'human' AND r.end_us IS NOT NULL "
-        f"GROUP BY {positions}"
-    )
-    for row in _rows(conn, dialect, waits, [*key_params, *where_params]):
-        group = grouper.group(row[0], row[1 : 1 + width])
-        wb, count, low, high = row[1 + width : 5 + width]
-        group.wait_low = min(group.wait_low, low)
-        group.wait_high = max(group.wait_high, high)
-        group.wait_hist[wb] = group.wait_hist.get(wb, 0) + int(count)
+    for group, tb, count, least, most in histogram("r.ttft_ms", "r.ttft_ms IS NOT NULL"):
+        group.ttft_low = min(group.ttft_low, least)
+        group.ttft_high = max(group.ttft_high, most)
+        group.ttft_hist[tb] = group.ttft_hist.get(tb, 0) + count
+    waited = "r.kind = 'human' AND r.end_us IS NOT NULL"  # answered questions to a human
+    for group, wb, count, least, most in histogram(_span(dialect), waited):
+        group.wait_low = min(group.wait_low, least)
+        group.wait_high = max(group.wait_high, most)
+        group.wait_hist[wb] = group.wait_hist.get(wb, 0) + count
 
     keys_only = ", ".join(str(i) for i in range(1, len(expressions) + 2))
     sessions = (
