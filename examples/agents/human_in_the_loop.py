@@ -10,12 +10,16 @@ again from its start. The handler makes the LangGraph thread id the session id, 
 invocations are one session::
 
     /agent               llm    ok           attempt 1   drafts, calls send_email
-    /tools/send_email    tool   interrupted  attempt 1   waiting for the human
+    /tools/send_email    tool   interrupted  attempt 1   paused on interrupt()
+    /tools/send_email    human  ok                       the question and its answer
     /tools/send_email    tool   ok           attempt 2   resumed: the same call, linked
     /agent               llm    ok           attempt 1   confirms
 
-An interrupted call is not a failure: the session's status stays ok. Use the same handler
-for the first run and the resume (it links the attempts by thread id and graph namespace).
+An interrupted call is not a failure. While nobody has answered, the question's record has
+no end and the session's status is ``waiting`` (``agenttrace sessions --waiting``, the
+dashboard's inbox); the resume completes it with the answer and the time the human took,
+even when another process resumes the graph. Use the same handler for the first run and
+the resume to link the attempts (by thread id and graph namespace).
 
 Run as a script in a terminal, it asks you; otherwise (and from `run`) the reviewer
 approves. Offline by default; set ``AGENTTRACE_EXAMPLE_MODEL=openai:gpt-4o-mini`` and

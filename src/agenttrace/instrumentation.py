@@ -26,6 +26,13 @@ process-wide tracer, which never blocks and never raises; `sends_bodies` says wh
 bodies are wanted at all. An `Exporter` receives records instead of the shipper through
 ``agenttrace.configure(exporter=...)``.
 
+**Questions to a human** (kind ``human``): `human_record_id` gives the record of an
+interrupt the same id in every process; the question (status interrupted, no end time,
+`INTERRUPT_ID_PROPERTY`, what was asked under `QUESTION_KEY` of the request) and the
+answer (status ok, end time, `ANSWER_KEY` of the response) are sent as that one record
+and the collector merges them; an answer that cannot name its interrupt carries
+`OPEN_QUESTION` as its interrupt id and completes the session's open questions.
+
 **Classify an exception**: `exception_status` (cancelled, interrupted, handoff or error)
 and `error_info`.
 
@@ -53,6 +60,13 @@ from agenttrace._internal.record_factory import RecordFields, new_record
 from agenttrace._internal.tracer import Exporter
 from agenttrace._internal.tracer import get_tracer as _get_tracer
 from agenttrace.core.cost import compute_cost as _cost
+from agenttrace.core.human import (
+    ANSWER_KEY,
+    INTERRUPT_ID_PROPERTY,
+    OPEN_QUESTION,
+    QUESTION_KEY,
+    human_record_id,
+)
 from agenttrace.core.ids import new_id
 from agenttrace.core.internal_errors import raise_internal_errors, report_internal_error
 from agenttrace.core.langgraph_paths import (
@@ -86,7 +100,11 @@ if _typing.TYPE_CHECKING:  # no public name for it in the door
     from datetime import datetime
 
 __all__ = [
+    "ANSWER_KEY",
+    "INTERRUPT_ID_PROPERTY",
     "MAX_DERIVED_DEPTH",
+    "OPEN_QUESTION",
+    "QUESTION_KEY",
     "VERSION",
     "VERSION_INFO",
     "ContextProvider",
@@ -109,6 +127,7 @@ __all__ = [
     "emit",
     "error_info",
     "exception_status",
+    "human_record_id",
     "is_push_task",
     "join_path",
     "model_name",

@@ -11,6 +11,7 @@ from .helpers import Traced
 EXPECTED = [
     ("/agent", "llm", "ok", 1),
     ("/tools/send_email", "tool", "interrupted", 1),
+    ("/tools/send_email", "human", "ok", 1),  # the question, answered
     ("/tools/send_email", "tool", "ok", 2),
     ("/agent", "llm", "ok", 1),
 ]
@@ -33,7 +34,13 @@ def test_interrupt_and_resume_are_one_session(traced: Traced) -> None:
         "ok",
         0,
     )
-    paused, resumed = [r for r in detail.requests if r.session_path == "/tools/send_email"]
+    paused, question, resumed = [
+        r for r in detail.requests if r.session_path == "/tools/send_email"
+    ]
+    assert question.request_body["question"]["question"] == "Send this email?"
+    assert question.response_body == {"answer": {"approved": True, "reason": "approved"}}
+    assert question.delay_ms is not None
+    assert question.response_created_at is not None
     assert paused.error is not None
     assert "Send this email?" in paused.error.message
     assert paused.response_status == 499
@@ -58,5 +65,6 @@ def test_declined_email_is_not_sent(traced: Traced) -> None:
             "subject": "Offsite moves to Friday",
         }
     ]
-    resumed = [r for r in detail.requests if r.session_path == "/tools/send_email"][1]
+    question, resumed = [r for r in detail.requests if r.session_path == "/tools/send_email"][1:]
+    assert question.response_body == {"answer": {"approved": False, "reason": "declined by human"}}
     assert "not sent: the reviewer declined" in str(resumed.response_body)

@@ -156,28 +156,30 @@ def _hand_built() -> HandBuilt:
         "p95_latency_ms": pytest.approx(2700.0),
         "user_ids": ["u1", "u2"],
         "properties": {"env": "prod", "team": "a"},
+        "waiting_since": None,
     }
+    no_human = {"human_count": 0, "human_wait_p50_ms": None, "human_wait_p95_ms": None}
     paths = {
         "/planner": {
             "request_count": 1, "error_count": 0, "total_cost": pytest.approx(0.01),
             "prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120,
             "avg_latency": pytest.approx(1000.0), "p50_latency_ms": pytest.approx(1000.0),
             "p95_latency_ms": pytest.approx(1000.0), "duration_ms": pytest.approx(1000.0),
-            "session_count": 1,
+            "session_count": 1, **no_human,
         },
         "/planner/tools/search": {
             "request_count": 2, "error_count": 1, "total_cost": pytest.approx(0.002),
             "prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0,
             "avg_latency": pytest.approx(250.0), "p50_latency_ms": pytest.approx(250.0),
             "p95_latency_ms": pytest.approx(295.0), "duration_ms": pytest.approx(600.0),
-            "session_count": 1,
+            "session_count": 1, **no_human,
         },
         "/writer": {
             "request_count": 2, "error_count": 0, "total_cost": pytest.approx(0.03),
             "prompt_tokens": 310, "completion_tokens": 100, "total_tokens": 410,
             "avg_latency": pytest.approx(3000.0), "p50_latency_ms": pytest.approx(3000.0),
             "p95_latency_ms": pytest.approx(3000.0), "duration_ms": pytest.approx(3500.0),
-            "session_count": 1,
+            "session_count": 1, **no_human,
         },
     }  # fmt: skip
     return HandBuilt(session_id=sid, records=records, session=session, paths=paths)

@@ -164,7 +164,7 @@ def test_wrong_method_is_405(client: httpx.Client) -> None:
         ("/v1/sessions?offset=-1", ["'offset'", "at least 0"]),
         ("/v1/sessions?since=last-tuesday", ["'since'", "ISO-8601"]),
         ("/v1/sessions?until=2025-13-45", ["'until'", "ISO-8601"]),
-        ("/v1/sessions?status=failed", ["'status'", "'ok' or 'error'"]),
+        ("/v1/sessions?status=failed", ["'status'", "'error' or 'waiting'"]),
         ("/v1/sessions?sort=colour", ["'sort'", "'session_id'", "'p95_latency_ms'"]),
         ("/v1/sessions?order=up", ["'order'", "'asc' or 'desc'"]),
         ("/v1/sessions?min_cost=cheap", ["'min_cost'", "number of USD"]),

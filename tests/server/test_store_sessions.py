@@ -237,6 +237,6 @@ def test_page_bounds_are_checked(limit: int, offset: int) -> None:
 
 
 def test_unknown_status_filter_is_refused() -> None:
-    """session_filter(status=...) accepts ok or error only."""
-    with pytest.raises(InvalidQueryError, match="ok or error"):
+    """session_filter(status=...) accepts ok, error or waiting only."""
+    with pytest.raises(InvalidQueryError, match="ok, error or waiting"):
         session_filter(status="failed")

@@ -77,3 +77,9 @@ def paths(records: Iterable[Record], kind: RecordKind | None = None) -> list[str
 def by_kind(records: Iterable[Record], kind: RecordKind) -> list[Record]:
     """The records of one kind, in emission order."""
     return [r for r in records if r.kind is kind]
+
+
+def asked_aside(exporter: Any) -> list[Record]:
+    """The records of an `InMemoryExporter` but the questions to a human (kind human),
+    which `test_human_questions` covers: the calls and node records as they always were."""
+    return [r for r in exporter.records if r.kind is not RecordKind.HUMAN]

@@ -20,7 +20,7 @@ from agenttrace_langchain import CallbackHandler
 from agenttrace_langchain.testing import FakeChatModel, tool_call
 
 from .compat import Command, InjectedToolCallId, RetryPolicy, Send, interrupt, requires
-from .helpers import by_kind, calls_tool, react_agent, user
+from .helpers import asked_aside, by_kind, calls_tool, react_agent, user
 
 
 @tool
@@ -39,7 +39,7 @@ def test_tool_error_handled_by_tool_node_is_a_failed_tool_record(
     )
     result = agent.invoke(user("x"), config={"callbacks": [CallbackHandler()]})
     assert "backend down for x" in str(result["messages"][2].content)
-    records = exporter.records
+    records = asked_aside(exporter)
     assert [(r.kind, r.status) for r in records] == [
         (RecordKind.LLM, Status.OK),
         (RecordKind.TOOL, Status.ERROR),
@@ -56,7 +56,7 @@ def test_unhandled_tool_error_is_recorded_once(exporter: InMemoryExporter) -> No
     agent = react_agent(FakeChatModel(respond=calls_tool("broken")), tools)
     with pytest.raises(RuntimeError, match="backend down"):
         agent.invoke(user("x"), config={"callbacks": [CallbackHandler()]})
-    assert [(r.kind, r.status) for r in exporter.records] == [
+    assert [(r.kind, r.status) for r in asked_aside(exporter)] == [
         (RecordKind.LLM, Status.OK),
         (RecordKind.TOOL, Status.ERROR),
     ]
@@ -69,7 +69,7 @@ def test_invalid_tool_arguments_are_a_failed_tool_record(exporter: InMemoryExpor
         ToolNode([broken], handle_tool_errors=True),
     )
     agent.invoke(user("x"), config={"callbacks": [CallbackHandler()]})
-    (tool_record,) = by_kind(exporter.records, RecordKind.TOOL)
+    (tool_record,) = by_kind(asked_aside(exporter), RecordKind.TOOL)
     assert tool_record.status is Status.ERROR
     assert tool_record.error is not None
 
@@ -85,7 +85,7 @@ def test_tool_returning_an_error_tool_message(exporter: InMemoryExporter) -> Non
 
     agent = react_agent(FakeChatModel(respond=calls_tool("lookup")), [lookup])
     agent.invoke(user("x"), config={"callbacks": [CallbackHandler()]})
-    (tool_record,) = by_kind(exporter.records, RecordKind.TOOL)
+    (tool_record,) = by_kind(asked_aside(exporter), RecordKind.TOOL)
     assert tool_record.status is Status.ERROR
     assert tool_record.error is not None
     assert tool_record.error.message == "not found"
@@ -96,7 +96,7 @@ def test_model_error_is_one_failed_llm_record(exporter: InMemoryExporter) -> Non
     agent = react_agent(FakeChatModel(responses=[ConnectionError("provider down")]), [])
     with pytest.raises(ConnectionError):
         agent.invoke(user(), config={"callbacks": [CallbackHandler()]})
-    (record,) = exporter.records
+    (record,) = asked_aside(exporter)
     assert (record.kind, record.session_path, record.status) == (
         RecordKind.LLM,
         "/agent",
@@ -117,7 +117,7 @@ def test_error_in_a_node_body_is_a_chain_record(exporter: InMemoryExporter) -> N
     graph.add_edge(START, "plan")
     with pytest.raises(ValueError, match="no plan"):
         graph.compile().invoke(user(), config={"callbacks": [CallbackHandler()]})
-    (record,) = exporter.records
+    (record,) = asked_aside(exporter)
     assert (record.kind, record.session_path, record.name, record.status) == (
         RecordKind.CHAIN,
         "/plan",
@@ -138,7 +138,7 @@ def test_sys_exit_in_a_node_is_cancelled_not_an_error(exporter: InMemoryExporter
     graph.add_edge(START, "stop")
     with pytest.raises(SystemExit):
         graph.compile().invoke(user(), config={"callbacks": [CallbackHandler()]})
-    (record,) = exporter.records
+    (record,) = asked_aside(exporter)
     assert (record.kind, record.session_path, record.status) == (
         RecordKind.CHAIN,
         "/stop",
@@ -166,7 +166,7 @@ def test_retry_policy_attempts(exporter: InMemoryExporter) -> None:
     graph.add_node("flaky", flaky, **{keyword: policy})
     graph.add_edge(START, "flaky")
     graph.compile().invoke(user(), config={"callbacks": [CallbackHandler()]})
-    summary = [(r.kind, r.attempt, r.status, r.session_path) for r in exporter.records]
+    summary = [(r.kind, r.attempt, r.status, r.session_path) for r in asked_aside(exporter)]
     assert summary == [
         (RecordKind.LLM, 1, Status.OK, "/flaky"),
         (RecordKind.CHAIN, 1, Status.ERROR, "/flaky"),
@@ -195,7 +195,7 @@ def test_interrupt_in_a_node_and_resume(exporter: InMemoryExporter) -> None:
     config: Any = {"callbacks": [handler], "configurable": {"thread_id": "approval-1"}}
     first = graph.invoke(user(), config=config)
     assert "__interrupt__" in first
-    paused = exporter.records
+    paused = asked_aside(exporter)
     assert [(r.kind, r.status, r.attempt) for r in paused] == [
         (RecordKind.LLM, Status.OK, 1),
         (RecordKind.CHAIN, Status.INTERRUPTED, 1),
@@ -203,13 +203,13 @@ def test_interrupt_in_a_node_and_resume(exporter: InMemoryExporter) -> None:
     assert paused[1].error is not None
     assert paused[1].error.message == "send draft?"
     graph.invoke(Command(resume="yes"), config=config)
-    resumed = exporter.records[2:]
+    resumed = asked_aside(exporter)[2:]
     assert [(r.kind, r.status, r.attempt) for r in resumed] == [
         (RecordKind.LLM, Status.OK, 2),
         (RecordKind.CHAIN, Status.OK, 2),
     ]
-    assert {r.session_id for r in exporter.records} == {"approval-1"}
-    assert {r.session_path for r in exporter.records} == {"/ask"}
+    assert {r.session_id for r in asked_aside(exporter)} == {"approval-1"}
+    assert {r.session_path for r in asked_aside(exporter)} == {"/ask"}
     assert handler.live_runs == 0
 
 
@@ -231,13 +231,13 @@ def test_interrupt_inside_a_tool_and_resume(exporter: InMemoryExporter) -> None:
     config: Any = {"callbacks": [CallbackHandler()], "configurable": {"thread_id": "mail"}}
     agent.invoke(user("report"), config=config)
     agent.invoke(Command(resume="ok"), config=config)
-    tools = by_kind(exporter.records, RecordKind.TOOL)
+    tools = by_kind(asked_aside(exporter), RecordKind.TOOL)
     assert [(r.status, r.attempt, r.session_path) for r in tools] == [
         (Status.INTERRUPTED, 1, "/tools/send_email"),
         (Status.OK, 2, "/tools/send_email"),
     ]
-    assert not by_kind(exporter.records, RecordKind.CHAIN)
-    assert {r.session_id for r in exporter.records} == {"mail"}
+    assert not by_kind(asked_aside(exporter), RecordKind.CHAIN)
+    assert {r.session_id for r in asked_aside(exporter)} == {"mail"}
 
 
 @requires(Command, interrupt)
@@ -251,7 +251,7 @@ def test_interrupt_in_a_subgraph_and_resume(exporter: InMemoryExporter) -> None:
     config: Any = {"callbacks": [CallbackHandler()], "configurable": {"thread_id": "sub"}}
     graph.invoke(user(), config=config)
     graph.invoke(Command(resume="yes"), config=config)
-    summary = [(r.kind, r.status, r.attempt, r.session_path) for r in exporter.records]
+    summary = [(r.kind, r.status, r.attempt, r.session_path) for r in asked_aside(exporter)]
     assert summary == [
         (RecordKind.LLM, Status.OK, 1, "/writer/ask"),
         (RecordKind.CHAIN, Status.INTERRUPTED, 1, "/writer/ask"),
@@ -279,12 +279,12 @@ def test_handoff_from_a_tool_is_not_an_error(exporter: InMemoryExporter) -> None
     graph.add_edge(START, "researcher")
     result = graph.compile().invoke(user(), config={"callbacks": [CallbackHandler()]})
     assert result["messages"][-1].content == "written"
-    summary = [(r.kind, r.status, r.session_path) for r in exporter.records]
+    summary = [(r.kind, r.status, r.session_path) for r in asked_aside(exporter)]
     assert summary == [
         (RecordKind.LLM, Status.OK, "/researcher/agent"),
         (RecordKind.TOOL, Status.HANDOFF, "/researcher/tools/transfer_to_writer"),
     ]
-    response = exporter.records[1].response
+    response = asked_aside(exporter)[1].response
     assert response is not None
     assert response["output"]["command"]["goto"] == "writer"
 
@@ -304,7 +304,7 @@ def test_handoff_from_a_node_body_is_a_chain_record(exporter: InMemoryExporter) 
     graph.add_node("writer", lambda state: {"messages": [AIMessage(content="written")]})
     graph.add_edge(START, "triage")
     graph.compile().invoke(user(), config={"callbacks": [CallbackHandler()]})
-    summary = [(r.kind, r.status, r.session_path) for r in exporter.records]
+    summary = [(r.kind, r.status, r.session_path) for r in asked_aside(exporter)]
     assert summary == [(RecordKind.CHAIN, Status.HANDOFF, "/triage/route")]
 
 
@@ -317,7 +317,7 @@ async def test_async_interrupt_and_resume(exporter: InMemoryExporter) -> None:
     config: Any = {"callbacks": [AsyncCallbackHandler()], "configurable": {"thread_id": "a1"}}
     await graph.ainvoke(user(), config=config)
     await graph.ainvoke(Command(resume="yes"), config=config)
-    summary = [(r.kind, r.status, r.attempt) for r in exporter.records]
+    summary = [(r.kind, r.status, r.attempt) for r in asked_aside(exporter)]
     assert summary == [
         (RecordKind.LLM, Status.OK, 1),
         (RecordKind.CHAIN, Status.INTERRUPTED, 1),
@@ -345,7 +345,7 @@ def test_second_interrupt_of_the_same_node_is_attempt_3(exporter: InMemoryExport
     result = app.invoke(Command(resume="b"), config=config)
     assert result["messages"][-1].content == "a b"
     summary = [
-        (r.status, r.attempt, r.error.message if r.error else None) for r in exporter.records
+        (r.status, r.attempt, r.error.message if r.error else None) for r in asked_aside(exporter)
     ]
     assert summary == [
         (Status.INTERRUPTED, 1, "first?"),
@@ -387,7 +387,7 @@ def test_parallel_branches_failing_together_are_recorded_once_each(
     started = ToolStarts()
     with pytest.raises(RuntimeError, match="backend down"):
         graph.compile().invoke({"topic": ""}, config={"callbacks": [CallbackHandler(), started]})
-    records = exporter.records
+    records = asked_aside(exporter)
     assert {(r.kind, r.status, r.session_path) for r in records} == {
         (RecordKind.TOOL, Status.ERROR, "/work/broken")
     }

@@ -18,6 +18,7 @@ _STATUS_STYLES = {
     "interrupted": ("⏸ interrupted", "yellow"),
     "cancelled": ("⊘ cancelled", "yellow"),
     "handoff": ("↪ handoff", "cyan"),
+    "waiting": ("⏳ waiting", "bold yellow"),
 }
 
 
@@ -94,7 +95,10 @@ def when(moment: datetime | None) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
-def status(value: str) -> Text:
-    """A status word, marked and coloured (failed and interrupted stand out)."""
+def status(value: str, since: datetime | None = None) -> Text:
+    """A status word, marked and coloured (failed and interrupted stand out); a session
+    waiting for a human says since when."""
     label, style = _STATUS_STYLES.get(value, (value, ""))
+    if since is not None:
+        label = f"{label} since {when(since)}"
     return Text(label, style=style)

@@ -128,6 +128,12 @@ def sessions(
         SessionStatus | None,
         typer.Option(metavar=_choices(SessionStatus), help="Session status."),
     ] = None,
+    waiting: Annotated[
+        bool,
+        typer.Option(
+            "--waiting", help="Only sessions waiting for a human's answer (--status waiting)."
+        ),
+    ] = False,
     since: SinceOption = None,
     until: UntilOption = None,
     property_: PropertyOption = None,
@@ -149,6 +155,11 @@ def sessions(
 ) -> None:
     """List sessions with their duration, requests, tokens, cost and status."""
     properties = parse_properties(property_)
+    if waiting:
+        if status not in {None, SessionStatus.WAITING}:
+            msg = f"--waiting is --status waiting; leave out --status {status}"
+            raise typer.BadParameter(msg, param_hint="--waiting")
+        status = SessionStatus.WAITING
     with client(ctx) as query:
         page = query.sessions(
             name=name,

@@ -62,7 +62,7 @@ def sessions_table(rows: Sequence[SessionRow]) -> list[Column]:
             6,
             "right",
         ),
-        Column("Status", [fmt.status(row.status) for row in rows]),
+        Column("Status", [fmt.status(row.status, row.waiting_since) for row in rows]),
     ]
 
 
@@ -249,7 +249,7 @@ def session_tree(detail: SessionDetail) -> Tree:
         (session.session_id, "dim"),
         "  ",
     )
-    label.append_text(fmt.status(session.status))
+    label.append_text(fmt.status(session.status, session.waiting_since))
     label.append_text(
         _figures(
             session.duration_ms,

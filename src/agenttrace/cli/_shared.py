@@ -49,6 +49,8 @@ class SessionStatus(StrEnum):
 
     OK = "ok"
     ERROR = "error"
+    WAITING = "waiting"
+    """A question to a human is unanswered."""
 
 
 class Output(StrEnum):

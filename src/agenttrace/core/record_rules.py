@@ -37,6 +37,9 @@ class RecordKind(StrEnum):
     CHAIN = "chain"
     CUSTOM = "custom"
     DATA = "data"
+    HUMAN = "human"
+    """A question a graph asked a human (a LangGraph interrupt): asked at ``start_time``,
+    answered at ``end_time`` (None while nobody has answered; the session is waiting)."""
 
 
 class Status(StrEnum):

@@ -105,7 +105,8 @@ class AsyncQueryClient(BaseQueryClient):
         """A page of the sessions matching every given filter, and their total.
 
         ``name`` is exact, ``search`` a case-insensitive part of the name or id,
-        ``properties`` must all match, ``status`` is ``"ok"`` or ``"error"``,
+        ``properties`` must all match, ``status`` is ``"ok"``, ``"error"`` or ``"waiting"``
+        (a question to a human is unanswered: the inbox),
         ``since``/``until`` bound the session's start and ``min_cost``/``max_cost`` its
         total cost (USD). ``sort`` names a `SessionRow` column (default ``created_at``).
         """

@@ -45,6 +45,9 @@ class MetricsRow(BaseModel):
     avg_latency_ms: float | None = None
     ttft_p50_ms: float | None = None
     ttft_p95_ms: float | None = None
+    human_wait_p50_ms: float | None = None
+    """Time humans took to answer questions (kind human), apart from the latencies."""
+    human_wait_p95_ms: float | None = None
 
 
 class MetricsResult(BaseModel):

@@ -58,13 +58,17 @@ class SessionRow(BaseModel):
     avg_latency: float | None = None
     """Mean request latency in ms."""
     error_count: int = 0
-    status: Literal["ok", "error"]
+    status: Literal["ok", "error", "waiting"]
+    """``waiting`` while a question to a human is unanswered, else ``error`` when a request
+    failed, else ``ok``."""
     duration_ms: float = 0.0
     """First request start to last request end."""
     p50_latency_ms: float | None = None
     p95_latency_ms: float | None = None
     user_ids: list[str] = Field(default_factory=list)
     properties: dict[str, str] = Field(default_factory=dict)
+    waiting_since: datetime | None = None
+    """When the oldest unanswered question to a human was asked; None when none is."""
 
 
 class RequestRow(BaseModel):
@@ -139,6 +143,11 @@ class PathRow(BaseModel):
     p95_latency_ms: float | None = None
     duration_ms: float = 0.0
     session_count: int = 1
+    human_count: int = 0
+    """Questions to a human asked at this path (kind ``human``, counted in request_count)."""
+    human_wait_p50_ms: float | None = None
+    """Median time humans took to answer them (not part of the latencies)."""
+    human_wait_p95_ms: float | None = None
 
 
 class TreeNode(BaseModel):

@@ -107,7 +107,7 @@ def list_sessions(
         str | None, Query(description="Case-insensitive substring of the session name or id.")
     ] = None,
     user_id: str | None = None,
-    status: Literal["ok", "error"] | None = None,
+    status: Literal["ok", "error", "waiting"] | None = None,
     since: Since = None,
     until: Until = None,
     properties: Properties = [],  # noqa: B006 - FastAPI copies defaults per request

@@ -15,11 +15,12 @@ from uuid import UUID
 from langchain_core.callbacks import AsyncCallbackHandler as LangChainAsyncHandler
 
 from agenttrace_langchain.base import HandlerBase
+from agenttrace_langchain.lifecycle import GraphBase
 
 __all__ = ["AsyncCallbackHandler"]
 
 
-class AsyncCallbackHandler(HandlerBase, LangChainAsyncHandler):
+class AsyncCallbackHandler(HandlerBase, LangChainAsyncHandler, GraphBase):
     """Async twin of `CallbackHandler`: same arguments, same records, same paths.
 
     ``AsyncCallbackHandler(session_id=None, *, session_name=None,
@@ -45,7 +46,16 @@ class AsyncCallbackHandler(HandlerBase, LangChainAsyncHandler):
             tags=tags,
             metadata=metadata,
             kwargs=kwargs,
+            inputs=inputs,
         )
+
+    async def on_interrupt(self, event: Any) -> None:
+        """LangGraph paused (langgraph 1.x): questions no node reported (breakpoints)."""
+        self._graph_interrupt(event)
+
+    async def on_resume(self, event: Any) -> None:
+        """LangGraph resumed from a checkpoint (langgraph 1.x): its breakpoint is answered."""
+        self._graph_resume(event)
 
     async def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
         """Forget a finished chain (resumed or retried nodes get a record)."""

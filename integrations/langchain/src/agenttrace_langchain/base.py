@@ -118,14 +118,32 @@ class HandlerBase:
         tags: Sequence[str] | None,
         metadata: Mapping[str, Any] | None,
         kwargs: Mapping[str, Any],
+        inputs: Any = None,
     ) -> None:
         try:
             name = chain_name(serialized, kwargs)
             self._core.chain_start(
-                run_id, parent_run_id=parent_run_id, metadata=metadata, tags=tags, name=name
+                run_id,
+                parent_run_id=parent_run_id,
+                metadata=metadata,
+                tags=tags,
+                name=name,
+                inputs=inputs,
             )
         except Exception as exc:  # noqa: BLE001 - tracing must not break the run
             report_internal_error("langchain.on_chain_start", exc)
+
+    def _graph_interrupt(self, event: Any) -> None:
+        try:
+            self._core.graph_interrupt(event)
+        except Exception as exc:  # noqa: BLE001
+            report_internal_error("langgraph.on_interrupt", exc)
+
+    def _graph_resume(self, event: Any) -> None:
+        try:
+            self._core.graph_resume(event)
+        except Exception as exc:  # noqa: BLE001
+            report_internal_error("langgraph.on_resume", exc)
 
     def _chain_end(self, run_id: UUID) -> None:
         try:

@@ -41,6 +41,8 @@ from agenttrace.instrumentation import (
 )
 from agenttrace_langchain.context_provider import running_run
 from agenttrace_langchain.emit import emit_record, llm_outcome
+from agenttrace_langchain.lifecycle import breakpoint_id, event_interrupts
+from agenttrace_langchain.questions import OpenQuestions, interrupts_of, node_key_of, resume_of
 from agenttrace_langchain.run_state import RootState, RunKind, RunState, RunStore
 from agenttrace_langchain.serialize import documents_payload, jsonable, tool_output_payload
 from agenttrace_langchain.session import HandlerSettings, resolve_session
@@ -72,6 +74,7 @@ class TraceCore:
     def __init__(self, settings: HandlerSettings) -> None:
         self.settings = settings
         self.store = RunStore()
+        self.questions = OpenQuestions()
 
     # -- starts ---------------------------------------------------------------------------
 
@@ -199,14 +202,19 @@ class TraceCore:
         metadata: Mapping[str, Any] | None,
         tags: Sequence[str] | None,
         name: str | None,
+        inputs: Any = None,
     ) -> None:
-        """A chain (graph, node, sequence, lambda...) started."""
+        """A chain (graph, node, sequence, lambda...) started; a root run started with
+        ``Command(resume=...)`` answers the questions it names."""
         state = self._begin(
             run_id, parent_run_id, RunKind.CHAIN, metadata=metadata, tags=tags, name=name
         )
         if state.parent is None:
             state.name = name or "chain"
             state.start = time.time()
+            resume = resume_of(inputs)
+            if resume is not None:
+                self.questions.answer(state.root, resume)
 
     def llm_start(
         self,
@@ -272,7 +280,10 @@ class TraceCore:
     def chain_end(self, run_id: UUID) -> None:
         """A chain finished normally."""
         state = self.store.pop(run_id)
-        if state is None or state.kind is not RunKind.NODE or state.attempt == 1:
+        if state is None or state.kind is not RunKind.NODE:
+            return
+        self.questions.finished(state.root, node_key_of(state))
+        if state.attempt == 1:
             return
         thread_id = state.root.thread_id
         if thread_id is not None and state.namespace is not None:
@@ -289,6 +300,8 @@ class TraceCore:
         if not is_node and state.parent is not None:
             return
         status = exception_status(error)
+        if status is Status.INTERRUPTED:
+            self.questions.ask(state, interrupts_of(error, node_key_of(state)))
         key = _failure_key(error, status)
         recorded = not state.has_covered(key)
         if recorded:
@@ -328,6 +341,8 @@ class TraceCore:
         if state is None or state.root.muted:
             return
         status = exception_status(error)
+        if status is Status.INTERRUPTED:
+            self.questions.ask(state, interrupts_of(error, node_key_of(state)))
         request = None
         if sends_bodies():
             if kind is RecordKind.LLM:
@@ -377,6 +392,23 @@ class TraceCore:
             request = {"query": state.payload}
             response = {"documents": documents_payload(documents)}
         emit_record(state, RecordKind.VECTOR_DB, Status.OK, request=request, response=response)
+
+    # -- LangGraph lifecycle (langgraph 1.x) -----------------------------------------------
+
+    def graph_interrupt(self, event: Any) -> None:
+        """The graph paused (``on_interrupt``): a question for each interrupt no node
+        reported, and for a static breakpoint, at the graph's path."""
+        state = self.store.get(getattr(event, "run_id", None))
+        if state is not None:
+            self.questions.ask(state, event_interrupts(event))
+
+    def graph_resume(self, event: Any) -> None:
+        """The graph resumed from a checkpoint (``on_resume``): a breakpoint asked there
+        is answered."""
+        state = self.store.get(getattr(event, "run_id", None))
+        checkpoint_id = getattr(event, "checkpoint_id", None)
+        if state is not None and isinstance(checkpoint_id, str):
+            self.questions.resumed_from(state.root, breakpoint_id(checkpoint_id))
 
     # -- context --------------------------------------------------------------------------
 

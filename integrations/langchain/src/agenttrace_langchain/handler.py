@@ -12,14 +12,13 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from langchain_core.callbacks import BaseCallbackHandler
-
 from agenttrace_langchain.base import HandlerBase
+from agenttrace_langchain.lifecycle import GraphBase
 
 __all__ = ["CallbackHandler"]
 
 
-class CallbackHandler(HandlerBase, BaseCallbackHandler):
+class CallbackHandler(HandlerBase, GraphBase):
     """Traces LangChain / LangGraph runs into agenttrace sessions with automatic paths.
 
     ``CallbackHandler(session_id=None, *, session_name=None, properties=None,
@@ -47,7 +46,16 @@ class CallbackHandler(HandlerBase, BaseCallbackHandler):
             tags=tags,
             metadata=metadata,
             kwargs=kwargs,
+            inputs=inputs,
         )
+
+    def on_interrupt(self, event: Any) -> None:
+        """LangGraph paused (langgraph 1.x): questions no node reported (breakpoints)."""
+        self._graph_interrupt(event)
+
+    def on_resume(self, event: Any) -> None:
+        """LangGraph resumed from a checkpoint (langgraph 1.x): its breakpoint is answered."""
+        self._graph_resume(event)
 
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
         """Forget a finished chain (resumed or retried nodes get a record)."""

@@ -42,6 +42,7 @@ class RootState:
     """What every run under one root run shares: the session and the attempt counters."""
 
     __slots__ = (
+        "asked",
         "muted",
         "node_attempts",
         "properties",
@@ -74,6 +75,8 @@ class RootState:
         """Another handler already traces this run tree: keep state, emit nothing."""
         self.node_attempts: dict[str, tuple[int, bool]] = {}
         """Per namespace: the last attempt number, and whether it got a chain record."""
+        self.asked: set[str] | None = None
+        """The interrupt ids this root run asked (each is one question)."""
 
 
 class RunState:

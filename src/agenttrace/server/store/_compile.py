@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 from agenttrace.core.text_repair import repair_id, repair_text
 from agenttrace.server.store._ingest import to_us
+from agenttrace.server.store._rows import SESSION_STATUS
 from agenttrace.server.store.base import InvalidQueryError
 from agenttrace.server.store.dialect import Dialect
 from agenttrace.server.store.filters import And, Cmp, Field, Filter, Op, Or, Property
@@ -67,7 +68,7 @@ _SESSION_FIELDS: dict[Field, tuple[str, Kind]] = {
     Field.SESSION_ID: ("s.session_id", "text"),
     Field.SESSION_NAME: ("s.name", "text"),
     Field.SESSION_TOTAL_COST: ("s.cost_usd", "number"),
-    Field.SESSION_STATUS: ("CASE WHEN s.error_count > 0 THEN 'error' ELSE 'ok' END", "text"),
+    Field.SESSION_STATUS: (SESSION_STATUS, "text"),
     Field.SESSION_CREATED_AT: ("s.first_start_us", "time"),
     Field.SESSION_LATEST_AT: ("s.latest_start_us", "time"),
     Field.SESSION_REQUEST_COUNT: ("s.request_count", "number"),

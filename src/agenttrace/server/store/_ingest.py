@@ -20,8 +20,10 @@ from itertools import chain
 from operator import attrgetter
 from typing import Any
 
+from agenttrace.core.human import INTERRUPT_ID_PROPERTY
 from agenttrace.core.text_repair import repair_record
-from agenttrace.records import Record, Status
+from agenttrace.records import Record, RecordKind, Status
+from agenttrace.server.store._human_ingest import merge_human, upsert_human_rows
 from agenttrace.server.store.base import IngestCounts
 from agenttrace.server.store.dialect import DbConnection, Dialect
 
@@ -148,13 +150,19 @@ class _Rollup:
     properties: dict[tuple[str, str], int] = field(default_factory=dict)
     users: set[str] = field(default_factory=set)
 
-    def add(self, record: Record, start: int, end: int | None) -> None:
-        """Count ``record``, which ran from ``start`` to ``end`` (µs; None: not ended)."""
+    def add(self, record: Record, start: int, end: int | None, *, new: bool = True) -> None:
+        """Count ``record``, which ran from ``start`` to ``end`` (µs; None: not ended).
+
+        A question to a human (kind ``human``) is counted once, when ``new``, and never in
+        the latency (a human's wait is not one); each later part of it (its answer) adds
+        only its times, which roll up idempotently."""
         self.first_start_us = min(self.first_start_us, start)
         self.last_end_us = max(self.last_end_us, start if end is None else end)
         self.latest_start_us = max(self.latest_start_us, start)
         if record.session_name and (self.name_start_us is None or start < self.name_start_us):
             self.name, self.name_start_us = record.session_name, start
+        if not new:
+            return
         self.request_count += 1
         self.error_count += record.status is Status.ERROR
         usage = record.usage
@@ -164,10 +172,12 @@ class _Rollup:
             self.total_tokens += usage.total_tokens or 0
         if record.cost_usd is not None:
             self.cost_usd = (self.cost_usd or 0.0) + record.cost_usd
-        if end is not None:
+        if end is not None and record.kind is not RecordKind.HUMAN:
             self.latency_sum_ms += (end - start) / 1000.0
             self.latency_count += 1
         for pair in record.properties.items():
+            if pair[0] == INTERRUPT_ID_PROPERTY:  # a request's own, not the session's
+                continue
             seen = self.properties.get(pair)
             self.properties[pair] = start if seen is None else min(seen, start)
         if record.user_id:
@@ -276,10 +286,15 @@ def ingest_records(
     """Insert the new records of ``records`` and update their sessions, in ``conn``'s
     transaction (the caller commits)."""
     unique: dict[str, Record] = {}
+    humans: dict[str, Record] = {}
     for given in records:
         # the collector's routes repaired bodies too; this looks at the other text only
         record = repair_record(given, bodies=False)
-        unique.setdefault(record.id, record)
+        if record.kind is RecordKind.HUMAN:
+            seen = humans.get(record.id)
+            humans[record.id] = record if seen is None else merge_human(seen, record)
+        else:
+            unique.setdefault(record.id, record)
     # Rows are written in sorted key order (records by id, then sessions, their properties
     # and users by key) so that concurrent writers (PostgreSQL) never wait on each other in
     # a cycle: no deadlocks.
@@ -298,13 +313,17 @@ def ingest_records(
             for key, value in r.properties.items()
         ],
     )
+    human_rows = [_record_values(project_id, r, dialect, now_us) for r in humans.values()]
+    new_humans = upsert_human_rows(conn, dialect, project_id, RECORD_COLUMNS, human_rows)
+    new.extend((r, row) for r, row in zip(humans.values(), human_rows, strict=True))
     rollups: dict[str, _Rollup] = {}
     for record, row in new:
         start = row[_START]
         rollup = rollups.get(record.session_id)
         if rollup is None:
             rollup = rollups[record.session_id] = _Rollup(start, start, start)
-        rollup.add(record, start, row[_END])
+        is_new = record.kind is not RecordKind.HUMAN or record.id in new_humans
+        rollup.add(record, start, row[_END], new=is_new)
     conn.executemany(
         dialect.sql(_UPSERT_SESSION),
         [

@@ -46,6 +46,8 @@ class Sample:
     completion_tokens: int
     total_tokens: int
     cost_usd: float | None
+    is_human: bool = False
+    """A question to a human: its duration is a wait, not a latency."""
 
     @property
     def latency_ms(self) -> float | None:
@@ -88,6 +90,8 @@ class PathTotals:
     cost_count: int = 0
     cost_partials: list[float] = field(default_factory=list)
     latencies: array[float] = field(default_factory=lambda: array("d"))
+    human_count: int = 0
+    human_waits: array[float] = field(default_factory=lambda: array("d"))
     sessions: set[str] = field(default_factory=set)
     request_ids: list[str] = field(default_factory=list)
     """The first `TREE_REQUEST_IDS` request ids added (the earliest, when samples come in
@@ -110,7 +114,11 @@ class PathTotals:
         if sample.cost_usd is not None:
             self.cost_count += 1
             _add_exact(self.cost_partials, sample.cost_usd)
-        if end_us is not None:
+        if sample.is_human:
+            self.human_count += 1
+            if end_us is not None:
+                self.human_waits.append((end_us - start_us) / 1000.0)
+        elif end_us is not None:
             self.latencies.append((end_us - start_us) / 1000.0)
         self.sessions.add(sample.session_id)
         if len(self.request_ids) < TREE_REQUEST_IDS:
@@ -146,6 +154,7 @@ def path_rows(totals: Mapping[str, PathTotals], dialect: Dialect) -> list[PathRo
     for path in sorted(totals):
         group = totals[path]
         latencies = sorted_latencies([group])
+        waits = sorted(group.human_waits)
         rows.append(
             PathRow(
                 path=path,
@@ -160,6 +169,9 @@ def path_rows(totals: Mapping[str, PathTotals], dialect: Dialect) -> list[PathRo
                 p95_latency_ms=dialect.percentile(latencies, 0.95),
                 duration_ms=(group.last_us - group.first_start_us) / 1000.0,
                 session_count=len(group.sessions),
+                human_count=group.human_count,
+                human_wait_p50_ms=dialect.percentile(waits, 0.5),
+                human_wait_p95_ms=dialect.percentile(waits, 0.95),
             )
         )
     return rows

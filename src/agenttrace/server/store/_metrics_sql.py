@@ -52,10 +52,17 @@ _COLUMNS = {
 }
 
 
-def _latency(dialect: Dialect) -> str:
+def _span(dialect: Dialect) -> str:
+    """SQL: a record's end minus start in ms (NULL while it has not ended)."""
     if dialect.name == "postgresql":
         return "(r.end_us - r.start_us)::double precision / 1000.0::double precision"
     return "(r.end_us - r.start_us) / 1000.0"
+
+
+def _latency(dialect: Dialect) -> str:
+    """SQL: a request's latency in ms; NULL for a question to a human (a wait, not a
+    latency) and for a request that has not ended."""
+    return f"(CASE WHEN r.kind = 'human' THEN NULL ELSE {_span(dialect)} END)"
 
 
 def _property(dialect: Dialect) -> str:
@@ -84,6 +91,9 @@ class _Group:
     ttft_low: float = float("inf")
     ttft_high: float = float("-inf")
     ttft_hist: dict[int, int] = field(default_factory=dict)
+    wait_low: float = float("inf")
+    wait_high: float = float("-inf")
+    wait_hist: dict[int, int] = field(default_factory=dict)
     sessions: int = 0
 
 
@@ -210,17 +220,26 @@ def query_metrics(
     )
     _add_main(grouper, _rows(conn, dialect, main, [*key_params, *where_params]), width)
 
-    ttft = (
-        f"SELECT {select_keys}, {bucket_sql('r.ttft_ms')}, count(*), min(r.ttft_ms), "
-        f"max(r.ttft_ms) FROM records r WHERE {where} AND r.ttft_ms IS NOT NULL "
-        f"GROUP BY {positions}"
-    )
-    for row in _rows(conn, dialect, ttft, [*key_params, *where_params]):
-        group = grouper.group(row[0], row[1 : 1 + width])
-        tb, count, low, high = row[1 + width : 5 + width]
-        group.ttft_low = min(group.ttft_low, low)
-        group.ttft_high = max(group.ttft_high, high)
-        group.ttft_hist[tb] = group.ttft_hist.get(tb, 0) + int(count)
+    def histogram(value: str, condition: str) -> Iterator[tuple[_Group, int, int, float, float]]:
+        """Per group and log bucket of ``value`` (SQL) over the rows meeting ``condition``:
+        the group, the bucket, the count, the lowest and the highest value."""
+        sql = (
+            f"SELECT {select_keys}, {bucket_sql(value)}, count(*), min({value}), max({value}) "
+            f"FROM records r WHERE {where} AND {condition} GROUP BY {positions}"
+        )
+        for row in _rows(conn, dialect, sql, [*key_params, *where_params]):
+            bucket, count, low, high = row[1 + width : 5 + width]
+            yield grouper.group(row[0], row[1 : 1 + width]), bucket, int(count), low, high
+
+    for group, tb, count, least, most in histogram("r.ttft_ms", "r.ttft_ms IS NOT NULL"):
+        group.ttft_low = min(group.ttft_low, least)
+        group.ttft_high = max(group.ttft_high, most)
+        group.ttft_hist[tb] = group.ttft_hist.get(tb, 0) + count
+    waited = "r.kind = 'human' AND r.end_us IS NOT NULL"  # answered questions to a human
+    for group, wb, count, least, most in histogram(_span(dialect), waited):
+        group.wait_low = min(group.wait_low, least)
+        group.wait_high = max(group.wait_high, most)
+        group.wait_hist[wb] = group.wait_hist.get(wb, 0) + count
 
     keys_only = ", ".join(str(i) for i in range(1, len(expressions) + 2))
     sessions = (
@@ -253,6 +272,7 @@ def _row(
     start = key[0]
     lat = (group.latency_hist, group.latency_low, group.latency_high)
     first = (group.ttft_hist, group.ttft_low, group.ttft_high)
+    wait = (group.wait_hist, group.wait_low, group.wait_high)
     return MetricsRow(
         bucket_start=start,
         bucket_end=bucketing.end_of(start) if bucketing is not None and start is not None else None,
@@ -274,4 +294,6 @@ def _row(
         avg_latency_ms=group.latency_sum / group.latency_count if group.latency_count else None,
         ttft_p50_ms=histogram_percentile(first[0], 0.5, first[1], first[2]),
         ttft_p95_ms=histogram_percentile(first[0], 0.95, first[1], first[2]),
+        human_wait_p50_ms=histogram_percentile(wait[0], 0.5, wait[1], wait[2]),
+        human_wait_p95_ms=histogram_percentile(wait[0], 0.95, wait[1], wait[2]),
     )

@@ -15,6 +15,8 @@ from agenttrace.server.store.rows import RequestRow, SessionRow
 __all__ = [
     "SAMPLE_COLUMNS",
     "SESSION_COLUMNS",
+    "SESSION_STATUS",
+    "WAITING_SINCE",
     "request_columns",
     "request_position",
     "request_row",
@@ -39,7 +41,17 @@ _SESSION_FIELDS = (
     "latency_sum_ms",
     "latency_count",
 )
-SESSION_COLUMNS = ", ".join(f"s.{name}" for name in _SESSION_FIELDS)
+WAITING_SINCE = (
+    "(SELECT min(h.start_us) FROM records h WHERE h.project_id = s.project_id "
+    "AND h.session_id = s.session_id AND h.kind = 'human' AND h.end_us IS NULL)"
+)
+"""When the session's oldest unanswered question to a human was asked (NULL: none)."""
+SESSION_STATUS = (
+    f"CASE WHEN {WAITING_SINCE} IS NOT NULL THEN 'waiting' "
+    "WHEN s.error_count > 0 THEN 'error' ELSE 'ok' END"
+)
+"""A session's status: waiting (for a human, whatever happened before), error or ok."""
+SESSION_COLUMNS = ", ".join(f"s.{name}" for name in _SESSION_FIELDS) + f", {WAITING_SINCE}"
 
 _REQUEST_FIELDS = (
     "id",
@@ -81,6 +93,7 @@ _SAMPLE_FIELDS = (
     "output_tokens",
     "total_tokens",
     "cost_usd",
+    "kind",
 )
 SAMPLE_COLUMNS = ", ".join(f"r.{name}" for name in _SAMPLE_FIELDS)
 
@@ -130,7 +143,8 @@ def session_row(
     dialect: Dialect,
 ) -> SessionRow:
     """A SessionRow from a ``SESSION_COLUMNS`` row and what was fetched beside it."""
-    s = dict(zip(_SESSION_FIELDS, row, strict=True))
+    s = dict(zip(_SESSION_FIELDS, row[: len(_SESSION_FIELDS)], strict=True))
+    waiting_us = row[len(_SESSION_FIELDS)]
     latency_count = int(s["latency_count"])
     return SessionRow(
         session_id=s["session_id"],
@@ -144,7 +158,8 @@ def session_row(
         total_tokens=int(s["total_tokens"]),
         avg_latency=float(s["latency_sum_ms"]) / latency_count if latency_count else None,
         error_count=int(s["error_count"]),
-        status="error" if s["error_count"] else "ok",
+        status="waiting" if waiting_us is not None else "error" if s["error_count"] else "ok",
+        waiting_since=from_us(waiting_us) if waiting_us is not None else None,
         duration_ms=(s["last_end_us"] - s["first_start_us"]) / 1000.0,
         p50_latency_ms=dialect.percentile(sorted_latencies, 0.5),
         p95_latency_ms=dialect.percentile(sorted_latencies, 0.95),
@@ -203,7 +218,8 @@ def request_row(row: Sequence[Any], dialect: Dialect, include_bodies: bool) -> R
 
 def sample(row: Sequence[Any]) -> Sample:
     """A metrics Sample from a ``SAMPLE_COLUMNS`` row."""
-    request_id, session_id, path, start_us, end_us, status, prompt, completion, total, cost = row
+    request_id, session_id, path, start_us, end_us, status, prompt, completion, total = row[:9]
+    cost, kind = row[9], row[10]
     return Sample(
         request_id=request_id,
         session_id=session_id,
@@ -215,4 +231,5 @@ def sample(row: Sequence[Any]) -> Sample:
         completion_tokens=completion or 0,
         total_tokens=total or 0,
         cost_usd=cost,
+        is_human=kind == RecordKind.HUMAN,
     )

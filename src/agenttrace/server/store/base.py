@@ -280,8 +280,8 @@ def session_filter(
     ``search`` is a case-insensitive substring of the session's name or id; ``since`` and
     ``until`` bound ``created_at`` (both inclusive); ``properties`` are ANDed key=value pairs.
     """
-    if status is not None and status not in {"ok", "error"}:
-        msg = f"status must be ok or error; got {status!r}"
+    if status is not None and status not in {"ok", "error", "waiting"}:
+        msg = f"status must be ok, error or waiting (for a human); got {status!r}"
         raise InvalidQueryError(msg)
     return and_(
         Cmp(Field.SESSION_NAME, Op.EQ, name) if name is not None else None,

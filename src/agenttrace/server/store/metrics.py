@@ -200,6 +200,14 @@ class MetricsRow(BaseModel):
     avg_latency_ms: float | None
     ttft_p50_ms: float | None = Described(description="Time to first token (streamed calls).")
     ttft_p95_ms: float | None
+    human_wait_p50_ms: float | None = Described(
+        default=None,
+        description=(
+            "Time humans took to answer questions (kind human; not in the latencies, which "
+            "leave them out)."
+        ),
+    )
+    human_wait_p95_ms: float | None = None
 
 
 class MetricsResult(BaseModel):

@@ -186,7 +186,19 @@ _V5 = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5)
+_V6 = Migration(
+    version=6,
+    description=(
+        "open questions to a human (kind human, not yet answered), by session: the "
+        "sessions waiting for a human and since when"
+    ),
+    statements=(
+        """CREATE INDEX records_open_questions ON records (project_id, session_id, start_us)
+            WHERE kind = 'human' AND end_us IS NULL""",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 
 _CREATE_VERSION_TABLE = """CREATE TABLE IF NOT EXISTS schema_version (
     version {bigint} PRIMARY KEY,

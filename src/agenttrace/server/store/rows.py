@@ -51,8 +51,15 @@ class SessionRow(BaseModel):
         description="Mean request latency in ms over requests that ended; null if none did."
     )
     error_count: int
-    status: Literal["ok", "error"] = Field(
-        description="error when any request has status error, else ok."
+    status: Literal["ok", "error", "waiting"] = Field(
+        description=(
+            "waiting while a question to a human (a record of kind human) is unanswered, "
+            "else error when any request has status error, else ok."
+        )
+    )
+    waiting_since: datetime | None = Field(
+        default=None,
+        description="When the oldest unanswered question to a human was asked; null if none.",
     )
     duration_ms: float = Field(description="First request start to last request end, in ms.")
     p50_latency_ms: float | None
@@ -120,6 +127,14 @@ class PathRow(BaseModel):
     p95_latency_ms: float | None
     duration_ms: float = Field(description="First start to last end of these requests, in ms.")
     session_count: int
+    human_count: int = Field(
+        default=0, description="Questions to a human asked here (kind human; in request_count)."
+    )
+    human_wait_p50_ms: float | None = Field(
+        default=None,
+        description="Median time humans took to answer them (answered ones; not in latency).",
+    )
+    human_wait_p95_ms: float | None = None
 
 
 class TreeNode(BaseModel):

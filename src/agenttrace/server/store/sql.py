@@ -70,7 +70,7 @@ _SORT_EXPRESSIONS: dict[SessionSort, tuple[str, bool]] = {
         True,
     ),
     SessionSort.ERROR_COUNT: ("s.error_count", False),
-    SessionSort.STATUS: ("CASE WHEN s.error_count > 0 THEN 'error' ELSE 'ok' END", False),
+    SessionSort.STATUS: (_rows.SESSION_STATUS, False),
     SessionSort.DURATION_MS: ("(s.last_end_us - s.first_start_us)", False),
 }
 _PERCENTILE_SORTS = {SessionSort.P50_LATENCY_MS: 0.5, SessionSort.P95_LATENCY_MS: 0.95}
@@ -208,7 +208,7 @@ class SqlStore(ABC):
         sql = (
             "SELECT s.session_id, r.end_us - r.start_us FROM sessions s "
             "LEFT JOIN records r ON r.project_id = s.project_id AND r.session_id = s.session_id "
-            f"AND r.end_us IS NOT NULL WHERE {where}"
+            f"AND r.end_us IS NOT NULL AND r.kind <> 'human' WHERE {where}"
         )
         latencies: dict[str, list[float]] = {}
         for session_id, latency_us in self._sql(conn, sql, params):
@@ -283,7 +283,7 @@ class SqlStore(ABC):
             for session_id, latency_us in self._sql(
                 conn,
                 "SELECT session_id, end_us - start_us FROM records WHERE project_id = ? "
-                f"AND session_id IN ({marks}) AND end_us IS NOT NULL",
+                f"AND session_id IN ({marks}) AND end_us IS NOT NULL AND kind <> 'human'",
                 [project_id, *ids],
             ):
                 latencies.setdefault(session_id, []).append(latency_us / 1000.0)

@@ -9,6 +9,7 @@ const STATUSES = {
   cancelled: { icon: "⊘", label: "cancelled" },
   handoff: { icon: "↪", label: "handoff" },
   running: { icon: "…", label: "running" },
+  waiting: { icon: "◷", label: "waiting" },
 };
 
 /** The icon and word for a status (unknown statuses show as themselves). */
@@ -28,8 +29,10 @@ export function statusBadge(status, { compact = false } = {}) {
   );
 }
 
-/** The status a request is shown with: its own, or "running" while it has not ended. */
+/** The status a request is shown with: its own, "running" while it has not ended, or
+ * "waiting" for a question to a human nobody has answered yet. */
 export function requestStatus(request) {
+  if (request.kind === "human" && !request.response_created_at) return "waiting";
   if (request.status === "ok" && !request.response_created_at) return "running";
   return request.status;
 }

@@ -15,6 +15,7 @@ const COLUMNS = [
   { key: "session_count", label: "Sessions", numeric: true },
   { key: "p50_latency_ms", label: "p50 latency", numeric: true },
   { key: "p95_latency_ms", label: "p95 latency", numeric: true },
+  { key: "human_wait_p95_ms", label: "Human wait", title: "Time humans took to answer: p50 / p95", numeric: true },
   { key: "error_rate", label: "Error rate", numeric: true },
   { key: "total_cost", label: "Cost", numeric: true },
   { key: "cost_per_call", label: "Cost / call", numeric: true },
@@ -79,6 +80,14 @@ function cell(key, row, scale) {
       return formatDuration(row.p50_latency_ms);
     case "p95_latency_ms":
       return p95Bar(row.p95_latency_ms, scale);
+    case "human_wait_p95_ms":
+      return row.human_count
+        ? h(
+            "span",
+            { class: "human-wait", title: `${formatInt(row.human_count)} questions to a human; p50 / p95 of the time to answer` },
+            `${formatDuration(row.human_wait_p50_ms)} / ${formatDuration(row.human_wait_p95_ms)}`,
+          )
+        : "—";
     case "error_rate":
       return row.error_count
         ? h("span", { class: "error-count" }, `${formatPercent(row.error_count, row.request_count)} (${formatInt(row.error_count)})`)

@@ -168,6 +168,19 @@ export class SessionDetailView {
       return;
     }
     if (controller !== this.controller) return;
+    const humans = detail.requests.filter((r) => r.kind === "human");
+    if (humans.length) {
+      try {
+        const params = { session_id: this.sessionId, kind: "human", include_bodies: true, order: "asc", limit: PAGE };
+        const found = await getJSON("v1/requests", params, { signal: controller.signal });
+        this.questions = new Map(
+          found.requests.map((r) => [r.request_id, { question: r.request_body?.question, answer: r.response_body?.answer }]),
+        );
+      } catch (error) {
+        if (isAbort(error)) return;
+      }
+      if (controller !== this.controller) return;
+    }
     if (this.extended) {
       this.merge(detail.requests);
       if (tail) {
@@ -178,7 +191,8 @@ export class SessionDetailView {
       this.requests = detail.requests;
       this.nextCursor = detail.next_cursor;
     }
-    const signature = JSON.stringify([detail.session, this.requests.length, this.requests.at(-1), this.nextCursor]);
+    const answered = [...(this.questions?.values() ?? [])].map((q) => q.answer !== undefined);
+    const signature = JSON.stringify([detail.session, this.requests.length, this.requests.at(-1), this.nextCursor, answered]);
     if (signature !== this.signature) {
       this.signature = signature;
       this.detail = detail;
@@ -247,6 +261,7 @@ export class SessionDetailView {
       collapsed: this.collapsed,
       onSelect: (id) => this.select(id),
       nowUs: Date.now() * 1000,
+      questions: this.questions,
     };
     const scrollY = window.scrollY;
     const name = session.session_name;
@@ -258,6 +273,13 @@ export class SessionDetailView {
         { class: "view-header session-header" },
         h("h1", { class: !name && "unnamed" }, name || "(unnamed session)"),
         statusBadge(session.status),
+        session.waiting_since
+          ? h(
+              "span",
+              { class: "waiting-since", title: formatAgo(session.waiting_since) },
+              `for a human since ${formatTime(session.waiting_since)}`,
+            )
+          : null,
       ),
       h(
         "p",

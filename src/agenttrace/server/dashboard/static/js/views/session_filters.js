@@ -65,6 +65,7 @@ export class SessionFilters {
       h("option", { value: "" }, "Any status"),
       h("option", { value: "ok" }, "✓ ok"),
       h("option", { value: "error" }, "✕ error"),
+      h("option", { value: "waiting" }, "◷ waiting for a human"),
     );
     this.range = rangeSelect("filter-range", this.state.range, (range) => this.apply({ range }));
     this.since = h("input", { id: "filter-since", type: "datetime-local", onchange: () => this.apply() });

@@ -53,7 +53,18 @@ function cellContent(key, session) {
     case "error_count":
       return session.error_count ? h("span", { class: "error-count" }, formatInt(session.error_count)) : "0";
     case "status":
-      return statusBadge(session.status);
+      return session.waiting_since
+        ? h(
+            "span",
+            { class: "waiting-status" },
+            statusBadge(session.status),
+            h(
+              "time",
+              { class: "waiting-since", datetime: session.waiting_since, title: formatAgo(session.waiting_since) },
+              ` since ${formatWhen(session.waiting_since)}`,
+            ),
+          )
+        : statusBadge(session.status);
     default:
       return formatInt(session[key]);
   }
@@ -62,7 +73,7 @@ function cellContent(key, session) {
 function sessionRow(session) {
   const row = h(
     "tr",
-    { dataset: { sessionId: session.session_id }, class: session.status === "error" && "row-error" },
+    { dataset: { sessionId: session.session_id }, class: [session.status === "error" && "row-error", session.waiting_since && "row-waiting"] },
     COLUMNS.map((column) =>
       h(
         "td",

@@ -43,14 +43,30 @@ function barStyle(place) {
   return { left: `${place.left}%`, width: `max(${place.width}%, 2px)` };
 }
 
+/** What a question to a human asked and was answered (bodies fetched apart; may be absent). */
+function humanText(request, context) {
+  const bodies = context.options.questions?.get(request.request_id);
+  // A question asked as {question: "...", ...} (a common interrupt payload) shows its question.
+  const text = (value) => {
+    if (value === undefined || value === null) return "";
+    if (typeof value === "string") return value;
+    if (typeof value === "object" && typeof value.question === "string") return value.question;
+    return JSON.stringify(value);
+  };
+  const clip = (value) => (value.length > 60 ? `${value.slice(0, 59)}…` : value);
+  return { question: clip(text(bodies?.question)), answer: clip(text(bodies?.answer)) };
+}
+
 function leaf(item, depth, context) {
   const { request, start, end } = item;
   const status = requestStatus(request);
   const info = statusInfo(status);
+  const human = request.kind === "human" ? humanText(request, context) : null;
   const selected = request.request_id === context.options.selectedId;
   const branch = request.branch_id ? context.branches.get(request.branch_id) : undefined;
   // delay_ms is the collector's (end - start) in µs / 1000; the bar is placed from the same µs.
-  const duration = end === null ? "running" : formatDuration(request.delay_ms ?? (end - start) / 1000);
+  const waited = human && end === null ? "waiting" : null;
+  const duration = waited ?? (end === null ? "running" : formatDuration(request.delay_ms ?? (end - start) / 1000));
   const select = () => context.options.onSelect(request.request_id);
   const button = h(
     "button",
@@ -68,6 +84,8 @@ function leaf(item, depth, context) {
       { class: "tree-name" },
       requestTitle(request),
       request.model && request.name && request.model !== request.name ? h("span", { class: "muted" }, ` ${request.model}`) : null,
+      human?.question ? h("span", { class: "human-question" }, ` “${human.question}”`) : null,
+      human?.answer ? h("span", { class: "human-answer muted" }, ` → ${human.answer}`) : null,
     ),
     branch ? h("span", { class: "branch-mark", title: `parallel branch ${branch} (${request.branch_id})` }, `⎇ ${branch}`) : null,
     status !== "ok" ? h("span", { class: ["status-word", `status-${status}`] }, info.label) : null,
@@ -81,9 +99,13 @@ function leaf(item, depth, context) {
     start === null
       ? null
       : h("span", {
-          class: ["trace-bar", `kind-${request.kind}`, `is-${status}`, end === null && "is-running"],
+          class: ["trace-bar", `kind-${request.kind}`, `is-${status}`, end === null && "is-running", human && "human-gap"],
           dataset: { barFor: request.request_id, duration },
-          title: `${request.session_path} · ${requestTitle(request)} · ${info.label} · ${duration}`,
+          title: human
+            ? `${request.session_path} · waiting for a human${human.question ? `: “${human.question}”` : ""} · ${
+                end === null ? "no answer yet" : `answered after ${duration}${human.answer ? `: ${human.answer}` : ""}`
+              }`
+            : `${request.session_path} · ${requestTitle(request)} · ${info.label} · ${duration}`,
           style: barStyle(context.scale.place(start, end)),
         });
   return h("li", { class: "tree-item" }, row(depth, button, track(bar, select), "is-request"));
@@ -180,6 +202,7 @@ function legend() {
     ["llm", "tool", "vector_db", "chain", "custom"].map((kind) =>
       h("span", { class: "legend-item" }, h("span", { class: `legend-swatch kind-${kind}`, "aria-hidden": "true" }), kind),
     ),
+    h("span", { class: "legend-item" }, h("span", { class: "legend-swatch kind-human human-gap", "aria-hidden": "true" }), "human (waiting for an answer)"),
     h("span", { class: "legend-item" }, h("span", { class: "legend-swatch trace-span", "aria-hidden": "true" }), "path (first start to last end)"),
     h("span", { class: "legend-item" }, h("span", { class: "legend-swatch is-error", "aria-hidden": "true" }), "✕ error"),
     h("span", { class: "legend-item" }, h("span", { class: "legend-swatch is-interrupted", "aria-hidden": "true" }), "‖ interrupted"),
@@ -189,7 +212,9 @@ function legend() {
 /**
  * The trace of a session. requests: the loaded requests; countsByPath: how many requests
  * each path has in all. options: {selectedId, collapsed: Set of paths (kept by the caller
- * across refreshes), onSelect(requestId), nowUs (µs, where bars still running end)}.
+ * across refreshes), onSelect(requestId), nowUs (µs, where bars still running end),
+ * questions: Map of a human record's id to {question, answer}}. A question to a human is
+ * drawn as a gap: a hatched bar from when it was asked to its answer (or to now).
  */
 export function renderTrace(tree, requests, countsByPath, options) {
   const itemsByPath = new Map();
