@@ -94,7 +94,7 @@ def sessions(
     min_cost: Annotated[float | None, typer.Option(help="Total cost at least (USD).")] = None,
     max_cost: Annotated[float | None, typer.Option(help="Total cost at most (USD).")] = None,
     sort: Annotated[
-        str | None, typer.Option(help="Column: created_at, total_cost, duration_ms, ...")
+        str | None, typer.Option(help="Column: start_time, cost_usd, duration_ms, ...")
     ] = None,
     order: Annotated[Order, typer.Option(help="Sort direction.")] = Order.DESC,
     limit: Annotated[int, typer.Option(min=1, help="Sessions per page.")] = 50,
@@ -160,7 +160,7 @@ def session(
         return
     console = stdout()
     console.print(session_tree(detail))
-    total = detail.session.total_requests
+    total = detail.session.request_count
     if detail.next_cursor is not None:
         console.print(
             f"showing the first {fmt.count(len(detail.requests))} of {fmt.count(total)} "
@@ -220,24 +220,24 @@ def _request_grid(row: RequestRow) -> Table:
     grid.add_column(style="bold")
     grid.add_column(overflow="fold")
     fields: list[tuple[str, str | Text]] = [
-        ("request", row.request_id),
+        ("request", row.id),
         ("session", f"{row.session_name or fmt.NONE} ({row.session_id})"),
         ("path", row.session_path),
         ("kind", row.kind.value),
         ("name", row.name or fmt.NONE),
         ("model", " ".join(p for p in (row.provider, row.model) if p) or fmt.NONE),
         ("status", fmt.status(row.status.value)),
-        ("started", fmt.when(row.request_created_at)),
-        ("latency", fmt.duration(row.delay_ms)),
-        ("first token", fmt.duration(row.time_to_first_token)),
+        ("started", fmt.when(row.start_time)),
+        ("latency", fmt.duration(row.latency_ms)),
+        ("first token", fmt.duration(row.time_to_first_token_ms)),
         (
             "tokens",
-            f"{fmt.tokens(row.prompt_tokens)} in · {fmt.tokens(row.completion_tokens)} out · "
+            f"{fmt.tokens(row.input_tokens)} in · {fmt.tokens(row.output_tokens)} out · "
             f"{fmt.tokens(row.total_tokens)} total",
         ),
-        ("cost", fmt.cost(row.cost)),
+        ("cost", fmt.cost(row.cost_usd)),
         ("attempt", str(row.attempt)),
-        ("user", row.request_user_id or fmt.NONE),
+        ("user", row.user_id or fmt.NONE),
     ]
     fields.extend((f"property {key}", value) for key, value in sorted(row.properties.items()))
     if row.error is not None:

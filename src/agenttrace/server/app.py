@@ -60,13 +60,17 @@ def healthz(store: StoreDep) -> Health:
     return Health(status="ok", store=store.backend, schema_version=store.schema_version())
 
 
-def _helicone_router() -> APIRouter | None:
-    """The Helicone-shaped endpoints, when that package is installed in this tree."""
+def _mount_helicone(app: FastAPI) -> bool:
+    """Add the Helicone-shaped endpoints (and their error envelope) when that package is
+    installed in this tree."""
     if importlib.util.find_spec(_HELICONE_MODULE) is None:
-        return None
+        return False
     module = importlib.import_module(_HELICONE_MODULE)
-    router = getattr(module, "router", None)
-    return router if isinstance(router, APIRouter) else None
+    mount = getattr(module, "mount_helicone", None)
+    if mount is None:
+        return False
+    mount(app)
+    return True
 
 
 def _mount_dashboard(app: FastAPI) -> bool:
@@ -169,9 +173,8 @@ def create_app(
     app.include_router(_query_routes.router)
     app.include_router(_health)
     app.router.routes.extend(docs_routes(lambda: collector_openapi(app)))
-    helicone = _helicone_router() if include_helicone else None
-    if helicone is not None:
-        app.include_router(helicone)
+    if include_helicone:
+        _mount_helicone(app)
     if include_dashboard:
         _mount_dashboard(app)  # after the API routes: it claims only / and /dashboard/
     app.openapi = lambda: collector_openapi(app)  # type: ignore[method-assign]
