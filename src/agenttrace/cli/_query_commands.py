@@ -139,7 +139,7 @@ def sessions(
     ] = None,
     sort: Annotated[
         str | None,
-        typer.Option(metavar="COLUMN", help="Column: created_at, total_cost, duration_ms, ..."),
+        typer.Option(metavar="COLUMN", help="Column: start_time, cost_usd, duration_ms, ..."),
     ] = None,
     order: OrderOption = Order.DESC,
     limit: Annotated[int, typer.Option(metavar="N", min=1, help="Sessions per page.")] = 50,
@@ -216,7 +216,7 @@ def session(
 
     console = stdout()
     console.print(session_tree(detail))
-    total = detail.session.total_requests
+    total = detail.session.request_count
     if detail.next_cursor is not None:
         console.print(
             f"showing the first {fmt.count(len(detail.requests))} of {fmt.count(total)} "

@@ -107,7 +107,7 @@ class AsyncQueryClient(BaseQueryClient):
         ``name`` is exact, ``search`` a case-insensitive part of the name or id,
         ``properties`` must all match, ``status`` is ``"ok"`` or ``"error"``,
         ``since``/``until`` bound the session's start and ``min_cost``/``max_cost`` its
-        total cost (USD). ``sort`` names a `SessionRow` column (default ``created_at``).
+        total cost (USD). ``sort`` names a `SessionRow` column (default ``start_time``).
         """
         return await self._send(
             self._sessions_call(

@@ -36,7 +36,7 @@ class QueryClient(BaseQueryClient):
 
     >>> with QueryClient() as client:                           # doctest: +SKIP
     ...     for row in client.sessions(properties={"env": "prod"}, status="error"):
-    ...         print(row.session_name, row.total_cost)
+    ...         print(row.session_name, row.cost_usd)
 
     ``endpoint`` and ``api_key`` default to ``AGENTTRACE_ENDPOINT`` / ``AGENTTRACE_API_KEY``
     (then ``http://127.0.0.1:8787`` and no key). Times (``since``, ``until``) are datetimes
@@ -108,7 +108,7 @@ class QueryClient(BaseQueryClient):
         ``name`` is exact, ``search`` a case-insensitive part of the name or id,
         ``properties`` must all match, ``status`` is ``"ok"`` or ``"error"``,
         ``since``/``until`` bound the session's start and ``min_cost``/``max_cost`` its
-        total cost (USD). ``sort`` names a `SessionRow` column (default ``created_at``).
+        total cost (USD). ``sort`` names a `SessionRow` column (default ``start_time``).
         """
         return self._send(
             self._sessions_call(

@@ -186,7 +186,7 @@ class Exporter:
             else:
                 params.append(("cursor", state["cursor"]))
             return Call("GET", "/v1/requests", tuple(params), _as_dict)
-        params += [("sort", "created_at"), ("order", "asc"), ("offset", str(state["offset"]))]
+        params += [("sort", "start_time"), ("order", "asc"), ("offset", str(state["offset"]))]
         return Call("GET", "/v1/sessions", tuple(params), _as_dict)
 
     def run(

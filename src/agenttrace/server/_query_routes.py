@@ -113,7 +113,7 @@ def list_sessions(
     properties: Properties = [],  # noqa: B006 - FastAPI copies defaults per request
     min_cost: Annotated[float | None, Query(ge=0, description="USD, inclusive.")] = None,
     max_cost: Annotated[float | None, Query(ge=0, description="USD, inclusive.")] = None,
-    sort: SessionSort = SessionSort.CREATED_AT,
+    sort: SessionSort = SessionSort.START_TIME,
     order: SortOrder = SortOrder.DESC,
     limit: Limit = 50,
     offset: Offset = 0,

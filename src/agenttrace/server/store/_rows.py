@@ -84,15 +84,6 @@ _SAMPLE_FIELDS = (
 )
 SAMPLE_COLUMNS = ", ".join(f"r.{name}" for name in _SAMPLE_FIELDS)
 
-_RESPONSE_STATUS = {
-    Status.OK: 200,
-    Status.HANDOFF: 200,
-    Status.ERROR: 500,
-    Status.CANCELLED: 499,
-    Status.INTERRUPTED: 499,
-}
-
-
 _ID = _REQUEST_FIELDS.index("id")
 _START = _REQUEST_FIELDS.index("start_us")
 _PROPERTIES = _REQUEST_FIELDS.index("properties_json")
@@ -135,14 +126,14 @@ def session_row(
     return SessionRow(
         session_id=s["session_id"],
         session_name=s["name"],
-        created_at=from_us(s["first_start_us"]),
-        latest_request_created_at=from_us(s["latest_start_us"]),
-        total_cost=s["cost_usd"],
-        total_requests=int(s["request_count"]),
-        prompt_tokens=int(s["prompt_tokens"]),
-        completion_tokens=int(s["completion_tokens"]),
+        start_time=from_us(s["first_start_us"]),
+        last_start_time=from_us(s["latest_start_us"]),
+        cost_usd=s["cost_usd"],
+        request_count=int(s["request_count"]),
+        input_tokens=int(s["prompt_tokens"]),
+        output_tokens=int(s["completion_tokens"]),
         total_tokens=int(s["total_tokens"]),
-        avg_latency=float(s["latency_sum_ms"]) / latency_count if latency_count else None,
+        mean_latency_ms=float(s["latency_sum_ms"]) / latency_count if latency_count else None,
         error_count=int(s["error_count"]),
         status="error" if s["error_count"] else "ok",
         duration_ms=(s["last_end_us"] - s["first_start_us"]) / 1000.0,
@@ -157,43 +148,36 @@ def request_row(row: Sequence[Any], dialect: Dialect, include_bodies: bool) -> R
     """A RequestRow from a `request_columns` row; the body fields are set only when asked."""
     names = _REQUEST_FIELDS + (_BODY_FIELDS if include_bodies else ())
     r = dict(zip(names, row, strict=True))
-    status = Status(r["status"])
-    properties: dict[str, str] = json.loads(r["properties_json"])
-    properties["Helicone-Session-Id"] = r["session_id"]
-    properties["Helicone-Session-Path"] = r["path"]
-    if r["session_name"] is not None:
-        properties["Helicone-Session-Name"] = r["session_name"]
     end_us = r["end_us"]
     values: dict[str, Any] = {
-        "request_id": r["id"],
-        "request_created_at": from_us(r["start_us"]),
-        "response_created_at": from_us(end_us) if end_us is not None else None,
-        "request_properties": properties,
-        "request_user_id": r["user_id"],
-        "model": r["model"],
-        "provider": r["provider"],
-        "delay_ms": (end_us - r["start_us"]) / 1000.0 if end_us is not None else None,
-        "time_to_first_token": r["ttft_ms"],
-        "prompt_tokens": r["input_tokens"],
-        "completion_tokens": r["output_tokens"],
-        "total_tokens": r["total_tokens"],
-        "cost": r["cost_usd"],
-        "response_status": _RESPONSE_STATUS[status],
+        "id": r["id"],
         "kind": RecordKind(r["kind"]),
-        "status": status,
+        "status": Status(r["status"]),
         "session_id": r["session_id"],
         "session_name": r["session_name"],
         "session_path": r["path"],
         "parent_id": r["parent_id"],
         "name": r["name"],
+        "model": r["model"],
+        "provider": r["provider"],
+        "user_id": r["user_id"],
+        "properties": json.loads(r["properties_json"]),
+        "start_time": from_us(r["start_us"]),
+        "end_time": from_us(end_us) if end_us is not None else None,
+        "latency_ms": (end_us - r["start_us"]) / 1000.0 if end_us is not None else None,
+        "time_to_first_token_ms": r["ttft_ms"],
+        "input_tokens": r["input_tokens"],
+        "output_tokens": r["output_tokens"],
+        "total_tokens": r["total_tokens"],
+        "cache_read_tokens": r["cache_read_tokens"],
+        "cache_write_tokens": r["cache_write_tokens"],
+        "reasoning_tokens": r["reasoning_tokens"],
+        "cost_usd": r["cost_usd"],
         "error": ErrorInfo(type=r["error_type"], message=r["error_message"] or "")
         if r["error_type"] is not None
         else None,
         "attempt": int(r["attempt"]),
         "branch_id": r["branch_id"],
-        "cache_read_tokens": r["cache_read_tokens"],
-        "cache_write_tokens": r["cache_write_tokens"],
-        "reasoning_tokens": r["reasoning_tokens"],
     }
     if include_bodies:
         values["request_body"] = dialect.load_json(r["request_json"])

@@ -78,14 +78,14 @@ class SessionSort(StrEnum):
 
     SESSION_ID = "session_id"
     SESSION_NAME = "session_name"
-    CREATED_AT = "created_at"
-    LATEST_REQUEST_CREATED_AT = "latest_request_created_at"
-    TOTAL_COST = "total_cost"
-    TOTAL_REQUESTS = "total_requests"
-    PROMPT_TOKENS = "prompt_tokens"
-    COMPLETION_TOKENS = "completion_tokens"
+    START_TIME = "start_time"
+    LAST_START_TIME = "last_start_time"
+    COST_USD = "cost_usd"
+    REQUEST_COUNT = "request_count"
+    INPUT_TOKENS = "input_tokens"
+    OUTPUT_TOKENS = "output_tokens"
     TOTAL_TOKENS = "total_tokens"
-    AVG_LATENCY = "avg_latency"
+    MEAN_LATENCY_MS = "mean_latency_ms"
     ERROR_COUNT = "error_count"
     STATUS = "status"
     DURATION_MS = "duration_ms"
@@ -110,7 +110,7 @@ class SessionQuery:
     """Which sessions, in what order, which page. Nulls sort last in either order."""
 
     filter: Filter | None = None
-    sort: SessionSort = SessionSort.CREATED_AT
+    sort: SessionSort = SessionSort.START_TIME
     order: SortOrder = SortOrder.DESC
     limit: int = 50
     offset: int = 0
@@ -278,7 +278,8 @@ def session_filter(
     """The filter of ``GET /v1/sessions``: every given condition must hold.
 
     ``search`` is a case-insensitive substring of the session's name or id; ``since`` and
-    ``until`` bound ``created_at`` (both inclusive); ``properties`` are ANDed key=value pairs.
+    ``until`` bound the session's ``start_time`` (both inclusive); ``properties`` are ANDed
+    key=value pairs.
     """
     if status is not None and status not in {"ok", "error"}:
         msg = f"status must be ok or error; got {status!r}"

@@ -193,11 +193,11 @@ class MetricsRow(BaseModel):
     cache_hit_rate: float | None = Described(
         description="cache_read_tokens / input_tokens; null without input tokens."
     )
-    cost: float | None = Described(description="USD; null when no request has a cost.")
+    cost_usd: float | None = Described(description="USD; null when no request has a cost.")
     latency_p50_ms: float | None
     latency_p95_ms: float | None
     latency_p99_ms: float | None
-    avg_latency_ms: float | None
+    mean_latency_ms: float | None
     ttft_p50_ms: float | None = Described(description="Time to first token (streamed calls).")
     ttft_p95_ms: float | None
 

@@ -32,7 +32,7 @@ _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
 
 class SessionRow(BaseModel):
-    """One session and its metrics (Helicone's names, plus agenttrace's own)."""
+    """One session and its metrics, in the record's words (`agenttrace.records.Record`)."""
 
     model_config = _FROZEN
 
@@ -40,14 +40,14 @@ class SessionRow(BaseModel):
     session_name: str | None = Field(
         description="The first non-empty session name, taken from the earliest request."
     )
-    created_at: datetime = Field(description="Start of the session's first request.")
-    latest_request_created_at: datetime = Field(description="Start of its latest request.")
-    total_cost: float | None = Field(description="USD; null when no request has a cost.")
-    total_requests: int
-    prompt_tokens: int
-    completion_tokens: int
+    start_time: datetime = Field(description="Start of the session's first request.")
+    last_start_time: datetime = Field(description="Start of its latest request.")
+    cost_usd: float | None = Field(description="USD; null when no request has a cost.")
+    request_count: int
+    input_tokens: int
+    output_tokens: int
     total_tokens: int
-    avg_latency: float | None = Field(
+    mean_latency_ms: float | None = Field(
         description="Mean request latency in ms over requests that ended; null if none did."
     )
     error_count: int
@@ -64,28 +64,12 @@ class SessionRow(BaseModel):
 
 
 class RequestRow(BaseModel):
-    """One stored record, in Helicone's request shape plus agenttrace's fields."""
+    """One stored record, in the record's words (`agenttrace.records.Record`), its usage
+    flattened and its latency computed."""
 
     model_config = _FROZEN
 
-    request_id: str
-    request_created_at: datetime
-    response_created_at: datetime | None
-    request_properties: dict[str, str] = Field(
-        description="Custom properties plus Helicone-Session-Id, -Path and -Name."
-    )
-    request_user_id: str | None
-    model: str | None
-    provider: str | None
-    delay_ms: float | None = Field(description="Latency (end - start) in ms.")
-    time_to_first_token: float | None = Field(description="In ms, for streamed calls.")
-    prompt_tokens: int | None
-    completion_tokens: int | None
-    total_tokens: int | None
-    cost: float | None
-    response_status: int = Field(
-        description="200 ok/handoff, 500 error, 499 cancelled/interrupted."
-    )
+    id: str
     kind: RecordKind
     status: Status
     session_id: str
@@ -93,12 +77,24 @@ class RequestRow(BaseModel):
     session_path: str
     parent_id: str | None
     name: str
-    error: ErrorInfo | None
-    attempt: int
-    branch_id: str | None
+    model: str | None
+    provider: str | None
+    user_id: str | None
+    properties: dict[str, str] = Field(description="The record's custom properties.")
+    start_time: datetime
+    end_time: datetime | None
+    latency_ms: float | None = Field(description="end_time - start_time in ms.")
+    time_to_first_token_ms: float | None = Field(description="In ms, for streamed calls.")
+    input_tokens: int | None
+    output_tokens: int | None
+    total_tokens: int | None
     cache_read_tokens: int | None
     cache_write_tokens: int | None
     reasoning_tokens: int | None
+    cost_usd: float | None
+    error: ErrorInfo | None
+    attempt: int
+    branch_id: str | None
     request_body: Any = Field(default=None, description="Only when bodies are asked for.")
     response_body: Any = Field(default=None, description="Only when bodies are asked for.")
 
@@ -111,11 +107,11 @@ class PathRow(BaseModel):
     path: str
     request_count: int
     error_count: int
-    total_cost: float | None
-    prompt_tokens: int
-    completion_tokens: int
+    cost_usd: float | None
+    input_tokens: int
+    output_tokens: int
     total_tokens: int
-    avg_latency: float | None
+    mean_latency_ms: float | None
     p50_latency_ms: float | None
     p95_latency_ms: float | None
     duration_ms: float = Field(description="First start to last end of these requests, in ms.")
@@ -131,7 +127,7 @@ class TreeNode(BaseModel):
     path: str
     request_count: int
     error_count: int
-    total_cost: float | None
+    cost_usd: float | None
     total_tokens: int
     duration_ms: float
     children: list[TreeNode]

@@ -58,14 +58,14 @@ __all__ = ["SqlStore"]
 _SORT_EXPRESSIONS: dict[SessionSort, tuple[str, bool]] = {
     SessionSort.SESSION_ID: ("s.session_id", False),
     SessionSort.SESSION_NAME: ("s.name", True),
-    SessionSort.CREATED_AT: ("s.first_start_us", False),
-    SessionSort.LATEST_REQUEST_CREATED_AT: ("s.latest_start_us", False),
-    SessionSort.TOTAL_COST: ("s.cost_usd", True),
-    SessionSort.TOTAL_REQUESTS: ("s.request_count", False),
-    SessionSort.PROMPT_TOKENS: ("s.prompt_tokens", False),
-    SessionSort.COMPLETION_TOKENS: ("s.completion_tokens", False),
+    SessionSort.START_TIME: ("s.first_start_us", False),
+    SessionSort.LAST_START_TIME: ("s.latest_start_us", False),
+    SessionSort.COST_USD: ("s.cost_usd", True),
+    SessionSort.REQUEST_COUNT: ("s.request_count", False),
+    SessionSort.INPUT_TOKENS: ("s.prompt_tokens", False),
+    SessionSort.OUTPUT_TOKENS: ("s.completion_tokens", False),
     SessionSort.TOTAL_TOKENS: ("s.total_tokens", False),
-    SessionSort.AVG_LATENCY: (
+    SessionSort.MEAN_LATENCY_MS: (
         "CASE WHEN s.latency_count > 0 THEN s.latency_sum_ms / s.latency_count END",
         True,
     ),

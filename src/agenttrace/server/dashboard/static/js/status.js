@@ -30,6 +30,6 @@ export function statusBadge(status, { compact = false } = {}) {
 
 /** The status a request is shown with: its own, or "running" while it has not ended. */
 export function requestStatus(request) {
-  if (request.status === "ok" && !request.response_created_at) return "running";
+  if (request.status === "ok" && !request.end_time) return "running";
   return request.status;
 }
