@@ -15,6 +15,7 @@ from agenttrace.server.store import (
     PathQuery,
     RequestQuery,
     Store,
+    path_filter,
     request_filter,
 )
 from agenttrace.server.store.filters import SortOrder
@@ -60,7 +61,7 @@ def _ids(store: Store, order: SortOrder = SortOrder.ASC, **filters: Any) -> list
         ({"properties": [("env", "prod"), ("team", "a")]}, ["r2"]),
         ({"since": datetime(2025, 3, 1, 10, 0, 5, tzinfo=UTC)}, ["r5", "o1", "o2"]),
         ({"until": datetime(2025, 3, 1, 10, 0, 1, 200_000, tzinfo=UTC)}, ["r1", "r2"]),
-        ({"session_name": "other", "kind": RecordKind.CUSTOM}, ["o1"]),
+        ({"session_id": "s-other", "kind": RecordKind.CUSTOM}, ["o1"]),
     ],
 )
 def test_request_filters(loaded: Store, filters: dict[str, Any], expected: list[str]) -> None:
@@ -154,6 +155,6 @@ def test_paths_across_sessions(loaded: Store) -> None:
     assert set(everything) == {"/planner", "/planner/tools/search", "/writer"}
     assert (everything["/writer"].request_count, everything["/writer"].session_count) == (3, 2)
     assert everything["/writer"].p50_latency_ms == pytest.approx(1550.0)  # of 100 and 3000
-    only_other = loaded.query_paths(PROJECT, PathQuery(filter=request_filter(session_name="other")))
+    only_other = loaded.query_paths(PROJECT, PathQuery(filter=path_filter(session_name="other")))
     assert [(p.path, p.request_count) for p in only_other] == [("/planner", 1), ("/writer", 1)]
     assert loaded.query_paths("elsewhere", PathQuery()) == []

@@ -238,7 +238,7 @@ def test_page_bounds_are_checked(limit: int, offset: int) -> None:
 
 def test_unknown_status_filter_is_refused() -> None:
     """session_filter(status=...) accepts ok or error only."""
-    with pytest.raises(InvalidQueryError, match="ok or error"):
+    with pytest.raises(InvalidQueryError, match=r"status.*'ok' or 'error'"):
         session_filter(status="failed")
 
 

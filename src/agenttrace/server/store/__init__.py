@@ -25,6 +25,7 @@ from agenttrace.server.store.base import (
     SessionSort,
     Store,
     StoreUnavailableError,
+    path_filter,
     request_filter,
     session_filter,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "TreeNode",
     "database_url_for",
     "open_store",
+    "path_filter",
     "request_filter",
     "session_filter",
 ]
