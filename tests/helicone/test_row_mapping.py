@@ -13,7 +13,7 @@ from agenttrace.server.helicone import (
     helicone_session,
     helicone_session_names,
 )
-from agenttrace.server.store.rows import RequestRow, SessionRow
+from agenttrace.server.store.query_rows import RequestRow, SessionRow
 
 T0 = datetime(2025, 3, 1, 10, 0, 0, tzinfo=UTC)
 SESSION_RESULT_KEYS = [

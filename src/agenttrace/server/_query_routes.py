@@ -26,7 +26,7 @@ from agenttrace.server.store.base import (
 )
 from agenttrace.server.store.cursors import MAX_CURSOR_LENGTH, decode_cursor
 from agenttrace.server.store.filters import SortOrder
-from agenttrace.server.store.rows import (
+from agenttrace.server.store.query_rows import (
     PathList,
     PropertyList,
     RequestPage,

@@ -1,6 +1,6 @@
 """Store rows in the shapes Helicone's query endpoints answer with.
 
-The native rows (`agenttrace.server.store.rows`) speak the record's words; Helicone's names
+The native rows (`agenttrace.server.store.query_rows`) speak the record's words; Helicone's names
 are made here and only here.
 
 A session row is Helicone's ``SessionResult`` (``created_at``, ``latest_request_created_at``,
@@ -30,7 +30,7 @@ from datetime import datetime
 from typing import Any
 
 from agenttrace.server.helicone.filter_mapping import response_status_code
-from agenttrace.server.store.rows import RequestRow, SessionRow
+from agenttrace.server.store.query_rows import RequestRow, SessionRow
 
 __all__ = [
     "helicone_properties",

@@ -29,7 +29,7 @@ from agenttrace.server.store.base import (
     request_filter,
     session_filter,
 )
-from agenttrace.server.store.rows import (
+from agenttrace.server.store.query_rows import (
     PathList,
     PathRow,
     PropertyKey,

@@ -29,9 +29,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from agenttrace.core.text_repair import repair_id, repair_text
-from agenttrace.server.store._ingest import to_us
 from agenttrace.server.store.base import InvalidQueryError
-from agenttrace.server.store.dialect import Dialect
+from agenttrace.server.store.dialect import Dialect, to_us
 from agenttrace.server.store.filters import And, Cmp, Field, Filter, Op, Or, Property
 
 __all__ = [

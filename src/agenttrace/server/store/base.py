@@ -24,7 +24,7 @@ from agenttrace.query_filters import (
 )
 from agenttrace.records import Record, normalize_path
 from agenttrace.server.store.filters import Cmp, Field, Filter, Op, Or, Property, SortOrder, and_
-from agenttrace.server.store.rows import (
+from agenttrace.server.store.query_rows import (
     PathRow,
     PropertyKey,
     RequestPage,

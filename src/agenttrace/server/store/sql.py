@@ -18,9 +18,9 @@ from typing import Any
 
 from agenttrace.core.text_repair import repair_id
 from agenttrace.records import Record
-from agenttrace.server.store import _rows
+from agenttrace.server.store import query_rows
 from agenttrace.server.store._compile import compile_filter
-from agenttrace.server.store._ingest import ingest_records, to_us
+from agenttrace.server.store._ingest import ingest_records
 from agenttrace.server.store._metrics import build_tree, path_rows, sorted_latencies, totals_by_path
 from agenttrace.server.store._metrics_sql import query_metrics
 from agenttrace.server.store._property_keys import property_keys
@@ -37,12 +37,12 @@ from agenttrace.server.store.base import (
     SessionQuery,
     SessionSort,
 )
-from agenttrace.server.store.dialect import DbConnection, Dialect
+from agenttrace.server.store.dialect import DbConnection, Dialect, to_us
 from agenttrace.server.store.filters import SortOrder
 from agenttrace.server.store.metrics import MetricsQuery, MetricsResult
 from agenttrace.server.store.migrations import apply_migrations, current_version
 from agenttrace.server.store.otlp_spans import Resolver, SpanLink, ingest_spans
-from agenttrace.server.store.rows import (
+from agenttrace.server.store.query_rows import (
     PathRow,
     PropertyKey,
     RequestPage,
@@ -170,7 +170,7 @@ class SqlStore(ABC):
         expression, nullable = _SORT_EXPRESSIONS.get(query.sort, ("s.first_start_us", False))
         nulls_last = f"({expression}) IS NULL, " if nullable else ""
         sql = (
-            f"SELECT {_rows.SESSION_COLUMNS} FROM sessions s "
+            f"SELECT {query_rows.SESSION_COLUMNS} FROM sessions s "
             f"WHERE s.project_id = ? AND ({condition}) "
             f"ORDER BY {nulls_last}{expression} {direction}, s.session_id {direction} "
             "LIMIT ? OFFSET ?"
@@ -238,7 +238,7 @@ class SqlStore(ABC):
         if not session_ids:
             return []
         sql = (
-            f"SELECT {_rows.SESSION_COLUMNS} FROM sessions s WHERE s.project_id = ? "
+            f"SELECT {query_rows.SESSION_COLUMNS} FROM sessions s WHERE s.project_id = ? "
             f"AND s.session_id IN ({_marks(len(session_ids))})"
         )
         found = self._sql(conn, sql, [project_id, *session_ids])
@@ -290,7 +290,7 @@ class SqlStore(ABC):
             for values in latencies.values():
                 values.sort()
         return [
-            _rows.session_row(
+            query_rows.session_row(
                 row,
                 users.get(row[0], []),
                 properties.get(row[0], {}),
@@ -370,11 +370,11 @@ class SqlStore(ABC):
         with self._read() as conn:
             found = self._sql(
                 conn,
-                f"SELECT {_rows.request_columns(True)} FROM records r "
+                f"SELECT {query_rows.request_columns(True)} FROM records r "
                 "WHERE r.project_id = ? AND r.id = ?",
                 [project_id, request_id],
             )
-        return _rows.request_row(found[0], self.dialect, True) if found else None
+        return query_rows.request_row(found[0], self.dialect, True) if found else None
 
     def query_paths(self, project_id: str, query: PathQuery) -> list[PathRow]:
         """Per-path aggregates over the matching requests."""
