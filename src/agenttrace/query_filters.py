@@ -114,7 +114,7 @@ def _property_texts(value: object) -> tuple[str, ...]:
         elif isinstance(item, str) and item.partition("=")[0] and "=" in item:
             texts.append(item)
             continue
-        msg = f"must be key=value (repeat it for several); got {item!r}"
+        msg = f"{item!r} is not key=value"
         raise ValueError(msg)
     return tuple(texts)
 
