@@ -105,7 +105,7 @@ def as_records(spans: list[ReadableSpan], session_id: str) -> list[Record]:
 
 def _stored(url: str, session_id: str) -> int:
     with QueryClient(url) as client:
-        return client.session(session_id).session.total_requests
+        return client.session(session_id).session.request_count
 
 
 def otlp_rate(url: str, calls: int) -> float:

@@ -198,7 +198,7 @@ def _client_session(url: str) -> tuple[int, int]:
     transport = _Counting()
     with QueryClient(url, timeout=600, transport=transport) as client:
         detail = client.session(BIG)
-    assert len(detail.requests) == detail.session.total_requests
+    assert len(detail.requests) == detail.session.request_count
     return transport.first_bytes, transport.calls
 
 

@@ -53,7 +53,7 @@ from agenttrace.records import Record
 from agenttrace.server._gc import tune_for_ingest
 from agenttrace.server._ingest_route import parse_batch
 from agenttrace.server.store import SessionQuery, SqlStore, open_store, session_filter
-from agenttrace.server.store._ingest import RECORD_COLUMNS
+from agenttrace.server.store.migrations import RECORD_COLUMNS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' PostgreSQL helper
 from tests.support.postgres_server import find_server, temporary_schema

@@ -93,7 +93,7 @@ def explain_errors(console: Console, failed: list[SessionDetail]) -> None:
             retried = any(
                 later.session_path == request.session_path
                 and not later.failed
-                and later.request_created_at > request.request_created_at
+                and later.start_time > request.start_time
                 for later in detail.requests
             )
             outcome = " (on purpose; its retry succeeded)" if retried else ""
@@ -110,7 +110,7 @@ def show(url: str, sessions: list[tuple[str, str]], data_dir: Path, elapsed: flo
         details = {session_id: client.session(session_id) for _, session_id in sessions}
     rows = sorted(
         (detail.session for detail in details.values()),
-        key=lambda row: row.created_at,
+        key=lambda row: row.start_time,
         reverse=True,
     )
     for label, session_id in sessions:

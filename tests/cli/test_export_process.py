@@ -74,7 +74,7 @@ def test_killed_export_resumes_without_gaps_or_duplicates(
     )  # fmt: skip
     assert resumed.returncode == 0, resumed.stderr
     assert "from the earlier run" in resumed.stderr
-    ids = [json.loads(line)["request_id"] for line in out.read_text().splitlines()]
+    ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
     assert ids == [f"r{i:05d}" for i in range(RECORDS)]
     assert not state_path(out).exists()
 

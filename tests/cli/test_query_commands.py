@@ -62,7 +62,7 @@ def test_sessions_table(cli: Any) -> None:
         (["--max-cost", "0.001"], ["sess-b"]),
         (["--since", "2025-03-01T12:30:00Z", "--until", "2025-03-01T13:30"], ["sess-b"]),
         (["--since", "1h"], []),
-        (["--sort", "total_cost", "--order", "asc"], ["sess-b", "sess-a", "sess-c"]),
+        (["--sort", "cost_usd", "--order", "asc"], ["sess-b", "sess-a", "sess-c"]),
         (["--order", "asc", "--limit", "2"], ["sess-a", "sess-b"]),
         (["--limit", "1", "--offset", "1"], ["sess-b"]),
     ],
@@ -92,8 +92,8 @@ def test_sessions_json(cli: Any) -> None:
     assert [row["session_id"] for row in page["sessions"]] == ["sess-c", "sess-a"]
     sess_a = page["sessions"][1]
     assert sess_a["total_tokens"] == 370
-    assert sess_a["total_cost"] == pytest.approx(0.0042)
-    assert sess_a["created_at"].startswith("2025-03-01T12:00:00")
+    assert sess_a["cost_usd"] == pytest.approx(0.0042)
+    assert sess_a["start_time"].startswith("2025-03-01T12:00:00")
 
 
 def test_session_tree(cli: Any) -> None:
@@ -146,7 +146,7 @@ def test_session_json(cli: Any) -> None:
     assert set(detail) == {"session", "paths", "tree", "requests", "next_cursor"}
     assert detail["next_cursor"] is None
     assert detail["tree"]["request_count"] == 3
-    assert [row["request_id"] for row in detail["requests"]] == ["a1", "a2", "a3"]
+    assert [row["id"] for row in detail["requests"]] == ["a1", "a2", "a3"]
     assert detail["requests"][0]["request_body"] is None
     with_bodies = json.loads(cli("session", "sess-a", "--json", "--bodies").stdout)
     assert with_bodies["requests"][0]["response_body"] == {"content": "Lisbon"}
@@ -189,7 +189,7 @@ def test_requests_json_with_bodies(cli: Any) -> None:
     """requests --json --bodies prints parseable rows with their bodies."""
     page = json.loads(cli("requests", "--session", "sess-a", "--json", "--bodies").stdout)
     assert page["total"] == 3
-    by_id = {row["request_id"]: row for row in page["requests"]}
+    by_id = {row["id"]: row for row in page["requests"]}
     assert by_id["a1"]["request_body"] == {"messages": [{"role": "user", "content": "plan a trip"}]}
     assert by_id["a1"]["kind"] == "llm"
 

@@ -64,7 +64,7 @@ def test_session_by_default_fetches_up_to_1000_and_limit_0_fetches_all(
     every = json.loads(
         cli("session", "long", "--json", "--limit", "0", endpoint=collector.url).stdout
     )
-    assert [row["request_id"] for row in every["requests"]] == [f"r-{i:05d}" for i in range(1200)]
+    assert [row["id"] for row in every["requests"]] == [f"r-{i:05d}" for i in range(1200)]
     assert every["next_cursor"] is None
     plain = cli("session", "long", "--limit", "0", endpoint=collector.url).stdout
     assert "not fetched" not in plain

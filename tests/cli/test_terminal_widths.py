@@ -116,7 +116,7 @@ def test_a_shown_short_request_id_opens_the_request(uuid_sessions: tuple[str, li
     """The request id as the 80-column table shows it (with its ellipsis) opens the request."""
     url, _ = uuid_sessions
     rows = json.loads(run(url, 80, "requests", "--output", "json"))["requests"]
-    whole = rows[0]["request_id"]
+    whole = rows[0]["id"]
     table = run(url, 80, "requests")
     shown = next(word for word in table.split() if word.startswith(whole[:12]))
     assert shown.endswith("…")

@@ -78,16 +78,16 @@ def test_list_shows_the_runs_with_the_collectors_figures(
         session = detail.session
         row = page.locator(f'tr[data-session-id="{session.session_id}"]')
         expect(row.locator("td.col-session_name")).to_have_text(str(session.session_name))
-        expect(row.locator("td.col-total_requests")).to_have_text(_count(session.total_requests))
-        expect(row.locator("td.col-prompt_tokens")).to_have_text(_count(session.prompt_tokens))
+        expect(row.locator("td.col-request_count")).to_have_text(_count(session.request_count))
+        expect(row.locator("td.col-input_tokens")).to_have_text(_count(session.input_tokens))
         expect(row.locator("td.col-total_tokens")).to_have_text(_count(session.total_tokens))
         expect(row.locator("td.col-error_count")).to_have_text(_count(session.error_count))
         expect(row.locator("td.col-status")).to_contain_text(str(session.status))
     save_screenshot(page, "langgraph-sessions")
     supervisor = traced_runs.supervisor.session
-    assert supervisor.total_requests >= 9  # supervisor, two sub-agents, tools, ManualLogger
-    assert supervisor.total_cost is not None
-    assert supervisor.total_cost > 0
+    assert supervisor.request_count >= 9  # supervisor, two sub-agents, tools, ManualLogger
+    assert supervisor.cost_usd is not None
+    assert supervisor.cost_usd > 0
 
 
 def test_a_property_filter_narrows_the_list(page: Any, traced_runs: TracedRuns) -> None:
@@ -129,15 +129,13 @@ def test_detail_shows_the_runs_trace(
     assert set(folders) == expected_folders
     expect(page.locator(".trace-bar[data-bar-for]")).to_have_count(len(detail.requests))
     # each path's requests in time order, to the microsecond the collector keeps
-    started = {r.request_id: r.request_created_at for r in detail.requests}
+    started = {r.id: r.start_time for r in detail.requests}
     for path in {r.session_path for r in detail.requests}:
         shown = page.locator(
             f'.tree-item:has(> .trace-row .tree-folder[data-path="{path}"]) > .tree-children '
             "> .tree-item > .trace-row .tree-leaf"
         ).evaluate_all("els => els.map(e => e.dataset.requestId)")
-        assert sorted(shown) == sorted(
-            r.request_id for r in detail.requests if r.session_path == path
-        )
+        assert sorted(shown) == sorted(r.id for r in detail.requests if r.session_path == path)
         assert [started[i] for i in shown] == sorted(started[i] for i in shown)
     root = page.locator('.tree-folder[data-path="/"]')
     expect(root).to_contain_text(f"{len(detail.requests)} requests")
@@ -151,11 +149,11 @@ def test_clicking_a_model_call_opens_its_bodies(
     detail = traced_runs.supervisor
     call = next(
         r
-        for r in sorted(detail.requests, key=lambda r: r.request_created_at)
+        for r in sorted(detail.requests, key=lambda r: r.start_time)
         if r.session_path == "/researcher/agent" and r.kind.value == "llm"
     )
     page.goto(f"{traced_runs.url}/#/sessions/{detail.session.session_id}")
-    page.locator(f'.tree-leaf[data-request-id="{call.request_id}"]').click()
+    page.locator(f'.tree-leaf[data-request-id="{call.id}"]').click()
     drawer = page.locator(".drawer")
     expect(drawer).to_be_visible()
     expect(drawer).to_contain_text(str(call.model))

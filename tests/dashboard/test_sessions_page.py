@@ -36,19 +36,19 @@ def test_list_shows_each_session_with_its_figures(page: Any, dashboard: Any) -> 
         "session_name": "supervisor",
         "session_id": "sup-1",
         "duration_ms": "6.70 s",
-        "total_requests": "7",
-        "prompt_tokens": "5,720",
-        "completion_tokens": "840",
+        "request_count": "7",
+        "input_tokens": "5,720",
+        "output_tokens": "840",
         "total_tokens": "6,560",
-        "total_cost": "$0.0018",
+        "cost_usd": "$0.0018",
         "error_count": "1",
     }
     for column, text in expected.items():
         expect(cell(page, "sup-1", column)).to_have_text(text)
     expect(cell(page, "sup-1", "status")).to_have_text("✕error")
     expect(cell(page, "tiny-1", "status")).to_have_text("✓ok")
-    expect(cell(page, "tiny-1", "total_cost")).to_have_text("$0.0001")
-    expect(cell(page, "plan-1", "total_cost")).to_have_text("$0.0500")
+    expect(cell(page, "tiny-1", "cost_usd")).to_have_text("$0.0001")
+    expect(cell(page, "plan-1", "cost_usd")).to_have_text("$0.0500")
     # newest first by default
     assert row_ids(page) == ["xss-1", "tiny-1", "plan-1", "sup-1"]
     expect(page.locator(".result-summary")).to_have_text(SUMMARY.format(1, 4, 4))
@@ -107,18 +107,18 @@ def test_sorting_by_a_column_asks_the_server_and_toggles_order(page: Any, dashbo
     page.on("request", lambda r: requests.append(r.url) if "/v1/sessions?" in r.url else None)
     page.goto(f"{dashboard.url}/")
     expect(page.locator(ROWS)).to_have_count(4)
-    header = page.locator("th", has=page.locator('[data-sort="total_cost"]'))
+    header = page.locator("th", has=page.locator('[data-sort="cost_usd"]'))
     header.locator("button").click()
     expect(header).to_have_attribute("aria-sort", "descending")
     expect(page.locator(ROWS).first).to_have_attribute("data-session-id", "plan-1")
     assert row_ids(page) == ["plan-1", "sup-1", "tiny-1", "xss-1"]
-    assert any("sort=total_cost" in url and "order=desc" in url for url in requests)
+    assert any("sort=cost_usd" in url and "order=desc" in url for url in requests)
 
     header.locator("button").click()
     expect(header).to_have_attribute("aria-sort", "ascending")
     expect(page.locator(ROWS).first).to_have_attribute("data-session-id", "tiny-1")
     assert row_ids(page) == ["tiny-1", "sup-1", "plan-1", "xss-1"]
-    assert "sort=total_cost" in page.url
+    assert "sort=cost_usd" in page.url
     assert "order=asc" in page.url
 
 

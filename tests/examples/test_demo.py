@@ -115,4 +115,4 @@ def test_demo_traces_the_examples_and_prints_table_and_tree(tmp_path: Path, busy
         stored = client.sessions(limit=10)
         names = sorted(row.session_name or "" for row in stored.sessions)
         assert names == ["city-research", "earlier", "supervisor"]
-        assert client.session(supervisor_id).session.total_requests == 11
+        assert client.session(supervisor_id).session.request_count == 11

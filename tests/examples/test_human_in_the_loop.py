@@ -6,6 +6,8 @@ from typing import Any
 
 import human_in_the_loop
 
+from agenttrace.records import Status
+
 from .helpers import Traced
 
 EXPECTED = [
@@ -43,7 +45,7 @@ def test_interrupt_and_resume_are_one_session(traced: Traced) -> None:
     assert question.response_created_at is not None
     assert paused.error is not None
     assert "Send this email?" in paused.error.message
-    assert paused.response_status == 499
+    assert paused.status is Status.INTERRUPTED
     assert paused.request_body == resumed.request_body
     assert "sent to team@example.com" in str(resumed.response_body)
 

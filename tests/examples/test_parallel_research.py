@@ -67,7 +67,7 @@ def test_cli_tree_numbers_the_branches(traced: Traced) -> None:
     starts: dict[str, object] = {}
     for request in detail.requests:
         if request.branch_id is not None:
-            starts.setdefault(request.branch_id, request.request_created_at)
+            starts.setdefault(request.branch_id, request.start_time)
     number = {branch: n for n, branch in enumerate(sorted(starts, key=starts.__getitem__), 1)}
     lines = result.stdout.splitlines()
     for kind, path in (("llm", "/research"), ("vector_db", "/research/docs_index")):

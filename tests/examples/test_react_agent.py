@@ -23,7 +23,7 @@ def test_react_agent_session_paths_and_order(traced: Traced) -> None:
         "/tools/calculator": 1,
     }
     session = detail.session
-    assert (session.session_name, session.status, session.total_requests) == (
+    assert (session.session_name, session.status, session.request_count) == (
         "react-agent",
         "ok",
         5,
@@ -42,6 +42,6 @@ def test_react_agent_tool_bodies_tokens_and_cost(traced: Traced) -> None:
     assert "777000" in str(calculator.response_body)
     models = [r for r in detail.requests if r.kind.value == "llm"]
     assert {r.model for r in models} == {"gpt-4o-mini"}
-    assert all(r.prompt_tokens and r.completion_tokens and r.cost for r in models)
+    assert all(r.input_tokens and r.output_tokens and r.cost_usd for r in models)
     assert detail.session.total_tokens == sum(r.total_tokens or 0 for r in models)
     assert path_counts(detail.requests)[("/agent", "llm")] == 3

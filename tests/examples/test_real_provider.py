@@ -58,7 +58,7 @@ def test_react_agent_on_chat_openai(traced: Traced, openai_model: OpenAIModel) -
     assert {(r.name, r.model, r.provider) for r in models} == {
         ("ChatOpenAI", SERVED_MODEL, "openai")
     }
-    assert {(r.prompt_tokens, r.completion_tokens) for r in models} == {
+    assert {(r.input_tokens, r.output_tokens) for r in models} == {
         (USAGE["prompt_tokens"], USAGE["completion_tokens"])
     }
     server = openai_model.server

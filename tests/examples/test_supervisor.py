@@ -28,7 +28,7 @@ def test_supervisor_session_has_every_agent_and_tool_path(traced: Traced) -> Non
     assert summary(detail.requests) == EXPECTED
     assert {r.session_id for r in detail.requests} == {session_id}
     session = detail.session
-    assert (session.session_name, session.status, session.total_requests) == (
+    assert (session.session_name, session.status, session.request_count) == (
         "supervisor",
         "ok",
         11,
@@ -46,13 +46,13 @@ def test_manual_logger_calls_inherit_the_tool_run(traced: Traced) -> None:
     search = only(detail.requests, "/researcher/tools/search")
     vector = only(detail.requests, "/researcher/tools/search/docs_index")
     database = only(detail.requests, "/researcher/tools/search/facts_db")
-    assert vector.parent_id == database.parent_id == search.request_id
+    assert vector.parent_id == database.parent_id == search.id
     assert (vector.name, database.name) == ("docs_index", "facts_db")
     assert vector.request_body["text"] == supervisor.QUESTION
     assert [d["id"] for d in vector.response_body["documents"]] == ["lisbon-1", "porto-1"]
     cities = {row["name"]: row["population"] for row in database.response_body["rows"]}
     assert cities == {"Lisbon": 545000, "Porto": 232000}
-    assert vector.request_properties["example"] == "supervisor"
+    assert vector.properties["example"] == "supervisor"
 
 
 def test_coder_adds_up_what_the_researcher_found(traced: Traced) -> None:

@@ -63,16 +63,16 @@ def test_records_come_back_as_they_went_in(store: Store, records: list[Record]) 
     for record in valid:
         row = store.get_request("fuzz", record.id)
         assert row is not None
-        assert (row.session_id, row.session_path, row.name, row.request_user_id) == (
+        assert (row.session_id, row.session_path, row.name, row.user_id) == (
             record.session_id,
             record.session_path,
             record.name,
             record.user_id,
         )
-        custom = {k: v for k, v in row.request_properties.items() if not k.startswith("Helicone-")}
+        custom = {k: v for k, v in row.properties.items() if not k.startswith("Helicone-")}
         assert custom == {
             k: v for k, v in record.properties.items() if not k.startswith("Helicone-")
         }
         assert row.request_body == record.request
         assert row.response_body == record.response
-        assert row.cost == record.cost_usd
+        assert row.cost_usd == record.cost_usd

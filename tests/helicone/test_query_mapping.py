@@ -61,15 +61,15 @@ def test_session_body_combines_filter_name_and_search() -> None:
     query = session_query_from_body(body)
     assert query.filter == And(
         (
-            *WINDOW,
-            Cmp(Property("env"), Op.EQ, "prod"),
             Cmp(Field.SESSION_NAME, Op.EQ, "Planner"),
             Or(
                 (
-                    Cmp(Field.SESSION_ID, Op.CONTAINS, "trip"),
                     Cmp(Field.SESSION_NAME, Op.CONTAINS, "trip"),
+                    Cmp(Field.SESSION_ID, Op.CONTAINS, "trip"),
                 )
             ),
+            Cmp(Property("env"), Op.EQ, "prod"),
+            *WINDOW,
         )
     )
     assert (query.limit, query.offset) == (10, 20)

@@ -13,7 +13,7 @@ from agenttrace.server.helicone import (
     helicone_session,
     helicone_session_names,
 )
-from agenttrace.server.store.rows import RequestRow, SessionRow
+from agenttrace.server.store.query_rows import RequestRow, SessionRow
 
 T0 = datetime(2025, 3, 1, 10, 0, 0, tzinfo=UTC)
 SESSION_RESULT_KEYS = [
@@ -35,14 +35,14 @@ def session_row(**changes: Any) -> SessionRow:
     values: dict[str, Any] = {
         "session_id": "s-1",
         "session_name": "Trip",
-        "created_at": T0,
-        "latest_request_created_at": T0 + timedelta(seconds=5),
-        "total_cost": 0.25,
-        "total_requests": 4,
-        "prompt_tokens": 100,
-        "completion_tokens": 20,
+        "start_time": T0,
+        "last_start_time": T0 + timedelta(seconds=5),
+        "cost_usd": 0.25,
+        "request_count": 4,
+        "input_tokens": 100,
+        "output_tokens": 20,
         "total_tokens": 120,
-        "avg_latency": 150.0,
+        "mean_latency_ms": 150.0,
         "error_count": 1,
         "status": "error",
         "duration_ms": 6000.0,
@@ -58,24 +58,7 @@ def session_row(**changes: Any) -> SessionRow:
 def request_row(**changes: Any) -> RequestRow:
     """A RequestRow of an LLM call, ``changes`` applied."""
     values: dict[str, Any] = {
-        "request_id": "r-1",
-        "request_created_at": T0,
-        "response_created_at": T0 + timedelta(milliseconds=800),
-        "request_properties": {
-            "env": "prod",
-            "Helicone-Session-Id": "s-1",
-            "Helicone-Session-Path": "/agent",
-        },
-        "request_user_id": "alice",
-        "model": "gpt-4o",
-        "provider": "openai",
-        "delay_ms": 800.0,
-        "time_to_first_token": 120.0,
-        "prompt_tokens": 100,
-        "completion_tokens": 20,
-        "total_tokens": 120,
-        "cost": 0.01,
-        "response_status": 500,
+        "id": "r-1",
         "kind": RecordKind.LLM,
         "status": Status.ERROR,
         "session_id": "s-1",
@@ -83,12 +66,24 @@ def request_row(**changes: Any) -> RequestRow:
         "session_path": "/agent",
         "parent_id": None,
         "name": "gpt-4o",
-        "error": ErrorInfo(type="RateLimitError", message="slow down"),
-        "attempt": 1,
-        "branch_id": None,
+        "model": "gpt-4o",
+        "provider": "openai",
+        "user_id": "alice",
+        "properties": {"env": "prod"},
+        "start_time": T0,
+        "end_time": T0 + timedelta(milliseconds=800),
+        "latency_ms": 800.0,
+        "time_to_first_token_ms": 120.0,
+        "input_tokens": 100,
+        "output_tokens": 20,
+        "total_tokens": 120,
         "cache_read_tokens": 60,
         "cache_write_tokens": None,
         "reasoning_tokens": None,
+        "cost_usd": 0.01,
+        "error": ErrorInfo(type="RateLimitError", message="slow down"),
+        "attempt": 1,
+        "branch_id": None,
         "request_body": {"messages": []},
         "response_body": {"error": "slow down"},
     }
@@ -111,7 +106,7 @@ def test_session_result_fields_come_first_then_agenttrace_fields() -> None:
 
 def test_session_result_is_never_null_where_helicone_is_not() -> None:
     """No name is "", no cost or latency is 0 (Helicone's columns are never null)."""
-    answer = helicone_session(session_row(session_name=None, total_cost=None, avg_latency=None))
+    answer = helicone_session(session_row(session_name=None, cost_usd=None, mean_latency_ms=None))
     assert (answer["session_name"], answer["total_cost"], answer["avg_latency"]) == ("", 0.0, 0.0)
 
 
@@ -145,19 +140,19 @@ def test_unknown_provider_is_custom() -> None:
 def test_session_names_group_and_weigh_latency_by_requests() -> None:
     """Per name: first/last use, count, request-weighted mean latency; newest first."""
     rows = [
-        session_row(session_id="a", session_name="Trip", total_requests=1, avg_latency=100.0),
+        session_row(session_id="a", session_name="Trip", request_count=1, mean_latency_ms=100.0),
         session_row(
             session_id="b",
             session_name="Trip",
-            total_requests=3,
-            avg_latency=200.0,
-            created_at=T0 - timedelta(hours=1),
+            request_count=3,
+            mean_latency_ms=200.0,
+            start_time=T0 - timedelta(hours=1),
         ),
         session_row(
             session_id="c",
             session_name=None,
-            avg_latency=None,
-            latest_request_created_at=T0 + timedelta(hours=2),
+            mean_latency_ms=None,
+            last_start_time=T0 + timedelta(hours=2),
         ),
     ]
     answers = helicone_session_names(rows)

@@ -57,7 +57,7 @@ def _error_text(body: dict[str, Any]) -> None:
         (_error_text, lambda row: row["error"]["message"] == "failed: \ufffd"),
         (
             _meta(**{"Helicone-Property-Page": "p\ud800"}),
-            lambda row: row["request_properties"]["page"] == "p\ufffd",
+            lambda row: row["properties"]["page"] == "p\ufffd",
         ),
         (
             _meta(**{"Helicone-Session-Name": "n\udfff\x00"}),
@@ -65,7 +65,7 @@ def _error_text(body: dict[str, Any]) -> None:
         ),
         (
             _meta(**{"Helicone-User-Id": "u\ud800"}),
-            lambda row: row["request_user_id"] == "u\ufffd",
+            lambda row: row["user_id"] == "u\ufffd",
         ),
     ],
     ids=["request-body", "response-body", "error-text", "property", "session-name", "user-id"],
@@ -85,7 +85,7 @@ def test_a_log_with_unstorable_text_is_stored_repaired(
     assert answer.status_code == 200, answer.text
     row = client.get(f"/v1/requests/{answer.headers['helicone-id']}").json()
     assert check(row), row
-    assert REPAIRED_PROPERTY in row["request_properties"]
+    assert REPAIRED_PROPERTY in row["properties"]
 
 
 def test_a_surrogate_in_the_request_id_gives_a_repaired_id(

@@ -162,14 +162,14 @@ def test_session_metrics_round_trip(collector: RunningCollector, shipped: Tee) -
     assert len(costs) == 2  # the OpenAI and the Anthropic call
     assert session["session_id"] == scope.id
     assert session["session_name"] == "Trip planner"
-    assert session["total_requests"] == 7
-    assert session["total_cost"] == pytest.approx(sum(costs), rel=1e-9)
-    assert session["prompt_tokens"] == 1200 + 230
-    assert session["completion_tokens"] == 80 + 40
+    assert session["request_count"] == 7
+    assert session["cost_usd"] == pytest.approx(sum(costs), rel=1e-9)
+    assert session["input_tokens"] == 1200 + 230
+    assert session["output_tokens"] == 80 + 40
     assert session["total_tokens"] == 1280 + 270
     assert session["error_count"] == 1
     assert session["status"] == "error"
-    assert session["avg_latency"] == pytest.approx(statistics.fmean(latencies), abs=1e-6)
+    assert session["mean_latency_ms"] == pytest.approx(statistics.fmean(latencies), abs=1e-6)
     assert session["p50_latency_ms"] == pytest.approx(percentile_cont(latencies, 0.5), abs=1e-6)
     assert session["p95_latency_ms"] == pytest.approx(percentile_cont(latencies, 0.95), abs=1e-6)
     expected_duration = (max(ends) - min(starts)).total_seconds() * 1000
@@ -189,13 +189,13 @@ def test_session_metrics_round_trip(collector: RunningCollector, shipped: Tee) -
     assert paths["/planner"]["request_count"] == 2  # the two LLM calls add no segment
     assert paths["/planner/weather"]["error_count"] == 1
 
-    requests = {row["request_id"]: row for row in detail["requests"]}
+    requests = {row["id"]: row for row in detail["requests"]}
     assert set(requests) == {r.id for r in records}
     for record in records:
         row = requests[record.id]
         assert row["status"] == record.status.value
         assert row["parent_id"] == record.parent_id
-        assert row["delay_ms"] == pytest.approx(record.latency_ms, abs=1e-3)
+        assert row["latency_ms"] == pytest.approx(record.latency_ms, abs=1e-3)
     search = next(r for r in records if r.name == "search")
     research = next(r for r in records if r.name == "research")
     assert requests[search.id]["parent_id"] == research.id
@@ -236,7 +236,7 @@ def test_logger_with_its_own_endpoint_delivers_there(
     assert exporter.records == []  # nothing went through the process tracer
     with httpx.Client(base_url=collector.url, timeout=10) as client:
         answer: dict[str, Any] = client.get("/v1/sessions/own-endpoint").json()
-    assert answer["session"]["total_requests"] == 2
+    assert answer["session"]["request_count"] == 2
     assert {row["session_path"] for row in answer["requests"]} == {"/stream", "/search"}
 
 

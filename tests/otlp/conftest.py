@@ -30,7 +30,7 @@ def otlp_collector(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running
 def shape(requests: Iterable[RequestRow]) -> Shape:
     """(path, kind, status, input tokens, output tokens) of each request, counted."""
     return Counter(
-        (r.session_path, r.kind.value, r.status.value, r.prompt_tokens, r.completion_tokens)
+        (r.session_path, r.kind.value, r.status.value, r.input_tokens, r.output_tokens)
         for r in requests
     )
 

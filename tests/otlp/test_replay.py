@@ -159,7 +159,7 @@ def test_spans_sent_twice_are_stored_once(otlp_collector: RunningCollector) -> N
         ).raise_for_status()
     with QueryClient(otlp_collector.url) as client:
         detail = client.session(session)
-    assert detail.session.total_requests == len(detail.requests) == 5
+    assert detail.session.request_count == len(detail.requests) == 5
 
 
 def test_orphans_take_their_langgraph_namespace_until_ancestors_arrive(
@@ -222,9 +222,9 @@ def test_session_found_later_moves_the_records(otlp_collector: RunningCollector)
     with QueryClient(url) as client:
         detail = client.session(session)
         (moved,) = detail.requests
-        assert (moved.session_path, moved.prompt_tokens) == ("/planner", 10)
-        assert detail.session.total_requests == 1
-        assert detail.session.prompt_tokens == 10
+        assert (moved.session_path, moved.input_tokens) == ("/planner", 10)
+        assert detail.session.request_count == 1
+        assert detail.session.input_tokens == 10
         assert client.sessions(search=trace.hex()).total == 0
 
 

@@ -67,7 +67,7 @@ def test_sdk_exporter_spans_become_records(otlp_collector: RunningCollector, enc
     _send(otlp_collector.url, encoding, conversation, None)
     with QueryClient(otlp_collector.url) as client:
         detail = client.session(conversation, include_bodies=True)
-    rows = sorted(detail.requests, key=lambda r: r.request_created_at)
+    rows = sorted(detail.requests, key=lambda r: r.start_time)
     assert [(r.session_path, r.kind.value, r.status.value) for r in rows] == [
         ("/planner", "llm", "ok"),
         ("/planner/search", "tool", "error"),
@@ -75,12 +75,12 @@ def test_sdk_exporter_spans_become_records(otlp_collector: RunningCollector, enc
     ]
     first, tool, _ = rows
     assert (first.model, first.provider) == ("gpt-4o-mini-2024-07-18", "openai")
-    assert (first.prompt_tokens, first.completion_tokens, first.cache_read_tokens) == (120, 20, 64)
-    assert first.cost is not None
-    assert first.cost > 0
+    assert (first.input_tokens, first.output_tokens, first.cache_read_tokens) == (120, 20, 64)
+    assert first.cost_usd is not None
+    assert first.cost_usd > 0
     assert tool.error is not None
     assert (tool.error.type, tool.error.message) == ("TimeoutError", "the index did not answer")
-    assert first.request_properties["service.name"] == "planner-svc"
+    assert first.properties["service.name"] == "planner-svc"
     assert detail.session.status == "error"
 
 

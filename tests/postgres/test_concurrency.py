@@ -97,10 +97,10 @@ def test_collectors_ingesting_into_the_same_sessions_keep_exact_rollups(
     got = stores[1].query_sessions(PROJECT, SessionQuery()).sessions
     assert [row.session_id for row in got] == [row.session_id for row in expected]
     for mine, theirs in zip(got, expected, strict=True):
-        assert mine.total_cost == pytest.approx(theirs.total_cost)  # summed in another order
-        assert mine.avg_latency == pytest.approx(theirs.avg_latency)
-        mine_rest = mine.model_dump(exclude={"total_cost", "avg_latency"})
-        assert mine_rest == theirs.model_dump(exclude={"total_cost", "avg_latency"})
+        assert mine.cost_usd == pytest.approx(theirs.cost_usd)  # summed in another order
+        assert mine.mean_latency_ms == pytest.approx(theirs.mean_latency_ms)
+        mine_rest = mine.model_dump(exclude={"cost_usd", "mean_latency_ms"})
+        assert mine_rest == theirs.model_dump(exclude={"cost_usd", "mean_latency_ms"})
 
 
 def test_collectors_opening_an_empty_database_together_migrate_it_once(

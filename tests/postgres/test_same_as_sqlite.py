@@ -26,6 +26,7 @@ from agenttrace.server.store import (
     SessionSort,
     SQLiteStore,
     Store,
+    path_filter,
     request_filter,
     session_filter,
 )
@@ -180,7 +181,7 @@ def test_requests_and_paths_match(both: tuple[Store, Store], rec: Callable[..., 
         request_filter(status=Status.ERROR, model="gpt-4o"),
         request_filter(user_id="U1", properties=[("Team", "B")]),
         request_filter(since=t0 + timedelta(minutes=1), until=t0 + timedelta(minutes=3)),
-        request_filter(session_name="Ünïcode ü"),
+        path_filter(session_name="Ünïcode ü"),
         Cmp(Field.SESSION_STATUS, Op.EQ, "error"),
         Cmp(Field.NAME, Op.CONTAINS, "WRIT"),
     ]

@@ -103,7 +103,7 @@ def test_two_collector_processes_share_one_database(
     )
     assert posted.json()["accepted"] == 1
     seen = httpx.get(f"{second}/v1/sessions/shared", timeout=30).json()
-    assert [r["request_id"] for r in seen["requests"]] == ["a-1"]
+    assert [r["id"] for r in seen["requests"]] == ["a-1"]
 
     batch = {"records": [_record(f"b-{i}", "shared", i) for i in range(100)]}
     with ThreadPoolExecutor(2) as pool:
@@ -115,6 +115,6 @@ def test_two_collector_processes_share_one_database(
     assert sum(a["duplicates"] for a in answers) == 100
     for url in two_collectors:
         session = httpx.get(f"{url}/v1/sessions/shared", timeout=30).json()["session"]
-        assert session["total_requests"] == 101
-        assert session["total_cost"] == pytest.approx(50.5)
+        assert session["request_count"] == 101
+        assert session["cost_usd"] == pytest.approx(50.5)
     assert sql("SELECT count(*) FROM records")[0][0] == 101

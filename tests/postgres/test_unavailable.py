@@ -80,7 +80,7 @@ def test_store_raises_unavailable_then_reconnects(
     assert counts.accepted == 1
     session = proxied_store.get_session(PROJECT, "s")
     assert session is not None
-    assert [r.request_id for r in session.requests] == ["before", "after"]
+    assert [r.id for r in session.requests] == ["before", "after"]
 
 
 def test_collector_answers_503_with_retry_after(

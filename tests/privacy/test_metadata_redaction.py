@@ -71,13 +71,13 @@ def test_helicone_property_holding_a_key_never_reaches_the_database(
         rows = httpx.get(f"{collector.url}/v1/requests", params={"session_id": "meta"}).json()
     agenttrace.shutdown(5.0)
     by_name = {row["name"]: row for row in rows["requests"]}
-    properties = by_name["deploy"]["request_properties"]
+    properties = by_name["deploy"]["properties"]
     assert properties["Api-Key"] == "[REDACTED:secret]"
     assert properties["Note"] == "key=[REDACTED:api_key]"
     assert properties["Env"] == "prod"
     assert by_name["deploy"]["session_name"] == "deploy with [REDACTED:api_key]"
-    assert by_name["notify"]["request_user_id"] == EMAIL
-    assert by_name[""]["request_user_id"] == "Bearer [REDACTED:token]"
+    assert by_name["notify"]["user_id"] == EMAIL
+    assert by_name[""]["user_id"] == "Bearer [REDACTED:token]"
     stored = b"".join(p.read_bytes() for p in sorted(data_dir.rglob("*")) if p.is_file())
     assert b"prod" in stored
     assert OPENAI_KEY.encode() not in stored

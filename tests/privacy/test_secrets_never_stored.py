@@ -92,7 +92,7 @@ def test_redacted_secrets_never_reach_the_database(tmp_path: Path, process_trace
         assert failed["error"]["type"] == "PermissionError"
         assert "key [REDACTED:api_key] for [REDACTED:email]" in failed["error"]["message"]
         assert MARKER in failed["error"]["message"]
-        direct = next(r for r in rows if r["request_id"] == "direct")
+        direct = next(r for r in rows if r["id"] == "direct")
         headers = direct["request_body"]["headers"]
         assert headers == {"Authorization": "[REDACTED:secret]"}
         assert "[REDACTED:card]" in direct["request_body"]["messages"][1]["content"]

@@ -1,6 +1,6 @@
 """A real collector seeded once with hand-built records, for the query client's tests.
 
-Sessions (created_at order): ``sess-a`` (planner, alice, env=prod team=red, 3 requests,
+Sessions (start_time order): ``sess-a`` (planner, alice, env=prod team=red, 3 requests,
 $0.0042), ``sess-b`` (planner, bob, env=dev, one failed LLM call), ``sess-c`` (researcher,
 alice, env=prod, an interrupted call then its retry, $0.55), then seven ``bulk-N`` sessions
 with one cost-less custom request each. Ten sessions, seventeen requests.

@@ -46,7 +46,7 @@ async def test_detail_requests_request_paths(collector_url: str) -> None:
         assert detail.tree.error_count == 1
         failed = await client.requests(status=Status.ERROR)
         assert isinstance(failed, RequestPage)
-        assert [row.request_id for row in failed] == ["b1"]
+        assert [row.id for row in failed] == ["b1"]
         one = await client.request("a3")
         assert isinstance(one, RequestRow)
         assert one.response_body == {"content": "Lisbon"}

@@ -25,7 +25,7 @@ def test_requests_to_jsonl_in_pages(collector_url: str, tmp_path: Path) -> None:
         summary = client.export(out, page_size=4, progress=lambda n, t: seen.append((n, t)))
     rows = _jsonl(out)
     assert summary.rows == len(rows) == 14
-    assert [row["request_id"] for row in rows][:3] == ["a1", "a2", "a3"]
+    assert [row["id"] for row in rows][:3] == ["a1", "a2", "a3"]
     assert "request_body" not in rows[0]
     assert seen[-1] == (14, 14)
     assert len(seen) == 4  # 4 + 4 + 4 + 2
@@ -38,7 +38,7 @@ def test_filters_bodies_and_csv(collector_url: str, tmp_path: Path) -> None:
     with QueryClient(collector_url) as client:
         client.export(out, kind="llm", include_bodies=True, properties={"env": "prod"})
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
-    assert [row["request_id"] for row in rows] == ["a1", "a3", "c1", "c2"]
+    assert [row["id"] for row in rows] == ["a1", "a3", "c1", "c2"]
     assert rows[0]["request_body"] == ""  # none stored
     assert json.loads(rows[1]["request_body"]) == {
         "messages": [{"role": "user", "content": "plan a trip"}]
@@ -54,8 +54,8 @@ def test_sessions_to_parquet(collector_url: str, tmp_path: Path) -> None:
     table = pq.read_table(out)
     assert summary.rows == table.num_rows == 2
     assert table.column("session_id").to_pylist() == ["sess-a", "sess-b"]
-    assert str(table.schema.field("created_at").type) == "timestamp[us, tz=UTC]"
-    assert table.column("total_requests").to_pylist() == [3, 2]
+    assert str(table.schema.field("start_time").type) == "timestamp[us, tz=UTC]"
+    assert table.column("request_count").to_pylist() == [3, 2]
 
 
 def test_resume_cuts_a_partial_page_and_goes_on(collector_url: str, tmp_path: Path) -> None:
@@ -68,7 +68,7 @@ def test_resume_cuts_a_partial_page_and_goes_on(collector_url: str, tmp_path: Pa
         rows = _jsonl(out)
         cursor_page = client.requests(order="asc", limit=10)
         # the state a run killed after two pages leaves, plus half a line written after it
-        out.write_bytes(first_two_pages + b'{"request_id": "half')
+        out.write_bytes(first_two_pages + b'{"id": "half')
         state = {
             "version": 1, "what": "requests", "format": "jsonl", "params": [],
             "include_bodies": False, "cursor": cursor_page.next_cursor, "offset": 0,

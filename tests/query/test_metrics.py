@@ -23,10 +23,10 @@ def test_metrics_by_model(collector_url: str) -> None:
     }
     mini = rows["gpt-4o-mini"]
     assert (mini.sessions, mini.errors, mini.input_tokens, mini.output_tokens) == (1, 0, 300, 70)
-    assert mini.cost == pytest.approx(0.0042)
+    assert mini.cost_usd == pytest.approx(0.0042)
     assert mini.ttft_p50_ms == pytest.approx(120)
     assert rows["gpt-4o"].error_rate == 1.0
-    assert rows[None].cost is None
+    assert rows[None].cost_usd is None
     assert result[0].key["model"] == "claude-3-5-sonnet"  # costliest first
 
 

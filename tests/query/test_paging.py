@@ -70,9 +70,9 @@ def test_session_gathers_every_page(long_session: RunningCollector) -> None:
     transport = Recording()
     with QueryClient(long_session.url, transport=transport) as client:
         detail = client.session(SESSION)
-    assert [row.request_id for row in detail.requests] == [r.id for r in many(COUNT)]
+    assert [row.id for row in detail.requests] == [r.id for r in many(COUNT)]
     assert detail.next_cursor is None
-    assert detail.session.total_requests == COUNT
+    assert detail.session.request_count == COUNT
     assert [path for path, _ in transport.sent] == [f"/v1/sessions/{SESSION}", "/v1/requests"]
     assert [query["limit"] for _, query in transport.sent] == [["1000"]] * 2
     assert "cursor" in transport.sent[1][1]
@@ -82,10 +82,10 @@ def test_session_stops_at_max_requests_with_a_cursor(long_session: RunningCollec
     """max_requests=150 asks for 150 and keeps the cursor; requests(cursor=) goes on."""
     with QueryClient(long_session.url) as client:
         detail = client.session(SESSION, max_requests=150, page_size=100)
-        assert [row.request_id for row in detail.requests] == [r.id for r in many(150)]
+        assert [row.id for row in detail.requests] == [r.id for r in many(150)]
         assert detail.next_cursor is not None
         rest = client.requests(SESSION, cursor=detail.next_cursor, limit=10)
-        assert [row.request_id for row in rest] == [r.id for r in many(10, first=150)]
+        assert [row.id for row in rest] == [r.id for r in many(10, first=150)]
         assert rest.has_more
         with pytest.raises(UserError, match="page_size must be at most 1000"):
             client.session(SESSION, page_size=5000)
@@ -104,7 +104,7 @@ def test_iter_requests_walks_cursors_while_records_arrive(
             for row in client.iter_requests(SESSION, order="asc", page_size=100):
                 if len(seen) == 150:
                     post(collector.url, many(60, first=250))
-                seen.append(row.request_id)
+                seen.append(row.id)
     assert seen == [r.id for r in many(310)]
 
 
@@ -112,6 +112,6 @@ async def test_async_client_follows_the_same_pages(long_session: RunningCollecto
     """AsyncQueryClient.session and iter_requests answer what the sync client answers."""
     async with AsyncQueryClient(long_session.url) as client:
         detail = await client.session(SESSION, page_size=1000)
-        newest = [row.request_id async for row in client.iter_requests(SESSION, page_size=400)]
-    assert [row.request_id for row in detail.requests] == [r.id for r in many(COUNT)]
+        newest = [row.id async for row in client.iter_requests(SESSION, page_size=400)]
+    assert [row.id for row in detail.requests] == [r.id for r in many(COUNT)]
     assert newest == [r.id for r in reversed(many(COUNT))]

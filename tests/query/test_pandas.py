@@ -18,8 +18,8 @@ def test_sessions_frame(collector_url: str) -> None:
     assert list(frame.columns) == list(SessionRow.model_fields)
     assert list(frame["session_id"]) == ["sess-a", "sess-b"]
     assert list(frame["total_tokens"]) == [370, 50]
-    assert frame["total_cost"].sum() == pytest.approx(0.0047)
-    assert str(frame["created_at"].dt.tz) == "UTC"
+    assert frame["cost_usd"].sum() == pytest.approx(0.0047)
+    assert str(frame["start_time"].dt.tz) == "UTC"
     assert frame.loc[0, "properties"] == {"env": "prod", "team": "red"}
 
 
@@ -33,8 +33,8 @@ def test_requests_frame_and_detail_frame(collector_url: str) -> None:
     assert list(frame["status"]) == ["error", "ok"]
     assert type(frame.loc[0, "kind"]) is str
     assert frame.loc[0, "error"] == {"type": "ValueError", "message": "boom"}
-    assert frame["delay_ms"].tolist() == pytest.approx([500, 100])
-    assert list(detail_frame["request_id"]) == ["a1", "a2", "a3"]
+    assert frame["latency_ms"].tolist() == pytest.approx([500, 100])
+    assert list(detail_frame["id"]) == ["a1", "a2", "a3"]
     assert detail_frame.groupby("session_path")["total_tokens"].sum().to_dict() == {
         "/agent": 370,
         "/tools/search": 0,

@@ -26,7 +26,7 @@ def ids(page: SessionPage) -> set[str]:
 
 
 def test_default_page_is_every_session_newest_first(client: QueryClient) -> None:
-    """Without filters, all ten sessions come back by created_at, newest first."""
+    """Without filters, all ten sessions come back by start_time, newest first."""
     page = client.sessions()
     assert isinstance(page, SessionPage)
     assert page.total == 10
@@ -43,18 +43,18 @@ def test_session_row_fields_are_typed(client: QueryClient) -> None:
     row = next(r for r in client.sessions(name="planner") if r.session_id == "sess-a")
     assert isinstance(row, SessionRow)
     assert row.session_name == "planner"
-    assert isinstance(row.created_at, datetime)
-    assert row.created_at.isoformat() == BASE_ISO
-    assert row.latest_request_created_at - row.created_at == timedelta(seconds=2)
-    assert row.total_cost == pytest.approx(0.0042)
-    assert (row.total_requests, row.prompt_tokens, row.completion_tokens, row.total_tokens) == (
+    assert isinstance(row.start_time, datetime)
+    assert row.start_time.isoformat() == BASE_ISO
+    assert row.last_start_time - row.start_time == timedelta(seconds=2)
+    assert row.cost_usd == pytest.approx(0.0042)
+    assert (row.request_count, row.input_tokens, row.output_tokens, row.total_tokens) == (
         3,
         300,
         70,
         370,
     )
     assert row.duration_ms == pytest.approx(3000)
-    assert row.avg_latency == pytest.approx((800 + 250 + 1000) / 3)
+    assert row.mean_latency_ms == pytest.approx((800 + 250 + 1000) / 3)
     assert (row.error_count, row.status) == (0, "ok")
     assert row.user_ids == ["alice"]
     assert row.properties == {"env": "prod", "team": "red"}
@@ -94,7 +94,7 @@ def test_status_ok_excludes_failed_sessions(client: QueryClient) -> None:
 
 
 def test_time_range_accepts_datetimes_iso_strings_and_naive_utc(client: QueryClient) -> None:
-    """since/until bound created_at, given as aware or naive datetimes or ISO strings."""
+    """since/until bound start_time, given as aware or naive datetimes or ISO strings."""
     base = datetime.fromisoformat(BASE_ISO)
     expected = {"sess-b", "sess-c"}
     aware = client.sessions(since=base + timedelta(minutes=30), until=base + timedelta(hours=2.5))
@@ -117,10 +117,10 @@ def test_relative_since_is_a_span_before_now(client: QueryClient) -> None:
 
 def test_sort_and_order(client: QueryClient) -> None:
     """sort names a column and order its direction; sessions without cost come last."""
-    ascending = client.sessions(sort="total_cost", order="asc")
+    ascending = client.sessions(sort="cost_usd", order="asc")
     assert [row.session_id for row in ascending][:3] == ["sess-b", "sess-a", "sess-c"]
-    assert all(row.total_cost is None for row in list(ascending)[3:])
-    descending = client.sessions(sort="total_cost", order="desc")
+    assert all(row.cost_usd is None for row in list(ascending)[3:])
+    descending = client.sessions(sort="cost_usd", order="desc")
     assert [row.session_id for row in descending][:3] == ["sess-c", "sess-a", "sess-b"]
     oldest = client.sessions(order="asc", limit=1)
     assert [row.session_id for row in oldest] == ["sess-a"]

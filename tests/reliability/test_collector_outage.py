@@ -41,10 +41,10 @@ def emit_from_threads(shipper: Shipper, workload: Workload, indexes: range) -> N
 
 
 def session_request_counts(url: str) -> dict[str, int]:
-    """``total_requests`` of every session, through the collector's query API."""
+    """``request_count`` of every session, through the collector's query API."""
     answer = httpx.get(f"{url}/v1/sessions", params={"limit": 1000}, timeout=30)
     answer.raise_for_status()
-    return {row["session_id"]: row["total_requests"] for row in answer.json()["sessions"]}
+    return {row["session_id"]: row["request_count"] for row in answer.json()["sessions"]}
 
 
 def spooled_ids(spool_dir: Path) -> list[str]:

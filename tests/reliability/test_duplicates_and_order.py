@@ -25,17 +25,17 @@ from agenttrace.server.testing import RunningCollector, running_collector
 
 LATENCIES_MS = [12_000, 1_500, 500, 2_000, 250, 3_000]
 EXPECTED_SESSION = {
-    "total_requests": 6,
+    "request_count": 6,
     "error_count": 1,
     "status": "error",
-    "prompt_tokens": 450,
-    "completion_tokens": 100,
+    "input_tokens": 450,
+    "output_tokens": 100,
     "total_tokens": 550,
-    "total_cost": 0.875,
+    "cost_usd": 0.875,
     "duration_ms": 12_000.0,
-    "avg_latency": pytest.approx(sum(LATENCIES_MS) / 6),
-    "created_at": "2025-06-01T12:00:00Z",
-    "latest_request_created_at": "2025-06-01T12:00:08Z",
+    "mean_latency_ms": pytest.approx(sum(LATENCIES_MS) / 6),
+    "start_time": "2025-06-01T12:00:00Z",
+    "last_start_time": "2025-06-01T12:00:08Z",
     "user_ids": ["user-7"],
 }
 

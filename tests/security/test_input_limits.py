@@ -179,7 +179,7 @@ def test_a_string_field_with_an_unpaired_surrogate_is_repaired(client: httpx.Cli
     assert answer.json() == {"accepted": 2, "duplicates": 0, "rejected": []}
     stored = client.get("/v1/requests/s1").json()
     assert stored["session_id"].startswith("\ufffd~")
-    assert stored["request_properties"]["agenttrace.repaired"] == "session_id"
+    assert stored["properties"]["agenttrace.repaired"] == "session_id"
 
 
 @pytest.mark.parametrize(

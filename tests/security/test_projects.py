@@ -48,7 +48,7 @@ def _session_ids(client: httpx.Client, **params: Any) -> tuple[list[str], int]:
 
 def _request_ids(client: httpx.Client, **params: Any) -> tuple[list[str], int]:
     page = client.get("/v1/requests", params=params).raise_for_status().json()
-    return sorted(row["request_id"] for row in page["requests"]), page["total"]
+    return sorted(row["id"] for row in page["requests"]), page["total"]
 
 
 def test_native_queries_see_only_the_keys_project(keyed: Keyed, record: MakeRecord) -> None:
@@ -65,7 +65,7 @@ def test_native_queries_see_only_the_keys_project(keyed: Keyed, record: MakeReco
         assert _session_ids(alpha, min_cost=1.5) == ([], 0)
         assert _session_ids(alpha, limit=1, offset=1) == (["alpha-only"], 2)
         assert _session_ids(alpha, limit=1, offset=2) == ([], 2)
-        assert _session_ids(alpha, sort="total_cost", order="asc") == (
+        assert _session_ids(alpha, sort="cost_usd", order="asc") == (
             ["alpha-only", "shared"],
             2,
         )
@@ -98,11 +98,11 @@ def test_ids_guessed_from_another_project_are_unknown(keyed: Keyed, record: Make
         assert "beta" not in alpha.get("/v1/sessions/beta-only").text.replace("beta-only", "")
 
         shared = alpha.get("/v1/sessions/shared", params={"include_bodies": True}).json()
-        assert [r["request_id"] for r in shared["requests"]] == ["a-2", "dup-1"]
-        assert shared["session"]["total_requests"] == 2
+        assert [r["id"] for r in shared["requests"]] == ["a-2", "dup-1"]
+        assert shared["session"]["request_count"] == 2
         assert shared["session"]["error_count"] == 0
         assert shared["session"]["status"] == "ok"
-        assert shared["session"]["created_at"] == "2025-06-01T09:00:05Z"
+        assert shared["session"]["start_time"] == "2025-06-01T09:00:05Z"
         assert [r["request_body"] for r in shared["requests"]] == [None, {"who": "alpha"}]
 
         dup = alpha.get("/v1/requests/dup-1").json()
@@ -111,7 +111,7 @@ def test_ids_guessed_from_another_project_are_unknown(keyed: Keyed, record: Make
         dup = beta.get("/v1/requests/dup-1").json()
         assert (dup["model"], dup["request_body"]) == ("gpt-b", {"who": "beta"})
         shared = beta.get("/v1/sessions/shared").json()["session"]
-        assert (shared["total_requests"], shared["error_count"]) == (3, 1)
+        assert (shared["request_count"], shared["error_count"]) == (3, 1)
 
 
 def test_helicone_queries_see_only_the_keys_project(keyed: Keyed, record: MakeRecord) -> None:
@@ -167,7 +167,7 @@ def test_the_same_record_id_from_two_projects_is_stored_twice(
         assert alpha.get("/v1/requests/a-1").json()["model"] == "gpt-a"
         assert alpha.get("/v1/requests/a-2").json()["request_body"] is None
         assert _session_ids(alpha) == (["shared", "alpha-only"], 2)
-        assert alpha.get("/v1/sessions/alpha-only").json()["session"]["total_requests"] == 1
+        assert alpha.get("/v1/sessions/alpha-only").json()["session"]["request_count"] == 1
         repeat = alpha.post("/v1/records", json={"records": [record("a-1", "alpha-only")]})
         assert repeat.json() == {"accepted": 0, "duplicates": 1, "rejected": []}
 

@@ -126,7 +126,7 @@ def test_the_shipper_waits_for_retry_after(tmp_path: Path) -> None:
         assert shipper.stats.sent == 2
         assert shipper.stats.retries >= 1
         page = collector.store.query_requests("alpha", RequestQuery())
-        assert sorted(row.request_id for row in page.requests) == ["first", "second"]
+        assert sorted(row.id for row in page.requests) == ["first", "second"]
 
 
 def test_the_limit_counts_records_not_requests(database_url: str, record: MakeRecord) -> None:

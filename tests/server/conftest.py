@@ -141,14 +141,14 @@ def _hand_built() -> HandBuilt:
     session = {
         "session_id": sid,
         "session_name": "Trip planner",  # from the earliest named request (r1)
-        "created_at": "2025-03-01T10:00:00Z",
-        "latest_request_created_at": "2025-03-01T10:00:05.500000Z",
-        "total_cost": pytest.approx(0.042),
-        "total_requests": 5,
-        "prompt_tokens": 410,
-        "completion_tokens": 120,
+        "start_time": "2025-03-01T10:00:00Z",
+        "last_start_time": "2025-03-01T10:00:05.500000Z",
+        "cost_usd": pytest.approx(0.042),
+        "request_count": 5,
+        "input_tokens": 410,
+        "output_tokens": 120,
         "total_tokens": 530,
-        "avg_latency": pytest.approx(1125.0),
+        "mean_latency_ms": pytest.approx(1125.0),
         "error_count": 1,
         "status": "error",
         "duration_ms": pytest.approx(5500.0),  # r5 has no end: its start counts as its end
@@ -161,23 +161,23 @@ def _hand_built() -> HandBuilt:
     no_human = {"human_count": 0, "human_wait_p50_ms": None, "human_wait_p95_ms": None}
     paths = {
         "/planner": {
-            "request_count": 1, "error_count": 0, "total_cost": pytest.approx(0.01),
-            "prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120,
-            "avg_latency": pytest.approx(1000.0), "p50_latency_ms": pytest.approx(1000.0),
+            "request_count": 1, "error_count": 0, "cost_usd": pytest.approx(0.01),
+            "input_tokens": 100, "output_tokens": 20, "total_tokens": 120,
+            "mean_latency_ms": pytest.approx(1000.0), "p50_latency_ms": pytest.approx(1000.0),
             "p95_latency_ms": pytest.approx(1000.0), "duration_ms": pytest.approx(1000.0),
             "session_count": 1, **no_human,
         },
         "/planner/tools/search": {
-            "request_count": 2, "error_count": 1, "total_cost": pytest.approx(0.002),
-            "prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0,
-            "avg_latency": pytest.approx(250.0), "p50_latency_ms": pytest.approx(250.0),
+            "request_count": 2, "error_count": 1, "cost_usd": pytest.approx(0.002),
+            "input_tokens": 0, "output_tokens": 0, "total_tokens": 0,
+            "mean_latency_ms": pytest.approx(250.0), "p50_latency_ms": pytest.approx(250.0),
             "p95_latency_ms": pytest.approx(295.0), "duration_ms": pytest.approx(600.0),
             "session_count": 1, **no_human,
         },
         "/writer": {
-            "request_count": 2, "error_count": 0, "total_cost": pytest.approx(0.03),
-            "prompt_tokens": 310, "completion_tokens": 100, "total_tokens": 410,
-            "avg_latency": pytest.approx(3000.0), "p50_latency_ms": pytest.approx(3000.0),
+            "request_count": 2, "error_count": 0, "cost_usd": pytest.approx(0.03),
+            "input_tokens": 310, "output_tokens": 100, "total_tokens": 410,
+            "mean_latency_ms": pytest.approx(3000.0), "p50_latency_ms": pytest.approx(3000.0),
             "p95_latency_ms": pytest.approx(3000.0), "duration_ms": pytest.approx(3500.0),
             "session_count": 1, **no_human,
         },
@@ -193,23 +193,23 @@ def hand_built() -> HandBuilt:
 
 EXPECTED_TREE: dict[str, Any] = {
     "name": "", "path": "/", "request_count": 5, "error_count": 1,
-    "total_cost": pytest.approx(0.042), "total_tokens": 530,
+    "cost_usd": pytest.approx(0.042), "total_tokens": 530,
     "duration_ms": pytest.approx(5500.0), "request_ids": [],
     "children": [
         {
             "name": "planner", "path": "/planner", "request_count": 3, "error_count": 1,
-            "total_cost": pytest.approx(0.012), "total_tokens": 120,
+            "cost_usd": pytest.approx(0.012), "total_tokens": 120,
             "duration_ms": pytest.approx(1800.0), "request_ids": ["r1"],
             "children": [
                 {
                     "name": "tools", "path": "/planner/tools", "request_count": 2,
-                    "error_count": 1, "total_cost": pytest.approx(0.002), "total_tokens": 0,
+                    "error_count": 1, "cost_usd": pytest.approx(0.002), "total_tokens": 0,
                     "duration_ms": pytest.approx(600.0), "request_ids": [],
                     "children": [
                         {
                             "name": "search", "path": "/planner/tools/search",
                             "request_count": 2, "error_count": 1,
-                            "total_cost": pytest.approx(0.002), "total_tokens": 0,
+                            "cost_usd": pytest.approx(0.002), "total_tokens": 0,
                             "duration_ms": pytest.approx(600.0),
                             "request_ids": ["r2", "r3"], "children": [],
                         }
@@ -219,7 +219,7 @@ EXPECTED_TREE: dict[str, Any] = {
         },
         {
             "name": "writer", "path": "/writer", "request_count": 2, "error_count": 0,
-            "total_cost": pytest.approx(0.03), "total_tokens": 410,
+            "cost_usd": pytest.approx(0.03), "total_tokens": 410,
             "duration_ms": pytest.approx(3500.0), "request_ids": ["r4", "r5"],
             "children": [],
         },

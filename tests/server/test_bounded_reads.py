@@ -61,7 +61,7 @@ def many(
 
 def ids(rows: list[RequestRow]) -> list[str]:
     """The request ids of ``rows``, in order."""
-    return [row.request_id for row in rows]
+    return [row.id for row in rows]
 
 
 def session_pages(store: Store, session_id: str, cursor: str | None, **query: Any) -> RequestPage:
@@ -84,7 +84,7 @@ def test_session_detail_answers_a_bounded_first_page_and_a_cursor(store: Store) 
     assert detail is not None
     assert ids(detail.requests) == [r.id for r in records[:DEFAULT_SESSION_REQUESTS]]
     assert detail.next_cursor is not None
-    assert detail.session.total_requests == 250
+    assert detail.session.request_count == 250
     assert detail.tree.request_count == 250
 
     seen = ids(detail.requests)
@@ -164,7 +164,7 @@ def test_tree_lists_at_most_100_request_ids_per_node(store: Store) -> None:
         "/tools/search": 3,
     }
     assert detail.tree.request_count == 303
-    assert detail.tree.total_cost == pytest.approx(0.303)
+    assert detail.tree.cost_usd == pytest.approx(0.303)
     assert sum(len(n.request_ids) for n in [detail.tree, node, search]) == 103
 
 
@@ -227,7 +227,7 @@ def test_http_session_detail_pages_and_requests_follow_the_cursor(
         detail = client.get("/v1/sessions/http").json()
         assert len(detail["requests"]) == 100
         assert len(detail["tree"]["children"][0]["request_ids"]) == 100
-        seen = [row["request_id"] for row in detail["requests"]]
+        seen = [row["id"] for row in detail["requests"]]
         cursor = detail["next_cursor"]
         while cursor is not None:
             answer = client.get(
@@ -235,7 +235,7 @@ def test_http_session_detail_pages_and_requests_follow_the_cursor(
             )
             assert answer.status_code == 200, answer.text
             page = answer.json()
-            seen += [row["request_id"] for row in page["requests"]]
+            seen += [row["id"] for row in page["requests"]]
             cursor = page["next_cursor"]
         assert seen == [r.id for r in records]
 

@@ -48,7 +48,7 @@ def test_hand_built_session_metrics_over_http(
     assert detail["session"] == hand_built.session
     assert {p.pop("path"): p for p in detail["paths"]} == hand_built.paths
     assert detail["tree"] == expected_tree
-    assert [r["request_id"] for r in detail["requests"]] == ["r1", "r2", "r3", "r4", "r5"]
+    assert [r["id"] for r in detail["requests"]] == ["r1", "r2", "r3", "r4", "r5"]
     assert all("request_body" not in r for r in detail["requests"])
     with_bodies = client.get(f"/v1/sessions/{hand_built.session_id}?include_bodies=true").json()
     assert with_bodies["requests"][0]["response_body"] == {"content": "ok"}
@@ -95,7 +95,7 @@ def test_invalid_records_are_reported_and_valid_ones_stored(
     assert "end_time is before start_time" in rejected[5]["message"]
     assert rejected[6]["message"].startswith("usage.input_tokens:")
     stored = client.get("/v1/requests?session_id=s-mixed&order=asc").json()
-    assert [r["request_id"] for r in stored["requests"]] == ["good", "good-2"]
+    assert [r["id"] for r in stored["requests"]] == ["good", "good-2"]
 
 
 def test_an_acknowledged_batch_is_committed(collector: RunningCollector, make_record: Any) -> None:

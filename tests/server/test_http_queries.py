@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from agenttrace.server import _errors as errors_module
 from agenttrace.server.store import SessionRow
 from agenttrace.server.store.migrations import MIGRATIONS
 from agenttrace.server.testing import running_collector
@@ -57,8 +59,8 @@ def _session_ids(client: httpx.Client, query: str) -> list[str]:
         ("property=env=dev&property=tier=silver", []),
         ("min_cost=0.01", ["team/a/run-1", "s-hand"]),
         ("max_cost=0.01", ["s-cheap"]),
-        ("sort=total_cost&order=asc", ["s-cheap", "s-hand", "team/a/run-1"]),
-        ("sort=total_requests&limit=1", ["s-hand"]),
+        ("sort=cost_usd&order=asc", ["s-cheap", "s-hand", "team/a/run-1"]),
+        ("sort=request_count&limit=1", ["s-hand"]),
         ("sort=p95_latency_ms&order=asc&offset=1", ["s-cheap", "s-hand"]),  # 10, 500, 2700 ms
         ("limit=1&offset=1", ["team/a/run-1"]),
         ("until=1d", ["s-cheap", "team/a/run-1", "s-hand"]),  # an age: a day ago
@@ -103,7 +105,7 @@ def test_request_list_parameters(client: httpx.Client, query: str, expected: lis
     """Each documented query parameter of GET /v1/requests filters, orders or pages."""
     answer = client.get(f"/v1/requests?{query}")
     assert answer.status_code == 200, answer.text
-    assert [r["request_id"] for r in answer.json()["requests"]] == expected
+    assert [r["id"] for r in answer.json()["requests"]] == expected
 
 
 def test_bodies_appear_only_when_asked(client: httpx.Client) -> None:
@@ -119,13 +121,42 @@ def test_bodies_appear_only_when_asked(client: httpx.Client) -> None:
     assert client.get("/v1/requests/r2").json()["request_body"] is None
 
 
+def test_native_rows_speak_the_records_words(client: httpx.Client) -> None:
+    """Native rows name what a Record names (issue 13): no Helicone names, and properties
+    are the record's custom ones, without Helicone-Session-* keys."""
+    helicone_words = {
+        "request_id", "request_created_at", "response_created_at", "request_properties",
+        "request_user_id", "delay_ms", "time_to_first_token", "prompt_tokens",
+        "completion_tokens", "response_status", "total_cost", "total_requests",
+        "avg_latency", "created_at", "latest_request_created_at", "cost",
+    }  # fmt: skip
+    request = client.get("/v1/requests/x1").json()
+    listed = client.get("/v1/requests?session_id=team/a/run-1").json()["requests"][0]
+    session = client.get("/v1/sessions?name=nightly").json()["sessions"][0]
+    detail = client.get("/v1/sessions/team/a/run-1").json()
+    for row in (request, listed, session, detail["session"], *detail["paths"], detail["tree"]):
+        assert not helicone_words & set(row), row
+    assert request["properties"] == listed["properties"] == {"env": "dev", "tier": "gold"}
+    assert (request["id"], request["user_id"], request["cost_usd"]) == ("x1", "u9", 2.0)
+    assert (request["status"], request["latency_ms"]) == ("ok", 10.0)
+    assert request["start_time"] == session["start_time"] == "2025-03-01T10:01:00Z"
+    assert (session["request_count"], session["cost_usd"]) == (1, 2.0)
+
+
+def test_native_error_module_names_no_helicone_path() -> None:
+    """The native error handling knows no Helicone path: Helicone registers its envelope."""
+    source = Path(errors_module.__file__).read_text(encoding="utf-8")
+    assert "helicone" not in source.lower()
+    assert "/v1/session/" not in source
+
+
 def test_paths_endpoint(client: httpx.Client) -> None:
     """GET /v1/paths aggregates per path across sessions; session_name narrows it."""
     everything = {p["path"]: p for p in client.get("/v1/paths").json()["paths"]}
     assert set(everything) == {"/", "/planner", "/planner/tools/search", "/writer"}
     assert everything["/"]["session_count"] == 2
     named = client.get("/v1/paths?session_name=nightly").json()["paths"]
-    assert [(p["path"], p["request_count"], p["total_cost"]) for p in named] == [("/", 1, 2.0)]
+    assert [(p["path"], p["request_count"], p["cost_usd"]) for p in named] == [("/", 1, 2.0)]
     late = client.get("/v1/paths?since=2025-03-01T10:00:05Z&until=2025-03-01T10:00:06Z")
     assert [p["path"] for p in late.json()["paths"]] == ["/writer"]
 

@@ -12,7 +12,7 @@ MODULES = [
     "agenttrace.server.store",
     "agenttrace.server.store.api_keys",
     "agenttrace.server.store.base",
-    "agenttrace.server.store.rows",
+    "agenttrace.server.store.query_rows",
     "agenttrace.server.dependencies",
     "agenttrace.server.testing",
 ]

@@ -45,7 +45,7 @@ def _ids_with(store: Store, key: str, value: str) -> list[str]:
     page = store.query_requests(
         "p", RequestQuery(filter=request_filter(properties=[(key, value)]), limit=500)
     )
-    return sorted(row.request_id for row in page.requests)
+    return sorted(row.id for row in page.requests)
 
 
 @contextmanager

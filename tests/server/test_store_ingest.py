@@ -51,8 +51,8 @@ def test_repeated_id_within_one_batch_is_stored_once(store: Store, make_record: 
     counts = store.ingest(PROJECT, _records([first, second]))
     assert (counts.accepted, counts.duplicates) == (1, 1)
     session = _session(store, "s-dup")
-    assert session["total_requests"] == 1
-    assert session["total_cost"] == pytest.approx(1.0)
+    assert session["request_count"] == 1
+    assert session["cost_usd"] == pytest.approx(1.0)
 
 
 def test_batches_in_any_order_give_the_same_metrics(store: Store, hand_built: Any) -> None:
@@ -65,11 +65,11 @@ def test_batches_in_any_order_give_the_same_metrics(store: Store, hand_built: An
 
 
 def test_session_cost_is_null_until_a_request_has_a_cost(store: Store, make_record: Any) -> None:
-    """total_cost stays null without costs, and becomes their sum once one arrives."""
+    """cost_usd stays null without costs, and becomes their sum once one arrives."""
     store.ingest(PROJECT, _records([make_record("a", "s-cost", start_ms=0, end_ms=5)]))
-    assert _session(store, "s-cost")["total_cost"] is None
+    assert _session(store, "s-cost")["cost_usd"] is None
     store.ingest(PROJECT, _records([make_record("b", "s-cost", start_ms=1, cost_usd=0.5)]))
-    assert _session(store, "s-cost")["total_cost"] == pytest.approx(0.5)
+    assert _session(store, "s-cost")["cost_usd"] == pytest.approx(0.5)
 
 
 def test_interrupted_cancelled_and_handoff_are_not_errors(store: Store, make_record: Any) -> None:

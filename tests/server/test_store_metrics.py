@@ -79,14 +79,14 @@ def test_group_by_model_gives_every_figure(loaded: Store) -> None:
         3,
     )
     assert a.cache_hit_rate == pytest.approx(40 / 250)
-    assert a.cost == pytest.approx(0.03)
-    assert a.avg_latency_ms == pytest.approx(700 / 3)
+    assert a.cost_usd == pytest.approx(0.03)
+    assert a.mean_latency_ms == pytest.approx(700 / 3)
     assert a.latency_p50_ms == pytest.approx(200, rel=RELATIVE_ERROR)
     assert a.latency_p99_ms == pytest.approx(400, rel=RELATIVE_ERROR)
     assert a.ttft_p50_ms is not None
     assert 20 <= a.ttft_p50_ms <= 40
     b = rows["m-b"]
-    assert (b.requests, b.sessions, b.cost, b.cache_hit_rate) == (2, 1, 0.5, None)
+    assert (b.requests, b.sessions, b.cost_usd, b.cache_hit_rate) == (2, 1, 0.5, None)
     assert b.latency_p50_ms == b.latency_p95_ms == pytest.approx(1000)  # one value: exact
     assert b.ttft_p50_ms is None
     assert result.group_by == ["model"]

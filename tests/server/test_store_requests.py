@@ -15,6 +15,7 @@ from agenttrace.server.store import (
     PathQuery,
     RequestQuery,
     Store,
+    path_filter,
     request_filter,
 )
 from agenttrace.server.store.filters import SortOrder
@@ -41,7 +42,7 @@ def _ids(store: Store, order: SortOrder = SortOrder.ASC, **filters: Any) -> list
     page = store.query_requests(
         PROJECT, RequestQuery(filter=request_filter(**filters), order=order)
     )
-    return [row.request_id for row in page.requests]
+    return [row.id for row in page.requests]
 
 
 @pytest.mark.parametrize(
@@ -60,7 +61,7 @@ def _ids(store: Store, order: SortOrder = SortOrder.ASC, **filters: Any) -> list
         ({"properties": [("env", "prod"), ("team", "a")]}, ["r2"]),
         ({"since": datetime(2025, 3, 1, 10, 0, 5, tzinfo=UTC)}, ["r5", "o1", "o2"]),
         ({"until": datetime(2025, 3, 1, 10, 0, 1, 200_000, tzinfo=UTC)}, ["r1", "r2"]),
-        ({"session_name": "other", "kind": RecordKind.CUSTOM}, ["o1"]),
+        ({"session_id": "s-other", "kind": RecordKind.CUSTOM}, ["o1"]),
     ],
 )
 def test_request_filters(loaded: Store, filters: dict[str, Any], expected: list[str]) -> None:
@@ -71,37 +72,19 @@ def test_request_filters(loaded: Store, filters: dict[str, Any], expected: list[
 def test_requests_newest_first_and_paged(loaded: Store) -> None:
     """The default order is newest first; limit/offset page; total counts all matches."""
     page = loaded.query_requests(PROJECT, RequestQuery(limit=2, offset=1))
-    assert [r.request_id for r in page.requests] == ["o1", "r5"]
+    assert [r.id for r in page.requests] == ["o1", "r5"]
     assert (page.total, page.limit, page.offset) == (7, 2, 1)
 
 
 def test_request_row_fields(loaded: Store) -> None:
-    """A stored record comes back with every RequestRow field in Helicone's naming."""
+    """A stored record comes back with every RequestRow field in the record's words, its
+    properties its custom ones alone (no Helicone-Session-* keys)."""
     page = loaded.query_requests(
         PROJECT, RequestQuery(filter=request_filter(session_id="s-hand"), order=SortOrder.ASC)
     )
-    rows = {
-        row.request_id: row.model_dump(mode="json", exclude_unset=True) for row in page.requests
-    }
+    rows = {row.id: row.model_dump(mode="json", exclude_unset=True) for row in page.requests}
     assert rows["r4"] == {
-        "request_id": "r4",
-        "request_created_at": "2025-03-01T10:00:02Z",
-        "response_created_at": "2025-03-01T10:00:05Z",
-        "request_properties": {
-            "Helicone-Session-Id": "s-hand",
-            "Helicone-Session-Path": "/writer",
-            "Helicone-Session-Name": "A later name",
-        },
-        "request_user_id": None,
-        "model": None,
-        "provider": None,
-        "delay_ms": 3000.0,
-        "time_to_first_token": 120.5,
-        "prompt_tokens": 300,
-        "completion_tokens": 100,
-        "total_tokens": 400,
-        "cost": 0.03,
-        "response_status": 499,
+        "id": "r4",
         "kind": "llm",
         "status": "interrupted",
         "session_id": "s-hand",
@@ -109,19 +92,30 @@ def test_request_row_fields(loaded: Store) -> None:
         "session_path": "/writer",
         "parent_id": None,
         "name": "",
-        "error": None,
-        "attempt": 1,
-        "branch_id": "task-1",
+        "model": None,
+        "provider": None,
+        "user_id": None,
+        "properties": {},
+        "start_time": "2025-03-01T10:00:02Z",
+        "end_time": "2025-03-01T10:00:05Z",
+        "latency_ms": 3000.0,
+        "time_to_first_token_ms": 120.5,
+        "input_tokens": 300,
+        "output_tokens": 100,
+        "total_tokens": 400,
         "cache_read_tokens": 50,
         "cache_write_tokens": None,
         "reasoning_tokens": 30,
+        "cost_usd": 0.03,
+        "error": None,
+        "attempt": 1,
+        "branch_id": "task-1",
     }
     assert rows["r2"]["error"] == {"type": "TimeoutError", "message": "search timed out"}
-    assert rows["r2"]["response_status"] == 500
-    assert rows["r2"]["request_properties"]["team"] == "a"
-    assert rows["r1"]["response_status"] == 200
-    assert rows["r5"]["response_created_at"] is None
-    assert rows["r5"]["delay_ms"] is None
+    assert rows["r2"]["status"] == "error"
+    assert rows["r2"]["properties"] == {"env": "prod", "team": "a"}
+    assert rows["r5"]["end_time"] is None
+    assert rows["r5"]["latency_ms"] is None
     assert rows["r3"]["attempt"] == 2
     assert "request_body" not in rows["r1"]
 
@@ -131,7 +125,7 @@ def test_bodies_only_when_asked(loaded: Store) -> None:
     page = loaded.query_requests(
         PROJECT, RequestQuery(filter=request_filter(session_id="s-hand"), include_bodies=True)
     )
-    bodies = {r.request_id: (r.request_body, r.response_body) for r in page.requests}
+    bodies = {r.id: (r.request_body, r.response_body) for r in page.requests}
     assert bodies["r1"] == ({"messages": [{"role": "user", "content": "plan"}]}, {"content": "ok"})
     assert bodies["r2"] == (None, None)
     row = loaded.get_request(PROJECT, "r1")
@@ -151,7 +145,7 @@ def test_session_detail_paths_tree_and_requests(
     assert paths == hand_built.paths
     assert [p.path for p in detail.paths] == sorted(hand_built.paths)
     assert detail.tree.model_dump() == expected_tree
-    assert [r.request_id for r in detail.requests] == ["r1", "r2", "r3", "r4", "r5"]
+    assert [r.id for r in detail.requests] == ["r1", "r2", "r3", "r4", "r5"]
     assert loaded.get_session(PROJECT, "no-such-session") is None
 
 
@@ -161,6 +155,6 @@ def test_paths_across_sessions(loaded: Store) -> None:
     assert set(everything) == {"/planner", "/planner/tools/search", "/writer"}
     assert (everything["/writer"].request_count, everything["/writer"].session_count) == (3, 2)
     assert everything["/writer"].p50_latency_ms == pytest.approx(1550.0)  # of 100 and 3000
-    only_other = loaded.query_paths(PROJECT, PathQuery(filter=request_filter(session_name="other")))
+    only_other = loaded.query_paths(PROJECT, PathQuery(filter=path_filter(session_name="other")))
     assert [(p.path, p.request_count) for p in only_other] == [("/planner", 1), ("/writer", 1)]
     assert loaded.query_paths("elsewhere", PathQuery()) == []

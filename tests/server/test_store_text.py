@@ -43,15 +43,13 @@ def test_ids_that_differ_only_by_nul_stay_apart(store: Store) -> None:
     assert (again.accepted, again.duplicates) == (0, 3)
     for record in records:
         row = _request(store, record.id)
-        assert row["request_id"] == repair_id(record.id)
+        assert row["id"] == repair_id(record.id)
         assert row["session_id"] == repair_id(record.session_id)
         detail = store.get_session(PROJECT, record.session_id)
         assert detail is not None
-        assert detail.session.total_requests == 1
-    assert _request(store, "a\ufffd")["request_properties"] == {
-        "Helicone-Session-Id": "s\ufffd",
-        "Helicone-Session-Path": "/",
-    }
+        assert detail.session.request_count == 1
+    repaired = _request(store, "a\ufffd")
+    assert (repaired["session_id"], repaired["properties"]) == ("s\ufffd", {})
     assert store.query_sessions(PROJECT, SessionQuery()).total == 3
 
 
@@ -79,12 +77,12 @@ def test_nul_in_text_columns_is_stored_as_the_replacement_character(store: Store
         "/x\ufffd/y",
         "n\ufffd",
     )
-    assert (row["request_user_id"], row["model"]) == ("u\ufffd", "m\ufffd")
+    assert (row["user_id"], row["model"]) == ("u\ufffd", "m\ufffd")
     assert row["error"] == {"type": "E\ufffd", "message": "m\ufffd"}
     assert row["request_body"] == {"q": "x\x00y"}
     assert row["response_body"] == "r\x00"
-    assert row["request_properties"]["k\ufffd"] == "v\ufffd"
-    assert row["request_properties"][REPAIRED_PROPERTY] == (
+    assert row["properties"]["k\ufffd"] == "v\ufffd"
+    assert row["properties"][REPAIRED_PROPERTY] == (
         "error,model,name,properties,session_name,session_path,user_id"
     )
     by_property = store.query_sessions(
@@ -93,7 +91,7 @@ def test_nul_in_text_columns_is_stored_as_the_replacement_character(store: Store
     assert [s.session_id for s in by_property.sessions] == ["s-nul"]
     assert by_property.sessions[0].session_name == "a\ufffdb"
     by_user = store.query_requests(PROJECT, RequestQuery(filter=request_filter(user_id="u\x00")))
-    assert [r.request_id for r in by_user.requests] == ["nul"]
+    assert [r.id for r in by_user.requests] == ["nul"]
 
 
 def test_surrogates_in_bodies_are_stored_repaired(store: Store) -> None:
@@ -104,4 +102,4 @@ def test_surrogates_in_bodies_are_stored_repaired(store: Store) -> None:
     row = _request(store, "lone")
     assert row["name"] == "n\ufffd"
     assert row["request_body"] == {"k\ufffd": ["\ufffd"]}
-    assert row["request_properties"][REPAIRED_PROPERTY] == "name,request"
+    assert row["properties"][REPAIRED_PROPERTY] == "name,request"

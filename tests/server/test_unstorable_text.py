@@ -40,11 +40,8 @@ def test_a_surrogate_in_a_property_stores_the_batch(collector: RunningCollector)
         answer = post(client, body)
         assert answer.status_code == 200, answer.text
         assert answer.json() == {"accepted": 2, "duplicates": 0, "rejected": []}
-        assert request_row(client, "ok1")["request_properties"] == {
-            "Helicone-Session-Id": "s",
-            "Helicone-Session-Path": "/",
-        }
-        properties = request_row(client, "b")["request_properties"]
+        assert request_row(client, "ok1")["properties"] == {}
+        properties = request_row(client, "b")["properties"]
         assert properties["k"] == "v\ufffd"
         assert properties[REPAIRED_PROPERTY] == "properties"
 
@@ -59,7 +56,7 @@ def test_a_surrogate_in_an_id_is_stored_under_a_repaired_id(collector: RunningCo
         assert answer.json() == {"accepted": 2, "duplicates": 0, "rejected": []}
         assert post(client, body).json() == {"accepted": 0, "duplicates": 2, "rejected": []}
         row = request_row(client, repair_id("b\ud800"))
-        assert row["request_properties"][REPAIRED_PROPERTY] == "id"
+        assert row["properties"][REPAIRED_PROPERTY] == "id"
         request_row(client, "ok2")
 
 
@@ -111,7 +108,7 @@ def test_surrogates_and_nul_everywhere_in_one_record(collector: RunningCollector
         "/a\ufffd/b",
         "tool\ufffd",
     )
-    assert (row["model"], row["provider"], row["request_user_id"], row["branch_id"]) == (
+    assert (row["model"], row["provider"], row["user_id"], row["branch_id"]) == (
         "m\ufffd",
         "p\ufffd",
         "u\ufffd",
@@ -120,8 +117,8 @@ def test_surrogates_and_nul_everywhere_in_one_record(collector: RunningCollector
     assert row["error"] == {"type": "E\ufffd", "message": "m\ufffd"}
     assert row["request_body"] == {"q\ufffd": ["x\x00", {"deep": "\ufffd"}]}
     assert row["response_body"] == "r\ufffd"
-    assert row["request_properties"]["k\ufffd"] == "v\ufffd"
-    assert row["request_properties"][REPAIRED_PROPERTY] == (
+    assert row["properties"]["k\ufffd"] == "v\ufffd"
+    assert row["properties"][REPAIRED_PROPERTY] == (
         "branch_id,error,model,name,parent_id,properties,provider,request,response,"
         "session_id,session_name,session_path,user_id"
     )
@@ -137,4 +134,4 @@ def test_an_escaped_emoji_is_not_repaired(collector: RunningCollector) -> None:
         assert answer.json()["accepted"] == 1
         row = request_row(client, "emoji")
     assert row["name"] == "\U0001f600"
-    assert REPAIRED_PROPERTY not in row["request_properties"]
+    assert REPAIRED_PROPERTY not in row["properties"]

@@ -93,7 +93,7 @@ def test_two_workers_share_the_port_and_the_database(tmp_path: Path, make_record
         assert not failures, failures
         sessions = httpx.get(f"{url}/v1/sessions", timeout=30).json()
         assert sessions["total"] == 3
-        assert sum(s["total_requests"] for s in sessions["sessions"]) == 4 * 5 * 40
+        assert sum(s["request_count"] for s in sessions["sessions"]) == 4 * 5 * 40
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=60) == 0
         _, alive = psutil.wait_procs(workers, timeout=30)
@@ -148,7 +148,7 @@ def test_two_sqlite_stores_on_one_file_take_turns(tmp_path: Path) -> None:
             thread.join()
         assert not failures, failures
         page = second.query_sessions("default", SessionQuery(limit=10))
-        assert sum(s.total_requests for s in page.sessions) == 4 * 10 * 50
+        assert sum(s.request_count for s in page.sessions) == 4 * 10 * 50
         assert (tmp_path / "shared.db.writer-lock").exists()
     finally:
         first.close()

@@ -24,7 +24,7 @@ def _stored_ids(url: str, session_id: str) -> list[str]:
                 params={"session_id": session_id, "limit": 1000, "offset": len(ids)},
             ).raise_for_status()
             rows = page.json()["requests"]
-            ids.extend(row["request_id"] for row in rows)
+            ids.extend(row["id"] for row in rows)
             if not rows or len(ids) >= page.json()["total"]:
                 return ids
 

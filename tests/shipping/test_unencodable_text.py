@@ -50,7 +50,7 @@ def stored(collector: RunningCollector, session_id: str) -> dict[str, dict[str, 
             "/v1/requests",
             params={"session_id": session_id, "limit": 1000, "include_bodies": "true"},
         ).raise_for_status()
-    return {row["request_id"]: row for row in page.json()["requests"]}
+    return {row["id"]: row for row in page.json()["requests"]}
 
 
 def tool(output: Any) -> Any:
@@ -82,9 +82,9 @@ def test_a_lone_surrogate_in_tool_output_loses_no_record(
 
     rows = stored(collector, scope.id)
     assert len(rows) == 61
-    repaired = [row for row in rows.values() if REPAIRED_PROPERTY in row["request_properties"]]
+    repaired = [row for row in rows.values() if REPAIRED_PROPERTY in row["properties"]]
     assert [row["response_body"] for row in repaired] == [{"page": "\ufffd"}]
-    assert repaired[0]["request_properties"][REPAIRED_PROPERTY] == "response"
+    assert repaired[0]["properties"][REPAIRED_PROPERTY] == "response"
     assert len(stored(collector, other.id)) == 1
     stats = shipper.stats
     assert (stats.sent, stats.repaired, stats.dropped, stats.spooled) == (62, 1, 0, 0)
@@ -103,9 +103,9 @@ def test_a_lone_surrogate_in_a_property_value_is_repaired(
     assert agenttrace.flush(30)
 
     rows = list(stored(collector, scope.id).values())
-    assert [row["request_properties"]["file"] for row in rows] == ["report-\ufffd.pdf"] * 2
-    assert {row["request_properties"]["team"] for row in rows} == {"a"}
-    assert {row["request_properties"][REPAIRED_PROPERTY] for row in rows} == {"properties"}
+    assert [row["properties"]["file"] for row in rows] == ["report-\ufffd.pdf"] * 2
+    assert {row["properties"]["team"] for row in rows} == {"a"}
+    assert {row["properties"][REPAIRED_PROPERTY] for row in rows} == {"properties"}
     with collector.client(timeout=10) as client:
         found = client.get("/v1/sessions", params={"property": "file=report-\ufffd.pdf"})
     assert [s["session_id"] for s in found.json()["sessions"]] == [scope.id]
@@ -138,12 +138,10 @@ def test_surrogates_in_ids_names_and_errors_are_repaired_and_links_kept(
     assert stored_parent["session_id"] == repair_id(session_id)
     assert stored_parent["name"] == "plan-\ufffd"
     assert stored_parent["session_path"] == "/a/\ufffd"
-    assert (
-        stored_parent["request_properties"][REPAIRED_PROPERTY] == "id,name,session_id,session_path"
-    )
+    assert stored_parent["properties"][REPAIRED_PROPERTY] == "id,name,session_id,session_path"
     assert stored_child["parent_id"] == repair_id(parent.id)
     assert stored_child["error"] == {"type": "OSError", "message": "cannot open \ufffd"}
-    assert stored_child["request_properties"][REPAIRED_PROPERTY] == "error,parent_id,session_id"
+    assert stored_child["properties"][REPAIRED_PROPERTY] == "error,parent_id,session_id"
     assert shipper.stats.repaired == 3
 
 

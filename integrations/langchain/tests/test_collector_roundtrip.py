@@ -32,7 +32,7 @@ def test_graph_session_read_back_over_http(tmp_path: Path) -> None:
         detail = response.json()
     session = detail["session"]
     assert session["session_name"] == "nightly"
-    assert session["total_requests"] == 4
+    assert session["request_count"] == 4
     assert session["total_tokens"] == 3 * 15
     assert session["status"] == "ok"
     requests = detail["requests"]
@@ -42,7 +42,7 @@ def test_graph_session_read_back_over_http(tmp_path: Path) -> None:
         "/researcher/agent",
         "/writer/agent",
     ]
-    assert {r["request_properties"]["env"] for r in requests} == {"ci"}
+    assert {r["properties"]["env"] for r in requests} == {"ci"}
     tool_row = requests[1]
     assert (tool_row["kind"], tool_row["name"]) == ("tool", "search")
     tree = detail["tree"]

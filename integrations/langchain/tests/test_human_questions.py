@@ -284,7 +284,7 @@ def test_resume_in_a_second_process_answers_the_question(tmp_path: Path, resume:
     assert (human["status"], human["session_path"], human["name"]) == ("ok", "/ask", "ask")
     assert human["request_body"] == {"question": {"question": "send it?", "draft": "draft"}}
     assert human["response_body"] == {"answer": "approved later"}
-    assert human["delay_ms"] > 0
+    assert human["latency_ms"] > 0
     llms = [r for r in detail["requests"] if r["kind"] == "llm"]
     assert len(llms) == 2  # the first run's and the resumed run's (another process)
 

@@ -11,12 +11,11 @@ from typing import Annotated
 
 import typer
 
-from agenttrace.cli._shared import client, parse_properties
-from agenttrace.core.record_rules import RecordKind
+from agenttrace.cli import _filter_options as opt
+from agenttrace.cli._filter_options import filter_arguments
+from agenttrace.cli._shared import client
 
 __all__ = ["export"]
-
-_TIME_HELP = "ISO-8601 time (UTC unless an offset is given) or a span ago: 30m, 2h, 7d."
 
 
 class ExportFormat(StrEnum):
@@ -85,27 +84,26 @@ def export(
     page_size: Annotated[
         int, typer.Option(min=1, max=1000, help="Rows asked for per page.")
     ] = 1000,
-    name: Annotated[str | None, typer.Option(help="Sessions: exact session name.")] = None,
-    search: Annotated[str | None, typer.Option(help="Sessions: part of the name or id.")] = None,
-    session_id: Annotated[
-        str | None, typer.Option("--session", help="Requests: session id.")
-    ] = None,
-    user_id: Annotated[str | None, typer.Option("--user-id", "--user", help="User id.")] = None,
-    status: Annotated[str | None, typer.Option(help="Request or session status.")] = None,
-    model: Annotated[str | None, typer.Option(help="Requests: model name.")] = None,
-    kind: Annotated[RecordKind | None, typer.Option(help="Requests: kind of call.")] = None,
-    path: Annotated[str | None, typer.Option(help="Requests: exact session path.")] = None,
-    property_: Annotated[
-        list[str] | None,
-        typer.Option("--property", "-p", metavar="KEY=VALUE", help="Custom property; repeat."),
-    ] = None,
-    since: Annotated[str | None, typer.Option(help=f"Not before this. {_TIME_HELP}")] = None,
-    until: Annotated[str | None, typer.Option(help=f"Not after this. {_TIME_HELP}")] = None,
-    min_cost: Annotated[float | None, typer.Option(help="Sessions: cost at least.")] = None,
-    max_cost: Annotated[float | None, typer.Option(help="Sessions: cost at most.")] = None,
+    name: opt.NameOption = None,
+    search: opt.SessionSearchOption = None,
+    session_id: opt.SessionIdOption = None,
+    user_id: opt.UserOption = None,
+    status: opt.StatusOption = None,
+    model: opt.ModelOption = None,
+    kind: opt.KindOption = None,
+    path: opt.PathOption = None,
+    properties: opt.PropertyOption = None,
+    since: opt.SinceOption = None,
+    until: opt.UntilOption = None,
+    min_cost: opt.MinCostOption = None,
+    max_cost: opt.MaxCostOption = None,
 ) -> None:
     """Export requests or sessions to JSONL, CSV or Parquet, page by page (--resume goes on
-    after an interruption)."""
+    after an interruption). Sessions take --name, --search, --status ok|error and the
+    costs; requests --session, --status, --model, --kind and --path; both the rest."""
+    filters = filter_arguments(ctx.params)  # the filter options above, by name
+    if "path" in filters:  # the export's own path is the file it writes
+        filters["path_filter"] = filters.pop("path")
     with client(ctx) as query, _progress_bar(what.value) as progress:
         summary = query.export(
             output,
@@ -116,19 +114,7 @@ def export(
             overwrite=overwrite,
             page_size=page_size,
             progress=progress,
-            name=name,
-            search=search,
-            session_id=session_id,
-            user_id=user_id,
-            status=status,
-            model=model,
-            kind=kind,
-            path_filter=path,
-            properties=parse_properties(property_),
-            since=since,
-            until=until,
-            min_cost=min_cost,
-            max_cost=max_cost,
+            **filters,
         )
     note = f" ({summary.resumed_from:,} from the earlier run)" if summary.resumed_from else ""
     typer.echo(f"wrote {summary.rows:,} {what.value} to {summary.path}{note}", err=True)

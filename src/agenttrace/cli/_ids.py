@@ -49,5 +49,5 @@ def resolve_session_id(query: QueryClient, given: str) -> str:
 def resolve_request_id(query: QueryClient, given: str) -> str:
     """The one request id that is ``given`` or starts with it (as `resolve_session_id`)."""
     page = query.requests(search=_prefix(given), limit=_CANDIDATES)
-    found = [(row.request_id, row.name) for row in page.requests]
+    found = [(row.id, row.name) for row in page.requests]
     return _one("request", given, found, "requests")

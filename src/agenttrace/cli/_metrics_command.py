@@ -7,12 +7,11 @@ from typing import Annotated
 
 import typer
 
-from agenttrace.cli._shared import Output, client, echo_csv, echo_json, parse_properties, stdout
-from agenttrace.core.record_rules import RecordKind, Status
+from agenttrace.cli import _filter_options as opt
+from agenttrace.cli._filter_options import filter_arguments
+from agenttrace.cli._shared import Output, client, echo_csv, echo_json, stdout
 
 __all__ = ["metrics"]
-
-_TIME_HELP = "ISO-8601 time (UTC unless an offset is given) or a span ago: 30m, 2h, 7d."
 
 
 def metrics(
@@ -32,23 +31,20 @@ def metrics(
         str | None,
         typer.Option(help="IANA time zone of the buckets (default: $TZ, else UTC)."),
     ] = None,
-    name: Annotated[str | None, typer.Option(help="Exact session name.")] = None,
-    search: Annotated[str | None, typer.Option(help="Part of the session name or id.")] = None,
-    session_id: Annotated[str | None, typer.Option("--session", help="Session id.")] = None,
-    user_id: Annotated[str | None, typer.Option("--user-id", "--user", help="User id.")] = None,
-    status: Annotated[Status | None, typer.Option(help="How the request ended.")] = None,
-    model: Annotated[str | None, typer.Option(help="Model name.")] = None,
-    provider: Annotated[str | None, typer.Option(help="Provider.")] = None,
-    kind: Annotated[RecordKind | None, typer.Option(help="Kind of call.")] = None,
-    path: Annotated[str | None, typer.Option(help="Exact session path.")] = None,
-    property_: Annotated[
-        list[str] | None,
-        typer.Option("--property", "-p", metavar="KEY=VALUE", help="Custom property; repeat."),
-    ] = None,
-    since: Annotated[str | None, typer.Option(help=f"Not before this. {_TIME_HELP}")] = None,
-    until: Annotated[str | None, typer.Option(help=f"Not after this. {_TIME_HELP}")] = None,
-    min_cost: Annotated[float | None, typer.Option(help="Request cost at least (USD).")] = None,
-    max_cost: Annotated[float | None, typer.Option(help="Request cost at most (USD).")] = None,
+    name: opt.NameOption = None,
+    search: opt.SessionSearchOption = None,
+    session_id: opt.SessionIdOption = None,
+    user_id: opt.UserOption = None,
+    status: opt.StatusOption = None,
+    model: opt.ModelOption = None,
+    provider: opt.ProviderOption = None,
+    kind: opt.KindOption = None,
+    path: opt.PathOption = None,
+    properties: opt.PropertyOption = None,
+    since: opt.SinceOption = None,
+    until: opt.UntilOption = None,
+    min_cost: opt.RequestMinCostOption = None,
+    max_cost: opt.RequestMaxCostOption = None,
     output: Annotated[
         Output, typer.Option("--output", "-o", help="table, json or csv.")
     ] = Output.TABLE,
@@ -61,20 +57,7 @@ def metrics(
             by or [],
             bucket=bucket,
             tz=zone,
-            name=name,
-            search=search,
-            session_id=session_id,
-            user_id=user_id,
-            status=status,
-            model=model,
-            provider=provider,
-            kind=kind,
-            path=path,
-            properties=parse_properties(property_),
-            since=since,
-            until=until,
-            min_cost=min_cost,
-            max_cost=max_cost,
+            **filter_arguments(ctx.params),  # the filter options above, by name
         )
     if output is Output.JSON:
         echo_json(result.model_dump(mode="json"))

@@ -46,7 +46,7 @@ def metrics_table(result: MetricsResult) -> list[Column]:
         Column("In", [fmt.tokens(r.input_tokens) for r in rows], 7, "right"),
         Column("Out", [fmt.tokens(r.output_tokens) for r in rows], 7, "right"),
         Column("Cache hit", [_percent(r.cache_hit_rate) for r in rows], 8, "right"),
-        Column("Cost", [fmt.cost(r.cost) for r in rows], 0, "right"),
+        Column("Cost", [fmt.cost(r.cost_usd) for r in rows], 0, "right"),
         Column("p50", [fmt.duration(r.latency_p50_ms) for r in rows], 3, "right"),
         Column("p95", [fmt.duration(r.latency_p95_ms) for r in rows], 2, "right"),
         Column("p99", [fmt.duration(r.latency_p99_ms) for r in rows], 4, "right"),

@@ -7,11 +7,12 @@ that ``agenttrace --help`` loads neither.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from agenttrace.cli import _filter_options as opt
+from agenttrace.cli._filter_options import choices, filter_arguments
 from agenttrace.cli._shared import (
     Order,
     Output,
@@ -19,10 +20,8 @@ from agenttrace.cli._shared import (
     client,
     echo_csv,
     echo_json,
-    parse_properties,
     stdout,
 )
-from agenttrace.core.record_rules import RecordKind, Status
 from agenttrace.exceptions import NotFoundError
 
 if TYPE_CHECKING:
@@ -31,14 +30,6 @@ if TYPE_CHECKING:
     from agenttrace.query import QueryClient
 
 __all__ = ["paths", "request", "requests", "session", "sessions"]
-
-_TIME_HELP = "ISO-8601 time (UTC unless an offset is given) or a span ago: 30m, 2h, 7d."
-
-
-def _choices(values: type[Enum]) -> str:
-    """The metavar of an option taking one of ``values``: ``[asc|desc]``, as click writes it."""
-    return "[" + "|".join(str(item.value) for item in values) + "]"
-
 
 JsonOption = Annotated[bool, typer.Option("--json", hidden=True, help="Same as --output json.")]
 BodiesOption = Annotated[
@@ -49,7 +40,7 @@ OutputOption = Annotated[
     typer.Option(
         "--output",
         "-o",
-        metavar=_choices(Output),
+        metavar=choices(Output),
         help="table (for people), json or csv (for scripts).",
     ),
 ]
@@ -66,28 +57,10 @@ def _machine(output: Output, as_json: bool, whole: BaseModel, rows: Sequence[Bas
     return False
 
 
-PropertyOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--property",
-        "-p",
-        metavar="KEY=VALUE",
-        help="Custom property that must match; repeat for several.",
-    ),
-]
-SinceOption = Annotated[
-    str | None, typer.Option(metavar="TIME", help=f"Not before this. {_TIME_HELP}")
-]
-UntilOption = Annotated[
-    str | None, typer.Option(metavar="TIME", help=f"Not after this. {_TIME_HELP}")
-]
-UserOption = Annotated[
-    str | None, typer.Option("--user-id", "--user", metavar="ID", help="User id.")
-]
 OffsetOption = Annotated[
     int, typer.Option(metavar="N", min=0, help="Rows to skip (for the next page).")
 ]
-OrderOption = Annotated[Order, typer.Option(metavar=_choices(Order), help="Sort direction.")]
+OrderOption = Annotated[Order, typer.Option(metavar=choices(Order), help="Sort direction.")]
 
 
 def _hints(
@@ -119,33 +92,24 @@ def _page_caption(shown: int, total: int, offset: int, noun: str) -> str:
 def sessions(
     ctx: typer.Context,
     *,
-    name: Annotated[str | None, typer.Option(metavar="NAME", help="Exact session name.")] = None,
-    search: Annotated[
-        str | None, typer.Option(metavar="TEXT", help="Part of the name or id.")
-    ] = None,
-    user_id: UserOption = None,
-    status: Annotated[
-        SessionStatus | None,
-        typer.Option(metavar=_choices(SessionStatus), help="Session status."),
-    ] = None,
+    name: opt.NameOption = None,
+    search: opt.SessionSearchOption = None,
+    user_id: opt.UserOption = None,
+    status: opt.SessionStatusOption = None,
     waiting: Annotated[
         bool,
         typer.Option(
             "--waiting", help="Only sessions waiting for a human's answer (--status waiting)."
         ),
     ] = False,
-    since: SinceOption = None,
-    until: UntilOption = None,
-    property_: PropertyOption = None,
-    min_cost: Annotated[
-        float | None, typer.Option(metavar="USD", help="Total cost at least (USD).")
-    ] = None,
-    max_cost: Annotated[
-        float | None, typer.Option(metavar="USD", help="Total cost at most (USD).")
-    ] = None,
+    since: opt.SinceOption = None,
+    until: opt.UntilOption = None,
+    properties: opt.PropertyOption = None,
+    min_cost: opt.MinCostOption = None,
+    max_cost: opt.MaxCostOption = None,
     sort: Annotated[
         str | None,
-        typer.Option(metavar="COLUMN", help="Column: created_at, total_cost, duration_ms, ..."),
+        typer.Option(metavar="COLUMN", help="Column: start_time, cost_usd, duration_ms, ..."),
     ] = None,
     order: OrderOption = Order.DESC,
     limit: Annotated[int, typer.Option(metavar="N", min=1, help="Sessions per page.")] = 50,
@@ -154,29 +118,21 @@ def sessions(
     as_json: JsonOption = False,
 ) -> None:
     """List sessions with their duration, requests, tokens, cost and status."""
-    properties = parse_properties(property_)
+    filters = filter_arguments(ctx.params)  # the filter options above, by name
     if waiting:
         if status not in {None, SessionStatus.WAITING}:
             msg = f"--waiting is --status waiting; leave out --status {status}"
             raise typer.BadParameter(msg, param_hint="--waiting")
-        status = SessionStatus.WAITING
+        filters["status"] = SessionStatus.WAITING.value
     with client(ctx) as query:
         page = query.sessions(
-            name=name,
-            search=search,
-            user_id=user_id,
-            status=status.value if status else None,
-            since=since,
-            until=until,
-            properties=properties,
-            min_cost=min_cost,
-            max_cost=max_cost,
             sort=sort,
             order="asc" if order is Order.ASC else "desc",
             limit=limit,
             offset=offset,
+            **filters,
         )
-        hints = _hints(query, properties, page.total, output, as_json)
+        hints = _hints(query, filters.get("properties"), page.total, output, as_json)
     if _machine(output, as_json, page, page.sessions):
         return
     from agenttrace.cli._render import print_table, sessions_table
@@ -227,7 +183,7 @@ def session(
 
     console = stdout()
     console.print(session_tree(detail))
-    total = detail.session.total_requests
+    total = detail.session.request_count
     if detail.next_cursor is not None:
         console.print(
             f"showing the first {fmt.count(len(detail.requests))} of {fmt.count(total)} "
@@ -239,28 +195,18 @@ def session(
 def requests(
     ctx: typer.Context,
     *,
-    session_id: Annotated[
-        str | None, typer.Option("--session", metavar="ID", help="Session id.")
-    ] = None,
-    path: Annotated[
-        str | None, typer.Option(metavar="PATH", help="Exact session path, e.g. /agent.")
-    ] = None,
-    search: Annotated[
-        str | None, typer.Option(metavar="TEXT", help="Part of the request's id or name.")
-    ] = None,
-    kind: Annotated[
-        RecordKind | None, typer.Option(metavar=_choices(RecordKind), help="Kind of call.")
-    ] = None,
-    status: Annotated[
-        Status | None, typer.Option(metavar=_choices(Status), help="How the call ended.")
-    ] = None,
-    model: Annotated[str | None, typer.Option(metavar="MODEL", help="Model name.")] = None,
-    user_id: UserOption = None,
-    property_: PropertyOption = None,
-    since: SinceOption = None,
-    until: UntilOption = None,
+    session_id: opt.SessionIdOption = None,
+    path: opt.PathOption = None,
+    search: opt.RequestSearchOption = None,
+    kind: opt.KindOption = None,
+    status: opt.StatusOption = None,
+    model: opt.ModelOption = None,
+    user_id: opt.UserOption = None,
+    properties: opt.PropertyOption = None,
+    since: opt.SinceOption = None,
+    until: opt.UntilOption = None,
     order: Annotated[
-        Order, typer.Option(metavar=_choices(Order), help="By start time.")
+        Order, typer.Option(metavar=choices(Order), help="By start time.")
     ] = Order.DESC,
     limit: Annotated[int, typer.Option(metavar="N", min=1, help="Requests per page.")] = 100,
     offset: OffsetOption = 0,
@@ -271,25 +217,16 @@ def requests(
     as_json: JsonOption = False,
 ) -> None:
     """List requests (LLM, tool, retriever and custom calls), newest first."""
-    properties = parse_properties(property_)
+    filters = filter_arguments(ctx.params)  # the filter options above, by name
     with client(ctx) as query:
         page = query.requests(
-            session_id=session_id,
-            path=path,
-            search=search,
-            kind=kind,
-            status=status,
-            model=model,
-            user_id=user_id,
-            properties=properties,
-            since=since,
-            until=until,
             order="asc" if order is Order.ASC else "desc",
             limit=limit,
             offset=offset,
             include_bodies=bodies,
+            **filters,
         )
-        hints = _hints(query, properties, page.total, output, as_json)
+        hints = _hints(query, filters.get("properties"), page.total, output, as_json)
     if _machine(output, as_json, page, page.requests):
         return
     from agenttrace.cli._render import print_table, requests_table
@@ -335,22 +272,16 @@ def request(
 def paths(
     ctx: typer.Context,
     *,
-    session_name: Annotated[
-        str | None, typer.Option(metavar="NAME", help="Only sessions of this name.")
-    ] = None,
-    session_id: Annotated[
-        str | None, typer.Option("--session", metavar="ID", help="Only this session.")
-    ] = None,
-    since: SinceOption = None,
-    until: UntilOption = None,
+    session_name: opt.SessionNameOption = None,
+    session_id: opt.SessionIdOption = None,
+    since: opt.SinceOption = None,
+    until: opt.UntilOption = None,
     output: OutputOption = Output.TABLE,
     as_json: JsonOption = False,
 ) -> None:
     """Aggregates per session path across sessions: requests, errors, tokens, cost, latency."""
     with client(ctx) as query:
-        result = query.paths(
-            session_name=session_name, session_id=session_id, since=since, until=until
-        )
+        result = query.paths(**filter_arguments(ctx.params))
     if _machine(output, as_json, result, result.paths):
         return
     from agenttrace.cli._render import paths_table, print_table

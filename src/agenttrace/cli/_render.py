@@ -51,11 +51,11 @@ def sessions_table(rows: Sequence[SessionRow]) -> list[Column]:
     return [
         Column("Name", [row.session_name or fmt.NONE for row in rows]),
         Column("ID", ids, short=[fmt.short_id(i) for i in ids]),
-        Column(_created_header(), [fmt.when(row.created_at) for row in rows], give_way=4),
+        Column(_created_header(), [fmt.when(row.start_time) for row in rows], give_way=4),
         Column("Duration", [fmt.duration(r.duration_ms) for r in rows], 2, "right"),
-        Column("Requests", [fmt.count(r.total_requests) for r in rows], 3, "right"),
+        Column("Requests", [fmt.count(r.request_count) for r in rows], 3, "right"),
         Column("Tokens", [fmt.tokens(r.total_tokens) for r in rows], 5, "right"),
-        Column("Cost", [fmt.cost(r.total_cost) for r in rows], 1, "right"),
+        Column("Cost", [fmt.cost(r.cost_usd) for r in rows], 1, "right"),
         Column(
             "Errors",
             [Text(fmt.count(r.error_count), style="red" if r.error_count else "") for r in rows],
@@ -68,10 +68,10 @@ def sessions_table(rows: Sequence[SessionRow]) -> list[Column]:
 
 def requests_table(rows: Sequence[RequestRow]) -> list[Column]:
     """One line per request: when, ids, path, kind, name, model, status, latency, figures."""
-    ids = [row.request_id for row in rows]
+    ids = [row.id for row in rows]
     sessions = [row.session_name or row.session_id for row in rows]
     return [
-        Column(_created_header(), [fmt.when(r.request_created_at) for r in rows], give_way=5),
+        Column(_created_header(), [fmt.when(r.start_time) for r in rows], give_way=5),
         Column("ID", ids, short=[fmt.short_id(i) for i in ids]),
         Column("Session", sessions, give_way=4, short=[fmt.short_id(s) for s in sessions]),
         Column("Path", [row.session_path for row in rows]),
@@ -79,9 +79,9 @@ def requests_table(rows: Sequence[RequestRow]) -> list[Column]:
         Column("Name", [row.name or fmt.NONE for row in rows]),
         Column("Model", [row.model or fmt.NONE for row in rows], give_way=6),
         Column("Status", [fmt.status(row.status.value) for row in rows]),
-        Column("Latency", [fmt.duration(row.delay_ms) for row in rows], 1, "right"),
+        Column("Latency", [fmt.duration(row.latency_ms) for row in rows], 1, "right"),
         Column("Tokens", [fmt.tokens(row.total_tokens) for row in rows], 7, "right"),
-        Column("Cost", [fmt.cost(row.cost) for row in rows], 2, "right"),
+        Column("Cost", [fmt.cost(row.cost_usd) for row in rows], 2, "right"),
     ]
 
 
@@ -98,7 +98,7 @@ def paths_table(rows: Sequence[PathRow]) -> list[Column]:
             "right",
         ),
         Column("Tokens", [fmt.tokens(r.total_tokens) for r in rows], 5, "right"),
-        Column("Cost", [fmt.cost(r.total_cost) for r in rows], 1, "right"),
+        Column("Cost", [fmt.cost(r.cost_usd) for r in rows], 1, "right"),
         Column("p50", [fmt.duration(r.p50_latency_ms) for r in rows], 0, "right"),
         Column("p95", [fmt.duration(r.p95_latency_ms) for r in rows], 0, "right"),
     ]
@@ -132,10 +132,10 @@ def branch_numbers(rows: Sequence[RequestRow]) -> dict[str, int]:
             continue
         known = first.get(row.branch_id)
         if known is None:
-            first[row.branch_id] = (row.session_path, row.request_created_at)
+            first[row.branch_id] = (row.session_path, row.start_time)
         else:
             path = min(known[0], row.session_path, key=lambda p: (p.count("/"), p))
-            first[row.branch_id] = (path, min(known[1], row.request_created_at))
+            first[row.branch_id] = (path, min(known[1], row.start_time))
     by_start: dict[str, list[tuple[datetime, str]]] = {}
     for branch_id, (path, start) in first.items():
         by_start.setdefault(path, []).append((start, branch_id))
@@ -161,11 +161,11 @@ def request_label(row: RequestRow, branch: int | None = None) -> Text:
         text.append(f" [branch {branch}]", style="cyan")
     text.append("  ")
     text.append_text(fmt.status(row.status.value))
-    text.append(f"  {fmt.duration(row.delay_ms)}")
+    text.append(f"  {fmt.duration(row.latency_ms)}")
     if row.total_tokens is not None:
         text.append(f" · {fmt.tokens(row.total_tokens)} tokens")
-    if row.cost is not None:
-        text.append(f" · {fmt.cost(row.cost)}")
+    if row.cost_usd is not None:
+        text.append(f" · {fmt.cost(row.cost_usd)}")
     if row.attempt > 1:
         text.append(f" · attempt {row.attempt}", style="yellow")
     if row.error is not None:
@@ -184,7 +184,7 @@ def _node_label(node: TreeNode) -> Text:
             node.duration_ms,
             node.request_count,
             node.total_tokens,
-            node.total_cost,
+            node.cost_usd,
             node.error_count,
         )
     )
@@ -212,7 +212,7 @@ class _Loaded:
     def first_start(self, node: TreeNode) -> datetime | None:
         """When the first fetched request in ``node``'s subtree started."""
         times = [
-            self.by_path[child.path][0].request_created_at
+            self.by_path[child.path][0].start_time
             for child in node.walk()
             if self.by_path.get(child.path)
         ]
@@ -223,7 +223,7 @@ def _add_children(branch: Tree, node: TreeNode, loaded: _Loaded) -> None:
     entries: list[tuple[datetime | None, int, RequestRow | TreeNode]] = []
     rows = loaded.by_path.get(node.path, [])
     for row in rows:
-        entries.append((row.request_created_at, len(entries), row))
+        entries.append((row.start_time, len(entries), row))
     for child in node.children:
         entries.append((loaded.first_start(child), len(entries), child))
     entries.sort(key=lambda entry: (entry[0] is None, entry[0] or datetime.min, entry[1]))
@@ -253,9 +253,9 @@ def session_tree(detail: SessionDetail) -> Tree:
     label.append_text(
         _figures(
             session.duration_ms,
-            session.total_requests,
+            session.request_count,
             session.total_tokens,
-            session.total_cost,
+            session.cost_usd,
             session.error_count,
         )
     )
@@ -270,24 +270,24 @@ def request_grid(row: RequestRow) -> Table:
     grid.add_column(style="bold")
     grid.add_column(overflow="fold")
     fields: list[tuple[str, str | Text]] = [
-        ("request", row.request_id),
+        ("request", row.id),
         ("session", f"{row.session_name or fmt.NONE} ({row.session_id})"),
         ("path", row.session_path),
         ("kind", row.kind.value),
         ("name", row.name or fmt.NONE),
         ("model", " ".join(p for p in (row.provider, row.model) if p) or fmt.NONE),
         ("status", fmt.status(row.status.value)),
-        ("started", fmt.when(row.request_created_at)),
-        ("latency", fmt.duration(row.delay_ms)),
-        ("first token", fmt.duration(row.time_to_first_token)),
+        ("started", fmt.when(row.start_time)),
+        ("latency", fmt.duration(row.latency_ms)),
+        ("first token", fmt.duration(row.time_to_first_token_ms)),
         (
             "tokens",
-            f"{fmt.tokens(row.prompt_tokens)} in · {fmt.tokens(row.completion_tokens)} out · "
+            f"{fmt.tokens(row.input_tokens)} in · {fmt.tokens(row.output_tokens)} out · "
             f"{fmt.tokens(row.total_tokens)} total",
         ),
-        ("cost", fmt.cost(row.cost)),
+        ("cost", fmt.cost(row.cost_usd)),
         ("attempt", str(row.attempt)),
-        ("user", row.request_user_id or fmt.NONE),
+        ("user", row.user_id or fmt.NONE),
     ]
     fields.extend((f"property {key}", value) for key, value in sorted(row.properties.items()))
     if row.error is not None:

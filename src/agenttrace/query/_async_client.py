@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from enum import Enum
+from collections.abc import AsyncIterator
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Self, TypeVar, Unpack
 
 import httpx
 
@@ -20,9 +19,12 @@ from agenttrace.query._models import (
     SessionPage,
     SessionRow,
 )
-from agenttrace.query._paging import RequestPages
-from agenttrace.query._params import MetricsFilters, TimeArg
-from agenttrace.records import RecordKind, Status
+from agenttrace.query_filters import (
+    MetricsFilterArgs,
+    PathFilterArgs,
+    RequestFilterArgs,
+    SessionFilterArgs,
+)
 
 __all__ = ["AsyncQueryClient"]
 
@@ -89,78 +91,32 @@ class AsyncQueryClient(BaseQueryClient):
         self,
         name: str | None = None,
         *,
-        properties: Mapping[str, str] | None = None,
-        user_id: str | None = None,
-        since: TimeArg = None,
-        until: TimeArg = None,
-        status: str | None = None,
-        search: str | None = None,
-        min_cost: float | None = None,
-        max_cost: float | None = None,
         sort: str | None = None,
         order: Order = "desc",
         limit: int = 50,
         offset: int = 0,
+        **filters: Unpack[SessionFilterArgs],
     ) -> SessionPage:
-        """A page of the sessions matching every given filter, and their total.
-
-        ``name`` is exact, ``search`` a case-insensitive part of the name or id,
-        ``properties`` must all match, ``status`` is ``"ok"``, ``"error"`` or ``"waiting"``
-        (a question to a human is unanswered: the inbox),
-        ``since``/``until`` bound the session's start and ``min_cost``/``max_cost`` its
-        total cost (USD). ``sort`` names a `SessionRow` column (default ``created_at``).
-        """
-        return await self._send(
-            self._sessions_call(
-                name=name,
-                properties=properties,
-                user_id=user_id,
-                since=since,
-                until=until,
-                status=status,
-                search=search,
-                min_cost=min_cost,
-                max_cost=max_cost,
-                sort=sort,
-                order=order,
-                limit=limit,
-                offset=offset,
-            )
+        """A page of the sessions matching every given filter (see `QueryClient.sessions`)."""
+        call = self._sessions_call(
+            {"name": name, **filters}, sort=sort, order=order, limit=limit, offset=offset
         )
+        return await self._send(call)
 
     async def iter_sessions(
         self,
         name: str | None = None,
         *,
-        properties: Mapping[str, str] | None = None,
-        user_id: str | None = None,
-        since: TimeArg = None,
-        until: TimeArg = None,
-        status: str | None = None,
-        search: str | None = None,
-        min_cost: float | None = None,
-        max_cost: float | None = None,
         sort: str | None = None,
         order: Order = "desc",
         page_size: int = 200,
+        **filters: Unpack[SessionFilterArgs],
     ) -> AsyncIterator[SessionRow]:
         """Every session matching the filters (see `sessions`), fetched page by page."""
         offset = 0
         while True:
             page = await self.sessions(
-                name=name,
-                properties=properties,
-                user_id=user_id,
-                since=since,
-                until=until,
-                status=status,
-                search=search,
-                min_cost=min_cost,
-                max_cost=max_cost,
-                sort=sort,
-                order=order,
-                limit=page_size,
-                offset=offset,
+                name, sort=sort, order=order, limit=page_size, offset=offset, **filters
             )
             for row in page.sessions:
                 yield row
@@ -200,89 +156,42 @@ class AsyncQueryClient(BaseQueryClient):
         self,
         session_id: str | None = None,
         *,
-        path: str | None = None,
-        kind: RecordKind | str | None = None,
-        status: Status | str | None = None,
-        model: str | None = None,
-        user_id: str | None = None,
-        properties: Mapping[str, str] | None = None,
-        since: TimeArg = None,
-        until: TimeArg = None,
         order: Order = "desc",
         limit: int = 100,
         offset: int = 0,
         include_bodies: bool = False,
         cursor: str | None = None,
-        search: str | None = None,
+        **filters: Unpack[RequestFilterArgs],
     ) -> RequestPage:
-        """A page of the requests matching every given filter, and their total.
-
-        ``path`` is an exact session path; ``since``/``until`` bound the request's start;
-        ``order`` sorts by start time (newest first by default). Bodies are left out unless
-        ``include_bodies=True``; a page holding large bodies may hold fewer than ``limit``
-        requests. ``cursor`` (a page's ``next_cursor``, passed with the same filters)
-        starts after that page, in its order; `iter_requests` follows them for you.
-        ``search`` is part of a request's id or name (any case).
-        """
-        return await self._send(
-            self._requests_call(
-                session_id=session_id,
-                path=path,
-                kind=kind,
-                status=status,
-                model=model,
-                user_id=user_id,
-                properties=properties,
-                since=since,
-                until=until,
-                order=order,
-                limit=limit,
-                offset=offset,
-                include_bodies=include_bodies,
-                cursor=cursor,
-                search=search,
-            )
+        """A page of the requests matching every given filter (see `QueryClient.requests`)."""
+        call = self._requests_call(
+            {"session_id": session_id, **filters},
+            order=order,
+            limit=limit,
+            offset=offset,
+            include_bodies=include_bodies,
+            cursor=cursor,
         )
+        return await self._send(call)
 
     async def iter_requests(
         self,
         session_id: str | None = None,
         *,
-        path: str | None = None,
-        kind: RecordKind | str | None = None,
-        status: Status | str | None = None,
-        model: str | None = None,
-        user_id: str | None = None,
-        properties: Mapping[str, str] | None = None,
-        since: TimeArg = None,
-        until: TimeArg = None,
         order: Order = "desc",
         page_size: int = DEFAULT_PAGE_SIZE,
         include_bodies: bool = False,
+        **filters: Unpack[RequestFilterArgs],
     ) -> AsyncIterator[RequestRow]:
         """Every request matching the filters (see `requests`), page by page by cursor, so
         that neither this process nor the collector holds them all at once. Requests
         stored while it runs show up when they sort after the ones already seen."""
-
-        def make(cursor: str | None, offset: int) -> Call[RequestPage]:
-            return self._requests_call(
-                session_id=session_id,
-                path=path,
-                kind=kind,
-                status=status,
-                model=model,
-                user_id=user_id,
-                properties=properties,
-                since=since,
-                until=until,
-                order=order,
-                limit=page_size,
-                offset=offset,
-                include_bodies=include_bodies,
-                cursor=cursor,
-            )
-
-        pages = RequestPages(make)
+        pages = self._request_pages(
+            {"session_id": session_id, **filters},
+            order=order,
+            page_size=page_size,
+            include_bodies=include_bodies,
+        )
         call: Call[RequestPage] | None = pages.first()
         while call is not None:
             page = await self._send(call)
@@ -295,21 +204,10 @@ class AsyncQueryClient(BaseQueryClient):
         return await self._send(self._request_call(request_id))
 
     async def paths(
-        self,
-        session_name: str | None = None,
-        *,
-        session_id: str | None = None,
-        since: TimeArg = None,
-        until: TimeArg = None,
+        self, session_name: str | None = None, **filters: Unpack[PathFilterArgs]
     ) -> PathList:
-        """Aggregates per session path across sessions (of one name or one id if given).
-
-        ``since``/``until`` bound the start of the requests that are aggregated.
-        """
-        call = self._paths_call(
-            session_name=session_name, session_id=session_id, since=since, until=until
-        )
-        return await self._send(call)
+        """Aggregates per session path across sessions (see `QueryClient.paths`)."""
+        return await self._send(self._paths_call({"session_name": session_name, **filters}))
 
     async def metrics(
         self,
@@ -317,49 +215,9 @@ class AsyncQueryClient(BaseQueryClient):
         *,
         bucket: str | None = None,
         tz: str | None = None,
-        name: str | None = None,
-        search: str | None = None,
-        session_id: str | None = None,
-        user_id: str | None = None,
-        status: Status | str | None = None,
-        model: str | None = None,
-        provider: str | None = None,
-        kind: RecordKind | str | None = None,
-        path: str | None = None,
-        properties: Mapping[str, str] | None = None,
-        since: TimeArg = None,
-        until: TimeArg = None,
-        min_cost: float | None = None,
-        max_cost: float | None = None,
+        **filters: Unpack[MetricsFilterArgs],
     ) -> MetricsResult:
-        """Figures per group of the matching requests: requests, sessions, errors, tokens,
-        cache hit rate, cost, latency and time-to-first-token percentiles.
-
-        ``group_by``: ``"time"``, ``"model"``, ``"provider"``, ``"kind"``, ``"status"``,
-        ``"user"``, ``"session_name"``, ``"path"`` or ``"property:<key>"`` (a list for
-        several); ``bucket`` (``"minute"``, ``"hour"``, ``"day"``) and ``tz`` (an IANA
-        zone, such as ``"Europe/Lisbon"``) shape the time buckets. Every filter applies to
-        each request; ``since``/``until`` bound its start.
-
-        >>> client.metrics(["time", "model"], bucket="day", tz="Europe/Lisbon", since="7d")
-        ... # doctest: +SKIP
-        """
-        filters = MetricsFilters(
-            name=name,
-            search=search,
-            session_id=session_id,
-            user_id=user_id,
-            status=_text(status),
-            model=model,
-            provider=provider,
-            kind=_text(kind),
-            path=path,
-            properties=properties,
-            since=since,
-            until=until,
-            min_cost=min_cost,
-            max_cost=max_cost,
-        )
+        """Figures per group of the matching requests (see `QueryClient.metrics`)."""
         call = self._metrics_call(group_by=group_by, bucket=bucket, tz=tz, filters=filters)
         return await self._send(call)
 
@@ -367,7 +225,3 @@ class AsyncQueryClient(BaseQueryClient):
         """The custom property keys of the sessions, the most used first (at most
         ``limit``), each with its ``values`` most common values."""
         return await self._send(self._properties_call(limit=limit, values=values))
-
-
-def _text(value: str | Enum | None) -> str | None:
-    return value.value if isinstance(value, Enum) else value

@@ -29,19 +29,15 @@ from agenttrace.query._models import (
     SessionDetail,
     SessionPage,
 )
-from agenttrace.query._paging import SessionPages
+from agenttrace.query._paging import RequestPages, SessionPages
 from agenttrace.query._params import (
-    MetricsFilters,
     Params,
-    TimeArg,
     add,
-    add_filters,
-    add_properties,
-    add_time,
+    filter_params,
     resolve_api_key,
     resolve_endpoint,
 )
-from agenttrace.records import RecordKind, Status
+from agenttrace.query_filters import MetricsFilters, PathFilters, RequestFilters, SessionFilters
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -85,10 +81,6 @@ def _segment(value: str, name: str) -> str:
         msg = f"{name} must be a non-empty string; got {value!r}"
         raise UserError(msg)
     return quote(value, safe="")
-
-
-def _enum_value(value: str | Enum | None) -> str | None:
-    return value.value if isinstance(value, Enum) else value
 
 
 def _detail_line(item: object) -> str:
@@ -185,32 +177,15 @@ class BaseQueryClient:
 
     def _sessions_call(
         self,
+        filters: Mapping[str, Any],
         *,
-        name: str | None,
-        properties: Mapping[str, str] | None,
-        user_id: str | None,
-        since: TimeArg,
-        until: TimeArg,
-        status: str | None,
-        search: str | None,
-        min_cost: float | None,
-        max_cost: float | None,
         sort: str | None,
         order: Order,
         limit: int,
         offset: int,
     ) -> Call[SessionPage]:
-        """``GET /v1/sessions`` with the given filters."""
-        params: Params = []
-        add(params, "name", name)
-        add(params, "search", search)
-        add(params, "user_id", user_id)
-        add(params, "status", status)
-        add_time(params, "since", since)
-        add_time(params, "until", until)
-        add_properties(params, properties)
-        add(params, "min_cost", min_cost)
-        add(params, "max_cost", max_cost)
+        """``GET /v1/sessions`` with the given `SessionFilters`."""
+        params = filter_params(SessionFilters, filters, "sessions")
         add(params, "sort", sort)
         add(params, "order", order)
         add(params, "limit", limit)
@@ -229,36 +204,17 @@ class BaseQueryClient:
 
     def _requests_call(
         self,
+        filters: Mapping[str, Any],
         *,
-        session_id: str | None,
-        path: str | None,
-        kind: RecordKind | str | None,
-        status: Status | str | None,
-        model: str | None,
-        user_id: str | None,
-        properties: Mapping[str, str] | None,
-        since: TimeArg,
-        until: TimeArg,
         order: Order,
         limit: int,
         offset: int,
         include_bodies: bool,
         cursor: str | None = None,
-        search: str | None = None,
     ) -> Call[RequestPage]:
-        """``GET /v1/requests`` with the given filters (after ``cursor``, which keeps its
-        own order, when given)."""
-        params: Params = []
-        add(params, "session_id", session_id)
-        add(params, "path", path)
-        add(params, "kind", _enum_value(kind))
-        add(params, "status", _enum_value(status))
-        add(params, "model", model)
-        add(params, "user_id", user_id)
-        add(params, "search", search)
-        add_properties(params, properties)
-        add_time(params, "since", since)
-        add_time(params, "until", until)
+        """``GET /v1/requests`` with the given `RequestFilters` (after ``cursor``, which
+        keeps its own order, when given)."""
+        params = filter_params(RequestFilters, filters, "requests")
         if cursor is None:
             add(params, "order", order)
             add(params, "offset", offset)
@@ -273,15 +229,9 @@ class BaseQueryClient:
         path = f"/v1/requests/{_segment(request_id, 'request id')}"
         return Call("GET", path, (), RequestRow.model_validate)
 
-    def _paths_call(
-        self, *, session_name: str | None, session_id: str | None, since: TimeArg, until: TimeArg
-    ) -> Call[PathList]:
-        """``GET /v1/paths``."""
-        params: Params = []
-        add(params, "session_name", session_name)
-        add(params, "session_id", session_id)
-        add_time(params, "since", since)
-        add_time(params, "until", until)
+    def _paths_call(self, filters: Mapping[str, Any]) -> Call[PathList]:
+        """``GET /v1/paths`` with the given `PathFilters`."""
+        params = filter_params(PathFilters, filters, "paths")
         return Call("GET", "/v1/paths", tuple(params), PathList.model_validate)
 
     def _properties_call(self, *, limit: int, values: int) -> Call[PropertyList]:
@@ -297,7 +247,7 @@ class BaseQueryClient:
         group_by: str | list[str] | tuple[str, ...] | None,
         bucket: str | None,
         tz: str | None,
-        filters: MetricsFilters,
+        filters: Mapping[str, Any],
     ) -> Call[MetricsResult]:
         """``GET /v1/metrics``."""
         params: Params = []
@@ -306,8 +256,25 @@ class BaseQueryClient:
             add(params, "group_by", key)
         add(params, "bucket", bucket)
         add(params, "tz", tz)
-        add_filters(params, filters)
+        params += filter_params(MetricsFilters, filters, "metrics")
         return Call("GET", "/v1/metrics", tuple(params), MetricsResult.model_validate)
+
+    def _request_pages(
+        self, filters: Mapping[str, Any], *, order: Order, page_size: int, include_bodies: bool
+    ) -> RequestPages:
+        """What `iter_requests` asks, page after page by cursor."""
+
+        def make(cursor: str | None, offset: int) -> Call[RequestPage]:
+            return self._requests_call(
+                filters,
+                order=order,
+                limit=page_size,
+                offset=offset,
+                include_bodies=include_bodies,
+                cursor=cursor,
+            )
+
+        return RequestPages(make)
 
     def _session_pages(
         self,
@@ -324,15 +291,7 @@ class BaseQueryClient:
 
         def page(cursor: str, limit: int) -> Call[RequestPage]:
             return self._requests_call(
-                session_id=session_id,
-                path=None,
-                kind=None,
-                status=None,
-                model=None,
-                user_id=None,
-                properties=None,
-                since=None,
-                until=None,
+                {"session_id": session_id},
                 order="asc",
                 limit=limit,
                 offset=0,

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
-from enum import Enum
+from collections.abc import Callable, Iterator
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Self, TypeVar, Unpack
 
 import httpx
 
@@ -22,9 +21,13 @@ from agenttrace.query._models import (
     SessionPage,
     SessionRow,
 )
-from agenttrace.query._paging import RequestPages
-from agenttrace.query._params import MetricsFilters, TimeArg
-from agenttrace.records import RecordKind, Status
+from agenttrace.query_filters import (
+    ExportFilterArgs,
+    MetricsFilterArgs,
+    PathFilterArgs,
+    RequestFilterArgs,
+    SessionFilterArgs,
+)
 
 __all__ = ["QueryClient"]
 
@@ -36,7 +39,7 @@ class QueryClient(BaseQueryClient):
 
     >>> with QueryClient() as client:                           # doctest: +SKIP
     ...     for row in client.sessions(properties={"env": "prod"}, status="error"):
-    ...         print(row.session_name, row.total_cost)
+    ...         print(row.session_name, row.cost_usd)
 
     ``endpoint`` and ``api_key`` default to ``AGENTTRACE_ENDPOINT`` / ``AGENTTRACE_API_KEY``
     (then ``http://127.0.0.1:8787`` and no key). Times (``since``, ``until``) are datetimes
@@ -90,78 +93,40 @@ class QueryClient(BaseQueryClient):
         self,
         name: str | None = None,
         *,
-        properties: Mapping[str, str] | None = None,
-        user_id: str | None = None,
-        since: TimeArg = None,
-        until: TimeArg = None,
-        status: str | None = None,
-        search: str | None = None,
-        min_cost: float | None = None,
-        max_cost: float | None = None,
         sort: str | None = None,
         order: Order = "desc",
         limit: int = 50,
         offset: int = 0,
+        **filters: Unpack[SessionFilterArgs],
     ) -> SessionPage:
-        """A page of the sessions matching every given filter, and their total.
+        """A page of the sessions matching every given filter (`SessionFilters`), and
+        their total.
 
         ``name`` is exact, ``search`` a case-insensitive part of the name or id,
         ``properties`` must all match, ``status`` is ``"ok"``, ``"error"`` or ``"waiting"``
         (a question to a human is unanswered: the inbox),
         ``since``/``until`` bound the session's start and ``min_cost``/``max_cost`` its
-        total cost (USD). ``sort`` names a `SessionRow` column (default ``created_at``).
+        total cost (USD). ``sort`` names a `SessionRow` column (default ``start_time``).
         """
-        return self._send(
-            self._sessions_call(
-                name=name,
-                properties=properties,
-                user_id=user_id,
-                since=since,
-                until=until,
-                status=status,
-                search=search,
-                min_cost=min_cost,
-                max_cost=max_cost,
-                sort=sort,
-                order=order,
-                limit=limit,
-                offset=offset,
-            )
+        call = self._sessions_call(
+            {"name": name, **filters}, sort=sort, order=order, limit=limit, offset=offset
         )
+        return self._send(call)
 
     def iter_sessions(
         self,
         name: str | None = None,
         *,
-        properties: Mapping[str, str] | None = None,
-        user_id: str | None = None,
-        since: TimeArg = None,
-        until: TimeArg = None,
-        status: str | None = None,
-        search: str | None = None,
-        min_cost: float | None = None,
-        max_cost: float | None = None,
         sort: str | None = None,
         order: Order = "desc",
         page_size: int = 200,
+        **filters: Unpack[SessionFilterArgs],
     ) -> Iterator[SessionRow]:
         """Every session matching the filters (see `sessions`), fetched page by page."""
         offset = 0
         while True:
             page = self.sessions(
-                name=name,
-                properties=properties,
-                user_id=user_id,
-                since=since,
-                until=until,
-                status=status,
-                search=search,
-                min_cost=min_cost,
-                max_cost=max_cost,
-                sort=sort,
-                order=order,
-                limit=page_size,
-                offset=offset,
+                name, sort=sort, order=order, limit=page_size, offset=offset, **filters
             )
             yield from page.sessions
             offset += len(page.sessions)
@@ -200,22 +165,15 @@ class QueryClient(BaseQueryClient):
         self,
         session_id: str | None = None,
         *,
-        path: str | None = None,
-        kind: RecordKind | str | None = None,
-        status: Status | str | None = None,
-        model: str | None = None,
-        user_id: str | None = None,
-        properties: Mapping[str, str] | None = None,
-        since: TimeArg = None,
-        until: TimeArg = None,
         order: Order = "desc",
         limit: int = 100,
         offset: int = 0,
         include_bodies: bool = False,
         cursor: str | None = None,
-        search: str | None = None,
+        **filters: Unpack[RequestFilterArgs],
     ) -> RequestPage:
-        """A page of the requests matching every given filter, and their total.
+        """A page of the requests matching every given filter (`RequestFilters`), and
+        their total.
 
         ``path`` is an exact session path; ``since``/``until`` bound the request's start;
         ``order`` sorts by start time (newest first by default). Bodies are left out unless
@@ -224,65 +182,34 @@ class QueryClient(BaseQueryClient):
         starts after that page, in its order; `iter_requests` follows them for you.
         ``search`` is part of a request's id or name (any case).
         """
-        return self._send(
-            self._requests_call(
-                session_id=session_id,
-                path=path,
-                kind=kind,
-                status=status,
-                model=model,
-                user_id=user_id,
-                properties=properties,
-                since=since,
-                until=until,
-                order=order,
-                limit=limit,
-                offset=offset,
-                include_bodies=include_bodies,
-                cursor=cursor,
-                search=search,
-            )
+        call = self._requests_call(
+            {"session_id": session_id, **filters},
+            order=order,
+            limit=limit,
+            offset=offset,
+            include_bodies=include_bodies,
+            cursor=cursor,
         )
+        return self._send(call)
 
     def iter_requests(
         self,
         session_id: str | None = None,
         *,
-        path: str | None = None,
-        kind: RecordKind | str | None = None,
-        status: Status | str | None = None,
-        model: str | None = None,
-        user_id: str | None = None,
-        properties: Mapping[str, str] | None = None,
-        since: TimeArg = None,
-        until: TimeArg = None,
         order: Order = "desc",
         page_size: int = DEFAULT_PAGE_SIZE,
         include_bodies: bool = False,
+        **filters: Unpack[RequestFilterArgs],
     ) -> Iterator[RequestRow]:
         """Every request matching the filters (see `requests`), page by page by cursor, so
         that neither this process nor the collector holds them all at once. Requests
         stored while it runs show up when they sort after the ones already seen."""
-
-        def make(cursor: str | None, offset: int) -> Call[RequestPage]:
-            return self._requests_call(
-                session_id=session_id,
-                path=path,
-                kind=kind,
-                status=status,
-                model=model,
-                user_id=user_id,
-                properties=properties,
-                since=since,
-                until=until,
-                order=order,
-                limit=page_size,
-                offset=offset,
-                include_bodies=include_bodies,
-                cursor=cursor,
-            )
-
-        pages = RequestPages(make)
+        pages = self._request_pages(
+            {"session_id": session_id, **filters},
+            order=order,
+            page_size=page_size,
+            include_bodies=include_bodies,
+        )
         call: Call[RequestPage] | None = pages.first()
         while call is not None:
             page = self._send(call)
@@ -293,22 +220,13 @@ class QueryClient(BaseQueryClient):
         """One request with its bodies (`NotFoundError` when unknown)."""
         return self._send(self._request_call(request_id))
 
-    def paths(
-        self,
-        session_name: str | None = None,
-        *,
-        session_id: str | None = None,
-        since: TimeArg = None,
-        until: TimeArg = None,
-    ) -> PathList:
-        """Aggregates per session path across sessions (of one name or one id if given).
+    def paths(self, session_name: str | None = None, **filters: Unpack[PathFilterArgs]) -> PathList:
+        """Aggregates per session path across sessions (of one name or one id if given;
+        `PathFilters`).
 
         ``since``/``until`` bound the start of the requests that are aggregated.
         """
-        call = self._paths_call(
-            session_name=session_name, session_id=session_id, since=since, until=until
-        )
-        return self._send(call)
+        return self._send(self._paths_call({"session_name": session_name, **filters}))
 
     def metrics(
         self,
@@ -316,20 +234,7 @@ class QueryClient(BaseQueryClient):
         *,
         bucket: str | None = None,
         tz: str | None = None,
-        name: str | None = None,
-        search: str | None = None,
-        session_id: str | None = None,
-        user_id: str | None = None,
-        status: Status | str | None = None,
-        model: str | None = None,
-        provider: str | None = None,
-        kind: RecordKind | str | None = None,
-        path: str | None = None,
-        properties: Mapping[str, str] | None = None,
-        since: TimeArg = None,
-        until: TimeArg = None,
-        min_cost: float | None = None,
-        max_cost: float | None = None,
+        **filters: Unpack[MetricsFilterArgs],
     ) -> MetricsResult:
         """Figures per group of the matching requests: requests, sessions, errors, tokens,
         cache hit rate, cost, latency and time-to-first-token percentiles.
@@ -337,28 +242,12 @@ class QueryClient(BaseQueryClient):
         ``group_by``: ``"time"``, ``"model"``, ``"provider"``, ``"kind"``, ``"status"``,
         ``"user"``, ``"session_name"``, ``"path"`` or ``"property:<key>"`` (a list for
         several); ``bucket`` (``"minute"``, ``"hour"``, ``"day"``) and ``tz`` (an IANA
-        zone, such as ``"Europe/Lisbon"``) shape the time buckets. Every filter applies to
-        each request; ``since``/``until`` bound its start.
+        zone, such as ``"Europe/Lisbon"``) shape the time buckets. Every filter
+        (`MetricsFilters`) applies to each request; ``since``/``until`` bound its start.
 
         >>> client.metrics(["time", "model"], bucket="day", tz="Europe/Lisbon", since="7d")
         ... # doctest: +SKIP
         """
-        filters = MetricsFilters(
-            name=name,
-            search=search,
-            session_id=session_id,
-            user_id=user_id,
-            status=_text(status),
-            model=model,
-            provider=provider,
-            kind=_text(kind),
-            path=path,
-            properties=properties,
-            since=since,
-            until=until,
-            min_cost=min_cost,
-            max_cost=max_cost,
-        )
         call = self._metrics_call(group_by=group_by, bucket=bucket, tz=tz, filters=filters)
         return self._send(call)
 
@@ -373,19 +262,7 @@ class QueryClient(BaseQueryClient):
         overwrite: bool = False,
         page_size: int = DEFAULT_PAGE_SIZE,
         progress: Callable[[int, int | None], None] | None = None,
-        name: str | None = None,
-        search: str | None = None,
-        session_id: str | None = None,
-        user_id: str | None = None,
-        status: Status | str | None = None,
-        model: str | None = None,
-        kind: RecordKind | str | None = None,
-        path_filter: str | None = None,
-        properties: Mapping[str, str] | None = None,
-        since: TimeArg = None,
-        until: TimeArg = None,
-        min_cost: float | None = None,
-        max_cost: float | None = None,
+        **filters: Unpack[ExportFilterArgs],
     ) -> ExportSummary:
         """Write every matching request (or session, ``what="sessions"``) to ``path`` as
         JSON Lines, CSV or Parquet (``format``, else the file's suffix; Parquet needs
@@ -396,21 +273,6 @@ class QueryClient(BaseQueryClient):
         Requests take the filters of `requests` (``path_filter`` is its ``path``), sessions
         those of `sessions`.
         """
-        filters = MetricsFilters(
-            name=name,
-            search=search,
-            session_id=session_id,
-            user_id=user_id,
-            status=_text(status),
-            model=model,
-            kind=_text(kind),
-            path=path_filter,
-            properties=properties,
-            since=since,
-            until=until,
-            min_cost=min_cost,
-            max_cost=max_cost,
-        )
         exporter = Exporter.make(
             self._send,
             path,
@@ -426,7 +288,3 @@ class QueryClient(BaseQueryClient):
         """The custom property keys of the sessions, the most used first (at most
         ``limit``), each with its ``values`` most common values."""
         return self._send(self._properties_call(limit=limit, values=values))
-
-
-def _text(value: str | Enum | None) -> str | None:
-    return value.value if isinstance(value, Enum) else value

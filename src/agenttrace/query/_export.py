@@ -23,7 +23,8 @@ from agenttrace.exceptions import UserError
 from agenttrace.query._base import Call
 from agenttrace.query._export_files import ExportFormat, format_for, open_writer
 from agenttrace.query._models import RequestRow, SessionRow
-from agenttrace.query._params import MetricsFilters, Params, add, add_properties, add_time
+from agenttrace.query._params import Params, filter_params
+from agenttrace.query_filters import RequestFilters, SessionFilters
 
 __all__ = ["ExportSummary", "ExportWhat", "Exporter", "export_params", "state_path"]
 
@@ -47,31 +48,18 @@ class ExportSummary:
     """Rows already written by an earlier run (0 when it started afresh)."""
 
 
-_REQUEST_FILTERS = ("session_id", "user_id", "status", "model", "kind", "path")
-_SESSION_FILTERS = ("name", "search", "user_id", "status", "min_cost", "max_cost")
-
-
-def export_params(what: str, filters: MetricsFilters) -> Params:
-    """The query parameters of the list endpoint of ``what`` for ``filters``; a filter the
-    endpoint does not take is refused by name."""
-    allowed = _REQUEST_FILTERS if what == "requests" else _SESSION_FILTERS
-    params: Params = []
-    for name in ("name", "search", "session_id", "user_id", "status", "model", "provider",
-                 "kind", "path", "min_cost", "max_cost"):  # fmt: skip
-        value = getattr(filters, name)
-        if value is None:
-            continue
-        if name not in allowed:
-            msg = (
-                f"an export of {what} cannot filter by {name}; its filters are "
-                f"{', '.join(allowed)}, properties, since and until"
-            )
+def export_params(what: str, filters: Mapping[str, Any]) -> Params:
+    """The query parameters of the list endpoint of ``what`` for ``filters`` (those of
+    `RequestFilters` or `SessionFilters`; ``path_filter`` is the requests' ``path``); a
+    filter the endpoint does not take is refused by name."""
+    model = RequestFilters if what == "requests" else SessionFilters
+    given = {("path" if name == "path_filter" else name): v for name, v in filters.items()}
+    for name, value in given.items():
+        if value is not None and name not in model.model_fields:
+            allowed = ", ".join(model.model_fields)
+            msg = f"an export of {what} cannot filter by {name}; its filters are {allowed}"
             raise UserError(msg)
-        add(params, name, value)
-    add_properties(params, filters.properties)
-    add_time(params, "since", filters.since)
-    add_time(params, "until", filters.until)
-    return params
+    return filter_params(model, given, what)
 
 
 def state_path(path: Path) -> Path:
@@ -186,7 +174,7 @@ class Exporter:
             else:
                 params.append(("cursor", state["cursor"]))
             return Call("GET", "/v1/requests", tuple(params), _as_dict)
-        params += [("sort", "created_at"), ("order", "asc"), ("offset", str(state["offset"]))]
+        params += [("sort", "start_time"), ("order", "asc"), ("offset", str(state["offset"]))]
         return Call("GET", "/v1/sessions", tuple(params), _as_dict)
 
     def run(

@@ -38,11 +38,11 @@ class MetricsRow(BaseModel):
     cache_read_tokens: int = 0
     reasoning_tokens: int = 0
     cache_hit_rate: float | None = None
-    cost: float | None = None
+    cost_usd: float | None = None
     latency_p50_ms: float | None = None
     latency_p95_ms: float | None = None
     latency_p99_ms: float | None = None
-    avg_latency_ms: float | None = None
+    mean_latency_ms: float | None = None
     ttft_p50_ms: float | None = None
     ttft_p95_ms: float | None = None
     human_wait_p50_ms: float | None = None

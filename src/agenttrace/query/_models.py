@@ -1,6 +1,7 @@
 """Typed results of the query client, mirroring the collector's row shapes.
 
-Field names are the wire names of docs/architecture.md (Helicone's where it has one).
+Field names are the wire names of docs/architecture.md, the words of
+`agenttrace.records.Record`.
 Latencies and durations are milliseconds, costs USD (``None`` when no price is known),
 times timezone-aware UTC datetimes. Unknown fields sent by a newer collector are ignored.
 """
@@ -35,10 +36,6 @@ __all__ = [
 
 _RESULT = ConfigDict(frozen=True, extra="ignore")
 
-SESSION_HEADER_PROPERTIES = frozenset(
-    {"Helicone-Session-Id", "Helicone-Session-Path", "Helicone-Session-Name"}
-)
-
 
 class SessionRow(BaseModel):
     """One session and its metrics."""
@@ -47,15 +44,16 @@ class SessionRow(BaseModel):
 
     session_id: str
     session_name: str | None = None
-    created_at: datetime
+    start_time: datetime
     """Start of the session's first request."""
-    latest_request_created_at: datetime
-    total_cost: float | None = None
-    total_requests: int
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
+    last_start_time: datetime
+    """Start of its latest request."""
+    cost_usd: float | None = None
+    request_count: int
+    input_tokens: int = 0
+    output_tokens: int = 0
     total_tokens: int = 0
-    avg_latency: float | None = None
+    mean_latency_ms: float | None = None
     """Mean request latency in ms."""
     error_count: int = 0
     status: Literal["ok", "error", "waiting"]
@@ -76,24 +74,7 @@ class RequestRow(BaseModel):
 
     model_config = _RESULT
 
-    request_id: str
-    request_created_at: datetime
-    response_created_at: datetime | None = None
-    request_properties: dict[str, str] = Field(default_factory=dict)
-    """Custom properties plus Helicone-Session-Id, -Path and -Name (see `properties`)."""
-    request_user_id: str | None = None
-    model: str | None = None
-    provider: str | None = None
-    delay_ms: float | None = None
-    """Latency (end - start) in ms; None while the request has not ended."""
-    time_to_first_token: float | None = None
-    """In ms, for streamed calls."""
-    prompt_tokens: int | None = None
-    completion_tokens: int | None = None
-    total_tokens: int | None = None
-    cost: float | None = None
-    response_status: int
-    """200 ok or handoff, 500 error, 499 cancelled or interrupted."""
+    id: str
     kind: RecordKind
     status: Status
     session_id: str
@@ -101,24 +82,30 @@ class RequestRow(BaseModel):
     session_path: str = "/"
     parent_id: str | None = None
     name: str = ""
-    error: ErrorInfo | None = None
-    attempt: int = 1
-    branch_id: str | None = None
+    model: str | None = None
+    provider: str | None = None
+    user_id: str | None = None
+    properties: dict[str, str] = Field(default_factory=dict)
+    """The custom properties."""
+    start_time: datetime
+    end_time: datetime | None = None
+    latency_ms: float | None = None
+    """end_time - start_time in ms; None while the request has not ended."""
+    time_to_first_token_ms: float | None = None
+    """In ms, for streamed calls."""
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    total_tokens: int | None = None
     cache_read_tokens: int | None = None
     cache_write_tokens: int | None = None
     reasoning_tokens: int | None = None
+    cost_usd: float | None = None
+    error: ErrorInfo | None = None
+    attempt: int = 1
+    branch_id: str | None = None
     request_body: Any = None
     """Only filled when bodies were asked for (``include_bodies=True`` or `request(id)`)."""
     response_body: Any = None
-
-    @property
-    def properties(self) -> dict[str, str]:
-        """The custom properties alone, without the Helicone-Session-* entries."""
-        return {
-            key: value
-            for key, value in self.request_properties.items()
-            if key not in SESSION_HEADER_PROPERTIES
-        }
 
     @property
     def failed(self) -> bool:
@@ -134,11 +121,11 @@ class PathRow(BaseModel):
     path: str
     request_count: int
     error_count: int = 0
-    total_cost: float | None = None
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
+    cost_usd: float | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
     total_tokens: int = 0
-    avg_latency: float | None = None
+    mean_latency_ms: float | None = None
     p50_latency_ms: float | None = None
     p95_latency_ms: float | None = None
     duration_ms: float = 0.0
@@ -160,7 +147,7 @@ class TreeNode(BaseModel):
     path: str
     request_count: int
     error_count: int = 0
-    total_cost: float | None = None
+    cost_usd: float | None = None
     total_tokens: int = 0
     duration_ms: float = 0.0
     children: list[TreeNode] = Field(default_factory=list)
@@ -201,7 +188,7 @@ class SessionDetail(BaseModel):
     def request(self, request_id: str) -> RequestRow:
         """The request with ``request_id``; KeyError when it is not in this session."""
         for row in self.requests:
-            if row.request_id == request_id:
+            if row.id == request_id:
                 return row
         msg = f"request {request_id!r} is not part of session {self.session.session_id!r}"
         raise KeyError(msg)

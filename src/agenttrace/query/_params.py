@@ -4,28 +4,30 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import Enum
+from typing import Any, get_args
+
+from pydantic import BaseModel
 
 from agenttrace.core.defaults import DEFAULT_ENDPOINT
 from agenttrace.core.spans import parse_span
 from agenttrace.exceptions import ConfigurationError, UserError
+from agenttrace.query_filters import TimeArg
 
 __all__ = [
-    "MetricsFilters",
     "Params",
     "TimeArg",
     "add",
-    "add_filters",
     "add_properties",
     "add_time",
+    "filter_params",
     "parse_time",
     "resolve_api_key",
     "resolve_endpoint",
 ]
 
 Params = list[tuple[str, str]]
-TimeArg = datetime | str | None
 
 
 def resolve_endpoint(endpoint: str | None) -> str:
@@ -106,34 +108,25 @@ def add_properties(params: Params, properties: Mapping[str, str] | None) -> None
         params.append(("property", f"{key}={value}"))
 
 
-@dataclass(frozen=True, slots=True)
-class MetricsFilters:
-    """The filters of ``GET /v1/metrics`` and of an export (each applies to a request)."""
-
-    name: str | None = None
-    search: str | None = None
-    session_id: str | None = None
-    user_id: str | None = None
-    status: str | None = None
-    model: str | None = None
-    provider: str | None = None
-    kind: str | None = None
-    path: str | None = None
-    properties: Mapping[str, str] | None = None
-    since: TimeArg = None
-    until: TimeArg = None
-    min_cost: float | None = None
-    max_cost: float | None = None
-
-
-def add_filters(params: Params, filters: MetricsFilters) -> None:
-    """Append the parameters of ``filters`` that are set."""
-    for name in ("name", "search", "session_id", "user_id", "status", "model", "provider"):
-        add(params, name, getattr(filters, name))
-    add(params, "kind", filters.kind)
-    add(params, "path", filters.path)
-    add_properties(params, filters.properties)
-    add_time(params, "since", filters.since)
-    add_time(params, "until", filters.until)
-    add(params, "min_cost", filters.min_cost)
-    add(params, "max_cost", filters.max_cost)
+def filter_params(model: type[BaseModel], filters: Mapping[str, Any], what: str) -> Params:
+    """The query parameters of ``filters`` (keyword arguments named after ``model``'s
+    fields, as the clients take them); `UserError` names one ``model`` does not have."""
+    unknown = sorted(set(filters) - set(model.model_fields))
+    if unknown:
+        msg = (
+            f"{what} cannot be filtered by {', '.join(unknown)}; its filters are "
+            f"{', '.join(model.model_fields)}"
+        )
+        raise UserError(msg)
+    params: Params = []
+    for name, field in model.model_fields.items():
+        value = filters.get(name)
+        if value is None:
+            continue
+        if field.alias == "property":
+            add_properties(params, value)
+        elif datetime in get_args(field.annotation):
+            add_time(params, name, value)
+        else:
+            add(params, field.alias or name, value.value if isinstance(value, Enum) else value)
+    return params

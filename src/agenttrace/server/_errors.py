@@ -1,13 +1,15 @@
 """Every error the collector sends is one sentence saying what was wrong and what to do.
 
-Native endpoints answer ``{"error": "..."}``; Helicone-shaped ones (by path) answer
-Helicone's ``{"data": null, "error": "..."}`` envelope.
+Endpoints answer ``{"error": "..."}``, except those under the path prefixes of an
+`ErrorEnvelope` registered with `add_error_envelope` (an adapter for another API registers
+that API's error body for its own paths).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -24,17 +26,50 @@ from agenttrace.server.store.base import (
     StoreUnavailableError,
 )
 
-__all__ = ["HELICONE_PATH_PREFIXES", "describe_errors", "error_response", "install_error_handlers"]
+__all__ = [
+    "ERROR_SCHEMA",
+    "ErrorEnvelope",
+    "add_error_envelope",
+    "describe_errors",
+    "error_envelope",
+    "error_response",
+    "install_error_handlers",
+]
 
-HELICONE_PATH_PREFIXES = (
-    "/custom/",
-    "/oai/",
-    "/anthropic/",
-    "/googleapis/",
-    "/v1/trace/",
-    "/v1/session/",
-    "/v1/request/",
-)
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {"type": "string", "description": "What was wrong, what to do."}},
+}
+"""The OpenAPI schema of the native error body."""
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorEnvelope:
+    """Another error body for the paths under ``prefixes``: ``body(message)``, documented
+    in OpenAPI as ``schema_name`` (``schema``)."""
+
+    prefixes: tuple[str, ...]
+    body: Callable[[str], dict[str, Any]]
+    schema_name: str
+    schema: dict[str, Any]
+
+
+def add_error_envelope(app: FastAPI, envelope: ErrorEnvelope) -> None:
+    """Answer errors under ``envelope.prefixes`` of ``app`` with ``envelope.body``."""
+    envelopes: tuple[ErrorEnvelope, ...] = getattr(app.state, "error_envelopes", ())
+    app.state.error_envelopes = (*envelopes, envelope)
+
+
+def error_envelope(app: Any, path: str) -> ErrorEnvelope | None:
+    """The envelope registered on ``app`` for ``path``; None for the native body."""
+    state = getattr(app, "state", None)
+    envelopes: tuple[ErrorEnvelope, ...] = getattr(state, "error_envelopes", ())
+    for envelope in envelopes:
+        if path.startswith(envelope.prefixes):
+            return envelope
+    return None
+
 
 _TIME = "an ISO-8601 date-time such as 2025-05-01T12:00:00Z, a date, or an age such as 24h"
 PARAMETER_FORMS: dict[str, str] = {
@@ -50,10 +85,9 @@ PARAMETER_FORMS: dict[str, str] = {
 
 
 def error_response(request: Request, status_code: int, message: str) -> JSONResponse:
-    """The error body for ``request``'s endpoint family."""
-    body: dict[str, Any] = {"error": message}
-    if request.url.path.startswith(HELICONE_PATH_PREFIXES):
-        body = {"data": None, "error": message}
+    """The error body for ``request``'s endpoint family (`add_error_envelope`)."""
+    envelope = error_envelope(request.scope.get("app"), request.url.path)
+    body = envelope.body(message) if envelope is not None else {"error": message}
     return JSONResponse(body, status_code=status_code)
 
 

@@ -5,9 +5,10 @@ collector answers every error with one sentence (`agenttrace.server._errors`): 4
 bad parameter or malformed JSON, 422 for a body of the wrong shape, 401 / 429 from the API
 key check, 413 / 415 for a body too large or not declared as JSON (or wrongly encoded),
 421 for a host name the collector does not serve, 503 when the store is down.
-This module documents exactly those, with the native ``{"error"}`` or Helicone's
-``{"data": null, "error"}`` body by path, and adds the ``RecordBatch`` schemas that
-``POST /v1/records`` reads (it validates records one by one, so FastAPI does not see them).
+This module documents exactly those, with the native ``{"error"}`` body or the envelope
+registered for the path (`agenttrace.server._errors.add_error_envelope`), and adds the
+``RecordBatch`` schemas that ``POST /v1/records`` reads (it validates records one by one,
+so FastAPI does not see them).
 """
 
 from __future__ import annotations
@@ -21,24 +22,11 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from agenttrace.records import RecordBatch
-from agenttrace.server._errors import HELICONE_PATH_PREFIXES
+from agenttrace.server._errors import ERROR_SCHEMA, error_envelope
 from agenttrace.server.dependencies import get_project_id
 
 __all__ = ["collector_openapi"]
 
-_ERROR = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {"error": {"type": "string", "description": "What was wrong, what to do."}},
-}
-_HELICONE_ERROR = {
-    "type": "object",
-    "required": ["data", "error"],
-    "properties": {
-        "data": {"type": "null"},
-        "error": {"type": "string", "description": "What was wrong, what to do."},
-    },
-}
 _RETRY_AFTER = {
     "Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "string"}}
 }
@@ -71,7 +59,7 @@ def _needs_key(dependant: Dependant) -> bool:
     )
 
 
-def _document(operation: dict[str, Any], path: str, route: APIRoute | None) -> None:
+def _document(operation: dict[str, Any], reference: str, route: APIRoute | None) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     extra = dict(_ALWAYS)
     if route is not None and _needs_key(route.dependant):
@@ -84,7 +72,6 @@ def _document(operation: dict[str, Any], path: str, route: APIRoute | None) -> N
         entry = responses.setdefault(status, {"description": description})
         if headers:
             entry.setdefault("headers", headers)
-    reference = "HeliconeError" if path.startswith(HELICONE_PATH_PREFIXES) else "Error"
     for status, entry in responses.items():
         if status.startswith(("4", "5")):
             entry["content"] = {
@@ -114,8 +101,9 @@ def collector_openapi(app: FastAPI) -> dict[str, Any]:
         from agenttrace.server.helicone.body_schemas import SCHEMAS as HELICONE_SCHEMAS
 
         schemas.update(HELICONE_SCHEMAS)
-    schemas["Error"] = _ERROR
-    schemas["HeliconeError"] = _HELICONE_ERROR
+    schemas["Error"] = ERROR_SCHEMA
+    for envelope in getattr(app.state, "error_envelopes", ()):
+        schemas[envelope.schema_name] = envelope.schema
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
     routes = {
@@ -126,6 +114,8 @@ def collector_openapi(app: FastAPI) -> dict[str, Any]:
     }
     for path, operations in spec.get("paths", {}).items():
         for method, operation in operations.items():
-            _document(operation, path, routes.get((path, method)))
+            envelope = error_envelope(app, path)
+            reference = envelope.schema_name if envelope is not None else "Error"
+            _document(operation, reference, routes.get((path, method)))
     app.openapi_schema = spec
     return spec

@@ -6,13 +6,11 @@ Sync endpoints over the sync store (FastAPI runs them in its thread pool).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 
-from agenttrace.records import RecordKind, Status
-from agenttrace.server._time_params import Since, Until
+from agenttrace.query_filters import PathFilters, RequestFilters, SessionFilters
 from agenttrace.server.dependencies import ProjectDep, StoreDep
 from agenttrace.server.store.base import (
     DEFAULT_SESSION_REQUESTS,
@@ -22,12 +20,13 @@ from agenttrace.server.store.base import (
     RequestQuery,
     SessionQuery,
     SessionSort,
+    path_filter,
     request_filter,
     session_filter,
 )
 from agenttrace.server.store.cursors import MAX_CURSOR_LENGTH, decode_cursor
 from agenttrace.server.store.filters import SortOrder
-from agenttrace.server.store.rows import (
+from agenttrace.server.store.query_rows import (
     PathList,
     PropertyList,
     RequestPage,
@@ -36,7 +35,7 @@ from agenttrace.server.store.rows import (
     SessionPage,
 )
 
-__all__ = ["Properties", "pairs", "router", "utc"]
+__all__ = ["router"]
 
 router = APIRouter(tags=["query"])
 
@@ -44,14 +43,6 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown id 
 
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size.")]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip.")]
-Properties = Annotated[
-    list[str],
-    Query(
-        alias="property",
-        description="key=value; repeat for several (all must hold).",
-        json_schema_extra={"items": {"type": "string", "pattern": "^[^=]+="}},
-    ),
-]
 IncludeBodies = Annotated[
     bool,
     Query(
@@ -73,64 +64,20 @@ Cursor = Annotated[
 ]
 
 
-def utc(value: datetime | None) -> datetime | None:
-    """``value`` with UTC as its zone when it has none."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
-def pairs(raw: list[str]) -> list[tuple[str, str]]:
-    """``key=value`` parameters as pairs (400 for one without ``=``)."""
-    pairs = []
-    for item in raw:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise HTTPException(
-                status_code=400,
-                detail=(
-                    f"query parameter 'property' must be key=value (repeat it for several); "
-                    f"got {item!r}"
-                ),
-            )
-        pairs.append((key, value))
-    return pairs
-
-
 @router.get("/v1/sessions", response_model=SessionPage, summary="List sessions")
 def list_sessions(
     *,
     store: StoreDep,
     project_id: ProjectDep,
-    name: Annotated[str | None, Query(description="Exact session name.")] = None,
-    search: Annotated[
-        str | None, Query(description="Case-insensitive substring of the session name or id.")
-    ] = None,
-    user_id: str | None = None,
-    status: Literal["ok", "error", "waiting"] | None = None,
-    since: Since = None,
-    until: Until = None,
-    properties: Properties = [],  # noqa: B006 - FastAPI copies defaults per request
-    min_cost: Annotated[float | None, Query(ge=0, description="USD, inclusive.")] = None,
-    max_cost: Annotated[float | None, Query(ge=0, description="USD, inclusive.")] = None,
-    sort: SessionSort = SessionSort.CREATED_AT,
+    filters: Annotated[SessionFilters, Query()],
+    sort: SessionSort = SessionSort.START_TIME,
     order: SortOrder = SortOrder.DESC,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> SessionPage:
     """Sessions matching every given filter, sorted (nulls last), one page and the total."""
     query = SessionQuery(
-        filter=session_filter(
-            name=name,
-            search=search,
-            user_id=user_id,
-            status=status,
-            since=utc(since),
-            until=utc(until),
-            properties=pairs(properties),
-            min_cost=min_cost,
-            max_cost=max_cost,
-        ),
+        filter=session_filter(filters),
         sort=sort,
         order=order,
         limit=limit,
@@ -178,15 +125,7 @@ def list_requests(
     *,
     store: StoreDep,
     project_id: ProjectDep,
-    session_id: str | None = None,
-    path: Annotated[str | None, Query(description="Exact session path, e.g. /agent.")] = None,
-    kind: RecordKind | None = None,
-    status: Status | None = None,
-    model: str | None = None,
-    user_id: str | None = None,
-    properties: Properties = [],  # noqa: B006 - FastAPI copies defaults per request
-    since: Since = None,
-    until: Until = None,
+    filters: Annotated[RequestFilters, Query()],
     order: Annotated[
         SortOrder | None,
         Query(description="By start time: desc (the default) or asc; a cursor keeps its own."),
@@ -195,27 +134,13 @@ def list_requests(
     offset: Offset = 0,
     include_bodies: IncludeBodies = False,
     cursor: Cursor = None,
-    search: Annotated[
-        str | None, Query(description="Part of the request's id or name (any case).")
-    ] = None,
 ) -> RequestPage:
     """Requests matching every given filter, by start time, one page, the total and the
     cursor of the next page."""
     if cursor is not None and order is None:
         order = decode_cursor(cursor).order
     query = RequestQuery(
-        filter=request_filter(
-            session_id=session_id,
-            path=path,
-            kind=kind,
-            status=status,
-            model=model,
-            user_id=user_id,
-            properties=pairs(properties),
-            since=utc(since),
-            until=utc(until),
-            search=search,
-        ),
+        filter=request_filter(filters),
         order=order or SortOrder.DESC,
         limit=limit,
         offset=offset,
@@ -247,20 +172,10 @@ def list_paths(
     *,
     store: StoreDep,
     project_id: ProjectDep,
-    session_name: str | None = None,
-    session_id: str | None = None,
-    since: Since = None,
-    until: Until = None,
+    filters: Annotated[PathFilters, Query()],
 ) -> PathList:
     """Aggregates per session path over the requests matching the filters (start time)."""
-    query = PathQuery(
-        filter=request_filter(
-            session_name=session_name,
-            session_id=session_id,
-            since=utc(since),
-            until=utc(until),
-        )
-    )
+    query = PathQuery(filter=path_filter(filters))
     return PathList(paths=store.query_paths(project_id, query))
 
 

@@ -74,36 +74,26 @@ def healthz(store: StoreDep) -> Health:
     return Health(status="ok", store=store.backend, schema_version=store.schema_version())
 
 
-def _helicone_router() -> APIRouter | None:
-    """The Helicone-shaped endpoints, when that package is installed in this tree."""
-    return _optional_router(_HELICONE_MODULE)
+def _mount_optional(app: FastAPI, module_name: str, function: str) -> bool:
+    """Call ``module_name.function(app)`` when that sub-package is in this tree (a slim
+    install may leave the Helicone adapter or the dashboard out)."""
+    if importlib.util.find_spec(module_name) is None:
+        return False
+    mount = getattr(importlib.import_module(module_name), function, None)
+    if mount is None:
+        return False
+    mount(app)
+    return True
 
 
 def _otlp_router() -> APIRouter | None:
     """``POST /v1/traces``, when ``opentelemetry-proto`` is installed (the server extra)."""
     if importlib.util.find_spec("opentelemetry.proto") is None:
         return None
-    return _optional_router(_OTLP_MODULE)
-
-
-def _optional_router(name: str) -> APIRouter | None:
-    if importlib.util.find_spec(name) is None:
+    if importlib.util.find_spec(_OTLP_MODULE) is None:
         return None
-    module = importlib.import_module(name)
-    router = getattr(module, "router", None)
+    router = getattr(importlib.import_module(_OTLP_MODULE), "router", None)
     return router if isinstance(router, APIRouter) else None
-
-
-def _mount_dashboard(app: FastAPI) -> bool:
-    """Serve the web dashboard at ``/`` when that package is in this tree."""
-    if importlib.util.find_spec(_DASHBOARD_MODULE) is None:
-        return False
-    module = importlib.import_module(_DASHBOARD_MODULE)
-    mount = getattr(module, "mount_dashboard", None)
-    if mount is None:
-        return False
-    mount(app)
-    return True
 
 
 def store_keys(store: Store) -> KeyStore | None:
@@ -235,13 +225,13 @@ def create_app(
     app.include_router(_metrics_route.router)
     app.include_router(_health)
     app.router.routes.extend(docs_routes(lambda: collector_openapi(app)))
-    helicone = _helicone_router() if include_helicone else None
-    if helicone is not None:
-        app.include_router(helicone)
+    if include_helicone:
+        _mount_optional(app, _HELICONE_MODULE, "mount_helicone")
     otlp = _otlp_router()
     if otlp is not None:
         app.include_router(otlp)
     if include_dashboard:
-        _mount_dashboard(app)  # after the API routes: it claims only / and /dashboard/
+        # after the API routes: it claims only / and /dashboard/
+        _mount_optional(app, _DASHBOARD_MODULE, "mount_dashboard")
     app.openapi = lambda: collector_openapi(app)  # type: ignore[method-assign]
     return app

@@ -13,7 +13,8 @@ and ``GET /v1/request/{requestId}``.
 The mapping modules are pure and tested on their own: `ingest_mapping` (log body and
 headers to a `Record`), `usage_parsing`, `filter_mapping` (FilterNode trees to the store's
 filter AST), `query_mapping` (query bodies to store queries) and `row_mapping` (store rows
-to Helicone's row shapes); `routes` is the ``APIRouter`` `create_app` includes.
+to Helicone's row shapes); `routes` is the ``APIRouter`` and `mount` adds it to an app
+with Helicone's error envelope (`create_app` calls `mount_helicone`).
 """
 
 from agenttrace.server.helicone.filter_mapping import (
@@ -22,6 +23,7 @@ from agenttrace.server.helicone.filter_mapping import (
     response_status_code,
 )
 from agenttrace.server.helicone.ingest_mapping import HeliconeLogError, LogEndpoint, record_from_log
+from agenttrace.server.helicone.mount import HELICONE_PATH_PREFIXES, mount_helicone
 from agenttrace.server.helicone.query_mapping import (
     HeliconeQueryError,
     name_query_from_body,
@@ -30,6 +32,7 @@ from agenttrace.server.helicone.query_mapping import (
 )
 from agenttrace.server.helicone.routes import router
 from agenttrace.server.helicone.row_mapping import (
+    helicone_properties,
     helicone_request,
     helicone_session,
     helicone_session_names,
@@ -37,15 +40,18 @@ from agenttrace.server.helicone.row_mapping import (
 from agenttrace.server.helicone.usage_parsing import ResponseFacts, read_response
 
 __all__ = [
+    "HELICONE_PATH_PREFIXES",
     "HeliconeFilterError",
     "HeliconeLogError",
     "HeliconeQueryError",
     "LogEndpoint",
     "ResponseFacts",
     "filter_from_helicone",
+    "helicone_properties",
     "helicone_request",
     "helicone_session",
     "helicone_session_names",
+    "mount_helicone",
     "name_query_from_body",
     "read_response",
     "record_from_log",

@@ -119,11 +119,13 @@ def session_query_from_body(body: object) -> SessionQuery:
     _timezone(fields)
     name = _optional_string(fields, "nameEquals")
     tree = _filter(fields["filter"])
+    # The conditions on the session's own columns first, the window last: the store tests
+    # them in this order, and the window seldom excludes a session the others keep.
     filter_ = all_of(
-        _time_window(fields["timeFilter"], "timeFilter"),
-        tree,
         Cmp(Field.SESSION_NAME, Op.EQ, name) if name else None,
         _search(search) if search else None,
+        tree,
+        _time_window(fields["timeFilter"], "timeFilter"),
     )
     return _query(
         lambda: SessionQuery(
@@ -317,7 +319,7 @@ def _time_window(value: object, where: str) -> Filter | None:
 
 def _search(text: str) -> Filter:
     return Or(
-        (Cmp(Field.SESSION_ID, Op.CONTAINS, text), Cmp(Field.SESSION_NAME, Op.CONTAINS, text))
+        (Cmp(Field.SESSION_NAME, Op.CONTAINS, text), Cmp(Field.SESSION_ID, Op.CONTAINS, text))
     )
 
 

@@ -55,7 +55,7 @@ from agenttrace.server.store.base import (
     Store,
 )
 from agenttrace.server.store.filters import Cmp, Field, Filter, Op
-from agenttrace.server.store.rows import SessionRow
+from agenttrace.server.store.query_rows import SessionRow
 
 __all__ = ["router"]
 

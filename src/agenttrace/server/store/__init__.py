@@ -25,10 +25,11 @@ from agenttrace.server.store.base import (
     SessionSort,
     Store,
     StoreUnavailableError,
+    path_filter,
     request_filter,
     session_filter,
 )
-from agenttrace.server.store.rows import (
+from agenttrace.server.store.query_rows import (
     PathList,
     PathRow,
     PropertyKey,
@@ -72,6 +73,7 @@ __all__ = [
     "TreeNode",
     "database_url_for",
     "open_store",
+    "path_filter",
     "request_filter",
     "session_filter",
 ]

@@ -9,7 +9,9 @@ Two scopes:
   comparison holds when at least one of the session's requests satisfies it, each
   comparison on its own (``property=env=prod AND property=team=a`` keeps a session with
   one request of each). Properties and user ids go through the indexed
-  ``session_properties`` and ``session_users`` tables.
+  ``session_properties`` and ``session_users`` tables; a bound on the requests' start
+  time (``created_at`` gt/gte/lt/lte) is a bound on the session's latest or first start,
+  which is the same thing and needs no look at the records.
 
 A missing value (NULL, an absent property) never matches, not even ``neq``.
 
@@ -27,11 +29,10 @@ from datetime import datetime
 from typing import Any, Literal
 
 from agenttrace.core.text_repair import repair_id, repair_text
-from agenttrace.server.store._ingest import to_us
-from agenttrace.server.store._rows import SESSION_STATUS
 from agenttrace.server.store.base import InvalidQueryError
-from agenttrace.server.store.dialect import Dialect
+from agenttrace.server.store.dialect import Dialect, to_us
 from agenttrace.server.store.filters import And, Cmp, Field, Filter, Op, Or, Property
+from agenttrace.server.store.query_rows import SESSION_STATUS
 
 __all__ = [
     "MAX_FILTER_CONDITIONS",
@@ -72,6 +73,20 @@ _SESSION_FIELDS: dict[Field, tuple[str, Kind]] = {
     Field.SESSION_CREATED_AT: ("s.first_start_us", "time"),
     Field.SESSION_LATEST_AT: ("s.latest_start_us", "time"),
     Field.SESSION_REQUEST_COUNT: ("s.request_count", "number"),
+}
+
+# In session scope, "some request started after t" is "the latest start is after t", and
+# "some request started before t" is "the first start is before t". Written so that the
+# first-start index (which the session list scans anyway) answers them for most sessions:
+# the latest start is never before the first, so a first start after t settles the
+# first kind without reading the session's row; ``+ 0`` keeps the planner from driving
+# the query by such a bound (a time window's ends seldom exclude much), which made it
+# several times slower than the same list without the window.
+_SESSION_START_BOUNDS: dict[Op, tuple[str, ...]] = {
+    Op.GT: ("(s.first_start_us + 0)", "s.latest_start_us"),
+    Op.GTE: ("(s.first_start_us + 0)", "s.latest_start_us"),
+    Op.LT: ("(s.first_start_us + 0)",),
+    Op.LTE: ("(s.first_start_us + 0)",),
 }
 
 _OPERATORS = {
@@ -178,6 +193,10 @@ def _session_cmp(cmp: Cmp, dialect: Dialect, project_id: str) -> Compiled:
     if field in _SESSION_FIELDS:
         expression, kind = _SESSION_FIELDS[field]
         return _comparison(expression, kind, cmp, dialect)
+    if field is Field.CREATED_AT and cmp.op in _SESSION_START_BOUNDS:
+        parts = [_comparison(side, "time", cmp, dialect) for side in _SESSION_START_BOUNDS[cmp.op]]
+        sql = " OR ".join(f"({part})" for part, _ in parts)
+        return sql, [value for _, values in parts for value in values]
     if field is Field.USER_ID:
         sql, params = _comparison("u.user_id", "text", cmp, dialect)
         return (

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from itertools import chain
 from operator import attrgetter
 from typing import Any
@@ -25,65 +24,16 @@ from agenttrace.core.text_repair import repair_record
 from agenttrace.records import Record, RecordKind, Status
 from agenttrace.server.store._human_ingest import merge_human, upsert_human_rows
 from agenttrace.server.store.base import IngestCounts
-from agenttrace.server.store.dialect import DbConnection, Dialect
+from agenttrace.server.store.dialect import DbConnection, Dialect, to_us
+from agenttrace.server.store.migrations import RECORD_COLUMNS
 
 __all__ = [
     "RECORD_COLUMNS",
     "UPSERT_SESSION_CONFLICT",
     "UPSERT_SESSION_PROPERTY_CONFLICT",
-    "from_us",
     "ingest_records",
-    "to_us",
 ]
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
-
-
-def to_us(value: datetime) -> int:
-    """A UTC datetime as integer microseconds since the epoch."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return (value - EPOCH) // _MICROSECOND
-
-
-def from_us(value: int) -> datetime:
-    """Integer microseconds since the epoch as a UTC datetime."""
-    return EPOCH + timedelta(microseconds=value)
-
-
-RECORD_COLUMNS = (
-    "project_id",
-    "id",
-    "kind",
-    "session_id",
-    "session_name",
-    "path",
-    "parent_id",
-    "name",
-    "model",
-    "provider",
-    "user_id",
-    "start_us",
-    "end_us",
-    "ttft_ms",
-    "status",
-    "error_type",
-    "error_message",
-    "input_tokens",
-    "output_tokens",
-    "total_tokens",
-    "cache_read_tokens",
-    "cache_write_tokens",
-    "reasoning_tokens",
-    "cost_usd",
-    "attempt",
-    "branch_id",
-    "properties_json",
-    "request_json",
-    "response_json",
-    "received_us",
-)
 _ID, _START, _END = (RECORD_COLUMNS.index(name) for name in ("id", "start_us", "end_us"))
 # Rows per INSERT statement: 30 columns x 500 rows stays under SQLite's 32766 variables.
 _CHUNK = 500

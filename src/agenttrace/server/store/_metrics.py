@@ -11,19 +11,24 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
+from typing import Any
 
+from agenttrace.records import RecordKind, Status
 from agenttrace.server.store.dialect import Dialect
-from agenttrace.server.store.rows import PathRow, TreeNode
+from agenttrace.server.store.query_rows import PathRow, TreeNode
 
 __all__ = [
+    "SAMPLE_COLUMNS",
     "TREE_REQUEST_IDS",
     "PathTotals",
     "Sample",
     "build_tree",
     "path_rows",
+    "sample_from_row",
+    "sample_position",
     "sorted_latencies",
     "totals_by_path",
 ]
@@ -58,6 +63,49 @@ class Sample:
     def last_us(self) -> int:
         """The end, or the start for a request that has not ended."""
         return self.start_us if self.end_us is None else self.end_us
+
+
+# The columns of `records` a Sample is read from (the store streams them).
+_SAMPLE_FIELDS = (
+    "id",
+    "session_id",
+    "path",
+    "start_us",
+    "end_us",
+    "status",
+    "input_tokens",
+    "output_tokens",
+    "total_tokens",
+    "cost_usd",
+    "kind",
+)
+SAMPLE_COLUMNS = ", ".join(f"r.{name}" for name in _SAMPLE_FIELDS)
+_SAMPLE_ID = _SAMPLE_FIELDS.index("id")
+_SAMPLE_START = _SAMPLE_FIELDS.index("start_us")
+
+
+def sample_from_row(row: Sequence[Any]) -> Sample:
+    """A metrics Sample from a ``SAMPLE_COLUMNS`` row."""
+    request_id, session_id, path, start_us, end_us, status, prompt, completion, total = row[:9]
+    cost, kind = row[9], row[10]
+    return Sample(
+        request_id=request_id,
+        session_id=session_id,
+        path=path,
+        start_us=start_us,
+        end_us=end_us,
+        is_error=status == Status.ERROR,
+        prompt_tokens=prompt or 0,
+        completion_tokens=completion or 0,
+        total_tokens=total or 0,
+        cost_usd=cost,
+        is_human=kind == RecordKind.HUMAN,
+    )
+
+
+def sample_position(row: Sequence[Any]) -> tuple[int, str]:
+    """``(start_us, id)`` of a ``SAMPLE_COLUMNS`` row."""
+    return int(row[_SAMPLE_START]), str(row[_SAMPLE_ID])
 
 
 def _add_exact(partials: list[float], value: float) -> None:
@@ -160,11 +208,11 @@ def path_rows(totals: Mapping[str, PathTotals], dialect: Dialect) -> list[PathRo
                 path=path,
                 request_count=group.request_count,
                 error_count=group.error_count,
-                total_cost=_cost_sum([group]),
-                prompt_tokens=group.prompt_tokens,
-                completion_tokens=group.completion_tokens,
+                cost_usd=_cost_sum([group]),
+                input_tokens=group.prompt_tokens,
+                output_tokens=group.completion_tokens,
                 total_tokens=group.total_tokens,
-                avg_latency=sum(latencies) / len(latencies) if latencies else None,
+                mean_latency_ms=sum(latencies) / len(latencies) if latencies else None,
                 p50_latency_ms=dialect.percentile(latencies, 0.5),
                 p95_latency_ms=dialect.percentile(latencies, 0.95),
                 duration_ms=(group.last_us - group.first_start_us) / 1000.0,
@@ -204,7 +252,7 @@ class _Folder:
             path=self.path,
             request_count=count,
             error_count=sum(t.error_count for t in everything),
-            total_cost=_cost_sum(everything),
+            cost_usd=_cost_sum(everything),
             total_tokens=sum(t.total_tokens for t in everything),
             duration_ms=(
                 max(t.last_us for t in everything) - min(t.first_start_us for t in everything)

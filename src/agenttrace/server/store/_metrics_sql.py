@@ -263,7 +263,7 @@ def query_metrics(
 def _order(row: MetricsRow) -> tuple[Any, ...]:
     values = tuple((value is None, value or "") for value in row.key.values())
     start = row.bucket_start or datetime.min.replace(tzinfo=UTC)
-    return (start, row.cost is None, -(row.cost or 0.0), values)
+    return (start, row.cost_usd is None, -(row.cost_usd or 0.0), values)
 
 
 def _row(
@@ -287,11 +287,11 @@ def _row(
         cache_read_tokens=group.cache_read_tokens,
         reasoning_tokens=group.reasoning_tokens,
         cache_hit_rate=group.cache_read_tokens / group.input_tokens if group.input_tokens else None,
-        cost=group.cost if group.cost_count else None,
+        cost_usd=group.cost if group.cost_count else None,
         latency_p50_ms=histogram_percentile(lat[0], 0.5, lat[1], lat[2]),
         latency_p95_ms=histogram_percentile(lat[0], 0.95, lat[1], lat[2]),
         latency_p99_ms=histogram_percentile(lat[0], 0.99, lat[1], lat[2]),
-        avg_latency_ms=group.latency_sum / group.latency_count if group.latency_count else None,
+        mean_latency_ms=group.latency_sum / group.latency_count if group.latency_count else None,
         ttft_p50_ms=histogram_percentile(first[0], 0.5, first[1], first[2]),
         ttft_p95_ms=histogram_percentile(first[0], 0.95, first[1], first[2]),
         human_wait_p50_ms=histogram_percentile(wait[0], 0.5, wait[1], wait[2]),

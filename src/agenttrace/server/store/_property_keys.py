@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from agenttrace.server.store.dialect import DbConnection, Dialect
-from agenttrace.server.store.rows import PropertyKey, PropertyValue
+from agenttrace.server.store.query_rows import PropertyKey, PropertyValue
 
 __all__ = ["property_keys"]
 

@@ -18,13 +18,18 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from agenttrace.server.store import _rows
-from agenttrace.server.store._metrics import Sample
+from agenttrace.server.store import query_rows
+from agenttrace.server.store._metrics import (
+    SAMPLE_COLUMNS,
+    Sample,
+    sample_from_row,
+    sample_position,
+)
 from agenttrace.server.store.base import InvalidQueryError, RequestQuery
 from agenttrace.server.store.cursors import RequestCursor, decode_cursor, encode_cursor
 from agenttrace.server.store.dialect import DbConnection, Dialect
 from agenttrace.server.store.filters import SortOrder
-from agenttrace.server.store.rows import RequestRow
+from agenttrace.server.store.query_rows import RequestRow
 
 __all__ = ["SAMPLE_CHUNK", "RequestPageRows", "iter_samples", "request_page"]
 
@@ -70,7 +75,7 @@ def request_page(
             f", {dialect.byte_length('r.request_json')}, {dialect.byte_length('r.response_json')}"
         )
     sql = (
-        f"SELECT {_rows.request_columns(False)}{sizes} FROM records r "
+        f"SELECT {query_rows.request_columns(False)}{sizes} FROM records r "
         f"WHERE r.project_id = ? AND ({condition}){keyset} "
         f"ORDER BY r.start_us {direction}, r.id {direction} LIMIT ? OFFSET ?"
     )
@@ -85,7 +90,7 @@ def request_page(
             if len(chosen) == query.limit:
                 more = True
                 break
-            size = _rows.request_text_size(row)
+            size = query_rows.request_text_size(row)
             if query.include_bodies:
                 size += (row[-2] or 0) + (row[-1] or 0)
                 row = row[:-2]
@@ -98,13 +103,15 @@ def request_page(
         cursor.close()
     next_cursor = None
     if more and chosen:
-        start_us, request_id = _rows.request_position(chosen[-1])
+        start_us, request_id = query_rows.request_position(chosen[-1])
         next_cursor = encode_cursor(RequestCursor(query.order, start_us, request_id))
     if not query.include_bodies:
-        return [_rows.request_row(row, dialect, False) for row in chosen], next_cursor
-    bodies = _bodies(conn, dialect, project_id, [_rows.request_position(row)[1] for row in chosen])
+        return [query_rows.request_row(row, dialect, False) for row in chosen], next_cursor
+    bodies = _bodies(
+        conn, dialect, project_id, [query_rows.request_position(row)[1] for row in chosen]
+    )
     rows = [
-        _rows.request_row((*row, *bodies[_rows.request_position(row)[1]]), dialect, True)
+        query_rows.request_row((*row, *bodies[query_rows.request_position(row)[1]]), dialect, True)
         for row in chosen
     ]
     return rows, next_cursor
@@ -143,14 +150,14 @@ def iter_samples(
         keyset = " AND (r.start_us, r.id) > (?, ?)" if after else ""
         found = conn.execute(
             dialect.sql(
-                f"SELECT {_rows.SAMPLE_COLUMNS} FROM records r "
+                f"SELECT {SAMPLE_COLUMNS} FROM records r "
                 f"WHERE r.project_id = ? AND ({condition}){keyset} "
                 "ORDER BY r.start_us, r.id LIMIT ?"
             ),
             [project_id, *params, *after, chunk],
         ).fetchall()
         for row in found:
-            yield _rows.sample(row)
+            yield sample_from_row(row)
         if len(found) < chunk:
             return
-        after = list(_rows.sample_position(found[-1]))
+        after = list(sample_position(found[-1]))

@@ -29,8 +29,7 @@ from datetime import datetime
 from typing import Protocol
 
 from agenttrace.exceptions import UserError
-from agenttrace.server.store._ingest import from_us
-from agenttrace.server.store.dialect import DbConnection, Dialect
+from agenttrace.server.store.dialect import DbConnection, Dialect, from_us
 
 __all__ = [
     "KEY_PREFIX",

@@ -11,12 +11,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from agenttrace.exceptions import AgentTraceError
-from agenttrace.records import Record, RecordKind, Status, normalize_path
+from agenttrace.query_filters import (
+    PathFilters,
+    RequestFilters,
+    SessionFilters,
+    property_pairs,
+)
+from agenttrace.records import Record, normalize_path
 from agenttrace.server.store.filters import Cmp, Field, Filter, Op, Or, Property, SortOrder, and_
-from agenttrace.server.store.rows import (
+from agenttrace.server.store.query_rows import (
     PathRow,
     PropertyKey,
     RequestPage,
@@ -43,7 +51,11 @@ __all__ = [
     "SessionSort",
     "Store",
     "StoreUnavailableError",
+    "equal_filter",
+    "filters_of",
+    "path_filter",
     "request_filter",
+    "search_filter",
     "session_filter",
 ]
 
@@ -78,14 +90,14 @@ class SessionSort(StrEnum):
 
     SESSION_ID = "session_id"
     SESSION_NAME = "session_name"
-    CREATED_AT = "created_at"
-    LATEST_REQUEST_CREATED_AT = "latest_request_created_at"
-    TOTAL_COST = "total_cost"
-    TOTAL_REQUESTS = "total_requests"
-    PROMPT_TOKENS = "prompt_tokens"
-    COMPLETION_TOKENS = "completion_tokens"
+    START_TIME = "start_time"
+    LAST_START_TIME = "last_start_time"
+    COST_USD = "cost_usd"
+    REQUEST_COUNT = "request_count"
+    INPUT_TOKENS = "input_tokens"
+    OUTPUT_TOKENS = "output_tokens"
     TOTAL_TOKENS = "total_tokens"
-    AVG_LATENCY = "avg_latency"
+    MEAN_LATENCY_MS = "mean_latency_ms"
     ERROR_COUNT = "error_count"
     STATUS = "status"
     DURATION_MS = "duration_ms"
@@ -110,7 +122,7 @@ class SessionQuery:
     """Which sessions, in what order, which page. Nulls sort last in either order."""
 
     filter: Filter | None = None
-    sort: SessionSort = SessionSort.CREATED_AT
+    sort: SessionSort = SessionSort.START_TIME
     order: SortOrder = SortOrder.DESC
     limit: int = 50
     offset: int = 0
@@ -259,86 +271,113 @@ class Store(Protocol):
         ...
 
 
-def _properties(pairs: Iterable[tuple[str, str]]) -> list[Filter]:
-    return [Cmp(Property(key), Op.EQ, value) for key, value in pairs]
+def _properties(texts: Iterable[str]) -> list[Filter]:
+    return [Cmp(Property(key), Op.EQ, value) for key, value in property_pairs(tuple(texts))]
 
 
-def session_filter(
-    *,
-    name: str | None = None,
-    search: str | None = None,
-    user_id: str | None = None,
-    status: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    properties: Iterable[tuple[str, str]] = (),
-    min_cost: float | None = None,
-    max_cost: float | None = None,
-) -> Filter | None:
-    """The filter of ``GET /v1/sessions``: every given condition must hold.
+FiltersT = TypeVar("FiltersT", bound=BaseModel)
+
+
+def filters_of(
+    model: type[FiltersT], given: FiltersT | None, fields: Mapping[str, Any]
+) -> FiltersT:
+    """``given``, or ``model`` made of ``fields`` (keyword arguments, for Python callers);
+    `InvalidQueryError` naming a field of the wrong form."""
+    if given is not None:
+        return given
+    unknown = sorted(set(fields) - set(model.model_fields))
+    if unknown:
+        msg = (
+            f"{model.__name__} has no filter {', '.join(unknown)}; its filters are "
+            f"{', '.join(model.model_fields)}"
+        )
+        raise InvalidQueryError(msg)
+    try:
+        return model.model_validate(fields)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc'])}: "
+            f"{str(error['msg']).removeprefix('Value error, ')}"
+            for error in exc.errors()
+        )
+        raise InvalidQueryError(problems) from None
+
+
+def _between(field: Field, since: datetime | None, until: datetime | None) -> list[Filter | None]:
+    return [
+        Cmp(field, Op.GTE, since) if since is not None else None,
+        Cmp(field, Op.LTE, until) if until is not None else None,
+    ]
+
+
+def search_filter(search: str | None, *fields: Field) -> Filter | None:
+    """Any of ``fields`` contains ``search`` (any case); None when there is no search."""
+    return Or(tuple(Cmp(field, Op.CONTAINS, search) for field in fields)) if search else None
+
+
+def equal_filter(field: Field | Property, value: str | float | None) -> Filter | None:
+    """``field`` equals ``value``; None when ``value`` is None (no condition)."""
+    if value is None:
+        return None
+    return Cmp(field, Op.EQ, str(value) if isinstance(value, StrEnum) else value)
+
+
+def session_filter(filters: SessionFilters | None = None, /, **fields: Any) -> Filter | None:
+    """The filter of ``GET /v1/sessions`` (`SessionFilters`, or its fields as keyword
+    arguments): every given condition must hold.
 
     ``search`` is a case-insensitive substring of the session's name or id; ``since`` and
-    ``until`` bound ``created_at`` (both inclusive); ``properties`` are ANDed key=value pairs.
+    ``until`` bound the session's ``start_time`` (both inclusive); ``properties`` are ANDed
+    key=value pairs.
     """
-    if status is not None and status not in {"ok", "error", "waiting"}:
-        msg = f"status must be ok, error or waiting (for a human); got {status!r}"
-        raise InvalidQueryError(msg)
+    f = filters_of(SessionFilters, filters, fields)
     return and_(
-        Cmp(Field.SESSION_NAME, Op.EQ, name) if name is not None else None,
-        Or(
-            (
-                Cmp(Field.SESSION_NAME, Op.CONTAINS, search),
-                Cmp(Field.SESSION_ID, Op.CONTAINS, search),
-            )
-        )
-        if search
-        else None,
-        Cmp(Field.USER_ID, Op.EQ, user_id) if user_id is not None else None,
-        Cmp(Field.SESSION_STATUS, Op.EQ, status) if status is not None else None,
-        Cmp(Field.SESSION_CREATED_AT, Op.GTE, since) if since is not None else None,
-        Cmp(Field.SESSION_CREATED_AT, Op.LTE, until) if until is not None else None,
-        *_properties(properties),
-        Cmp(Field.SESSION_TOTAL_COST, Op.GTE, min_cost) if min_cost is not None else None,
-        Cmp(Field.SESSION_TOTAL_COST, Op.LTE, max_cost) if max_cost is not None else None,
+        equal_filter(Field.SESSION_NAME, f.name),
+        search_filter(f.search, Field.SESSION_NAME, Field.SESSION_ID),
+        equal_filter(Field.USER_ID, f.user_id),
+        equal_filter(Field.SESSION_STATUS, f.status),
+        *_between(Field.SESSION_CREATED_AT, f.since, f.until),
+        *_properties(f.properties),
+        Cmp(Field.SESSION_TOTAL_COST, Op.GTE, f.min_cost) if f.min_cost is not None else None,
+        Cmp(Field.SESSION_TOTAL_COST, Op.LTE, f.max_cost) if f.max_cost is not None else None,
     )
 
 
-def request_filter(
-    *,
-    session_id: str | None = None,
-    session_name: str | None = None,
-    path: str | None = None,
-    kind: RecordKind | None = None,
-    status: Status | None = None,
-    model: str | None = None,
-    user_id: str | None = None,
-    properties: Iterable[tuple[str, str]] = (),
-    since: datetime | None = None,
-    until: datetime | None = None,
-    search: str | None = None,
-) -> Filter | None:
-    """The filter of ``GET /v1/requests`` and ``GET /v1/paths``: every given condition holds.
+def _exact_path(path: str | None) -> Filter | None:
+    try:
+        return equal_filter(Field.SESSION_PATH, normalize_path(path) if path is not None else None)
+    except ValueError as exc:  # too many segments
+        raise InvalidQueryError(f"path: {exc}") from None
+
+
+def request_filter(filters: RequestFilters | None = None, /, **fields: Any) -> Filter | None:
+    """The filter of ``GET /v1/requests`` (`RequestFilters`, or its fields as keyword
+    arguments): every given condition holds.
 
     ``path`` is an exact session path (normalised); ``since``/``until`` bound the request's
     start time (both inclusive); ``search`` is a case-insensitive substring of the
     request's id or name.
     """
-    try:
-        normal_path = normalize_path(path) if path is not None else None
-    except ValueError as exc:  # too many segments
-        raise InvalidQueryError(f"path: {exc}") from None
+    f = filters_of(RequestFilters, filters, fields)
     return and_(
-        Cmp(Field.SESSION_ID, Op.EQ, session_id) if session_id is not None else None,
-        Cmp(Field.SESSION_NAME, Op.EQ, session_name) if session_name is not None else None,
-        Cmp(Field.SESSION_PATH, Op.EQ, normal_path) if normal_path is not None else None,
-        Cmp(Field.KIND, Op.EQ, str(kind)) if kind is not None else None,
-        Cmp(Field.STATUS, Op.EQ, str(status)) if status is not None else None,
-        Cmp(Field.MODEL, Op.EQ, model) if model is not None else None,
-        Cmp(Field.USER_ID, Op.EQ, user_id) if user_id is not None else None,
-        *_properties(properties),
-        Cmp(Field.CREATED_AT, Op.GTE, since) if since is not None else None,
-        Cmp(Field.CREATED_AT, Op.LTE, until) if until is not None else None,
-        Or((Cmp(Field.REQUEST_ID, Op.CONTAINS, search), Cmp(Field.NAME, Op.CONTAINS, search)))
-        if search
-        else None,
+        equal_filter(Field.SESSION_ID, f.session_id),
+        _exact_path(f.path),
+        equal_filter(Field.KIND, f.kind),
+        equal_filter(Field.STATUS, f.status),
+        equal_filter(Field.MODEL, f.model),
+        equal_filter(Field.USER_ID, f.user_id),
+        *_properties(f.properties),
+        *_between(Field.CREATED_AT, f.since, f.until),
+        search_filter(f.search, Field.REQUEST_ID, Field.NAME),
+    )
+
+
+def path_filter(filters: PathFilters | None = None, /, **fields: Any) -> Filter | None:
+    """The filter of ``GET /v1/paths`` (`PathFilters`, or its fields as keyword arguments):
+    the requests of one session name or id, started between ``since`` and ``until``."""
+    f = filters_of(PathFilters, filters, fields)
+    return and_(
+        equal_filter(Field.SESSION_ID, f.session_id),
+        equal_filter(Field.SESSION_NAME, f.session_name),
+        *_between(Field.CREATED_AT, f.since, f.until),
     )

@@ -11,13 +11,40 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from pydantic_core import PydanticSerializationError, to_json
 
 from agenttrace.core.text_repair import repair_text
 
-__all__ = ["SQLITE", "DbConnection", "DbCursor", "Dialect", "dump_body", "percentile"]
+__all__ = [
+    "EPOCH",
+    "SQLITE",
+    "DbConnection",
+    "DbCursor",
+    "Dialect",
+    "dump_body",
+    "from_us",
+    "percentile",
+    "to_us",
+]
+
+# Times are stored as integer microseconds since the epoch (UTC) in both databases.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def to_us(value: datetime) -> int:
+    """A UTC datetime as integer microseconds since the epoch."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return (value - EPOCH) // _MICROSECOND
+
+
+def from_us(value: int) -> datetime:
+    """Integer microseconds since the epoch as a UTC datetime."""
+    return EPOCH + timedelta(microseconds=value)
 
 
 class DbCursor(Protocol):

@@ -10,14 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as Described
 
-from agenttrace.records import RecordKind, Status
+from agenttrace.query_filters import MetricsFilters, RequestFilters
 from agenttrace.server.store._time_buckets import BucketUnit
-from agenttrace.server.store.base import InvalidQueryError, request_filter
-from agenttrace.server.store.filters import Cmp, Field, Filter, Op, Or, and_
+from agenttrace.server.store.base import (
+    InvalidQueryError,
+    equal_filter,
+    filters_of,
+    request_filter,
+    search_filter,
+)
+from agenttrace.server.store.filters import Cmp, Field, Filter, Op, and_
 
 __all__ = [
     "GROUP_BY_PATTERN",
@@ -102,52 +109,33 @@ def key_name(key: GroupKey) -> str:
     return key.value if isinstance(key, Dimension) else f"{_PROPERTY_PREFIX}{key}"
 
 
-def metrics_filter(
-    *,
-    name: str | None = None,
-    search: str | None = None,
-    session_id: str | None = None,
-    user_id: str | None = None,
-    status: Status | None = None,
-    model: str | None = None,
-    provider: str | None = None,
-    kind: RecordKind | None = None,
-    path: str | None = None,
-    properties: list[tuple[str, str]] | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    min_cost: float | None = None,
-    max_cost: float | None = None,
-) -> Filter | None:
-    """The filter of ``GET /v1/metrics`` and the exports: the session list's filters
-    (``name``, ``search`` in the session's name or id, ``user_id``, ``status``,
-    ``since``/``until``, properties, ``min_cost``/``max_cost``) applied to each request,
-    plus the request list's (``session_id``, ``model``, ``provider``, ``kind``, ``path``).
-    Costs bound the request's cost; times its start (inclusive)."""
+def metrics_filter(filters: MetricsFilters | None = None, /, **fields: Any) -> Filter | None:
+    """The filter of ``GET /v1/metrics`` (`MetricsFilters`, or its fields as keyword
+    arguments): the session list's filters (``name``, ``search`` in the session's name or
+    id, ``user_id``, ``status``, ``since``/``until``, properties, ``min_cost``/``max_cost``)
+    applied to each request, plus the request list's (``session_id``, ``model``,
+    ``provider``, ``kind``, ``path``). Costs bound the request's cost; times its start
+    (inclusive)."""
+    f = filters_of(MetricsFilters, filters, fields)
     return and_(
         request_filter(
-            session_id=session_id,
-            session_name=name,
-            path=path,
-            kind=kind,
-            status=status,
-            model=model,
-            user_id=user_id,
-            properties=properties or [],
-            since=since,
-            until=until,
-        ),
-        Cmp(Field.PROVIDER, Op.EQ, provider) if provider is not None else None,
-        Or(
-            (
-                Cmp(Field.SESSION_NAME, Op.CONTAINS, search),
-                Cmp(Field.SESSION_ID, Op.CONTAINS, search),
+            RequestFilters(
+                session_id=f.session_id,
+                path=f.path,
+                kind=f.kind,
+                status=f.status,
+                model=f.model,
+                user_id=f.user_id,
+                properties=f.properties,
+                since=f.since,
+                until=f.until,
             )
-        )
-        if search
-        else None,
-        Cmp(Field.COST, Op.GTE, min_cost) if min_cost is not None else None,
-        Cmp(Field.COST, Op.LTE, max_cost) if max_cost is not None else None,
+        ),
+        equal_filter(Field.SESSION_NAME, f.name),
+        equal_filter(Field.PROVIDER, f.provider),
+        search_filter(f.search, Field.SESSION_NAME, Field.SESSION_ID),
+        Cmp(Field.COST, Op.GTE, f.min_cost) if f.min_cost is not None else None,
+        Cmp(Field.COST, Op.LTE, f.max_cost) if f.max_cost is not None else None,
     )
 
 
@@ -193,11 +181,11 @@ class MetricsRow(BaseModel):
     cache_hit_rate: float | None = Described(
         description="cache_read_tokens / input_tokens; null without input tokens."
     )
-    cost: float | None = Described(description="USD; null when no request has a cost.")
+    cost_usd: float | None = Described(description="USD; null when no request has a cost.")
     latency_p50_ms: float | None
     latency_p95_ms: float | None
     latency_p99_ms: float | None
-    avg_latency_ms: float | None
+    mean_latency_ms: float | None
     ttft_p50_ms: float | None = Described(description="Time to first token (streamed calls).")
     ttft_p95_ms: float | None
     human_wait_p50_ms: float | None = Described(

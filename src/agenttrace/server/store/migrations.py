@@ -18,7 +18,49 @@ from dataclasses import dataclass
 
 from agenttrace.server.store.dialect import DbConnection, Dialect
 
-__all__ = ["MIGRATIONS", "Migration", "apply_migrations", "current_version"]
+__all__ = [
+    "MIGRATIONS",
+    "RECORD_COLUMNS",
+    "Migration",
+    "apply_migrations",
+    "current_version",
+]
+
+RECORD_COLUMNS = (
+    "project_id",
+    "id",
+    "kind",
+    "session_id",
+    "session_name",
+    "path",
+    "parent_id",
+    "name",
+    "model",
+    "provider",
+    "user_id",
+    "start_us",
+    "end_us",
+    "ttft_ms",
+    "status",
+    "error_type",
+    "error_message",
+    "input_tokens",
+    "output_tokens",
+    "total_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
+    "cost_usd",
+    "attempt",
+    "branch_id",
+    "properties_json",
+    "request_json",
+    "response_json",
+    "received_us",
+)
+"""The columns of ``records`` (those the migrations below create), in the order the
+ingest writes them; the readers (`agenttrace.server.store.query_rows`) select theirs from
+this list."""
 
 
 @dataclass(frozen=True, slots=True)

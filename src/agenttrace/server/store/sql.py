@@ -18,9 +18,9 @@ from typing import Any
 
 from agenttrace.core.text_repair import repair_id
 from agenttrace.records import Record
-from agenttrace.server.store import _rows
+from agenttrace.server.store import query_rows
 from agenttrace.server.store._compile import compile_filter
-from agenttrace.server.store._ingest import ingest_records, to_us
+from agenttrace.server.store._ingest import ingest_records
 from agenttrace.server.store._metrics import build_tree, path_rows, sorted_latencies, totals_by_path
 from agenttrace.server.store._metrics_sql import query_metrics
 from agenttrace.server.store._property_keys import property_keys
@@ -37,12 +37,13 @@ from agenttrace.server.store.base import (
     SessionQuery,
     SessionSort,
 )
-from agenttrace.server.store.dialect import DbConnection, Dialect
+from agenttrace.server.store.dialect import DbConnection, Dialect, to_us
 from agenttrace.server.store.filters import SortOrder
 from agenttrace.server.store.metrics import MetricsQuery, MetricsResult
 from agenttrace.server.store.migrations import apply_migrations, current_version
 from agenttrace.server.store.otlp_spans import Resolver, SpanLink, ingest_spans
-from agenttrace.server.store.rows import (
+from agenttrace.server.store.query_rows import (
+    SESSION_STATUS,
     PathRow,
     PropertyKey,
     RequestPage,
@@ -58,19 +59,19 @@ __all__ = ["SqlStore"]
 _SORT_EXPRESSIONS: dict[SessionSort, tuple[str, bool]] = {
     SessionSort.SESSION_ID: ("s.session_id", False),
     SessionSort.SESSION_NAME: ("s.name", True),
-    SessionSort.CREATED_AT: ("s.first_start_us", False),
-    SessionSort.LATEST_REQUEST_CREATED_AT: ("s.latest_start_us", False),
-    SessionSort.TOTAL_COST: ("s.cost_usd", True),
-    SessionSort.TOTAL_REQUESTS: ("s.request_count", False),
-    SessionSort.PROMPT_TOKENS: ("s.prompt_tokens", False),
-    SessionSort.COMPLETION_TOKENS: ("s.completion_tokens", False),
+    SessionSort.START_TIME: ("s.first_start_us", False),
+    SessionSort.LAST_START_TIME: ("s.latest_start_us", False),
+    SessionSort.COST_USD: ("s.cost_usd", True),
+    SessionSort.REQUEST_COUNT: ("s.request_count", False),
+    SessionSort.INPUT_TOKENS: ("s.prompt_tokens", False),
+    SessionSort.OUTPUT_TOKENS: ("s.completion_tokens", False),
     SessionSort.TOTAL_TOKENS: ("s.total_tokens", False),
-    SessionSort.AVG_LATENCY: (
+    SessionSort.MEAN_LATENCY_MS: (
         "CASE WHEN s.latency_count > 0 THEN s.latency_sum_ms / s.latency_count END",
         True,
     ),
     SessionSort.ERROR_COUNT: ("s.error_count", False),
-    SessionSort.STATUS: (_rows.SESSION_STATUS, False),
+    SessionSort.STATUS: (SESSION_STATUS, False),
     SessionSort.DURATION_MS: ("(s.last_end_us - s.first_start_us)", False),
 }
 _PERCENTILE_SORTS = {SessionSort.P50_LATENCY_MS: 0.5, SessionSort.P95_LATENCY_MS: 0.95}
@@ -170,7 +171,7 @@ class SqlStore(ABC):
         expression, nullable = _SORT_EXPRESSIONS.get(query.sort, ("s.first_start_us", False))
         nulls_last = f"({expression}) IS NULL, " if nullable else ""
         sql = (
-            f"SELECT {_rows.SESSION_COLUMNS} FROM sessions s "
+            f"SELECT {query_rows.SESSION_COLUMNS} FROM sessions s "
             f"WHERE s.project_id = ? AND ({condition}) "
             f"ORDER BY {nulls_last}{expression} {direction}, s.session_id {direction} "
             "LIMIT ? OFFSET ?"
@@ -238,7 +239,7 @@ class SqlStore(ABC):
         if not session_ids:
             return []
         sql = (
-            f"SELECT {_rows.SESSION_COLUMNS} FROM sessions s WHERE s.project_id = ? "
+            f"SELECT {query_rows.SESSION_COLUMNS} FROM sessions s WHERE s.project_id = ? "
             f"AND s.session_id IN ({_marks(len(session_ids))})"
         )
         found = self._sql(conn, sql, [project_id, *session_ids])
@@ -290,7 +291,7 @@ class SqlStore(ABC):
             for values in latencies.values():
                 values.sort()
         return [
-            _rows.session_row(
+            query_rows.session_row(
                 row,
                 users.get(row[0], []),
                 properties.get(row[0], {}),
@@ -370,11 +371,11 @@ class SqlStore(ABC):
         with self._read() as conn:
             found = self._sql(
                 conn,
-                f"SELECT {_rows.request_columns(True)} FROM records r "
+                f"SELECT {query_rows.request_columns(True)} FROM records r "
                 "WHERE r.project_id = ? AND r.id = ?",
                 [project_id, request_id],
             )
-        return _rows.request_row(found[0], self.dialect, True) if found else None
+        return query_rows.request_row(found[0], self.dialect, True) if found else None
 
     def query_paths(self, project_id: str, query: PathQuery) -> list[PathRow]:
         """Per-path aggregates over the matching requests."""

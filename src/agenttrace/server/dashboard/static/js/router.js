@@ -1,4 +1,4 @@
-// The view and its parameters live in the URL fragment: #/sessions?name=x&sort=total_cost.
+// The view and its parameters live in the URL fragment: #/sessions?name=x&sort=cost_usd.
 // Views rewrite the fragment with replaceState as filters change, so links are shareable
 // and the back button returns to the previous view.
 

@@ -32,7 +32,7 @@ export function statusBadge(status, { compact = false } = {}) {
 /** The status a request is shown with: its own, "running" while it has not ended, or
  * "waiting" for a question to a human nobody has answered yet. */
 export function requestStatus(request) {
-  if (request.kind === "human" && !request.response_created_at) return "waiting";
-  if (request.status === "ok" && !request.response_created_at) return "running";
+  if (request.kind === "human" && !request.end_time) return "waiting";
+  if (request.status === "ok" && !request.end_time) return "running";
   return request.status;
 }

@@ -17,7 +17,7 @@ const COLUMNS = [
   { key: "p95_latency_ms", label: "p95 latency", numeric: true },
   { key: "human_wait_p95_ms", label: "Human wait", title: "Time humans took to answer: p50 / p95", numeric: true },
   { key: "error_rate", label: "Error rate", numeric: true },
-  { key: "total_cost", label: "Cost", numeric: true },
+  { key: "cost_usd", label: "Cost", numeric: true },
   { key: "cost_per_call", label: "Cost / call", numeric: true },
   { key: "total_tokens", label: "Tokens", numeric: true },
 ];
@@ -26,7 +26,7 @@ function derived(row) {
   return {
     ...row,
     error_rate: row.request_count ? row.error_count / row.request_count : 0,
-    cost_per_call: row.total_cost === null || !row.request_count ? null : row.total_cost / row.request_count,
+    cost_per_call: row.cost_usd === null || !row.request_count ? null : row.cost_usd / row.request_count,
   };
 }
 
@@ -92,8 +92,8 @@ function cell(key, row, scale) {
       return row.error_count
         ? h("span", { class: "error-count" }, `${formatPercent(row.error_count, row.request_count)} (${formatInt(row.error_count)})`)
         : "0%";
-    case "total_cost":
-      return formatCost(row.total_cost);
+    case "cost_usd":
+      return formatCost(row.cost_usd);
     case "cost_per_call":
       return formatCost(row.cost_per_call);
     default:
@@ -277,7 +277,7 @@ export class PathsView {
     try {
       const page = await getJSON(
         "v1/sessions",
-        { sort: "latest_request_created_at", order: "desc", limit: "200" },
+        { sort: "last_start_time", order: "desc", limit: "200" },
         { signal: this.namesController.signal },
       );
       const names = [...new Set(page.sessions.map((s) => s.session_name).filter(Boolean))].sort();

@@ -7,8 +7,6 @@ import { formatClock, formatCost, formatDuration, formatInt, formatTime } from "
 import { requestStatus, statusBadge } from "../status.js";
 import { bodySection } from "./bodies.js";
 
-const SESSION_KEYS = new Set(["Helicone-Session-Id", "Helicone-Session-Path", "Helicone-Session-Name"]);
-
 /** A request's title: its name, else its model, else its kind. */
 export function requestTitle(request) {
   return request.name || request.model || request.kind || "request";
@@ -34,8 +32,8 @@ function facts(pairs) {
 function tokenFacts(request) {
   const optional = (label, value) => (value === null || value === undefined ? null : [label, formatInt(value)]);
   return [
-    ["Prompt tokens", formatInt(request.prompt_tokens)],
-    ["Completion tokens", formatInt(request.completion_tokens)],
+    ["Prompt tokens", formatInt(request.input_tokens)],
+    ["Completion tokens", formatInt(request.output_tokens)],
     ["Total tokens", formatInt(request.total_tokens)],
     optional("Cache read", request.cache_read_tokens),
     optional("Cache write", request.cache_write_tokens),
@@ -114,19 +112,19 @@ export class RequestPanel {
     this.requestId = requestId;
     this.element.hidden = false;
     document.body.classList.add("drawer-open");
-    this.render(summary ?? { request_id: requestId }, null, true);
+    this.render(summary ?? { id: requestId }, null, true);
     this.element.focus({ preventScroll: true });
     try {
       const full = await getJSON(`v1/requests/${encodeURIComponent(requestId)}`, null, { signal: controller.signal });
       if (controller === this.controller) this.render(full, null, false);
     } catch (error) {
-      if (!isAbort(error) && controller === this.controller) this.render(summary ?? { request_id: requestId }, error, false);
+      if (!isAbort(error) && controller === this.controller) this.render(summary ?? { id: requestId }, error, false);
     }
   }
 
   render(request, error, loading) {
     const status = request.status ? requestStatus(request) : null;
-    const properties = Object.entries(request.request_properties ?? {}).filter(([key]) => !SESSION_KEYS.has(key));
+    const properties = Object.entries(request.properties ?? {});
     const bodies = loading
       ? h("p", { class: "placeholder" }, "Loading bodies…")
       : error
@@ -161,15 +159,15 @@ export class RequestPanel {
       facts([
         ["Model", request.model],
         ["Provider", request.provider],
-        ["Latency", formatDuration(request.delay_ms)],
-        ["Time to first token", request.time_to_first_token == null ? null : formatDuration(request.time_to_first_token)],
-        ["Cost", formatCost(request.cost)],
-        ["Started", request.request_created_at ? `${formatTime(request.request_created_at)}.${formatClock(request.request_created_at).slice(9)}` : null],
-        ["Ended", request.response_created_at ? formatClock(request.response_created_at) : request.status ? "not yet" : null],
+        ["Latency", formatDuration(request.latency_ms)],
+        ["Time to first token", request.time_to_first_token_ms == null ? null : formatDuration(request.time_to_first_token_ms)],
+        ["Cost", formatCost(request.cost_usd)],
+        ["Started", request.start_time ? `${formatTime(request.start_time)}.${formatClock(request.start_time).slice(9)}` : null],
+        ["Ended", request.end_time ? formatClock(request.end_time) : request.status ? "not yet" : null],
         ["Attempt", request.attempt > 1 ? String(request.attempt) : null],
         ["Branch", request.branch_id],
-        ["User", request.request_user_id],
-        ["Request id", request.request_id, { wide: true, mono: true }],
+        ["User", request.user_id],
+        ["Request id", request.id, { wide: true, mono: true }],
         ["Parent id", request.parent_id, { wide: true, mono: true }],
       ]),
       h("h3", null, "Tokens"),

@@ -22,15 +22,15 @@ function summary(session) {
   return h(
     "div",
     { class: "stats" },
-    stat("Created", formatTime(session.created_at), { title: formatAgo(session.created_at) }),
-    stat("Last request", formatTime(session.latest_request_created_at), { title: formatAgo(session.latest_request_created_at) }),
+    stat("Created", formatTime(session.start_time), { title: formatAgo(session.start_time) }),
+    stat("Last request", formatTime(session.last_start_time), { title: formatAgo(session.last_start_time) }),
     stat("Duration", formatDuration(session.duration_ms)),
-    stat("Requests", formatInt(session.total_requests)),
+    stat("Requests", formatInt(session.request_count)),
     stat("Tokens", formatInt(session.total_tokens), {
-      title: `${formatInt(session.prompt_tokens)} prompt + ${formatInt(session.completion_tokens)} completion`,
+      title: `${formatInt(session.input_tokens)} prompt + ${formatInt(session.output_tokens)} completion`,
     }),
-    stat("Prompt / completion", `${formatInt(session.prompt_tokens)} / ${formatInt(session.completion_tokens)}`),
-    stat("Cost", formatCost(session.total_cost)),
+    stat("Prompt / completion", `${formatInt(session.input_tokens)} / ${formatInt(session.output_tokens)}`),
+    stat("Cost", formatCost(session.cost_usd)),
     stat("Errors", formatInt(session.error_count)),
     stat("Latency p50 / p95", `${formatDuration(session.p50_latency_ms)} / ${formatDuration(session.p95_latency_ms)}`),
     session.user_ids?.length ? stat("Users", session.user_ids.join(", ")) : null,
@@ -85,7 +85,7 @@ function pathsTable(paths) {
             h("td", { class: "num", dataset: { label: "p50" } }, formatDuration(row.p50_latency_ms)),
             h("td", { class: "num", dataset: { label: "p95" } }, formatDuration(row.p95_latency_ms)),
             h("td", { class: "num", dataset: { label: "Tokens" } }, formatInt(row.total_tokens)),
-            h("td", { class: "num", dataset: { label: "Cost" } }, formatCost(row.total_cost)),
+            h("td", { class: "num", dataset: { label: "Cost" } }, formatCost(row.cost_usd)),
           ),
         ),
       ),
@@ -135,7 +135,7 @@ export class SessionDetailView {
       else el.removeAttribute("aria-current");
     }
     if (requestId) {
-      const summaryRow = this.requests.find((r) => r.request_id === requestId);
+      const summaryRow = this.requests.find((r) => r.id === requestId);
       this.panel.open(summaryRow, requestId);
     } else {
       this.panel.close();
@@ -153,7 +153,7 @@ export class SessionDetailView {
       const last = this.requests.at(-1);
       if (this.extended && this.nextCursor === null && last) {
         // Every page was loaded: fetch what started since the last request loaded.
-        const params = { session_id: this.sessionId, order: "asc", since: last.request_created_at, limit: PAGE };
+        const params = { session_id: this.sessionId, order: "asc", since: last.start_time, limit: PAGE };
         tail = await getJSON("v1/requests", params, { signal: controller.signal });
       }
     } catch (error) {
@@ -174,7 +174,7 @@ export class SessionDetailView {
         const params = { session_id: this.sessionId, kind: "human", include_bodies: true, order: "asc", limit: PAGE };
         const found = await getJSON("v1/requests", params, { signal: controller.signal });
         this.questions = new Map(
-          found.requests.map((r) => [r.request_id, { question: r.request_body?.question, answer: r.response_body?.answer }]),
+          found.requests.map((r) => [r.id, { question: r.request_body?.question, answer: r.response_body?.answer }]),
         );
       } catch (error) {
         if (isAbort(error)) return;
@@ -198,8 +198,8 @@ export class SessionDetailView {
       this.detail = detail;
       this.render();
     }
-    const latest = toMillis(detail.session.latest_request_created_at) ?? 0;
-    const running = this.requests.some((r) => !r.response_created_at);
+    const latest = toMillis(detail.session.last_start_time) ?? 0;
+    const running = this.requests.some((r) => !r.end_time);
     if (running || Date.now() - latest < LIVE_FOR_MS) this.poller.start();
     else this.poller.stop();
     if (!quiet && this.selectedId) this.select(this.selectedId, { updateUrl: false });
@@ -207,10 +207,10 @@ export class SessionDetailView {
 
   /** Add or update requests, keeping them in time order. */
   merge(rows) {
-    const byId = new Map(this.requests.map((r) => [r.request_id, r]));
-    for (const row of rows) byId.set(row.request_id, row);
+    const byId = new Map(this.requests.map((r) => [r.id, r]));
+    for (const row of rows) byId.set(row.id, row);
     this.requests = [...byId.values()].sort(
-      (a, b) => (toMicros(a.request_created_at) ?? 0) - (toMicros(b.request_created_at) ?? 0) || (a.request_id < b.request_id ? -1 : 1),
+      (a, b) => (toMicros(a.start_time) ?? 0) - (toMicros(b.start_time) ?? 0) || (a.id < b.id ? -1 : 1),
     );
   }
 
@@ -238,7 +238,7 @@ export class SessionDetailView {
   }
 
   moreRequests() {
-    const total = this.detail.session.total_requests;
+    const total = this.detail.session.request_count;
     if (this.nextCursor === null && this.requests.length >= total) return null;
     const button = h(
       "button",

@@ -17,14 +17,14 @@ const MAX_LIMIT = 1000; // the API's largest page
 const COLUMNS = [
   { key: "session_name", label: "Name", text: true },
   { key: "session_id", label: "Session ID", text: true },
-  { key: "created_at", label: "Created" },
-  { key: "latest_request_created_at", label: "Last request" },
+  { key: "start_time", label: "Created" },
+  { key: "last_start_time", label: "Last request" },
   { key: "duration_ms", label: "Duration", numeric: true },
-  { key: "total_requests", label: "Requests", numeric: true },
-  { key: "prompt_tokens", label: "Prompt tok.", title: "Prompt tokens", numeric: true },
-  { key: "completion_tokens", label: "Compl. tok.", title: "Completion tokens", numeric: true },
+  { key: "request_count", label: "Requests", numeric: true },
+  { key: "input_tokens", label: "Prompt tok.", title: "Prompt tokens", numeric: true },
+  { key: "output_tokens", label: "Compl. tok.", title: "Completion tokens", numeric: true },
   { key: "total_tokens", label: "Total tok.", title: "Total tokens", numeric: true },
-  { key: "total_cost", label: "Cost", numeric: true },
+  { key: "cost_usd", label: "Cost", numeric: true },
   { key: "error_count", label: "Errors", numeric: true },
   { key: "status", label: "Status", text: true },
 ];
@@ -39,8 +39,8 @@ function cellContent(key, session) {
       );
     case "session_id":
       return h("a", { href: sessionHref(session.session_id), class: "mono", title: session.session_id }, shortId(session.session_id, 12));
-    case "created_at":
-    case "latest_request_created_at":
+    case "start_time":
+    case "last_start_time":
       return h(
         "time",
         { datetime: session[key], title: `${formatTime(session[key])} (${formatAgo(session[key])})` },
@@ -48,8 +48,8 @@ function cellContent(key, session) {
       );
     case "duration_ms":
       return formatDuration(session.duration_ms);
-    case "total_cost":
-      return formatCost(session.total_cost);
+    case "cost_usd":
+      return formatCost(session.cost_usd);
     case "error_count":
       return session.error_count ? h("span", { class: "error-count" }, formatInt(session.error_count)) : "0";
     case "status":
@@ -102,7 +102,7 @@ function readState(params) {
     since: params.get("since") ?? "",
     until: params.get("until") ?? "",
     property: params.getAll("property").filter((item) => item.includes("=")),
-    sort: params.get("sort") || "created_at",
+    sort: params.get("sort") || "start_time",
     order: params.get("order") === "asc" ? "asc" : "desc",
     limit: limit >= 1 && limit <= MAX_LIMIT ? limit : 50,
     offset: Number.isFinite(offset) && offset > 0 ? offset : 0,
@@ -118,7 +118,7 @@ function stateParams(state) {
     if (state.until) params.set("until", state.until);
   }
   for (const item of state.property) params.append("property", item);
-  if (state.sort !== "created_at") params.set("sort", state.sort);
+  if (state.sort !== "start_time") params.set("sort", state.sort);
   if (state.order !== "desc") params.set("order", state.order);
   if (state.limit !== 50) params.set("limit", String(state.limit));
   if (state.offset) params.set("offset", String(state.offset));
@@ -349,7 +349,7 @@ export class SessionsView {
     try {
       const page = await getJSON(
         "v1/sessions",
-        { sort: "latest_request_created_at", order: "desc", limit: "200" },
+        { sort: "last_start_time", order: "desc", limit: "200" },
         { signal: this.suggestionController.signal },
       );
       this.filters.addNames(page.sessions);

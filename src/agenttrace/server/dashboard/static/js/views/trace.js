@@ -45,7 +45,7 @@ function barStyle(place) {
 
 /** What a question to a human asked and was answered (bodies fetched apart; may be absent). */
 function humanText(request, context) {
-  const bodies = context.options.questions?.get(request.request_id);
+  const bodies = context.options.questions?.get(request.id);
   // A question asked as {question: "...", ...} (a common interrupt payload) shows its question.
   const text = (value) => {
     if (value === undefined || value === null) return "";
@@ -62,19 +62,19 @@ function leaf(item, depth, context) {
   const status = requestStatus(request);
   const info = statusInfo(status);
   const human = request.kind === "human" ? humanText(request, context) : null;
-  const selected = request.request_id === context.options.selectedId;
+  const selected = request.id === context.options.selectedId;
   const branch = request.branch_id ? context.branches.get(request.branch_id) : undefined;
-  // delay_ms is the collector's (end - start) in µs / 1000; the bar is placed from the same µs.
+  // latency_ms is the collector's (end - start) in µs / 1000; the bar is placed from the same µs.
   const waited = human && end === null ? "waiting" : null;
-  const duration = waited ?? (end === null ? "running" : formatDuration(request.delay_ms ?? (end - start) / 1000));
-  const select = () => context.options.onSelect(request.request_id);
+  const duration = waited ?? (end === null ? "running" : formatDuration(request.latency_ms ?? (end - start) / 1000));
+  const select = () => context.options.onSelect(request.id);
   const button = h(
     "button",
     {
       type: "button",
       class: ["tree-leaf", `is-${status}`, selected && "is-selected"],
       "aria-current": selected ? "true" : null,
-      dataset: { requestId: request.request_id, status },
+      dataset: { requestId: request.id, status },
       onclick: select,
     },
     h("span", { class: ["leaf-status", `status-${status}`], title: info.label, "aria-hidden": "true" }, info.icon),
@@ -92,7 +92,7 @@ function leaf(item, depth, context) {
     figures([
       h("span", { class: "leaf-duration" }, duration),
       request.total_tokens ? `${formatInt(request.total_tokens)} tok` : null,
-      request.cost ? formatCost(request.cost) : null,
+      request.cost_usd ? formatCost(request.cost_usd) : null,
     ]),
   );
   const bar =
@@ -100,7 +100,7 @@ function leaf(item, depth, context) {
       ? null
       : h("span", {
           class: ["trace-bar", `kind-${request.kind}`, `is-${status}`, end === null && "is-running", human && "human-gap"],
-          dataset: { barFor: request.request_id, duration },
+          dataset: { barFor: request.id, duration },
           title: human
             ? `${request.session_path} · waiting for a human${human.question ? `: “${human.question}”` : ""} · ${
                 end === null ? "no answer yet" : `answered after ${duration}${human.answer ? `: ${human.answer}` : ""}`
@@ -174,7 +174,7 @@ function folder(node, depth, context) {
       `${formatInt(node.request_count)} ${node.request_count === 1 ? "request" : "requests"}`,
       formatDuration(node.duration_ms),
       node.total_tokens ? `${formatInt(node.total_tokens)} tok` : null,
-      node.total_cost ? formatCost(node.total_cost) : null,
+      node.cost_usd ? formatCost(node.cost_usd) : null,
     ]),
   );
   const span = subtreeSpan(node, context);

@@ -23,7 +23,7 @@ export function formatTick(ms) {
 
 /** Start and end (µs since the epoch; end null while running) of a request. */
 export function requestSpan(request) {
-  return { start: toMicros(request.request_created_at), end: toMicros(request.response_created_at) };
+  return { start: toMicros(request.start_time), end: toMicros(request.end_time) };
 }
 
 /**
@@ -88,7 +88,7 @@ export function branchNumbers(requests) {
   for (const request of requests) {
     const id = request.branch_id;
     if (!id) continue;
-    const start = toMicros(request.request_created_at) ?? Infinity;
+    const start = toMicros(request.start_time) ?? Infinity;
     const path = request.session_path;
     const known = first.get(id);
     if (!known) {
