@@ -93,19 +93,19 @@ def test_timeline_shows_the_pause_as_a_gap(new_page: Any, runs: Runs, save_scree
     with QueryClient(runs.url) as client:
         detail = client.session(runs.answered)
     (human,) = [r for r in detail.requests if r.kind == "human"]
-    assert human.delay_ms is not None
-    assert human.delay_ms >= 1500
+    assert human.latency_ms is not None
+    assert human.latency_ms >= 1500
     assert detail.session.p95_latency_ms is not None
-    assert detail.session.p95_latency_ms < human.delay_ms
+    assert detail.session.p95_latency_ms < human.latency_ms
     page = new_page()
     page.goto(f"{runs.url}/#/sessions/{runs.answered}")
-    gap = page.locator(f'[data-bar-for="{human.request_id}"]')
+    gap = page.locator(f'[data-bar-for="{human.id}"]')
     expect(gap).to_have_class("trace-bar kind-human is-ok human-gap")
     title = gap.get_attribute("title") or ""
     assert "waiting for a human" in title
     assert "Send this email?" in title
     assert "answered after" in title
-    leaf = page.locator(f'[data-request-id="{human.request_id}"]')
+    leaf = page.locator(f'[data-request-id="{human.id}"]')
     expect(leaf.locator(".human-question")).to_contain_text("Send this email?")
     expect(leaf.locator(".human-answer")).to_contain_text("approved")
     width = gap.bounding_box()

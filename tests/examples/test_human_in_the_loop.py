@@ -41,8 +41,8 @@ def test_interrupt_and_resume_are_one_session(traced: Traced) -> None:
     ]
     assert question.request_body["question"]["question"] == "Send this email?"
     assert question.response_body == {"answer": {"approved": True, "reason": "approved"}}
-    assert question.delay_ms is not None
-    assert question.response_created_at is not None
+    assert question.latency_ms is not None
+    assert question.end_time is not None
     assert paused.error is not None
     assert "Send this email?" in paused.error.message
     assert paused.status is Status.INTERRUPTED

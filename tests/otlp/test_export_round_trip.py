@@ -49,10 +49,10 @@ def both(
 
 
 def _request_shape(row: RequestRow) -> tuple[Any, ...]:
-    cost = round(row.cost, 12) if row.cost is not None else None
+    cost = round(row.cost_usd, 12) if row.cost_usd is not None else None
     error = (row.error.type, row.error.message) if row.error else None
     return (
-        row.request_id,
+        row.id,
         row.session_path,
         row.kind.value,
         row.name,
@@ -60,13 +60,13 @@ def _request_shape(row: RequestRow) -> tuple[Any, ...]:
         row.provider,
         row.status.value,
         error,
-        row.prompt_tokens,
-        row.completion_tokens,
+        row.input_tokens,
+        row.output_tokens,
         row.total_tokens,
         row.cache_read_tokens,
         row.reasoning_tokens,
         cost,
-        row.request_user_id,
+        row.user_id,
         row.attempt,
         row.branch_id,
     )
@@ -76,10 +76,10 @@ def _session_shape(row: SessionRow) -> tuple[Any, ...]:
     return (
         row.session_id,
         row.session_name,
-        row.total_requests,
-        round(row.total_cost, 12),
-        row.prompt_tokens,
-        row.completion_tokens,
+        row.request_count,
+        round(row.cost_usd, 12),
+        row.input_tokens,
+        row.output_tokens,
         row.error_count,
         row.status,
         sorted(row.user_ids),
@@ -158,5 +158,5 @@ def test_both_wires_to_one_collector_store_each_record_once(
         finally:
             agenttrace.configure(enabled=False, spool_dir=tmp_path / "spool")
         with QueryClient(native_collector.url) as client:
-            counts[export_to] = client.session(thread_id).session.total_requests
+            counts[export_to] = client.session(thread_id).session.request_count
     assert counts["both"] == counts["agenttrace"] > 0

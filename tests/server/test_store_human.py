@@ -91,7 +91,7 @@ def test_unanswered_question_makes_the_session_wait(store: Store) -> None:
     assert INTERRUPT_ID_PROPERTY not in detail.session.properties  # the request's own
     assert _waiting(store) == ["s1"]
     human = [r for r in detail.requests if r.kind == "human"]
-    assert [(r.status, r.session_path, r.response_created_at) for r in human] == [
+    assert [(r.status, r.session_path, r.end_time) for r in human] == [
         ("interrupted", "/agent/approve", None)
     ]
     assert human[0].request_body == {"question": {"action": "refund", "amount": 40}}
@@ -119,18 +119,18 @@ def test_answer_completes_the_question(store: Store, order: str) -> None:
     assert human.status == "ok"
     assert human.session_path == "/agent/approve"  # the question's placement wins
     assert human.name == "approve"
-    assert human.request_created_at == _at(1)
-    assert human.delay_ms == 60_000.0
+    assert human.start_time == _at(1)
+    assert human.latency_ms == 60_000.0
     assert human.request_body == {"question": {"action": "refund", "amount": 40}}
     assert human.response_body == {"answer": "yes"}
     # counted once; the wait is not a latency
-    assert detail.session.total_requests == 2
-    assert detail.session.avg_latency == 100.0
+    assert detail.session.request_count == 2
+    assert detail.session.mean_latency_ms == 100.0
     assert detail.session.p95_latency_ms == 100.0
     assert detail.session.duration_ms == 61_000.0
     by_interrupt = request_filter(properties=[(INTERRUPT_ID_PROPERTY, "i1")])
     found = store.query_requests(PROJECT, RequestQuery(filter=by_interrupt))
-    assert [r.request_id for r in found.requests] == [human_record_id("s1", "i1")]
+    assert [r.id for r in found.requests] == [human_record_id("s1", "i1")]
 
 
 def test_two_questions_one_answered_still_waits(store: Store) -> None:
@@ -168,7 +168,7 @@ def test_paths_show_human_wait_apart_from_latency(store: Store) -> None:
     approve = rows["/agent/approve"]
     assert approve.human_count == 3
     assert approve.p50_latency_ms is None
-    assert approve.avg_latency is None
+    assert approve.mean_latency_ms is None
     assert approve.human_wait_p50_ms is not None
     assert 10_000.0 <= approve.human_wait_p50_ms <= 30_000.0
     assert approve.human_wait_p95_ms is not None
@@ -185,15 +185,15 @@ def test_answer_naming_no_interrupt_completes_the_open_question(store: Store) ->
     assert bare.id != human_record_id("s1", "a")
     store.ingest(PROJECT, [bare, _question("s1", "later", 30)])
     detail = _session(store, "s1")
-    by_interrupt = {r.request_properties[INTERRUPT_ID_PROPERTY]: r for r in detail.requests}
+    by_interrupt = {r.properties[INTERRUPT_ID_PROPERTY]: r for r in detail.requests}
     assert set(by_interrupt) == {"a", "later"}  # the bare answer is not stored apart
     assert by_interrupt["a"].status == "ok"
-    assert by_interrupt["a"].delay_ms == 19_000.0
+    assert by_interrupt["a"].latency_ms == 19_000.0
     assert by_interrupt["a"].response_body == {"answer": "yes"}
     assert by_interrupt["later"].status == "interrupted"
     assert detail.session.waiting_since == _at(30)
     assert _session(store, "s2").session.status == "waiting"
-    assert _session(store, "s1").session.total_requests == 2
+    assert _session(store, "s1").session.request_count == 2
 
 
 def test_answer_naming_no_interrupt_with_nothing_open_is_kept(store: Store) -> None:
