@@ -7,9 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from agenttrace.records import RecordKind, Status
-from agenttrace.server._query_routes import Properties, pairs, utc
-from agenttrace.server._time_params import Since, Until
+from agenttrace.server._request_filter_params import RequestFiltersDep
 from agenttrace.server.dependencies import ProjectDep, StoreDep
 from agenttrace.server.store.metrics import (
     GROUP_BY_PATTERN,
@@ -17,7 +15,6 @@ from agenttrace.server.store.metrics import (
     Dimension,
     MetricsQuery,
     MetricsResult,
-    metrics_filter,
     parse_group_by,
 )
 
@@ -57,48 +54,18 @@ def metrics(
             description="IANA time zone of the buckets (day buckets follow its DST changes).",
         ),
     ] = "UTC",
-    name: Annotated[str | None, Query(description="Exact session name.")] = None,
-    search: Annotated[
-        str | None, Query(description="Case-insensitive part of the session name or id.")
-    ] = None,
-    session_id: str | None = None,
-    user_id: str | None = None,
-    status: Status | None = None,
-    model: str | None = None,
-    provider: str | None = None,
-    kind: RecordKind | None = None,
-    path: Annotated[str | None, Query(description="Exact session path, e.g. /agent.")] = None,
-    properties: Properties = [],  # noqa: B006 - FastAPI copies defaults per request
-    since: Since = None,
-    until: Until = None,
-    min_cost: Annotated[float | None, Query(ge=0, description="Request cost, USD.")] = None,
-    max_cost: Annotated[float | None, Query(ge=0, description="Request cost, USD.")] = None,
+    filters: RequestFiltersDep,
 ) -> MetricsResult:
     """Per group of the requests matching every filter (each applies to the request; times
     bound its start): requests, sessions, errors and error rate, tokens, cache hit rate,
     cost, latency p50 / p95 / p99 and time to first token p50 / p95. At most 5,000 groups
     (`MAX_GROUPS`; 400 beyond)."""
     query = MetricsQuery(
-        filter=metrics_filter(
-            name=name,
-            search=search,
-            session_id=session_id,
-            user_id=user_id,
-            status=status,
-            model=model,
-            provider=provider,
-            kind=kind,
-            path=path,
-            properties=pairs(properties),
-            since=utc(since),
-            until=utc(until),
-            min_cost=min_cost,
-            max_cost=max_cost,
-        ),
+        filter=filters.filter,
         group_by=parse_group_by(group_by),
         bucket=bucket,
         tz=tz,
-        since=utc(since),
-        until=utc(until),
+        since=filters.since,
+        until=filters.until,
     )
     return store.query_metrics(project_id, query)

@@ -186,7 +186,13 @@ _V5 = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5)
+_V6 = Migration(
+    version=6,
+    description="records in the order they were stored, for the live feed (GET /v1/feed)",
+    statements=("CREATE INDEX records_by_received ON records (project_id, received_us, id)",),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 
 _CREATE_VERSION_TABLE = """CREATE TABLE IF NOT EXISTS schema_version (
     version {bigint} PRIMARY KEY,

@@ -20,6 +20,7 @@ from agenttrace.core.text_repair import repair_id
 from agenttrace.records import Record
 from agenttrace.server.store import _rows
 from agenttrace.server.store._compile import compile_filter
+from agenttrace.server.store._feed import FeedPage, FeedQuery, feed_page
 from agenttrace.server.store._ingest import ingest_records, to_us
 from agenttrace.server.store._metrics import build_tree, path_rows, sorted_latencies, totals_by_path
 from agenttrace.server.store._metrics_sql import query_metrics
@@ -389,6 +390,11 @@ class SqlStore(ABC):
         """Metrics per group of the matching requests (`_metrics_sql`)."""
         with self._read() as conn:
             return query_metrics(conn, self.dialect, project_id, query)
+
+    def query_feed(self, project_id: str, query: FeedQuery) -> FeedPage:
+        """Requests stored after the query's cursor, oldest first (`_feed`)."""
+        with self._read() as conn:
+            return feed_page(conn, self.dialect, project_id, query, _now_us())
 
     def query_properties(
         self, project_id: str, *, limit: int = 100, values: int = 5
