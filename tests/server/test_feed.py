@@ -123,8 +123,8 @@ def test_the_feed_is_project_scoped(keyed: Any) -> None:
 @pytest.mark.parametrize(
     ("params", "fragment"),
     [
-        ({"after": "nope"}, "after is not a feed cursor"),
-        ({"after": "f1.bm9wZQ"}, "after is not a feed cursor"),
+        ({"after": "nope"}, "after is not one this collector made"),
+        ({"after": "f1.bm9wZQ"}, "after is not one this collector made"),
         ({"limit": 0}, "limit"),
         ({"limit": 1001}, "limit"),
     ],

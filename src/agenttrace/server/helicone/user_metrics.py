@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from agenttrace.server.helicone.body_schemas import MAX_UNIX_SECONDS
 from agenttrace.server.helicone.filter_mapping import all_of
 from agenttrace.server.helicone.query_mapping import HeliconeQueryError
 from agenttrace.server.helicone.query_mapping import _body as query_body
@@ -43,6 +44,10 @@ _KEYS = {"filter", "offset", "limit", "timeFilter", "timeZoneDifferenceMinutes",
 def user_metrics_query_from_body(body: object) -> UserMetricsQuery:
     """The store query for a ``POST /v1/user/metrics/query`` body."""
     fields = query_body(body, _KEYS, ("filter", "offset", "limit"))
+    for key in ("offset", "limit"):
+        if fields[key] is None:
+            msg = f"{key} must be a whole number; got null"
+            raise HeliconeQueryError(msg)
     window = fields.get("timeFilter")
     filter_ = all_of(
         _time_window(window) if window is not None else None, helicone_filter(fields["filter"])
@@ -78,11 +83,10 @@ def _time_window(value: object) -> Filter | None:
 
 def _moment(value: object, where: str) -> datetime:
     seconds = number_field(value, where)
-    try:
-        return datetime.fromtimestamp(seconds, UTC)
-    except (OverflowError, OSError, ValueError):
-        msg = f"{where} must be Unix time in seconds; got {value!r}"
-        raise HeliconeQueryError(msg) from None
+    if not 0 <= seconds <= MAX_UNIX_SECONDS:
+        msg = f"{where} must be Unix time in seconds, 0 to {MAX_UNIX_SECONDS}; got {value!r}"
+        raise HeliconeQueryError(msg)
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 def _sort(value: object) -> tuple[UserSort, SortOrder]:

@@ -101,8 +101,8 @@ def decode_feed_cursor(text: str) -> tuple[int, str]:
                 return received_us, request_id
             why = "its fields are of the wrong kind"
     msg = (
-        f"after is not a feed cursor this collector made ({why}); pass the cursor of a "
-        "previous feed page unchanged, or leave after out to start from the newest requests"
+        f"after is not one this collector made ({why}); pass the cursor of a previous feed "
+        "page unchanged, or leave after out to start from the newest requests"
     )
     raise InvalidQueryError(msg)
 

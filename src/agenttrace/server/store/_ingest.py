@@ -298,6 +298,9 @@ def ingest_records(
             for key, value in r.properties.items()
         ],
     )
+    from agenttrace.server.store._metrics_rollup import add_to_rollup  # it imports this module
+
+    add_to_rollup(conn, dialect, project_id, [record for record, _ in new])
     rollups: dict[str, _Rollup] = {}
     for record, row in new:
         start = row[_START]

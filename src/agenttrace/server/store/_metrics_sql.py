@@ -25,6 +25,13 @@ from agenttrace.server.store._histogram import (
     bucket_sql,
     histogram_percentile,
 )
+from agenttrace.server.store._metrics_rollup import (
+    RECORD_CODED,
+    ROLLUP_COLUMNS,
+    RollupPlan,
+    decode_keys,
+    plan,
+)
 from agenttrace.server.store._time_buckets import Bucketing, time_zone
 from agenttrace.server.store.base import InvalidQueryError
 from agenttrace.server.store.dialect import DbConnection, Dialect
@@ -187,49 +194,34 @@ def query_metrics(
             key_params.append(repair_text(key))
     number: str = "0"
     number_params: list[int] = []
+    low = high = 0
     if bucketing is not None:
         low, high = _time_range(conn, dialect, project_id)
         number, number_params = bucketing.number_sql("r.start_us", low, high)
-    key_params = [*number_params, *key_params]
-    select_keys = ", ".join([number, *expressions])
-    positions = ", ".join(str(i) for i in range(1, len(expressions) + 3))
     condition, params = compile_filter(query.filter, "request", dialect, project_id)
-    where = f"r.project_id = ? AND ({condition})"
-    where_params = [project_id, *params]
-    width = len(expressions)
     grouper = _Grouper(query, bucketing)
-    latency = _latency(dialect)
-
-    main = (
-        f"SELECT {select_keys}, {bucket_sql(latency)}, count(*), "
-        "sum(CASE WHEN r.status = 'error' THEN 1 ELSE 0 END), sum(r.input_tokens), "
-        "sum(r.output_tokens), sum(r.total_tokens), sum(r.cache_read_tokens), "
-        f"sum(r.reasoning_tokens), sum(r.cost_usd), count(r.cost_usd), count({latency}), "
-        f"sum({latency}), min({latency}), max({latency}) "
-        f"FROM records r WHERE {where} GROUP BY {positions}"
+    scan = _Scan(
+        dialect=dialect,
+        number=number,
+        number_params=number_params,
+        expressions=expressions,
+        key_params=key_params,
+        where=f"r.project_id = ? AND ({condition})",
+        where_params=[project_id, *params],
     )
-    _add_main(grouper, _rows(conn, dialect, main, [*key_params, *where_params]), width)
-
-    ttft = (
-        f"SELECT {select_keys}, {bucket_sql('r.ttft_ms')}, count(*), min(r.ttft_ms), "
-        f"max(r.ttft_ms) FROM records r WHERE {where} AND r.ttft_ms IS NOT NULL "
-        f"GROUP BY {positions}"
-    )
-    for row in _rows(conn, dialect, ttft, [*key_params, *where_params]):
-        group = grouper.group(row[0], row[1 : 1 + width])
-        tb, count, low, high = row[1 + width : 5 + width]
-        group.ttft_low = min(group.ttft_low, low)
-        group.ttft_high = max(group.ttft_high, high)
-        group.ttft_hist[tb] = group.ttft_hist.get(tb, 0) + int(count)
-
-    keys_only = ", ".join(str(i) for i in range(1, len(expressions) + 2))
-    sessions = (
-        f"SELECT {select_keys}, count(DISTINCT r.session_id) FROM records r WHERE {where} "
-        f"GROUP BY {keys_only}"
-    )
-    for row in _rows(conn, dialect, sessions, [*key_params, *where_params]):
-        grouper.group(row[0], row[1 : 1 + width]).sessions += int(row[1 + width])
-
+    rollup = plan(query, bucketing, low, high)
+    if rollup is None:
+        scan.read(conn, grouper, with_sessions=True)
+    else:
+        _read_rollup(
+            conn,
+            project_id=project_id,
+            keys=keys,
+            rollup=rollup,
+            scan=scan,
+            bucketing=(bucketing, low, high),
+            grouper=grouper,
+        )
     rows = [_row(key, group, keys, bucketing) for key, group in grouper.groups.items()]
     rows.sort(key=_order)
     return MetricsResult(
@@ -239,6 +231,135 @@ def query_metrics(
         groups=rows,
         percentile_relative_error=RELATIVE_ERROR,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Scan:
+    """The three grouped scans of the matching records (see `query_metrics`)."""
+
+    dialect: Dialect
+    number: str
+    number_params: list[int]
+    expressions: list[str]
+    key_params: list[Any]
+    where: str
+    where_params: list[Any]
+
+    def read(
+        self,
+        conn: DbConnection,
+        grouper: _Grouper,
+        *,
+        with_sessions: bool,
+        extra: tuple[str, list[Any]] = ("1 = 1", []),
+    ) -> None:
+        """Add the scans' rows (of the records also meeting ``extra``) to their groups."""
+        dialect, width = self.dialect, len(self.expressions)
+        select_keys = ", ".join([self.number, *self.expressions])
+        positions = ", ".join(str(i) for i in range(1, width + 3))
+        where = f"{self.where} AND {extra[0]}"
+        bound = [*self.number_params, *self.key_params, *self.where_params, *extra[1]]
+        latency = _latency(dialect)
+        main = (
+            f"SELECT {select_keys}, {bucket_sql(latency)}, count(*), "
+            "sum(CASE WHEN r.status = 'error' THEN 1 ELSE 0 END), sum(r.input_tokens), "
+            "sum(r.output_tokens), sum(r.total_tokens), sum(r.cache_read_tokens), "
+            f"sum(r.reasoning_tokens), sum(r.cost_usd), count(r.cost_usd), count({latency}), "
+            f"sum({latency}), min({latency}), max({latency}) "
+            f"FROM records r WHERE {where} GROUP BY {positions}"
+        )
+        _add_main(grouper, _rows(conn, dialect, main, bound), width)
+        ttft = (
+            f"SELECT {select_keys}, {bucket_sql('r.ttft_ms')}, count(*), min(r.ttft_ms), "
+            f"max(r.ttft_ms) FROM records r WHERE {where} AND r.ttft_ms IS NOT NULL "
+            f"GROUP BY {positions}"
+        )
+        _add_ttft(grouper, _rows(conn, dialect, ttft, bound), width)
+        if with_sessions:
+            keys_only = ", ".join(str(i) for i in range(1, width + 2))
+            sessions = (
+                f"SELECT {select_keys}, count(DISTINCT r.session_id) FROM records r "
+                f"WHERE {where} GROUP BY {keys_only}"
+            )
+            for row in _rows(conn, dialect, sessions, bound):
+                grouper.group(row[0], row[1 : 1 + width]).sessions += int(row[1 + width])
+
+
+def _add_ttft(grouper: _Grouper, rows: Iterator[Any], width: int) -> None:
+    """Add the rows of a time-to-first-token scan to their groups."""
+    for row in rows:
+        group = grouper.group(row[0], row[1 : 1 + width])
+        tb, count, low, high = row[1 + width : 5 + width]
+        group.ttft_low = min(group.ttft_low, low)
+        group.ttft_high = max(group.ttft_high, high)
+        group.ttft_hist[tb] = group.ttft_hist.get(tb, 0) + int(count)
+
+
+def _decoded(rows: Iterator[Any], keys: list[GroupKey]) -> Iterator[Any]:
+    width = len(keys)
+    for row in rows:
+        yield (row[0], *decode_keys(row[1 : 1 + width], keys), *row[1 + width :])
+
+
+def _read_rollup(
+    conn: DbConnection,
+    *,
+    project_id: str,
+    keys: list[GroupKey],
+    rollup: RollupPlan,
+    scan: _Scan,
+    bucketing: tuple[Bucketing | None, int, int],
+    grouper: _Grouper,
+) -> None:
+    """Add the rollup's whole hours and the records of the partial ones to the groups."""
+    dialect, width = scan.dialect, len(keys)
+    number, number_params = "0", list[int]()
+    if bucketing[0] is not None:
+        number, number_params = bucketing[0].number_sql("r.hour_us", bucketing[1], bucketing[2])
+    columns = [f"r.{ROLLUP_COLUMNS[key]}" for key in keys if isinstance(key, Dimension)]
+    select_keys = ", ".join([number, *columns])
+    positions = ", ".join(str(i) for i in range(1, width + 3))
+    hours, hour_params = rollup.hours_sql("r.hour_us")
+    key_sql, key_values = rollup.keys_sql("r")
+    where = f"r.project_id = ? AND {hours} AND {key_sql}"
+    bound = [*number_params, project_id, *hour_params, *key_values]
+    main = (
+        f"SELECT {select_keys}, r.latency_bucket, sum(r.requests), sum(r.errors), "
+        "sum(r.input_tokens), sum(r.output_tokens), sum(r.total_tokens), "
+        "sum(r.cache_read_tokens), sum(r.reasoning_tokens), sum(r.cost_sum), "
+        "sum(r.cost_count), sum(r.latency_count), sum(r.latency_sum), min(r.latency_min), "
+        f"max(r.latency_max) FROM metrics_hourly r WHERE {where} GROUP BY {positions}"
+    )
+    _add_main(grouper, _decoded(_rows(conn, dialect, main, bound), keys), width)
+    ttft = (
+        f"SELECT {select_keys}, r.ttft_bucket, sum(r.requests), min(r.ttft_min), "
+        f"max(r.ttft_max) FROM metrics_hourly_ttft r WHERE {where} GROUP BY {positions}"
+    )
+    _add_ttft(grouper, _decoded(_rows(conn, dialect, ttft, bound), keys), width)
+    edges = rollup.edges_sql("r.start_us")
+    if edges is not None:
+        scan.read(conn, grouper, with_sessions=False, extra=edges)
+    # Distinct sessions do not add up: one count over the rollup's sets and the edges.
+    inner = [f"r.hour_us AS t, {', '.join([*columns, 'r.session_id AS sid'])}"]
+    union = f"SELECT {inner[0]} FROM metrics_hourly_sessions r WHERE {where}"
+    union_params = [project_id, *hour_params, *key_values]
+    if edges is not None:
+        coded = [RECORD_CODED[key] for key in keys if isinstance(key, Dimension)]
+        union += (
+            f" UNION ALL SELECT {', '.join(['r.start_us', *coded, 'r.session_id'])} "
+            f"FROM records r WHERE {scan.where} AND {edges[0]}"
+        )
+        union_params += [*scan.where_params, *edges[1]]
+    outer_number = number.replace("r.hour_us", "x.t")
+    outer_keys = [f"x.{ROLLUP_COLUMNS[key]}" for key in keys if isinstance(key, Dimension)]
+    keys_only = ", ".join(str(i) for i in range(1, width + 2))
+    sessions = (
+        f"SELECT {', '.join([outer_number, *outer_keys])}, count(DISTINCT x.sid) "
+        f"FROM ({union}) x GROUP BY {keys_only}"
+    )
+    decoded = _decoded(_rows(conn, dialect, sessions, [*number_params, *union_params]), keys)
+    for row in decoded:
+        grouper.group(row[0], row[1 : 1 + width]).sessions += int(row[1 + width])
 
 
 def _order(row: MetricsRow) -> tuple[Any, ...]:

@@ -12,10 +12,13 @@ already is one).
 Every table carries ``project_id`` so that every query is scoped by project.
 """
 
+# ruff: noqa: S608 - SQL is assembled from fixed fragments; no value is ever spliced in
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from agenttrace.server.store._histogram import bucket_sql
 from agenttrace.server.store.dialect import DbConnection, Dialect
 
 __all__ = ["MIGRATIONS", "Migration", "apply_migrations", "current_version"]
@@ -192,7 +195,81 @@ _V6 = Migration(
     statements=("CREATE INDEX records_by_received ON records (project_id, received_us, id)",),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
+_HOUR = "(start_us - ((start_us % 3600000000) + 3600000000) % 3600000000)"
+_CODED = "CASE WHEN {column} IS NULL THEN '' ELSE '=' || {column} END"
+_ROLLUP_KEYS = (
+    f"project_id, {_HOUR}, {_CODED.format(column='model')}, "
+    f"{_CODED.format(column='provider')}, kind, status"
+)
+_LATENCY = "(CAST(end_us - start_us AS {real}) / 1000.0)"
+_ROLLUP_KEY_COLUMNS = """
+            project_id {text} NOT NULL,
+            hour_us {bigint} NOT NULL,
+            model {text} NOT NULL,
+            provider {text} NOT NULL,
+            kind {text} NOT NULL,
+            status {text} NOT NULL,"""
+_V7 = Migration(
+    version=7,
+    description=(
+        "metrics rollup: per project, UTC hour, model, provider, kind and status, the sums "
+        "and latency histogram, the time-to-first-token histogram and the sessions, kept at "
+        "ingest (GET /v1/metrics reads it for whole hours); filled from the records"
+    ),
+    statements=(
+        """CREATE TABLE metrics_hourly ("""
+        + _ROLLUP_KEY_COLUMNS
+        + """
+            latency_bucket {bigint} NOT NULL,
+            requests {bigint} NOT NULL,
+            errors {bigint} NOT NULL,
+            input_tokens {bigint} NOT NULL,
+            output_tokens {bigint} NOT NULL,
+            total_tokens {bigint} NOT NULL,
+            cache_read_tokens {bigint} NOT NULL,
+            reasoning_tokens {bigint} NOT NULL,
+            cost_count {bigint} NOT NULL,
+            latency_count {bigint} NOT NULL,
+            latency_sum {real} NOT NULL,
+            cost_sum {real},
+            latency_min {real},
+            latency_max {real},
+            PRIMARY KEY (project_id, hour_us, model, provider, kind, status, latency_bucket)
+        ){clustered}""",
+        """CREATE TABLE metrics_hourly_ttft ("""
+        + _ROLLUP_KEY_COLUMNS
+        + """
+            ttft_bucket {bigint} NOT NULL,
+            requests {bigint} NOT NULL,
+            ttft_min {real},
+            ttft_max {real},
+            PRIMARY KEY (project_id, hour_us, model, provider, kind, status, ttft_bucket)
+        ){clustered}""",
+        """CREATE TABLE metrics_hourly_sessions ("""
+        + _ROLLUP_KEY_COLUMNS
+        + """
+            session_id {text} NOT NULL,
+            PRIMARY KEY (project_id, hour_us, model, provider, kind, status, session_id)
+        ){clustered}""",
+        "CREATE INDEX metrics_hourly_sessions_by_session "
+        "ON metrics_hourly_sessions (project_id, session_id)",
+        f"""INSERT INTO metrics_hourly SELECT {_ROLLUP_KEYS},
+            CASE WHEN end_us IS NULL THEN -2000000 ELSE {bucket_sql(_LATENCY)} END,
+            count(*), sum(CASE WHEN status = 'error' THEN 1 ELSE 0 END),
+            coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0),
+            coalesce(sum(total_tokens), 0), coalesce(sum(cache_read_tokens), 0),
+            coalesce(sum(reasoning_tokens), 0), count(cost_usd), count(end_us),
+            coalesce(sum({_LATENCY}), 0), sum(cost_usd), min({_LATENCY}), max({_LATENCY})
+            FROM records GROUP BY 1, 2, 3, 4, 5, 6, 7""",
+        f"""INSERT INTO metrics_hourly_ttft SELECT {_ROLLUP_KEYS}, {bucket_sql("ttft_ms")},
+            count(*), min(ttft_ms), max(ttft_ms)
+            FROM records WHERE ttft_ms IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6, 7""",
+        f"""INSERT INTO metrics_hourly_sessions SELECT DISTINCT {_ROLLUP_KEYS}, session_id
+            FROM records""",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
 
 _CREATE_VERSION_TABLE = """CREATE TABLE IF NOT EXISTS schema_version (
     version {bigint} PRIMARY KEY,
