@@ -16,7 +16,7 @@ import pytest
 
 from agenttrace.records import Record
 from agenttrace.server.store import SqlStore, Store
-from agenttrace.server.store._metrics_rollup import HOUR_US, plan
+from agenttrace.server.store._metrics_rollup import HISTOGRAMS, HOUR_US, plan
 from agenttrace.server.store._time_buckets import Bucketing, time_zone
 from agenttrace.server.store.filters import and_
 from agenttrace.server.store.metrics import (
@@ -177,7 +177,7 @@ def test_the_migration_fills_the_rollup_from_the_records(loaded: Store) -> None:
     before = loaded.query_metrics(PROJECT, query)
     (migration,) = [m for m in MIGRATIONS if m.version == 7]
     with loaded._write() as conn:  # the migration's own statements, as a migration runs them
-        for table in ("metrics_hourly", "metrics_hourly_ttft", "metrics_hourly_sessions"):
+        for table in ("metrics_hourly", *HISTOGRAMS, "metrics_hourly_sessions"):
             conn.execute(f"DELETE FROM {table}")
         for statement in migration.statements:
             if statement.startswith("INSERT"):

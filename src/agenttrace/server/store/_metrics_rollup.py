@@ -5,10 +5,10 @@ Three tables, maintained in the ingest transaction by additive upserts (so concu
 PostgreSQL writers never lose an update) and keyed by project, UTC hour, model, provider,
 kind and status:
 
-* ``metrics_hourly``: per latency histogram bucket (`agenttrace.server.store._histogram`;
-  `NO_BUCKET` for requests that have not ended) the request count, errors, token sums,
-  cost sum and count, and the latency count, sum, minimum and maximum;
-* ``metrics_hourly_ttft``: per time-to-first-token bucket its count, minimum and maximum;
+* ``metrics_hourly``: the request count, errors, token sums, cost sum and count, and the
+  latency count and sum;
+* ``metrics_hourly_latency`` and ``metrics_hourly_ttft``: per latency (time-to-first-token)
+  histogram bucket (`agenttrace.server.store._histogram`) its count, minimum and maximum;
 * ``metrics_hourly_sessions``: which sessions have a request there (distinct sessions do
   not add up, so they are kept as a set).
 
@@ -41,9 +41,9 @@ from agenttrace.server.store.filters import And, Cmp, Field, Filter, Op
 from agenttrace.server.store.metrics import Dimension, GroupKey, MetricsQuery
 
 __all__ = [
+    "HISTOGRAMS",
     "HOUR_US",
     "ITEM_FIELDS",
-    "NO_BUCKET",
     "ROLLUP_DIMENSIONS",
     "RollupPlan",
     "add_to_rollup",
@@ -56,8 +56,6 @@ __all__ = [
 ]
 
 HOUR_US = 3_600_000_000
-NO_BUCKET = -2_000_000
-"""The latency bucket of requests without a latency (NULL cannot be in a key)."""
 
 ROLLUP_DIMENSIONS = (Dimension.MODEL, Dimension.PROVIDER, Dimension.KIND, Dimension.STATUS)
 _KEYS = "project_id, hour_us, model, provider, kind, status"
@@ -114,32 +112,37 @@ _SUMS = (
     "latency_sum",
 )
 _UPSERT_HOURLY = (
-    f"INSERT INTO metrics_hourly ({_KEYS}, latency_bucket, {', '.join(_SUMS)}, cost_sum, "
-    f"latency_min, latency_max) VALUES ({', '.join(['?'] * (7 + len(_SUMS) + 3))}) "
-    f"ON CONFLICT ({_KEYS}, latency_bucket) DO UPDATE SET "
+    f"INSERT INTO metrics_hourly ({_KEYS}, {', '.join(_SUMS)}, cost_sum) "
+    f"VALUES ({', '.join(['?'] * (6 + len(_SUMS) + 1))}) "
+    f"ON CONFLICT ({_KEYS}) DO UPDATE SET "
     + ", ".join(
         [
             *_plus(_SUMS, "metrics_hourly"),
             "cost_sum = CASE WHEN metrics_hourly.cost_sum IS NULL THEN excluded.cost_sum "
             "WHEN excluded.cost_sum IS NULL THEN metrics_hourly.cost_sum "
             "ELSE metrics_hourly.cost_sum + excluded.cost_sum END",
-            f"latency_min = {_least('latency_min', 'metrics_hourly')}",
-            f"latency_max = {_greatest('latency_max', 'metrics_hourly')}",
         ]
     )
 )
-_UPSERT_TTFT = (
-    f"INSERT INTO metrics_hourly_ttft ({_KEYS}, ttft_bucket, requests, ttft_min, ttft_max) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-    f"ON CONFLICT ({_KEYS}, ttft_bucket) DO UPDATE SET "
-    + ", ".join(
-        [
-            *_plus(["requests"], "metrics_hourly_ttft"),
-            f"ttft_min = {_least('ttft_min', 'metrics_hourly_ttft')}",
-            f"ttft_max = {_greatest('ttft_max', 'metrics_hourly_ttft')}",
-        ]
+HISTOGRAMS = ("metrics_hourly_latency", "metrics_hourly_ttft")
+"""The rollup's histogram tables: per key and bucket, the count, minimum and maximum."""
+
+
+def _upsert_histogram(table: str) -> str:
+    return (
+        f"INSERT INTO {table} ({_KEYS}, bucket, requests, value_min, value_max) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        f"ON CONFLICT ({_KEYS}, bucket) DO UPDATE SET "
+        + ", ".join(
+            [
+                *_plus(["requests"], table),
+                f"value_min = {_least('value_min', table)}",
+                f"value_max = {_greatest('value_max', table)}",
+            ]
+        )
     )
-)
+
+
 _INSERT_SESSION = (
     f"INSERT INTO metrics_hourly_sessions ({_KEYS}, session_id) VALUES (?, ?, ?, ?, ?, ?, ?) "
     f"ON CONFLICT ({_KEYS}, session_id) DO NOTHING"
@@ -184,22 +187,32 @@ def record_item(record: Record) -> Item:
     )  # fmt: skip
 
 
+_Histogram = dict[tuple[Any, ...], list[Any]]
+
+
 @dataclass(slots=True)
 class _Counts:
     hourly: dict[tuple[Any, ...], list[Any]]
-    ttft: dict[tuple[Any, ...], list[Any]]
+    histograms: tuple[_Histogram, _Histogram]
     sessions: set[tuple[Any, ...]]
 
 
+def _add_value(
+    histogram: dict[tuple[Any, ...], list[Any]], key: tuple[Any, ...], value: float
+) -> None:
+    found = histogram.setdefault((*key, bucket_of(value)), [0, None, None])
+    found[0] += 1
+    found[1], found[2] = _smaller(found[1], value), _larger(found[2], value)
+
+
 def _count(project_id: str, items: Iterable[Item]) -> _Counts:
-    counts = _Counts({}, {}, set())
+    counts = _Counts({}, ({}, {}), set())
+    latencies, firsts = counts.histograms
     for item in items:
         start_us, end_us, first, model, provider, kind, status = item[:7]
         tokens, cost, session_id = item[7:12], item[12], item[13]
         key = (project_id, hour_of(start_us), code(model), code(provider), kind, status)
-        latency = None if end_us is None else (end_us - start_us) / 1000.0
-        bucket = NO_BUCKET if latency is None else bucket_of(latency)
-        sums = counts.hourly.setdefault((*key, bucket), [0] * len(_SUMS) + [None, None, None])
+        sums = counts.hourly.setdefault(key, [0] * len(_SUMS) + [None])
         sums[0] += 1
         sums[1] += status == Status.ERROR.value
         for index, value in enumerate(tokens, start=2):
@@ -207,14 +220,13 @@ def _count(project_id: str, items: Iterable[Item]) -> _Counts:
         if cost is not None:
             sums[7] += 1
             sums[10] = cost if sums[10] is None else sums[10] + cost
-        if latency is not None:
+        if end_us is not None:
+            latency = (end_us - start_us) / 1000.0
             sums[8] += 1
             sums[9] += latency
-            sums[11], sums[12] = _smaller(sums[11], latency), _larger(sums[12], latency)
+            _add_value(latencies, key, latency)
         if first is not None:
-            found = counts.ttft.setdefault((*key, bucket_of(first)), [0, None, None])
-            found[0] += 1
-            found[1], found[2] = _smaller(found[1], first), _larger(found[2], first)
+            _add_value(firsts, key, first)
         counts.sessions.add((*key, session_id))
     return counts
 
@@ -227,8 +239,9 @@ def add_to_rollup(
     counts = _count(project_id, map(record_item, records))
     hourly = sorted(counts.hourly.items(), key=_by_key)
     conn.executemany(dialect.sql(_UPSERT_HOURLY), [(*k, *v) for k, v in hourly])
-    ttft = sorted(counts.ttft.items(), key=_by_key)
-    conn.executemany(dialect.sql(_UPSERT_TTFT), [(*k, *v) for k, v in ttft])
+    for table, histogram in zip(HISTOGRAMS, counts.histograms, strict=True):
+        rows = sorted(histogram.items(), key=_by_key)
+        conn.executemany(dialect.sql(_upsert_histogram(table)), [(*k, *v) for k, v in rows])
     conn.executemany(dialect.sql(_INSERT_SESSION), sorted(counts.sessions))
 
 
@@ -237,18 +250,9 @@ _SUBTRACT_HOURLY = (
     "UPDATE metrics_hourly SET "
     + ", ".join(f"{c} = {c} - ?" for c in _SUMS)
     # the right-hand sides read the row as it was: cost_count = ? means none is left
-    + ", cost_sum = CASE WHEN cost_count = ? THEN NULL ELSE cost_sum - ? END "
-    + f"WHERE {_PK} AND latency_bucket = ?"
+    + f", cost_sum = CASE WHEN cost_count = ? THEN NULL ELSE cost_sum - ? END WHERE {_PK}"
 )
-_SUBTRACT_TTFT = (
-    f"UPDATE metrics_hourly_ttft SET requests = requests - ? WHERE {_PK} AND ttft_bucket = ?"
-)
-_DROP_EMPTY_HOURLY = (
-    f"DELETE FROM metrics_hourly WHERE {_PK} AND latency_bucket = ? AND requests <= 0"
-)
-_DROP_EMPTY_TTFT = (
-    f"DELETE FROM metrics_hourly_ttft WHERE {_PK} AND ttft_bucket = ? AND requests <= 0"
-)
+_DROP_EMPTY_HOURLY = f"DELETE FROM metrics_hourly WHERE {_PK} AND requests <= 0"
 
 
 def remove_from_rollup(
@@ -268,9 +272,12 @@ def remove_from_rollup(
         [(*v[: len(_SUMS)], v[7], v[10] or 0.0, *k) for k, v in hourly],
     )
     conn.executemany(dialect.sql(_DROP_EMPTY_HOURLY), [k for k, _ in hourly])
-    ttft = sorted(counts.ttft.items(), key=_by_key)
-    conn.executemany(dialect.sql(_SUBTRACT_TTFT), [(v[0], *k) for k, v in ttft])
-    conn.executemany(dialect.sql(_DROP_EMPTY_TTFT), [k for k, _ in ttft])
+    for table, histogram in zip(HISTOGRAMS, counts.histograms, strict=True):
+        rows = sorted(histogram.items(), key=_by_key)
+        subtract = f"UPDATE {table} SET requests = requests - ? WHERE {_PK} AND bucket = ?"
+        conn.executemany(dialect.sql(subtract), [(v[0], *k) for k, v in rows])
+        drop = f"DELETE FROM {table} WHERE {_PK} AND bucket = ? AND requests <= 0"
+        conn.executemany(dialect.sql(drop), [k for k, _ in rows])
 
 
 _FORGET = "DELETE FROM metrics_hourly_sessions WHERE project_id = ? AND session_id = ?"

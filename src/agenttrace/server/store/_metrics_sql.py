@@ -26,6 +26,7 @@ from agenttrace.server.store._histogram import (
     histogram_percentile,
 )
 from agenttrace.server.store._metrics_rollup import (
+    HISTOGRAMS,
     RECORD_CODED,
     ROLLUP_COLUMNS,
     RollupPlan,
@@ -209,7 +210,7 @@ def query_metrics(
         where=f"r.project_id = ? AND ({condition})",
         where_params=[project_id, *params],
     )
-    rollup = plan(query, bucketing, low, high)
+    rollup = plan(query, bucketing, low, high) if query.use_rollup else None
     if rollup is None:
         scan.read(conn, grouper, with_sessions=True)
     else:
@@ -274,7 +275,7 @@ class _Scan:
             f"max(r.ttft_ms) FROM records r WHERE {where} AND r.ttft_ms IS NOT NULL "
             f"GROUP BY {positions}"
         )
-        _add_ttft(grouper, _rows(conn, dialect, ttft, bound), width)
+        _add_histogram(grouper, _rows(conn, dialect, ttft, bound), width, latency=False)
         if with_sessions:
             keys_only = ", ".join(str(i) for i in range(1, width + 2))
             sessions = (
@@ -285,14 +286,40 @@ class _Scan:
                 grouper.group(row[0], row[1 : 1 + width]).sessions += int(row[1 + width])
 
 
-def _add_ttft(grouper: _Grouper, rows: Iterator[Any], width: int) -> None:
-    """Add the rows of a time-to-first-token scan to their groups."""
+def _add_histogram(grouper: _Grouper, rows: Iterator[Any], width: int, *, latency: bool) -> None:
+    """Add histogram rows (keys, bucket, count, minimum, maximum) to the latency or the
+    time-to-first-token histograms of their groups."""
     for row in rows:
         group = grouper.group(row[0], row[1 : 1 + width])
-        tb, count, low, high = row[1 + width : 5 + width]
-        group.ttft_low = min(group.ttft_low, low)
-        group.ttft_high = max(group.ttft_high, high)
-        group.ttft_hist[tb] = group.ttft_hist.get(tb, 0) + int(count)
+        bucket, count, low, high = row[1 + width : 5 + width]
+        if latency:
+            group.latency_low = min(group.latency_low, low)
+            group.latency_high = max(group.latency_high, high)
+            group.latency_hist[bucket] = group.latency_hist.get(bucket, 0) + int(count)
+        else:
+            group.ttft_low = min(group.ttft_low, low)
+            group.ttft_high = max(group.ttft_high, high)
+            group.ttft_hist[bucket] = group.ttft_hist.get(bucket, 0) + int(count)
+
+
+def _add_sums(grouper: _Grouper, rows: Iterator[Any], width: int) -> None:
+    """Add the rollup's sums (keys, requests, errors, tokens, cost, latency count and sum)."""
+    for row in rows:
+        group = grouper.group(row[0], row[1 : 1 + width])
+        (count, errors, inp, out, total, cache, reasoning, cost, costs, lats, lat_sum) = row[
+            1 + width : 12 + width
+        ]
+        group.requests += int(count)
+        group.errors += int(errors)
+        group.input_tokens += int(inp)
+        group.output_tokens += int(out)
+        group.total_tokens += int(total)
+        group.cache_read_tokens += int(cache)
+        group.reasoning_tokens += int(reasoning)
+        group.cost += float(cost or 0.0)
+        group.cost_count += int(costs)
+        group.latency_count += int(lats)
+        group.latency_sum += float(lat_sum)
 
 
 def _decoded(rows: Iterator[Any], keys: list[GroupKey]) -> Iterator[Any]:
@@ -319,23 +346,25 @@ def _read_rollup(
     columns = [f"r.{ROLLUP_COLUMNS[key]}" for key in keys if isinstance(key, Dimension)]
     select_keys = ", ".join([number, *columns])
     positions = ", ".join(str(i) for i in range(1, width + 3))
+    keys_only = ", ".join(str(i) for i in range(1, width + 2))
     hours, hour_params = rollup.hours_sql("r.hour_us")
     key_sql, key_values = rollup.keys_sql("r")
     where = f"r.project_id = ? AND {hours} AND {key_sql}"
     bound = [*number_params, project_id, *hour_params, *key_values]
-    main = (
-        f"SELECT {select_keys}, r.latency_bucket, sum(r.requests), sum(r.errors), "
-        "sum(r.input_tokens), sum(r.output_tokens), sum(r.total_tokens), "
-        "sum(r.cache_read_tokens), sum(r.reasoning_tokens), sum(r.cost_sum), "
-        "sum(r.cost_count), sum(r.latency_count), sum(r.latency_sum), min(r.latency_min), "
-        f"max(r.latency_max) FROM metrics_hourly r WHERE {where} GROUP BY {positions}"
+    sums = (
+        f"SELECT {select_keys}, sum(r.requests), sum(r.errors), sum(r.input_tokens), "
+        "sum(r.output_tokens), sum(r.total_tokens), sum(r.cache_read_tokens), "
+        "sum(r.reasoning_tokens), sum(r.cost_sum), sum(r.cost_count), sum(r.latency_count), "
+        f"sum(r.latency_sum) FROM metrics_hourly r WHERE {where} GROUP BY {keys_only}"
     )
-    _add_main(grouper, _decoded(_rows(conn, dialect, main, bound), keys), width)
-    ttft = (
-        f"SELECT {select_keys}, r.ttft_bucket, sum(r.requests), min(r.ttft_min), "
-        f"max(r.ttft_max) FROM metrics_hourly_ttft r WHERE {where} GROUP BY {positions}"
-    )
-    _add_ttft(grouper, _decoded(_rows(conn, dialect, ttft, bound), keys), width)
+    _add_sums(grouper, _decoded(_rows(conn, dialect, sums, bound), keys), width)
+    for table, latency in zip(HISTOGRAMS, (True, False), strict=True):
+        histogram = (
+            f"SELECT {select_keys}, r.bucket, sum(r.requests), min(r.value_min), "
+            f"max(r.value_max) FROM {table} r WHERE {where} GROUP BY {positions}"
+        )
+        rows = _decoded(_rows(conn, dialect, histogram, bound), keys)
+        _add_histogram(grouper, rows, width, latency=latency)
     edges = rollup.edges_sql("r.start_us")
     if edges is not None:
         scan.read(conn, grouper, with_sessions=False, extra=edges)
@@ -352,7 +381,6 @@ def _read_rollup(
         union_params += [*scan.where_params, *edges[1]]
     outer_number = number.replace("r.hour_us", "x.t")
     outer_keys = [f"x.{ROLLUP_COLUMNS[key]}" for key in keys if isinstance(key, Dimension)]
-    keys_only = ", ".join(str(i) for i in range(1, width + 2))
     sessions = (
         f"SELECT {', '.join([outer_number, *outer_keys])}, count(DISTINCT x.sid) "
         f"FROM ({union}) x GROUP BY {keys_only}"

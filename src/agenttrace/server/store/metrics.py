@@ -164,6 +164,9 @@ class MetricsQuery:
     since: datetime | None = None
     until: datetime | None = None
     max_groups: int = MAX_GROUPS
+    use_rollup: bool = True
+    """Read the hourly rollup where it can answer (`_metrics_rollup`); False scans the
+    records always (benchmarks compare the two)."""
 
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")

@@ -212,15 +212,14 @@ _ROLLUP_KEY_COLUMNS = """
 _V7 = Migration(
     version=7,
     description=(
-        "metrics rollup: per project, UTC hour, model, provider, kind and status, the sums "
-        "and latency histogram, the time-to-first-token histogram and the sessions, kept at "
+        "metrics rollup: per project, UTC hour, model, provider, kind and status, the sums, "
+        "the latency and time-to-first-token histograms and the sessions, kept at "
         "ingest (GET /v1/metrics reads it for whole hours); filled from the records"
     ),
     statements=(
         """CREATE TABLE metrics_hourly ("""
         + _ROLLUP_KEY_COLUMNS
         + """
-            latency_bucket {bigint} NOT NULL,
             requests {bigint} NOT NULL,
             errors {bigint} NOT NULL,
             input_tokens {bigint} NOT NULL,
@@ -232,19 +231,20 @@ _V7 = Migration(
             latency_count {bigint} NOT NULL,
             latency_sum {real} NOT NULL,
             cost_sum {real},
-            latency_min {real},
-            latency_max {real},
-            PRIMARY KEY (project_id, hour_us, model, provider, kind, status, latency_bucket)
+            PRIMARY KEY (project_id, hour_us, model, provider, kind, status)
         ){clustered}""",
-        """CREATE TABLE metrics_hourly_ttft ("""
-        + _ROLLUP_KEY_COLUMNS
-        + """
-            ttft_bucket {bigint} NOT NULL,
+        *(
+            f"""CREATE TABLE {table} ("""
+            + _ROLLUP_KEY_COLUMNS
+            + """
+            bucket {bigint} NOT NULL,
             requests {bigint} NOT NULL,
-            ttft_min {real},
-            ttft_max {real},
-            PRIMARY KEY (project_id, hour_us, model, provider, kind, status, ttft_bucket)
-        ){clustered}""",
+            value_min {real},
+            value_max {real},
+            PRIMARY KEY (project_id, hour_us, model, provider, kind, status, bucket)
+        ){clustered}"""
+            for table in ("metrics_hourly_latency", "metrics_hourly_ttft")
+        ),
         """CREATE TABLE metrics_hourly_sessions ("""
         + _ROLLUP_KEY_COLUMNS
         + """
@@ -254,16 +254,21 @@ _V7 = Migration(
         "CREATE INDEX metrics_hourly_sessions_by_session "
         "ON metrics_hourly_sessions (project_id, session_id)",
         f"""INSERT INTO metrics_hourly SELECT {_ROLLUP_KEYS},
-            CASE WHEN end_us IS NULL THEN -2000000 ELSE {bucket_sql(_LATENCY)} END,
             count(*), sum(CASE WHEN status = 'error' THEN 1 ELSE 0 END),
             coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0),
             coalesce(sum(total_tokens), 0), coalesce(sum(cache_read_tokens), 0),
             coalesce(sum(reasoning_tokens), 0), count(cost_usd), count(end_us),
-            coalesce(sum({_LATENCY}), 0), sum(cost_usd), min({_LATENCY}), max({_LATENCY})
-            FROM records GROUP BY 1, 2, 3, 4, 5, 6, 7""",
-        f"""INSERT INTO metrics_hourly_ttft SELECT {_ROLLUP_KEYS}, {bucket_sql("ttft_ms")},
-            count(*), min(ttft_ms), max(ttft_ms)
-            FROM records WHERE ttft_ms IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6, 7""",
+            coalesce(sum({_LATENCY}), 0), sum(cost_usd)
+            FROM records GROUP BY 1, 2, 3, 4, 5, 6""",
+        *(
+            f"""INSERT INTO {table} SELECT {_ROLLUP_KEYS}, {bucket_sql(value)},
+            count(*), min({value}), max({value})
+            FROM records WHERE {value} IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6, 7"""
+            for table, value in (
+                ("metrics_hourly_latency", _LATENCY),
+                ("metrics_hourly_ttft", "ttft_ms"),
+            )
+        ),
         f"""INSERT INTO metrics_hourly_sessions SELECT DISTINCT {_ROLLUP_KEYS}, session_id
             FROM records""",
     ),
