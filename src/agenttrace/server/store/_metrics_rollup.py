@@ -37,7 +37,7 @@ from agenttrace.server.store._histogram import bucket_of
 from agenttrace.server.store._ingest import to_us
 from agenttrace.server.store._time_buckets import Bucketing, BucketUnit
 from agenttrace.server.store.dialect import DbConnection, Dialect
-from agenttrace.server.store.filters import And, Cmp, Field, Filter, Op
+from agenttrace.server.store.filters import And, Cmp, Field, Filter, Op, and_
 from agenttrace.server.store.metrics import Dimension, GroupKey, MetricsQuery
 
 __all__ = [
@@ -323,6 +323,9 @@ class RollupPlan:
     first_hour_us: int | None
     end_hour_us: int | None
     conditions: tuple[tuple[str, str], ...]
+    keys_filter: Filter | None = None
+    """The query's filter without its time range, for the partial hours' scans (whose own
+    range is then the only one on the start index)."""
 
     def hours_sql(self, column: str) -> tuple[str, list[Any]]:
         """SQL: ``column`` (µs) within the rollup's hours, and its parameters."""
@@ -335,20 +338,17 @@ class RollupPlan:
             params.append(self.end_hour_us)
         return " AND ".join(parts) or "1 = 1", params
 
-    def edges_sql(self, column: str) -> tuple[str, list[Any]] | None:
-        """SQL: ``column`` within the range but outside the rollup's hours (None: no such
-        time), and its parameters. The range's own bounds are in the query's filter."""
-        parts, params = [], []
+    def edges_sql(self, column: str) -> list[tuple[str, list[Any]]]:
+        """SQL: each stretch of the range outside the rollup's hours (a partial hour at
+        either end), as a plain range on ``column`` that the start index answers."""
+        edges: list[tuple[str, list[Any]]] = []
         first, since = self.first_hour_us, self.since_us
         if first is not None and since is not None and since < first:
-            parts.append(f"{column} < ?")
-            params.append(first)
-        if self.end_hour_us is not None and self.until_us is not None:
-            parts.append(f"{column} >= ?")
-            params.append(self.end_hour_us)
-        if not parts:
-            return None
-        return "(" + " OR ".join(parts) + ")", params
+            edges.append((f"{column} >= ? AND {column} < ?", [since, first]))
+        end, until = self.end_hour_us, self.until_us
+        if end is not None and until is not None and end <= until:
+            edges.append((f"{column} >= ? AND {column} <= ?", [end, until]))
+        return edges
 
     def keys_sql(self, alias: str) -> tuple[str, list[Any]]:
         """SQL: the key conditions on the rollup table ``alias``."""
@@ -422,7 +422,16 @@ def plan(
     end = None if until is None else hour_of(until + 1)
     if first is not None and end is not None and first >= end:
         return None  # less than an hour: the records answer at once
-    return RollupPlan(since, until, first, end, tuple(conditions))
+    keys_filter = and_(*(item for item in _items(query.filter) if item not in times))
+    return RollupPlan(since, until, first, end, tuple(conditions), keys_filter)
+
+
+def _items(node: Filter | None) -> list[Filter]:
+    if node is None:
+        return []
+    if isinstance(node, And):
+        return [leaf for item in node.items for leaf in _items(item)]
+    return [node]
 
 
 def decode_keys(values: Sequence[Any], keys: Sequence[GroupKey]) -> list[Any]:

@@ -14,7 +14,7 @@ holding one small accumulator per group (at most `MetricsQuery.max_groups`).
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -366,25 +366,34 @@ def _read_rollup(
         rows = _decoded(_rows(conn, dialect, histogram, bound), keys)
         _add_histogram(grouper, rows, width, latency=latency)
     edges = rollup.edges_sql("r.start_us")
-    if edges is not None:
-        scan.read(conn, grouper, with_sessions=False, extra=edges)
+    condition, params = compile_filter(rollup.keys_filter, "request", dialect, project_id)
+    scan = replace(
+        scan, where=f"r.project_id = ? AND ({condition})", where_params=[project_id, *params]
+    )
+    for edge in edges:
+        scan.read(conn, grouper, with_sessions=False, extra=edge)
     # Distinct sessions do not add up: one count over the rollup's sets and the edges.
     inner = [f"r.hour_us AS t, {', '.join([*columns, 'r.session_id AS sid'])}"]
     union = f"SELECT {inner[0]} FROM metrics_hourly_sessions r WHERE {where}"
     union_params = [project_id, *hour_params, *key_values]
-    if edges is not None:
-        coded = [RECORD_CODED[key] for key in keys if isinstance(key, Dimension)]
+    coded = [RECORD_CODED[key] for key in keys if isinstance(key, Dimension)]
+    for edge_sql, edge_params in edges:
         union += (
             f" UNION ALL SELECT {', '.join(['r.start_us', *coded, 'r.session_id'])} "
-            f"FROM records r WHERE {scan.where} AND {edges[0]}"
+            f"FROM records r WHERE {scan.where} AND {edge_sql}"
         )
-        union_params += [*scan.where_params, *edges[1]]
+        union_params += [*scan.where_params, *edge_params]
     outer_number = number.replace("r.hour_us", "x.t")
     outer_keys = [f"x.{ROLLUP_COLUMNS[key]}" for key in keys if isinstance(key, Dimension)]
     sessions = (
         f"SELECT {', '.join([outer_number, *outer_keys])}, count(DISTINCT x.sid) "
         f"FROM ({union}) x GROUP BY {keys_only}"
     )
+    if not edges:  # the sets alone: no subquery to materialise
+        sessions = (
+            f"SELECT {select_keys}, count(DISTINCT r.session_id) "
+            f"FROM metrics_hourly_sessions r WHERE {where} GROUP BY {keys_only}"
+        )
     decoded = _decoded(_rows(conn, dialect, sessions, [*number_params, *union_params]), keys)
     for row in decoded:
         grouper.group(row[0], row[1 : 1 + width]).sessions += int(row[1 + width])
