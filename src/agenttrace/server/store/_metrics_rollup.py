@@ -38,7 +38,7 @@ from agenttrace.server.store._ingest import to_us
 from agenttrace.server.store._time_buckets import Bucketing, BucketUnit
 from agenttrace.server.store.dialect import DbConnection, Dialect
 from agenttrace.server.store.filters import And, Cmp, Field, Filter, Op, and_
-from agenttrace.server.store.metrics import Dimension, GroupKey, MetricsQuery
+from agenttrace.server.store.metrics import Dimension, MetricsQuery
 
 __all__ = [
     "HISTOGRAMS",
@@ -49,6 +49,7 @@ __all__ = [
     "add_to_rollup",
     "code",
     "decode",
+    "decoded_sql",
     "forget_sessions",
     "plan",
     "recount_sessions",
@@ -434,12 +435,12 @@ def _items(node: Filter | None) -> list[Filter]:
     return [node]
 
 
-def decode_keys(values: Sequence[Any], keys: Sequence[GroupKey]) -> list[Any]:
-    """The group key values of a rollup row as the records have them."""
-    return [
-        decode(value) if key in (Dimension.MODEL, Dimension.PROVIDER) else value
-        for key, value in zip(keys, values, strict=True)
-    ]
+def decoded_sql(key: Dimension, alias: str) -> str:
+    """SQL: the group key ``key`` of the rollup table ``alias`` as the records have it."""
+    column = f"{alias}.{ROLLUP_COLUMNS[key]}"
+    if key in (Dimension.MODEL, Dimension.PROVIDER):
+        return f"CASE WHEN {column} = '' THEN NULL ELSE substr({column}, 2) END"
+    return column
 
 
 ROLLUP_COLUMNS = {key: key.value for key in ROLLUP_DIMENSIONS}

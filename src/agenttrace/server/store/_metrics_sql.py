@@ -30,7 +30,7 @@ from agenttrace.server.store._metrics_rollup import (
     RECORD_CODED,
     ROLLUP_COLUMNS,
     RollupPlan,
-    decode_keys,
+    decoded_sql,
     plan,
 )
 from agenttrace.server.store._time_buckets import Bucketing, time_zone
@@ -322,12 +322,6 @@ def _add_sums(grouper: _Grouper, rows: Iterator[Any], width: int) -> None:
         group.latency_sum += float(lat_sum)
 
 
-def _decoded(rows: Iterator[Any], keys: list[GroupKey]) -> Iterator[Any]:
-    width = len(keys)
-    for row in rows:
-        yield (row[0], *decode_keys(row[1 : 1 + width], keys), *row[1 + width :])
-
-
 def _read_rollup(
     conn: DbConnection,
     *,
@@ -343,7 +337,7 @@ def _read_rollup(
     number, number_params = "0", list[int]()
     if bucketing[0] is not None:
         number, number_params = bucketing[0].number_sql("r.hour_us", bucketing[1], bucketing[2])
-    columns = [f"r.{ROLLUP_COLUMNS[key]}" for key in keys if isinstance(key, Dimension)]
+    columns = [decoded_sql(key, "r") for key in keys if isinstance(key, Dimension)]
     select_keys = ", ".join([number, *columns])
     positions = ", ".join(str(i) for i in range(1, width + 3))
     keys_only = ", ".join(str(i) for i in range(1, width + 2))
@@ -357,13 +351,13 @@ def _read_rollup(
         "sum(r.reasoning_tokens), sum(r.cost_sum), sum(r.cost_count), sum(r.latency_count), "
         f"sum(r.latency_sum) FROM metrics_hourly r WHERE {where} GROUP BY {keys_only}"
     )
-    _add_sums(grouper, _decoded(_rows(conn, dialect, sums, bound), keys), width)
+    _add_sums(grouper, _rows(conn, dialect, sums, bound), width)
     for table, latency in zip(HISTOGRAMS, (True, False), strict=True):
         histogram = (
             f"SELECT {select_keys}, r.bucket, sum(r.requests), min(r.value_min), "
             f"max(r.value_max) FROM {table} r WHERE {where} GROUP BY {positions}"
         )
-        rows = _decoded(_rows(conn, dialect, histogram, bound), keys)
+        rows = _rows(conn, dialect, histogram, bound)
         _add_histogram(grouper, rows, width, latency=latency)
     edges = rollup.edges_sql("r.start_us")
     condition, params = compile_filter(rollup.keys_filter, "request", dialect, project_id)
@@ -373,8 +367,11 @@ def _read_rollup(
     for edge in edges:
         scan.read(conn, grouper, with_sessions=False, extra=edge)
     # Distinct sessions do not add up: one count over the rollup's sets and the edges.
-    inner = [f"r.hour_us AS t, {', '.join([*columns, 'r.session_id AS sid'])}"]
-    union = f"SELECT {inner[0]} FROM metrics_hourly_sessions r WHERE {where}"
+    stored = [
+        f"r.{ROLLUP_COLUMNS[k]} AS {ROLLUP_COLUMNS[k]}" for k in keys if isinstance(k, Dimension)
+    ]
+    inner = ", ".join(["r.hour_us AS t", *stored, "r.session_id AS sid"])
+    union = f"SELECT {inner} FROM metrics_hourly_sessions r WHERE {where}"
     union_params = [project_id, *hour_params, *key_values]
     coded = [RECORD_CODED[key] for key in keys if isinstance(key, Dimension)]
     for edge_sql, edge_params in edges:
@@ -384,7 +381,7 @@ def _read_rollup(
         )
         union_params += [*scan.where_params, *edge_params]
     outer_number = number.replace("r.hour_us", "x.t")
-    outer_keys = [f"x.{ROLLUP_COLUMNS[key]}" for key in keys if isinstance(key, Dimension)]
+    outer_keys = [decoded_sql(key, "x") for key in keys if isinstance(key, Dimension)]
     sessions = (
         f"SELECT {', '.join([outer_number, *outer_keys])}, count(DISTINCT x.sid) "
         f"FROM ({union}) x GROUP BY {keys_only}"
@@ -394,8 +391,7 @@ def _read_rollup(
             f"SELECT {select_keys}, count(DISTINCT r.session_id) "
             f"FROM metrics_hourly_sessions r WHERE {where} GROUP BY {keys_only}"
         )
-    decoded = _decoded(_rows(conn, dialect, sessions, [*number_params, *union_params]), keys)
-    for row in decoded:
+    for row in _rows(conn, dialect, sessions, [*number_params, *union_params]):
         grouper.group(row[0], row[1 : 1 + width]).sessions += int(row[1 + width])
 
 
