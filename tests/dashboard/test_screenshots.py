@@ -16,6 +16,8 @@ PAGES = {
     "session": ("#/sessions/sup-1", ".trace-bar"),
     "request": ("#/sessions/sup-1?request=sup-r1", '.drawer [data-body="response"]'),
     "paths": ("#/paths?session_name=supervisor", "tbody tr[data-path]"),
+    "metrics-any-time": ("#/metrics", '[data-ranked="model"] .ranked-row'),
+    "live": ("#/live", "tbody tr[data-request-id]"),
 }
 OVERFLOW = """() => ({
   page: document.documentElement.scrollWidth - document.documentElement.clientWidth,

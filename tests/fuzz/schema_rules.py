@@ -16,6 +16,7 @@ RULES_BEYOND_SCHEMA = (
     # a start after its end: Helicone log timing, Helicone query timeFilter
     "timing.startTime is after timing.endTime",
     "startTimeUnixMs is after endTimeUnixMs",
+    "startTimeUnixSeconds is after endTimeUnixSeconds",
     # the size of a Helicone filter tree (each operator of each column is one condition)
     "the filter has more than 100 conditions",
     # an ISO-8601 time with an offset that puts it outside the years 1 to 9999 in UTC

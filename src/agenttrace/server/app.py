@@ -12,7 +12,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 
-from agenttrace.server import _ingest_route, _metrics_route, _query_routes
+from agenttrace.server import _feed_route, _ingest_route, _metrics_route, _query_routes
 from agenttrace.server._access import Access
 from agenttrace.server._client_guard import (
     CONNECTION_LIMITS,
@@ -223,6 +223,7 @@ def create_app(
     app.include_router(_ingest_route.router)
     app.include_router(_query_routes.router)
     app.include_router(_metrics_route.router)
+    app.include_router(_feed_route.router)
     app.include_router(_health)
     app.router.routes.extend(docs_routes(lambda: collector_openapi(app)))
     if include_helicone:

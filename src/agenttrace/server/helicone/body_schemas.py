@@ -15,6 +15,7 @@ from typing import Any
 
 from agenttrace.records import MAX_AMOUNT
 from agenttrace.server.helicone.filter_mapping import filter_node_schema
+from agenttrace.server.store._user_metrics import UserSort
 from agenttrace.server.store.base import MAX_OFFSET, MAX_PAGE_SIZE
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "REQUEST_BODY",
     "SCHEMAS",
     "SESSION_BODY",
+    "USER_METRICS_BODY",
     "body_schema",
 ]
 
@@ -165,6 +167,35 @@ IDS_BODY: dict[str, Any] = {
     "required": ["requestIds"],
     "properties": {
         "requestIds": {"type": "array", "maxItems": MAX_PAGE_SIZE, "items": {"type": "string"}}
+    },
+}
+
+_UNIX_SECONDS: dict[str, Any] = {"type": "number", "minimum": 0, "maximum": MAX_UNIX_SECONDS}
+USER_METRICS_BODY: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["filter", "offset", "limit"],
+    "properties": {
+        "filter": _FILTER,
+        "offset": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
+        "limit": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+        "timeFilter": {
+            "type": ["object", "null"],
+            "description": "Exclusive at both ends; the start must not be after the end (400).",
+            "required": ["startTimeUnixSeconds", "endTimeUnixSeconds"],
+            "properties": {
+                "startTimeUnixSeconds": _UNIX_SECONDS,
+                "endTimeUnixSeconds": _UNIX_SECONDS,
+            },
+        },
+        "timeZoneDifferenceMinutes": {**_TIMEZONE, "type": ["number", "null"]},
+        "sort": {
+            "type": ["object", "null"],
+            "additionalProperties": False,
+            "minProperties": 1,
+            "maxProperties": 1,
+            "properties": {key.value: {"enum": ["asc", "desc"]} for key in UserSort},
+        },
     },
 }
 

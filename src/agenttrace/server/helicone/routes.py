@@ -31,6 +31,7 @@ from agenttrace.server.helicone.body_schemas import (
     NAME_BODY,
     REQUEST_BODY,
     SESSION_BODY,
+    USER_METRICS_BODY,
     body_schema,
 )
 from agenttrace.server.helicone.ingest_mapping import HeliconeLogError, LogEndpoint, record_from_log
@@ -46,6 +47,10 @@ from agenttrace.server.helicone.row_mapping import (
     helicone_request,
     helicone_session,
     helicone_session_names,
+)
+from agenttrace.server.helicone.user_metrics import (
+    user_metrics_answer,
+    user_metrics_query_from_body,
 )
 from agenttrace.server.store.base import (
     MAX_PAGE_SIZE,
@@ -330,3 +335,23 @@ def get_request(
     if not include_body:
         answer["request_body"] = answer["response_body"] = None
     return _success(answer)
+
+
+# --- users -----------------------------------------------------------------------------
+
+
+@router.post(
+    "/v1/user/metrics/query",
+    summary="Per-user metrics (Helicone's UserMetricsQueryParams)",
+    responses=_ERRORS,
+    openapi_extra=body_schema(USER_METRICS_BODY),
+)
+async def query_user_metrics(request: Request, store: StoreDep, project_id: ProjectDep) -> Response:
+    """Each user's active days, first and last request, requests, tokens and cost, for the
+    requests matching the body; ``{"users": [...], "count": n, "hasUsers": bool}``."""
+
+    def run(body: Any) -> dict[str, Any]:
+        query = user_metrics_query_from_body(body)
+        return user_metrics_answer(store.query_user_metrics(project_id, query))
+
+    return await _answer(request, "a UserMetricsQueryParams object", run)

@@ -14,7 +14,7 @@ holding one small accumulator per group (at most `MetricsQuery.max_groups`).
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +24,14 @@ from agenttrace.server.store._histogram import (
     RELATIVE_ERROR,
     bucket_sql,
     histogram_percentile,
+)
+from agenttrace.server.store._metrics_rollup import (
+    HISTOGRAMS,
+    RECORD_CODED,
+    ROLLUP_COLUMNS,
+    RollupPlan,
+    decoded_sql,
+    plan,
 )
 from agenttrace.server.store._time_buckets import Bucketing, time_zone
 from agenttrace.server.store.base import InvalidQueryError
@@ -197,58 +205,36 @@ def query_metrics(
             key_params.append(repair_text(key))
     number: str = "0"
     number_params: list[int] = []
+    low = high = 0
     if bucketing is not None:
         low, high = _time_range(conn, dialect, project_id)
         number, number_params = bucketing.number_sql("r.start_us", low, high)
-    key_params = [*number_params, *key_params]
-    select_keys = ", ".join([number, *expressions])
-    positions = ", ".join(str(i) for i in range(1, len(expressions) + 3))
     condition, params = compile_filter(query.filter, "request", dialect, project_id)
-    where = f"r.project_id = ? AND ({condition})"
-    where_params = [project_id, *params]
-    width = len(expressions)
     grouper = _Grouper(query, bucketing)
-    latency = _latency(dialect)
-
-    main = (
-        f"SELECT {select_keys}, {bucket_sql(latency)}, count(*), "
-        "sum(CASE WHEN r.status = 'error' THEN 1 ELSE 0 END), sum(r.input_tokens), "
-        "sum(r.output_tokens), sum(r.total_tokens), sum(r.cache_read_tokens), "
-        f"sum(r.reasoning_tokens), sum(r.cost_usd), count(r.cost_usd), count({latency}), "
-        f"sum({latency}), min({latency}), max({latency}) "
-        f"FROM records r WHERE {where} GROUP BY {positions}"
+    scan = _Scan(
+        dialect=dialect,
+        number=number,
+        number_params=number_params,
+        expressions=expressions,
+        key_params=key_params,
+        where=f"r.project_id = ? AND ({condition})",
+        where_params=[project_id, *params],
     )
-    _add_main(grouper, _rows(conn, dialect, main, [*key_params, *where_params]), width)
-
-    def histogram(value: str, condition: str) -> Iterator[tuple[_Group, int, int, float, float]]:
-        """Per group and log bucket of ``value`` (SQL) over the rows meeting ``condition``:
-        the group, the bucket, the count, the lowest and the highest value."""
-        sql = (
-            f"SELECT {select_keys}, {bucket_sql(value)}, count(*), min({value}), max({value}) "
-            f"FROM records r WHERE {where} AND {condition} GROUP BY {positions}"
+    rollup = plan(query, bucketing, low, high) if query.use_rollup else None
+    if rollup is not None and _asks_a_human(conn, dialect, project_id, rollup):
+        rollup = None  # the rollup leaves questions to a human out: read the records
+    if rollup is None:
+        scan.read(conn, grouper, with_sessions=True)
+    else:
+        _read_rollup(
+            conn,
+            project_id=project_id,
+            keys=keys,
+            rollup=rollup,
+            scan=scan,
+            bucketing=(bucketing, low, high),
+            grouper=grouper,
         )
-        for row in _rows(conn, dialect, sql, [*key_params, *where_params]):
-            bucket, count, low, high = row[1 + width : 5 + width]
-            yield grouper.group(row[0], row[1 : 1 + width]), bucket, int(count), low, high
-
-    for group, tb, count, least, most in histogram("r.ttft_ms", "r.ttft_ms IS NOT NULL"):
-        group.ttft_low = min(group.ttft_low, least)
-        group.ttft_high = max(group.ttft_high, most)
-        group.ttft_hist[tb] = group.ttft_hist.get(tb, 0) + count
-    waited = "r.kind = 'human' AND r.end_us IS NOT NULL"  # answered questions to a human
-    for group, wb, count, least, most in histogram(_span(dialect), waited):
-        group.wait_low = min(group.wait_low, least)
-        group.wait_high = max(group.wait_high, most)
-        group.wait_hist[wb] = group.wait_hist.get(wb, 0) + count
-
-    keys_only = ", ".join(str(i) for i in range(1, len(expressions) + 2))
-    sessions = (
-        f"SELECT {select_keys}, count(DISTINCT r.session_id) FROM records r WHERE {where} "
-        f"GROUP BY {keys_only}"
-    )
-    for row in _rows(conn, dialect, sessions, [*key_params, *where_params]):
-        grouper.group(row[0], row[1 : 1 + width]).sessions += int(row[1 + width])
-
     rows = [_row(key, group, keys, bucketing) for key, group in grouper.groups.items()]
     rows.sort(key=_order)
     return MetricsResult(
@@ -258,6 +244,195 @@ def query_metrics(
         groups=rows,
         percentile_relative_error=RELATIVE_ERROR,
     )
+
+
+def _asks_a_human(
+    conn: DbConnection, dialect: Dialect, project_id: str, rollup: RollupPlan
+) -> bool:
+    """Whether a question to a human (kind human) started in the plan's hours (an index
+    lookup: migration 6's ``records_questions``)."""
+    sql = "SELECT 1 FROM records r WHERE r.project_id = ? AND r.kind = 'human'"
+    params: list[Any] = [project_id]
+    if rollup.first_hour_us is not None:
+        sql += " AND r.start_us >= ?"
+        params.append(rollup.first_hour_us)
+    if rollup.end_hour_us is not None:
+        sql += " AND r.start_us < ?"
+        params.append(rollup.end_hour_us)
+    return conn.execute(dialect.sql(sql + " LIMIT 1"), params).fetchone() is not None
+
+
+@dataclass(frozen=True, slots=True)
+class _Scan:
+    """The three grouped scans of the matching records (see `query_metrics`)."""
+
+    dialect: Dialect
+    number: str
+    number_params: list[int]
+    expressions: list[str]
+    key_params: list[Any]
+    where: str
+    where_params: list[Any]
+
+    def read(
+        self,
+        conn: DbConnection,
+        grouper: _Grouper,
+        *,
+        with_sessions: bool,
+        extra: tuple[str, list[Any]] = ("1 = 1", []),
+    ) -> None:
+        """Add the scans' rows (of the records also meeting ``extra``) to their groups."""
+        dialect, width = self.dialect, len(self.expressions)
+        select_keys = ", ".join([self.number, *self.expressions])
+        positions = ", ".join(str(i) for i in range(1, width + 3))
+        where = f"{self.where} AND {extra[0]}"
+        bound = [*self.number_params, *self.key_params, *self.where_params, *extra[1]]
+        latency = _latency(dialect)
+        main = (
+            f"SELECT {select_keys}, {bucket_sql(latency)}, count(*), "
+            "sum(CASE WHEN r.status = 'error' THEN 1 ELSE 0 END), sum(r.input_tokens), "
+            "sum(r.output_tokens), sum(r.total_tokens), sum(r.cache_read_tokens), "
+            f"sum(r.reasoning_tokens), sum(r.cost_usd), count(r.cost_usd), count({latency}), "
+            f"sum({latency}), min({latency}), max({latency}) "
+            f"FROM records r WHERE {where} GROUP BY {positions}"
+        )
+        _add_main(grouper, _rows(conn, dialect, main, bound), width)
+        ttft = (
+            f"SELECT {select_keys}, {bucket_sql('r.ttft_ms')}, count(*), min(r.ttft_ms), "
+            f"max(r.ttft_ms) FROM records r WHERE {where} AND r.ttft_ms IS NOT NULL "
+            f"GROUP BY {positions}"
+        )
+        _add_histogram(grouper, _rows(conn, dialect, ttft, bound), width, latency=False)
+        waited = _span(dialect)  # answered questions to a human: how long they waited
+        waits = (
+            f"SELECT {select_keys}, {bucket_sql(waited)}, count(*), min({waited}), "
+            f"max({waited}) FROM records r WHERE {where} AND r.kind = 'human' "
+            f"AND r.end_us IS NOT NULL GROUP BY {positions}"
+        )
+        for row in _rows(conn, dialect, waits, bound):
+            group = grouper.group(row[0], row[1 : 1 + width])
+            bucket, count, low, high = row[1 + width : 5 + width]
+            group.wait_low = min(group.wait_low, low)
+            group.wait_high = max(group.wait_high, high)
+            group.wait_hist[bucket] = group.wait_hist.get(bucket, 0) + int(count)
+        if with_sessions:
+            keys_only = ", ".join(str(i) for i in range(1, width + 2))
+            sessions = (
+                f"SELECT {select_keys}, count(DISTINCT r.session_id) FROM records r "
+                f"WHERE {where} GROUP BY {keys_only}"
+            )
+            for row in _rows(conn, dialect, sessions, bound):
+                grouper.group(row[0], row[1 : 1 + width]).sessions += int(row[1 + width])
+
+
+def _add_histogram(grouper: _Grouper, rows: Iterator[Any], width: int, *, latency: bool) -> None:
+    """Add histogram rows (keys, bucket, count, minimum, maximum) to the latency or the
+    time-to-first-token histograms of their groups."""
+    for row in rows:
+        group = grouper.group(row[0], row[1 : 1 + width])
+        bucket, count, low, high = row[1 + width : 5 + width]
+        if latency:
+            group.latency_low = min(group.latency_low, low)
+            group.latency_high = max(group.latency_high, high)
+            group.latency_hist[bucket] = group.latency_hist.get(bucket, 0) + int(count)
+        else:
+            group.ttft_low = min(group.ttft_low, low)
+            group.ttft_high = max(group.ttft_high, high)
+            group.ttft_hist[bucket] = group.ttft_hist.get(bucket, 0) + int(count)
+
+
+def _add_sums(grouper: _Grouper, rows: Iterator[Any], width: int) -> None:
+    """Add the rollup's sums (keys, requests, errors, tokens, cost, latency count and sum)."""
+    for row in rows:
+        group = grouper.group(row[0], row[1 : 1 + width])
+        (count, errors, inp, out, total, cache, reasoning, cost, costs, lats, lat_sum) = row[
+            1 + width : 12 + width
+        ]
+        group.requests += int(count)
+        group.errors += int(errors)
+        group.input_tokens += int(inp)
+        group.output_tokens += int(out)
+        group.total_tokens += int(total)
+        group.cache_read_tokens += int(cache)
+        group.reasoning_tokens += int(reasoning)
+        group.cost += float(cost or 0.0)
+        group.cost_count += int(costs)
+        group.latency_count += int(lats)
+        group.latency_sum += float(lat_sum)
+
+
+def _read_rollup(
+    conn: DbConnection,
+    *,
+    project_id: str,
+    keys: list[GroupKey],
+    rollup: RollupPlan,
+    scan: _Scan,
+    bucketing: tuple[Bucketing | None, int, int],
+    grouper: _Grouper,
+) -> None:
+    """Add the rollup's whole hours and the records of the partial ones to the groups."""
+    dialect, width = scan.dialect, len(keys)
+    number, number_params = "0", list[int]()
+    if bucketing[0] is not None:
+        number, number_params = bucketing[0].number_sql("r.hour_us", bucketing[1], bucketing[2])
+    columns = [decoded_sql(key, "r") for key in keys if isinstance(key, Dimension)]
+    select_keys = ", ".join([number, *columns])
+    positions = ", ".join(str(i) for i in range(1, width + 3))
+    keys_only = ", ".join(str(i) for i in range(1, width + 2))
+    hours, hour_params = rollup.hours_sql("r.hour_us")
+    key_sql, key_values = rollup.keys_sql("r")
+    where = f"r.project_id = ? AND {hours} AND {key_sql}"
+    bound = [*number_params, project_id, *hour_params, *key_values]
+    sums = (
+        f"SELECT {select_keys}, sum(r.requests), sum(r.errors), sum(r.input_tokens), "
+        "sum(r.output_tokens), sum(r.total_tokens), sum(r.cache_read_tokens), "
+        "sum(r.reasoning_tokens), sum(r.cost_sum), sum(r.cost_count), sum(r.latency_count), "
+        f"sum(r.latency_sum) FROM metrics_hourly r WHERE {where} GROUP BY {keys_only}"
+    )
+    _add_sums(grouper, _rows(conn, dialect, sums, bound), width)
+    for table, latency in zip(HISTOGRAMS, (True, False), strict=True):
+        histogram = (
+            f"SELECT {select_keys}, r.bucket, sum(r.requests), min(r.value_min), "
+            f"max(r.value_max) FROM {table} r WHERE {where} GROUP BY {positions}"
+        )
+        rows = _rows(conn, dialect, histogram, bound)
+        _add_histogram(grouper, rows, width, latency=latency)
+    edges = rollup.edges_sql("r.start_us")
+    condition, params = compile_filter(rollup.keys_filter, "request", dialect, project_id)
+    scan = replace(
+        scan, where=f"r.project_id = ? AND ({condition})", where_params=[project_id, *params]
+    )
+    for edge in edges:
+        scan.read(conn, grouper, with_sessions=False, extra=edge)
+    # Distinct sessions do not add up: one count over the rollup's sets and the edges.
+    stored = [
+        f"r.{ROLLUP_COLUMNS[k]} AS {ROLLUP_COLUMNS[k]}" for k in keys if isinstance(k, Dimension)
+    ]
+    inner = ", ".join(["r.hour_us AS t", *stored, "r.session_id AS sid"])
+    union = f"SELECT {inner} FROM metrics_hourly_sessions r WHERE {where}"
+    union_params = [project_id, *hour_params, *key_values]
+    coded = [RECORD_CODED[key] for key in keys if isinstance(key, Dimension)]
+    for edge_sql, edge_params in edges:
+        union += (
+            f" UNION ALL SELECT {', '.join(['r.start_us', *coded, 'r.session_id'])} "
+            f"FROM records r WHERE {scan.where} AND {edge_sql}"
+        )
+        union_params += [*scan.where_params, *edge_params]
+    outer_number = number.replace("r.hour_us", "x.t")
+    outer_keys = [decoded_sql(key, "x") for key in keys if isinstance(key, Dimension)]
+    sessions = (
+        f"SELECT {', '.join([outer_number, *outer_keys])}, count(DISTINCT x.sid) "
+        f"FROM ({union}) x GROUP BY {keys_only}"
+    )
+    if not edges:  # the sets alone: no subquery to materialise
+        sessions = (
+            f"SELECT {select_keys}, count(DISTINCT r.session_id) "
+            f"FROM metrics_hourly_sessions r WHERE {where} GROUP BY {keys_only}"
+        )
+    for row in _rows(conn, dialect, sessions, [*number_params, *union_params]):
+        grouper.group(row[0], row[1 : 1 + width]).sessions += int(row[1 + width])
 
 
 def _order(row: MetricsRow) -> tuple[Any, ...]:

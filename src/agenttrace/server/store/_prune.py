@@ -5,7 +5,8 @@ their records, record properties, session properties and users), so ingest waits
 for one batch, never for the whole prune. A session is old when its last request ended
 before the cutoff (``sessions.last_end_us``, indexed by migration 3). The property rows of
 the records deleted (``DELETE ... RETURNING``) are found by their primary key, from those
-records' own properties. A record arriving for a session while it is pruned starts the
+records' own properties, and the records are taken out of the metrics rollup. A record
+arriving for a session while it is pruned starts the
 session anew with what arrived.
 """
 
@@ -14,6 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 
+from agenttrace.server.store._metrics_rollup import (
+    ITEM_FIELDS,
+    forget_sessions,
+    remove_from_rollup,
+)
 from agenttrace.server.store.base import PruneCounts
 from agenttrace.server.store.dialect import DbConnection, Dialect
 
@@ -26,7 +32,8 @@ _SELECT_OLD = (
     "WHERE last_end_us < ? ORDER BY last_end_us LIMIT ?"
 )
 _DELETE_RECORDS = (
-    "DELETE FROM records WHERE project_id = ? AND session_id = ? RETURNING id, properties_json"
+    "DELETE FROM records WHERE project_id = ? AND session_id = ? "  # noqa: S608 - fixed names
+    f"RETURNING id, properties_json, {ITEM_FIELDS}"
 )
 _DELETE_PROPERTY = (
     "DELETE FROM record_properties WHERE project_id = ? AND key = ? AND value = ? AND record_id = ?"
@@ -47,9 +54,12 @@ def _delete_records(
     rows: list[tuple[str, str, str, str]] = []
     delete = dialect.sql(_DELETE_RECORDS)
     for project, session in keys:
-        for record_id, stored in conn.execute(delete, (project, session)).fetchall():
+        deleted = conn.execute(delete, (project, session)).fetchall()
+        for record_id, stored, *_ in deleted:
             properties: dict[str, str] = dialect.load_json(stored) or {}
             rows.extend((project, key, value, record_id) for key, value in properties.items())
+        remove_from_rollup(conn, dialect, project, [tuple(row[2:]) for row in deleted])
+    forget_sessions(conn, dialect, keys)
     return rows
 
 

@@ -104,7 +104,7 @@ class Bucketing:
     def offset_segments(self, low_us: int, high_us: int) -> list[tuple[int, int]]:
         """``(first instant, UTC offset)`` of each stretch of one offset from ``low_us`` to
         ``high_us`` (microseconds), found by stepping a day at a time and bisecting each
-        change to the second."""
+        change to the microsecond."""
         day = 86400 * _US
         segments = [(low_us, self._offset_us(low_us))]
         probe = low_us
@@ -112,7 +112,7 @@ class Bucketing:
             following = min(probe + day, high_us)
             if self._offset_us(following) != segments[-1][1]:
                 before, after = probe, following  # the change is in (before, after]
-                while after - before > _US:
+                while after - before > 1:
                     middle = (before + after) // 2
                     if self._offset_us(middle) == segments[-1][1]:
                         before = middle

@@ -34,6 +34,8 @@ from agenttrace.server.store.query_rows import (
 )
 
 if TYPE_CHECKING:
+    from agenttrace.server.store._feed import FeedPage, FeedQuery
+    from agenttrace.server.store._user_metrics import UserMetricsPage, UserMetricsQuery
     from agenttrace.server.store.metrics import MetricsQuery, MetricsResult
     from agenttrace.server.store.otlp_spans import Resolver, SpanLink
 
@@ -252,6 +254,16 @@ class Store(Protocol):
     def query_metrics(self, project_id: str, query: MetricsQuery) -> MetricsResult:
         """Metrics per group of the requests matching ``query.filter``
         (`agenttrace.server.store.metrics`)."""
+        ...
+
+    def query_feed(self, project_id: str, query: FeedQuery) -> FeedPage:
+        """The requests matching ``query.filter`` stored after ``query.after``, oldest first
+        (`agenttrace.server.store._feed`)."""
+        ...
+
+    def query_user_metrics(self, project_id: str, query: UserMetricsQuery) -> UserMetricsPage:
+        """Figures per user of the requests matching ``query.filter``
+        (`agenttrace.server.store._user_metrics`)."""
         ...
 
     def query_properties(

@@ -99,7 +99,7 @@ def parse_group_by(items: list[str]) -> tuple[GroupKey, ...]:
     return tuple(keys)
 
 
-_ONE_KEY = "(" + "|".join(d.value for d in Dimension) + "|property:[^,]+)"
+_ONE_KEY = "(" + "|".join(d.value for d in Dimension) + r"|property:[^,]*[^,\s][^,]*)"
 GROUP_BY_PATTERN = rf"^\s*{_ONE_KEY}\s*(,\s*{_ONE_KEY}\s*)*$"
 """What one ``group_by`` value looks like (for the OpenAPI document)."""
 
@@ -152,6 +152,9 @@ class MetricsQuery:
     since: datetime | None = None
     until: datetime | None = None
     max_groups: int = MAX_GROUPS
+    use_rollup: bool = True
+    """Read the hourly rollup where it can answer (`_metrics_rollup`); False scans the
+    records always (benchmarks compare the two)."""
 
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")

@@ -12,10 +12,13 @@ already is one).
 Every table carries ``project_id`` so that every query is scoped by project.
 """
 
+# ruff: noqa: S608 - SQL is assembled from fixed fragments; no value is ever spliced in
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from agenttrace.server.store._histogram import bucket_sql
 from agenttrace.server.store.dialect import DbConnection, Dialect
 
 __all__ = [
@@ -231,16 +234,106 @@ _V5 = Migration(
 _V6 = Migration(
     version=6,
     description=(
-        "open questions to a human (kind human, not yet answered), by session: the "
-        "sessions waiting for a human and since when"
+        "questions to a human (kind human): the open ones by session (the sessions "
+        "waiting for a human and since when), all of them by time (metrics)"
     ),
     statements=(
         """CREATE INDEX records_open_questions ON records (project_id, session_id, start_us)
             WHERE kind = 'human' AND end_us IS NULL""",
+        # the metrics rollup leaves questions out: a range that has some is read from records
+        """CREATE INDEX records_questions ON records (project_id, start_us)
+            WHERE kind = 'human'""",
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
+
+_V7 = Migration(
+    version=7,
+    description="records in the order they were stored, for the live feed (GET /v1/feed)",
+    statements=("CREATE INDEX records_by_received ON records (project_id, received_us, id)",),
+)
+
+_HOUR = "(start_us - ((start_us % 3600000000) + 3600000000) % 3600000000)"
+_CODED = "CASE WHEN {column} IS NULL THEN '' ELSE '=' || {column} END"
+_ROLLUP_KEYS = (
+    f"project_id, {_HOUR}, {_CODED.format(column='model')}, "
+    f"{_CODED.format(column='provider')}, kind, status"
+)
+_LATENCY = "(CAST(end_us - start_us AS {real}) / 1000.0)"
+_ROLLUP_KEY_COLUMNS = """
+            project_id {text} NOT NULL,
+            hour_us {bigint} NOT NULL,
+            model {text} NOT NULL,
+            provider {text} NOT NULL,
+            kind {text} NOT NULL,
+            status {text} NOT NULL,"""
+_V8 = Migration(
+    version=8,
+    description=(
+        "metrics rollup: per project, UTC hour, model, provider, kind and status, the sums, "
+        "the latency and time-to-first-token histograms and the sessions, kept at "
+        "ingest (GET /v1/metrics reads it for whole hours); filled from the records"
+    ),
+    statements=(
+        """CREATE TABLE metrics_hourly ("""
+        + _ROLLUP_KEY_COLUMNS
+        + """
+            requests {bigint} NOT NULL,
+            errors {bigint} NOT NULL,
+            input_tokens {bigint} NOT NULL,
+            output_tokens {bigint} NOT NULL,
+            total_tokens {bigint} NOT NULL,
+            cache_read_tokens {bigint} NOT NULL,
+            reasoning_tokens {bigint} NOT NULL,
+            cost_count {bigint} NOT NULL,
+            latency_count {bigint} NOT NULL,
+            latency_sum {real} NOT NULL,
+            cost_sum {real},
+            PRIMARY KEY (project_id, hour_us, model, provider, kind, status)
+        ){clustered}""",
+        *(
+            f"""CREATE TABLE {table} ("""
+            + _ROLLUP_KEY_COLUMNS
+            + """
+            bucket {bigint} NOT NULL,
+            requests {bigint} NOT NULL,
+            value_min {real},
+            value_max {real},
+            PRIMARY KEY (project_id, hour_us, model, provider, kind, status, bucket)
+        ){clustered}"""
+            for table in ("metrics_hourly_latency", "metrics_hourly_ttft")
+        ),
+        """CREATE TABLE metrics_hourly_sessions ("""
+        + _ROLLUP_KEY_COLUMNS
+        + """
+            session_id {text} NOT NULL,
+            PRIMARY KEY (project_id, hour_us, model, provider, kind, status, session_id)
+        ){clustered}""",
+        "CREATE INDEX metrics_hourly_sessions_by_session "
+        "ON metrics_hourly_sessions (project_id, session_id)",
+        f"""INSERT INTO metrics_hourly SELECT {_ROLLUP_KEYS},
+            count(*), sum(CASE WHEN status = 'error' THEN 1 ELSE 0 END),
+            coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0),
+            coalesce(sum(total_tokens), 0), coalesce(sum(cache_read_tokens), 0),
+            coalesce(sum(reasoning_tokens), 0), count(cost_usd), count(end_us),
+            coalesce(sum({_LATENCY}), 0), sum(cost_usd)
+            FROM records WHERE kind <> 'human' GROUP BY 1, 2, 3, 4, 5, 6""",
+        *(
+            f"""INSERT INTO {table} SELECT {_ROLLUP_KEYS}, {bucket_sql(value)},
+            count(*), min({value}), max({value})
+            FROM records WHERE kind <> 'human' AND {value} IS NOT NULL
+            GROUP BY 1, 2, 3, 4, 5, 6, 7"""
+            for table, value in (
+                ("metrics_hourly_latency", _LATENCY),
+                ("metrics_hourly_ttft", "ttft_ms"),
+            )
+        ),
+        f"""INSERT INTO metrics_hourly_sessions SELECT DISTINCT {_ROLLUP_KEYS}, session_id
+            FROM records WHERE kind <> 'human'""",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
 
 _CREATE_VERSION_TABLE = """CREATE TABLE IF NOT EXISTS schema_version (
     version {bigint} PRIMARY KEY,

@@ -32,6 +32,7 @@ from agenttrace.server.store._ingest import (
     UPSERT_SESSION_PROPERTY_CONFLICT,
     ingest_records,
 )
+from agenttrace.server.store._metrics_rollup import recount_sessions
 from agenttrace.server.store.base import IngestCounts
 from agenttrace.server.store.dialect import DbConnection, Dialect
 
@@ -267,6 +268,7 @@ def _replace_descendants(
         ),
         updates,
     )
+    recount_sessions(conn, dialect, project_id, sorted(left | joined.keys()))
     if left:
         rebuild_sessions(conn, dialect, project_id, sorted(left - set(joined)), now_us)
     for session_id, record_ids in sorted(joined.items()):

@@ -20,12 +20,14 @@ from agenttrace.core.text_repair import repair_id
 from agenttrace.records import Record
 from agenttrace.server.store import query_rows
 from agenttrace.server.store._compile import compile_filter
+from agenttrace.server.store._feed import FeedPage, FeedQuery, feed_page
 from agenttrace.server.store._ingest import ingest_records
 from agenttrace.server.store._metrics import build_tree, path_rows, sorted_latencies, totals_by_path
 from agenttrace.server.store._metrics_sql import query_metrics
 from agenttrace.server.store._property_keys import property_keys
 from agenttrace.server.store._prune import DEFAULT_BATCH_SESSIONS, prune_sessions
 from agenttrace.server.store._reads import iter_samples, request_page
+from agenttrace.server.store._user_metrics import UserMetricsPage, UserMetricsQuery, user_metrics
 from agenttrace.server.store.api_keys import SqlKeyStore
 from agenttrace.server.store.base import (
     DEFAULT_SESSION_REQUESTS,
@@ -390,6 +392,16 @@ class SqlStore(ABC):
         """Metrics per group of the matching requests (`_metrics_sql`)."""
         with self._read() as conn:
             return query_metrics(conn, self.dialect, project_id, query)
+
+    def query_feed(self, project_id: str, query: FeedQuery) -> FeedPage:
+        """Requests stored after the query's cursor, oldest first (`_feed`)."""
+        with self._read() as conn:
+            return feed_page(conn, self.dialect, project_id, query, _now_us())
+
+    def query_user_metrics(self, project_id: str, query: UserMetricsQuery) -> UserMetricsPage:
+        """Figures per user of the matching requests (`_user_metrics`)."""
+        with self._read() as conn:
+            return user_metrics(conn, self.dialect, project_id, query)
 
     def query_properties(
         self, project_id: str, *, limit: int = 100, values: int = 5

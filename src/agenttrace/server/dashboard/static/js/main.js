@@ -4,6 +4,8 @@
 import { mountKeyControls } from "./auth.js";
 import { replaceChildren, h } from "./dom.js";
 import { parseLocation } from "./router.js";
+import { LiveView } from "./views/live.js";
+import { MetricsView } from "./views/metrics.js";
 import { PathsView } from "./views/paths.js";
 import { SessionDetailView } from "./views/session_detail.js";
 import { SessionsView } from "./views/sessions.js";
@@ -12,6 +14,8 @@ const VIEWS = {
   sessions: { View: SessionsView, title: "Sessions" },
   session: { View: SessionDetailView, title: "Session" },
   paths: { View: PathsView, title: "Paths" },
+  metrics: { View: MetricsView, title: "Metrics" },
+  live: { View: LiveView, title: "Live" },
 };
 
 let current = null; // {key, view}
@@ -19,11 +23,13 @@ let current = null; // {key, view}
 function resolve(parts) {
   if (parts[0] === "sessions" && parts.length >= 2) return ["session", parts[1]];
   if (parts[0] === "paths") return ["paths", ""];
+  if (parts[0] === "metrics") return ["metrics", ""];
+  if (parts[0] === "live") return ["live", ""];
   return ["sessions", ""];
 }
 
 function markNav(name) {
-  const section = name === "paths" ? "paths" : "sessions";
+  const section = name === "session" ? "sessions" : name;
   for (const link of document.querySelectorAll("[data-nav]")) {
     if (link.dataset.nav === section) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");

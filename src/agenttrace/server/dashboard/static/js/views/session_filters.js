@@ -1,7 +1,7 @@
 // The sessions list's filter bar: search, name, user, status, time range and custom
 // properties (key = value chips). It reports changes; the list owns the state and the URL.
 
-import { field, rangeSelect } from "../components.js";
+import { field, rangeSelect, rangeToTimes } from "../components.js";
 import { debounce, h, replaceChildren } from "../dom.js";
 import { fromLocalInput, toLocalInput } from "../format.js";
 
@@ -19,9 +19,42 @@ export const NO_FILTERS = Object.freeze({
   property: [],
 });
 
+const SIMPLE_KEYS = ["search", "name", "user_id", "status", "range"];
+
+/** The filter keys of a state, read from URL parameters. */
+export function readFilters(params) {
+  return {
+    ...Object.fromEntries(SIMPLE_KEYS.map((key) => [key, params.get(key) ?? ""])),
+    since: params.get("since") ?? "",
+    until: params.get("until") ?? "",
+    property: params.getAll("property").filter((item) => item.includes("=")),
+  };
+}
+
+/** Write a state's filters into URL parameters (unset ones left out). */
+export function writeFilters(state, params = new URLSearchParams()) {
+  for (const key of SIMPLE_KEYS) if (state[key]) params.set(key, state[key]);
+  if (state.range === "custom") {
+    if (state.since) params.set("since", state.since);
+    if (state.until) params.set("until", state.until);
+  }
+  for (const item of state.property) params.append("property", item);
+  return params;
+}
+
+/** The API's parameters for a state's filters (the range as since/until). */
+export function filterApiParams(state, params = new URLSearchParams()) {
+  for (const key of ["search", "name", "user_id", "status"]) if (state[key]) params.set(key, state[key]);
+  const { since, until } = rangeToTimes(state.range, state.since, state.until);
+  if (since) params.set("since", since);
+  if (until) params.set("until", until);
+  for (const item of state.property) params.append("property", item);
+  return params;
+}
+
 /** How many filters a state has on (each property counts). */
 export function activeFilterCount(state) {
-  const simple = ["search", "name", "user_id", "status", "range"].filter((key) => state[key]).length;
+  const simple = SIMPLE_KEYS.filter((key) => state[key]).length;
   return simple + state.property.length;
 }
 

@@ -2,13 +2,13 @@
 // refresh. Every filter lives in the URL fragment, so a filtered list is a shareable link.
 
 import { getJSON, isAbort } from "../api.js";
-import { emptyState, errorNotice, liveIndicator, rangeToTimes, sortableHeader } from "../components.js";
+import { emptyState, errorNotice, liveIndicator, sortableHeader } from "../components.js";
 import { h, replaceChildren } from "../dom.js";
 import { formatAgo, formatCost, formatDuration, formatInt, formatTime, formatWhen, shortId } from "../format.js";
 import { Poller } from "../poll.js";
 import { replaceHash, sessionHref } from "../router.js";
 import { statusBadge } from "../status.js";
-import { SessionFilters, activeFilterCount } from "./session_filters.js";
+import { SessionFilters, activeFilterCount, filterApiParams, readFilters, writeFilters } from "./session_filters.js";
 
 const POLL_MS = 3000;
 const PAGE_SIZES = [25, 50, 100, 200];
@@ -94,14 +94,7 @@ function readState(params) {
   const limit = Number.parseInt(params.get("limit") ?? "", 10);
   const offset = Number.parseInt(params.get("offset") ?? "", 10);
   return {
-    search: params.get("search") ?? "",
-    name: params.get("name") ?? "",
-    user_id: params.get("user_id") ?? "",
-    status: params.get("status") ?? "",
-    range: params.get("range") ?? "",
-    since: params.get("since") ?? "",
-    until: params.get("until") ?? "",
-    property: params.getAll("property").filter((item) => item.includes("=")),
+    ...readFilters(params),
     sort: params.get("sort") || "start_time",
     order: params.get("order") === "asc" ? "asc" : "desc",
     limit: limit >= 1 && limit <= MAX_LIMIT ? limit : 50,
@@ -111,13 +104,7 @@ function readState(params) {
 
 /** The URL parameters for a state (defaults left out, so links stay short). */
 function stateParams(state) {
-  const params = new URLSearchParams();
-  for (const key of ["search", "name", "user_id", "status", "range"]) if (state[key]) params.set(key, state[key]);
-  if (state.range === "custom") {
-    if (state.since) params.set("since", state.since);
-    if (state.until) params.set("until", state.until);
-  }
-  for (const item of state.property) params.append("property", item);
+  const params = writeFilters(state);
   if (state.sort !== "start_time") params.set("sort", state.sort);
   if (state.order !== "desc") params.set("order", state.order);
   if (state.limit !== 50) params.set("limit", String(state.limit));
@@ -126,12 +113,7 @@ function stateParams(state) {
 }
 
 function apiParams(state) {
-  const params = new URLSearchParams();
-  for (const key of ["search", "name", "user_id", "status"]) if (state[key]) params.set(key, state[key]);
-  const { since, until } = rangeToTimes(state.range, state.since, state.until);
-  if (since) params.set("since", since);
-  if (until) params.set("until", until);
-  for (const item of state.property) params.append("property", item);
+  const params = filterApiParams(state);
   params.set("sort", state.sort);
   params.set("order", state.order);
   params.set("limit", String(state.limit));

@@ -1,0 +1,456 @@
+"""The hourly metrics rollup (migration 7): what ``GET /v1/metrics`` reads instead of the
+records when it can, so a week of a million requests by day x model is a few thousand rows.
+
+Three tables, maintained in the ingest transaction by additive upserts (so concurrent
+PostgreSQL writers never lose an update) and keyed by project, UTC hour, model, provider,
+kind and status:
+
+* ``metrics_hourly``: the request count, errors, token sums, cost sum and count, and the
+  latency count and sum;
+* ``metrics_hourly_latency`` and ``metrics_hourly_ttft``: per latency (time-to-first-token)
+  histogram bucket (`agenttrace.server.store._histogram`) its count, minimum and maximum;
+* ``metrics_hourly_sessions``: which sessions have a request there (distinct sessions do
+  not add up, so they are kept as a set).
+
+Model and provider are kept coded (`code`: ``''`` for none, ``'=' + value`` otherwise) so
+that a key column is never NULL and an empty name stays apart from none.
+
+A metrics query takes the rollup (`plan`) when it groups by nothing but time (hour or
+day buckets), model, provider, kind and status, filters on nothing but those and the time
+range, and its time zone's offsets and their changes fall on whole hours over the
+project's records (every zone but a few such as Asia/Kolkata). The whole hours of its
+range come from the rollup, the partial hours at either end from the records.
+"""
+
+# ruff: noqa: S608 - SQL is assembled from fixed fragments; values are always bound
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from agenttrace.core.text_repair import repair_text
+from agenttrace.records import Record, RecordKind, Status
+from agenttrace.server.store._histogram import bucket_of
+from agenttrace.server.store._time_buckets import Bucketing, BucketUnit
+from agenttrace.server.store.dialect import DbConnection, Dialect, to_us
+from agenttrace.server.store.filters import And, Cmp, Field, Filter, Op, and_
+from agenttrace.server.store.metrics import Dimension, MetricsQuery
+
+__all__ = [
+    "HISTOGRAMS",
+    "HOUR_US",
+    "ITEM_FIELDS",
+    "ROLLUP_DIMENSIONS",
+    "RollupPlan",
+    "add_to_rollup",
+    "code",
+    "decode",
+    "decoded_sql",
+    "forget_sessions",
+    "plan",
+    "recount_sessions",
+    "remove_from_rollup",
+]
+
+HOUR_US = 3_600_000_000
+
+ROLLUP_DIMENSIONS = (Dimension.MODEL, Dimension.PROVIDER, Dimension.KIND, Dimension.STATUS)
+_KEYS = "project_id, hour_us, model, provider, kind, status"
+
+
+def code(value: str | None) -> str:
+    """A model or provider as the rollup keeps it."""
+    return "" if value is None else f"={value}"
+
+
+def decode(value: str) -> str | None:
+    """A coded model or provider back as the record had it."""
+    return value[1:] if value else None
+
+
+def hour_of(start_us: int) -> int:
+    """The first microsecond of the UTC hour holding ``start_us``."""
+    return start_us - start_us % HOUR_US
+
+
+# --- ingest -----------------------------------------------------------------------------
+
+
+def _least(column: str, table: str) -> str:
+    return (
+        f"CASE WHEN {table}.{column} IS NULL THEN excluded.{column} "
+        f"WHEN excluded.{column} IS NULL OR {table}.{column} <= excluded.{column} "
+        f"THEN {table}.{column} ELSE excluded.{column} END"
+    )
+
+
+def _greatest(column: str, table: str) -> str:
+    return (
+        f"CASE WHEN {table}.{column} IS NULL THEN excluded.{column} "
+        f"WHEN excluded.{column} IS NULL OR {table}.{column} >= excluded.{column} "
+        f"THEN {table}.{column} ELSE excluded.{column} END"
+    )
+
+
+def _plus(columns: Iterable[str], table: str) -> list[str]:
+    return [f"{c} = {table}.{c} + excluded.{c}" for c in columns]
+
+
+_SUMS = (
+    "requests",
+    "errors",
+    "input_tokens",
+    "output_tokens",
+    "total_tokens",
+    "cache_read_tokens",
+    "reasoning_tokens",
+    "cost_count",
+    "latency_count",
+    "latency_sum",
+)
+_UPSERT_HOURLY = (
+    f"INSERT INTO metrics_hourly ({_KEYS}, {', '.join(_SUMS)}, cost_sum) "
+    f"VALUES ({', '.join(['?'] * (6 + len(_SUMS) + 1))}) "
+    f"ON CONFLICT ({_KEYS}) DO UPDATE SET "
+    + ", ".join(
+        [
+            *_plus(_SUMS, "metrics_hourly"),
+            "cost_sum = CASE WHEN metrics_hourly.cost_sum IS NULL THEN excluded.cost_sum "
+            "WHEN excluded.cost_sum IS NULL THEN metrics_hourly.cost_sum "
+            "ELSE metrics_hourly.cost_sum + excluded.cost_sum END",
+        ]
+    )
+)
+HISTOGRAMS = ("metrics_hourly_latency", "metrics_hourly_ttft")
+"""The rollup's histogram tables: per key and bucket, the count, minimum and maximum."""
+
+
+def _upsert_histogram(table: str) -> str:
+    return (
+        f"INSERT INTO {table} ({_KEYS}, bucket, requests, value_min, value_max) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        f"ON CONFLICT ({_KEYS}, bucket) DO UPDATE SET "
+        + ", ".join(
+            [
+                *_plus(["requests"], table),
+                f"value_min = {_least('value_min', table)}",
+                f"value_max = {_greatest('value_max', table)}",
+            ]
+        )
+    )
+
+
+_INSERT_SESSION = (
+    f"INSERT INTO metrics_hourly_sessions ({_KEYS}, session_id) VALUES (?, ?, ?, ?, ?, ?, ?) "
+    f"ON CONFLICT ({_KEYS}, session_id) DO NOTHING"
+)
+
+
+def _smaller(a: float | None, b: float | None) -> float | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _larger(a: float | None, b: float | None) -> float | None:
+    return b if a is None else a if b is None else max(a, b)
+
+
+ITEM_FIELDS = (
+    "start_us, end_us, ttft_ms, model, provider, kind, status, input_tokens, output_tokens, "
+    "total_tokens, cache_read_tokens, reasoning_tokens, cost_usd, session_id"
+)
+"""The columns of a stored record the rollup counts, in the order of a rollup item."""
+
+Item = tuple[Any, ...]
+
+
+def record_item(record: Record) -> Item:
+    """What the rollup counts of ``record``, as `ITEM_FIELDS` has it stored."""
+    usage = record.usage
+    return (
+        to_us(record.start_time),
+        to_us(record.end_time) if record.end_time is not None else None,
+        record.time_to_first_token_ms,
+        repair_text(record.model) if record.model is not None else None,
+        repair_text(record.provider) if record.provider is not None else None,
+        str(record.kind),
+        str(record.status),
+        *(
+            (usage.input_tokens, usage.output_tokens, usage.total_tokens,
+             usage.cache_read_tokens, usage.reasoning_tokens)
+            if usage is not None else (None,) * 5
+        ),
+        record.cost_usd,
+        record.session_id,
+    )  # fmt: skip
+
+
+_Histogram = dict[tuple[Any, ...], list[Any]]
+
+
+@dataclass(slots=True)
+class _Counts:
+    hourly: dict[tuple[Any, ...], list[Any]]
+    histograms: tuple[_Histogram, _Histogram]
+    sessions: set[tuple[Any, ...]]
+
+
+def _add_value(
+    histogram: dict[tuple[Any, ...], list[Any]], key: tuple[Any, ...], value: float
+) -> None:
+    found = histogram.setdefault((*key, bucket_of(value)), [0, None, None])
+    found[0] += 1
+    found[1], found[2] = _smaller(found[1], value), _larger(found[2], value)
+
+
+def _count(project_id: str, items: Iterable[Item]) -> _Counts:
+    counts = _Counts({}, ({}, {}), set())
+    latencies, firsts = counts.histograms
+    for item in items:
+        start_us, end_us, first, model, provider, kind, status = item[:7]
+        if kind == RecordKind.HUMAN.value:
+            continue  # questions to a human: their waits are not latencies (see `plan`)
+        tokens, cost, session_id = item[7:12], item[12], item[13]
+        key = (project_id, hour_of(start_us), code(model), code(provider), kind, status)
+        sums = counts.hourly.setdefault(key, [0] * len(_SUMS) + [None])
+        sums[0] += 1
+        sums[1] += status == Status.ERROR.value
+        for index, value in enumerate(tokens, start=2):
+            sums[index] += value or 0
+        if cost is not None:
+            sums[7] += 1
+            sums[10] = cost if sums[10] is None else sums[10] + cost
+        if end_us is not None:
+            latency = (end_us - start_us) / 1000.0
+            sums[8] += 1
+            sums[9] += latency
+            _add_value(latencies, key, latency)
+        if first is not None:
+            _add_value(firsts, key, first)
+        counts.sessions.add((*key, session_id))
+    return counts
+
+
+def add_to_rollup(
+    conn: DbConnection, dialect: Dialect, project_id: str, records: Sequence[Record]
+) -> None:
+    """Count ``records`` (newly stored) in the rollup, in ``conn``'s transaction. Rows are
+    written in key order, as the rest of ingest, so concurrent writers cannot deadlock."""
+    counts = _count(project_id, map(record_item, records))
+    hourly = sorted(counts.hourly.items(), key=_by_key)
+    conn.executemany(dialect.sql(_UPSERT_HOURLY), [(*k, *v) for k, v in hourly])
+    for table, histogram in zip(HISTOGRAMS, counts.histograms, strict=True):
+        rows = sorted(histogram.items(), key=_by_key)
+        conn.executemany(dialect.sql(_upsert_histogram(table)), [(*k, *v) for k, v in rows])
+    conn.executemany(dialect.sql(_INSERT_SESSION), sorted(counts.sessions))
+
+
+_PK = "project_id = ? AND hour_us = ? AND model = ? AND provider = ? AND kind = ? AND status = ?"
+_SUBTRACT_HOURLY = (
+    "UPDATE metrics_hourly SET "
+    + ", ".join(f"{c} = {c} - ?" for c in _SUMS)
+    # the right-hand sides read the row as it was: cost_count = ? means none is left
+    + f", cost_sum = CASE WHEN cost_count = ? THEN NULL ELSE cost_sum - ? END WHERE {_PK}"
+)
+_DROP_EMPTY_HOURLY = f"DELETE FROM metrics_hourly WHERE {_PK} AND requests <= 0"
+
+
+def remove_from_rollup(
+    conn: DbConnection, dialect: Dialect, project_id: str, items: Sequence[Item]
+) -> None:
+    """Take deleted records (`ITEM_FIELDS` rows) out of the rollup's sums and histograms,
+    in ``conn``'s transaction; rows left with no request are dropped. Minimums and
+    maximums stay as they were (they cannot be taken back): the percentiles of what is
+    left may be clamped to a slightly wider range. The sessions' sets are the caller's
+    (`forget_sessions`)."""
+    if not items:
+        return
+    counts = _count(project_id, items)
+    hourly = sorted(counts.hourly.items(), key=_by_key)
+    conn.executemany(
+        dialect.sql(_SUBTRACT_HOURLY),
+        [(*v[: len(_SUMS)], v[7], v[10] or 0.0, *k) for k, v in hourly],
+    )
+    conn.executemany(dialect.sql(_DROP_EMPTY_HOURLY), [k for k, _ in hourly])
+    for table, histogram in zip(HISTOGRAMS, counts.histograms, strict=True):
+        rows = sorted(histogram.items(), key=_by_key)
+        subtract = f"UPDATE {table} SET requests = requests - ? WHERE {_PK} AND bucket = ?"
+        conn.executemany(dialect.sql(subtract), [(v[0], *k) for k, v in rows])
+        drop = f"DELETE FROM {table} WHERE {_PK} AND bucket = ? AND requests <= 0"
+        conn.executemany(dialect.sql(drop), [k for k, _ in rows])
+
+
+_FORGET = "DELETE FROM metrics_hourly_sessions WHERE project_id = ? AND session_id = ?"
+_REMEMBER = (
+    f"INSERT INTO metrics_hourly_sessions ({_KEYS}, session_id) "
+    f"SELECT DISTINCT r.project_id, r.start_us - ((r.start_us % {HOUR_US}) + {HOUR_US}) % "
+    f"{HOUR_US}, CASE WHEN r.model IS NULL THEN '' ELSE '=' || r.model END, "
+    "CASE WHEN r.provider IS NULL THEN '' ELSE '=' || r.provider END, r.kind, r.status, "
+    "r.session_id FROM records r WHERE r.project_id = ? AND r.session_id = ? "
+    "AND r.kind <> 'human'"
+)
+
+
+def forget_sessions(conn: DbConnection, dialect: Dialect, keys: Sequence[tuple[str, str]]) -> None:
+    """Drop the sessions ``keys`` (project, session) from the rollup's sets."""
+    conn.executemany(dialect.sql(_FORGET), keys)
+
+
+def recount_sessions(
+    conn: DbConnection, dialect: Dialect, project_id: str, session_ids: Sequence[str]
+) -> None:
+    """Make the rollup's sets of ``session_ids`` match their records again (after records
+    moved from one session to another)."""
+    keys = [(project_id, session_id) for session_id in sorted(session_ids)]
+    conn.executemany(dialect.sql(_FORGET), keys)
+    conn.executemany(dialect.sql(_REMEMBER), keys)
+
+
+def _by_key(item: tuple[tuple[Any, ...], Any]) -> tuple[Any, ...]:
+    return item[0]
+
+
+# --- queries ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RollupPlan:
+    """How a metrics query reads the rollup: the hours ``[first_hour_us, end_hour_us)``
+    from it (None: unbounded), the rest of ``[since_us, until_us]`` from the records, and
+    the conditions on the keys (``column = ?`` on the rollup's coded values)."""
+
+    since_us: int | None
+    until_us: int | None
+    first_hour_us: int | None
+    end_hour_us: int | None
+    conditions: tuple[tuple[str, str], ...]
+    keys_filter: Filter | None = None
+    """The query's filter without its time range, for the partial hours' scans (whose own
+    range is then the only one on the start index)."""
+
+    def hours_sql(self, column: str) -> tuple[str, list[Any]]:
+        """SQL: ``column`` (µs) within the rollup's hours, and its parameters."""
+        parts, params = [], []
+        if self.first_hour_us is not None:
+            parts.append(f"{column} >= ?")
+            params.append(self.first_hour_us)
+        if self.end_hour_us is not None:
+            parts.append(f"{column} < ?")
+            params.append(self.end_hour_us)
+        return " AND ".join(parts) or "1 = 1", params
+
+    def edges_sql(self, column: str) -> list[tuple[str, list[Any]]]:
+        """SQL: each stretch of the range outside the rollup's hours (a partial hour at
+        either end), as a plain range on ``column`` that the start index answers."""
+        edges: list[tuple[str, list[Any]]] = []
+        first, since = self.first_hour_us, self.since_us
+        if first is not None and since is not None and since < first:
+            edges.append((f"{column} >= ? AND {column} < ?", [since, first]))
+        end, until = self.end_hour_us, self.until_us
+        if end is not None and until is not None and end <= until:
+            edges.append((f"{column} >= ? AND {column} <= ?", [end, until]))
+        return edges
+
+    def keys_sql(self, alias: str) -> tuple[str, list[Any]]:
+        """SQL: the key conditions on the rollup table ``alias``."""
+        if not self.conditions:
+            return "1 = 1", []
+        sql = " AND ".join(f"{alias}.{column} = ?" for column, _ in self.conditions)
+        return sql, [value for _, value in self.conditions]
+
+
+_KEY_FIELDS: dict[Field, tuple[str, Callable[[str], str]]] = {
+    Field.MODEL: ("model", code),
+    Field.PROVIDER: ("provider", code),
+    Field.KIND: ("kind", str),
+    Field.STATUS: ("status", str),
+}
+
+
+def _conditions(node: Filter | None, out: list[tuple[str, str]], times: list[Cmp]) -> bool:
+    """Collect the key conditions and time comparisons of ``node``; False when it tests
+    anything the rollup does not keep."""
+    if node is None:
+        return True
+    if isinstance(node, And):
+        return all(_conditions(item, out, times) for item in node.items)
+    if not isinstance(node, Cmp) or not isinstance(node.field, Field):
+        return False
+    if node.field is Field.CREATED_AT:
+        times.append(node)
+        return node.op in (Op.GTE, Op.LTE) and isinstance(node.value, datetime)
+    column = _KEY_FIELDS.get(node.field)
+    if column is None or node.op is not Op.EQ or not isinstance(node.value, str):
+        return False
+    out.append((column[0], column[1](repair_text(node.value))))
+    return True
+
+
+def _bound(times: list[Cmp], op: Op) -> list[int]:
+    return [to_us(c.value) for c in times if c.op is op and isinstance(c.value, datetime)]
+
+
+def _whole_hours(bucketing: Bucketing | None, low_us: int, high_us: int) -> bool:
+    """Whether every local bucket is a union of whole UTC hours over the project's times."""
+    if bucketing is None:
+        return True
+    if bucketing.unit is BucketUnit.MINUTE:
+        return False
+    segments = bucketing.offset_segments(low_us, high_us)
+    return all(offset % HOUR_US == 0 for _, offset in segments) and all(
+        start % HOUR_US == 0 for start, _ in segments[1:]
+    )
+
+
+def plan(
+    query: MetricsQuery, bucketing: Bucketing | None, low_us: int, high_us: int
+) -> RollupPlan | None:
+    """How to read ``query`` from the rollup, or None when it cannot be."""
+    if any(
+        not isinstance(key, Dimension) or key not in (Dimension.TIME, *ROLLUP_DIMENSIONS)
+        for key in query.group_by
+    ):
+        return None
+    conditions: list[tuple[str, str]] = []
+    times: list[Cmp] = []
+    if not _conditions(query.filter, conditions, times):
+        return None
+    if not _whole_hours(bucketing, low_us, high_us):
+        return None
+    since = max(_bound(times, Op.GTE), default=None)
+    until = min(_bound(times, Op.LTE), default=None)
+    first = None if since is None else -(-since // HOUR_US) * HOUR_US
+    end = None if until is None else hour_of(until + 1)
+    if first is not None and end is not None and first >= end:
+        return None  # less than an hour: the records answer at once
+    keys_filter = and_(*(item for item in _items(query.filter) if item not in times))
+    return RollupPlan(since, until, first, end, tuple(conditions), keys_filter)
+
+
+def _items(node: Filter | None) -> list[Filter]:
+    if node is None:
+        return []
+    if isinstance(node, And):
+        return [leaf for item in node.items for leaf in _items(item)]
+    return [node]
+
+
+def decoded_sql(key: Dimension, alias: str) -> str:
+    """SQL: the group key ``key`` of the rollup table ``alias`` as the records have it."""
+    column = f"{alias}.{ROLLUP_COLUMNS[key]}"
+    if key in (Dimension.MODEL, Dimension.PROVIDER):
+        return f"CASE WHEN {column} = '' THEN NULL ELSE substr({column}, 2) END"
+    return column
+
+
+ROLLUP_COLUMNS = {key: key.value for key in ROLLUP_DIMENSIONS}
+"""The rollup column of each group key it keeps."""
+RECORD_CODED = {
+    Dimension.MODEL: "CASE WHEN r.model IS NULL THEN '' ELSE '=' || r.model END",
+    Dimension.PROVIDER: "CASE WHEN r.provider IS NULL THEN '' ELSE '=' || r.provider END",
+    Dimension.KIND: "r.kind",
+    Dimension.STATUS: "r.status",
+}
+"""A record's group key values coded as the rollup keeps them (for a union of both)."""
