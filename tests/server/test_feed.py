@@ -62,7 +62,7 @@ def _follow(
     deadline = time.monotonic() + 10
     while len(seen) < wanted and time.monotonic() < deadline:
         page = client.get("/v1/feed", params={**(params or {}), "after": cursor}).json()
-        seen += [row["request_id"] for row in page["requests"]]
+        seen += [row["id"] for row in page["requests"]]
         cursor = page["cursor"]
         if not page["more"] and len(seen) < wanted:
             time.sleep(0.2)  # a poll, as the dashboard does: the feed has no push
@@ -78,7 +78,7 @@ def test_records_posted_while_following_appear_once_with_filters(keyed: Any) -> 
         time.sleep(1.1)  # the feed shows requests stored at least a second ago
         first = client.get("/v1/feed", params={"limit": 3})
         assert first.status_code == 200, first.text
-        assert [r["request_id"] for r in first.json()["requests"]] == ["old-2", "old-3", "old-4"]
+        assert [r["id"] for r in first.json()["requests"]] == ["old-2", "old-3", "old-4"]
         cursor = first.json()["cursor"]
 
         _post(client, _record("late-b", 100, model="gpt-4o"))
@@ -101,7 +101,7 @@ def test_limit_pages_and_more(keyed: Any) -> None:
         assert (len(first["requests"]), first["more"]) == (4, True)
         rest = client.get("/v1/feed", params={"after": first["cursor"], "limit": 4}).json()
         assert (len(rest["requests"]), rest["more"]) == (3, False)
-        ids = [r["request_id"] for r in first["requests"] + rest["requests"]]
+        ids = [r["id"] for r in first["requests"] + rest["requests"]]
         assert sorted(ids) == [f"r-{i:02d}" for i in range(7)]
 
 
@@ -114,7 +114,7 @@ def test_the_feed_is_project_scoped(keyed: Any) -> None:
         _post(b, _record("b-only", 1))
         seen, _ = _follow(b, cursor_b, 1)
         time.sleep(1.1)
-        seen += [r["request_id"] for r in b.get("/v1/feed").json()["requests"]]
+        seen += [r["id"] for r in b.get("/v1/feed").json()["requests"]]
         assert set(seen) == {"b-only"}
         assert b.get("/v1/feed").status_code == 200
         assert httpx.get(f"{collector.url}/v1/feed").status_code == 401

@@ -1,4 +1,4 @@
-"""The hourly metrics rollup (migration 7) on SQLite and PostgreSQL: whatever a query reads
+"""The hourly metrics rollup (migration 8) on SQLite and PostgreSQL: whatever a query reads
 from it answers exactly what the records answer, at the partial hours of a range too,
 after a prune, and when the rollup is filled from the records by the migration.
 
@@ -167,15 +167,15 @@ def test_the_rollup_follows_a_prune(store_factory: Any) -> None:
     scan = store.query_metrics(PROJECT, _scanned(query))
     assert [g.requests for g in rollup.groups] == [g.requests for g in scan.groups]
     assert [g.sessions for g in rollup.groups] == [g.sessions for g in scan.groups]
-    assert [g.cost for g in rollup.groups] == pytest.approx([g.cost for g in scan.groups])
+    assert [g.cost_usd for g in rollup.groups] == pytest.approx([g.cost_usd for g in scan.groups])
 
 
 def test_the_migration_fills_the_rollup_from_the_records(loaded: Store) -> None:
-    """Emptied and filled again by migration 7's statements, the rollup answers the same."""
+    """Emptied and filled again by migration 8's statements, the rollup answers the same."""
     assert isinstance(loaded, SqlStore)
     query = _query(QUERIES["hour x status x kind"])
     before = loaded.query_metrics(PROJECT, query)
-    (migration,) = [m for m in MIGRATIONS if m.version == 7]
+    (migration,) = [m for m in MIGRATIONS if m.version == 8]
     with loaded._write() as conn:  # the migration's own statements, as a migration runs them
         for table in ("metrics_hourly", *HISTOGRAMS, "metrics_hourly_sessions"):
             conn.execute(f"DELETE FROM {table}")

@@ -1,4 +1,4 @@
-"""The hourly metrics rollup (migration 7): what ``GET /v1/metrics`` reads instead of the
+"""The hourly metrics rollup (migration 8): what ``GET /v1/metrics`` reads instead of the
 records when it can, so a week of a million requests by day x model is a few thousand rows.
 
 Three tables, maintained in the ingest transaction by additive upserts (so concurrent

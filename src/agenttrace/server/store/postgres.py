@@ -338,7 +338,8 @@ class PostgresStore(SqlStore):
             "SELECT session_id FROM (SELECT s.session_id AS session_id, "
             f"percentile_cont(?) WITHIN GROUP (ORDER BY {LATENCY_MS}) AS p "
             "FROM sessions s LEFT JOIN records r ON r.project_id = s.project_id "
-            f"AND r.session_id = s.session_id AND r.end_us IS NOT NULL WHERE {where} "
+            f"AND r.session_id = s.session_id AND r.end_us IS NOT NULL "
+            f"AND r.kind <> 'human' WHERE {where} "
             "GROUP BY s.session_id) AS by_percentile "
             f"ORDER BY p IS NULL, p {direction}, session_id {direction} LIMIT ? OFFSET ?"
         )
