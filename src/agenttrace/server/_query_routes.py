@@ -26,7 +26,7 @@ from agenttrace.server.store.base import (
     session_filter,
 )
 from agenttrace.server.store.cursors import MAX_CURSOR_LENGTH, decode_cursor
-from agenttrace.server.store.filters import SortOrder
+from agenttrace.server.store.filters import SortOrder, and_
 from agenttrace.server.store.rows import (
     PathList,
     PropertyList,
@@ -35,6 +35,7 @@ from agenttrace.server.store.rows import (
     SessionDetail,
     SessionPage,
 )
+from agenttrace.server.store.scores import NAME_PATTERN, score_filter
 
 __all__ = ["Properties", "pairs", "router", "utc"]
 
@@ -70,6 +71,20 @@ Cursor = Annotated[
             "Not together with offset."
         ),
     ),
+]
+
+
+ScoreName = Annotated[
+    str | None,
+    Query(
+        pattern=NAME_PATTERN,
+        description="Only sessions scored with this name (and sort=score sorts by its average).",
+    ),
+]
+MinScore = Annotated[float | None, Query(description="The score's average at least.")]
+MaxScore = Annotated[float | None, Query(description="The score's average at most.")]
+ScoreValue = Annotated[
+    str | None, Query(max_length=200, description="A categorical score holding this value.")
 ]
 
 
@@ -113,6 +128,10 @@ def list_sessions(
     properties: Properties = [],  # noqa: B006 - FastAPI copies defaults per request
     min_cost: Annotated[float | None, Query(ge=0, description="USD, inclusive.")] = None,
     max_cost: Annotated[float | None, Query(ge=0, description="USD, inclusive.")] = None,
+    score: ScoreName = None,
+    min_score: MinScore = None,
+    max_score: MaxScore = None,
+    score_value: ScoreValue = None,
     sort: SessionSort = SessionSort.CREATED_AT,
     order: SortOrder = SortOrder.DESC,
     limit: Limit = 50,
@@ -120,21 +139,25 @@ def list_sessions(
 ) -> SessionPage:
     """Sessions matching every given filter, sorted (nulls last), one page and the total."""
     query = SessionQuery(
-        filter=session_filter(
-            name=name,
-            search=search,
-            user_id=user_id,
-            status=status,
-            since=utc(since),
-            until=utc(until),
-            properties=pairs(properties),
-            min_cost=min_cost,
-            max_cost=max_cost,
+        filter=and_(
+            session_filter(
+                name=name,
+                search=search,
+                user_id=user_id,
+                status=status,
+                since=utc(since),
+                until=utc(until),
+                properties=pairs(properties),
+                min_cost=min_cost,
+                max_cost=max_cost,
+            ),
+            score_filter(score, min_value=min_score, max_value=max_score, value=score_value),
         ),
         sort=sort,
         order=order,
         limit=limit,
         offset=offset,
+        score_name=score,
     )
     return store.query_sessions(project_id, query)
 

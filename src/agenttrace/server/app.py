@@ -11,7 +11,7 @@ from typing import Literal
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 
-from agenttrace.server import _ingest_route, _metrics_route, _query_routes
+from agenttrace.server import _ingest_route, _metrics_route, _query_routes, _score_routes
 from agenttrace.server._access import Access
 from agenttrace.server._docs_page import docs_routes
 from agenttrace.server._errors import install_error_handlers
@@ -180,6 +180,7 @@ def create_app(
     app.include_router(_ingest_route.router)
     app.include_router(_query_routes.router)
     app.include_router(_metrics_route.router)
+    app.include_router(_score_routes.router)
     app.include_router(_health)
     app.router.routes.extend(docs_routes(lambda: collector_openapi(app)))
     helicone = _helicone_router() if include_helicone else None

@@ -91,6 +91,8 @@ class SessionSort(StrEnum):
     DURATION_MS = "duration_ms"
     P50_LATENCY_MS = "p50_latency_ms"
     P95_LATENCY_MS = "p95_latency_ms"
+    SCORE = "score"
+    """The session's average of the score named by ``SessionQuery.score_name``."""
 
 
 def _check_page(limit: int, offset: int) -> None:
@@ -114,9 +116,14 @@ class SessionQuery:
     order: SortOrder = SortOrder.DESC
     limit: int = 50
     offset: int = 0
+    score_name: str | None = None
+    """The score whose average ``sort=score`` orders by."""
 
     def __post_init__(self) -> None:
         _check_page(self.limit, self.offset)
+        if self.sort is SessionSort.SCORE and not self.score_name:
+            msg = "sort=score needs the name of the score to sort by (score_name)"
+            raise InvalidQueryError(msg)
 
 
 @dataclass(frozen=True, slots=True)
