@@ -15,6 +15,7 @@ from agenttrace.cli._export_command import export
 from agenttrace.cli._help import PlainHelpCommand
 from agenttrace.cli._keys import keys_app
 from agenttrace.cli._metrics_command import metrics
+from agenttrace.cli._score_commands import score_app
 from agenttrace.cli._serve import serve
 from agenttrace.cli._shared import PLAIN_HELP, GlobalOptions
 from agenttrace.core.version import VERSION
@@ -125,6 +126,7 @@ app.command("paths", cls=PlainHelpCommand)(_query_commands.paths)
 app.command("metrics", cls=PlainHelpCommand)(metrics)
 app.command("export", cls=PlainHelpCommand)(export)
 app.add_typer(keys_app, name="keys")
+app.add_typer(score_app, name="score")
 app.add_typer(db_app, name="db")
 
 

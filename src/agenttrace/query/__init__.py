@@ -28,6 +28,7 @@ from agenttrace.query._models import (
     SessionRow,
     TreeNode,
 )
+from agenttrace.query._score_calls import Score
 
 __all__ = [
     "AsyncQueryClient",
@@ -44,6 +45,7 @@ __all__ = [
     "QueryClient",
     "RequestPage",
     "RequestRow",
+    "Score",
     "SessionDetail",
     "SessionPage",
     "SessionRow",

@@ -78,6 +78,8 @@ class Call(Generic[T]):
     path: str
     params: tuple[tuple[str, str], ...]
     parse: Callable[[Any], T]
+    body: Any = None
+    """A JSON body to send (POST), or None."""
 
 
 def _segment(value: str, name: str) -> str:

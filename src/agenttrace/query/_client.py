@@ -24,6 +24,13 @@ from agenttrace.query._models import (
 )
 from agenttrace.query._paging import RequestPages
 from agenttrace.query._params import MetricsFilters, TimeArg
+from agenttrace.query._score_calls import (
+    Score,
+    ScoreKind,
+    score_call,
+    score_target,
+    scores_call,
+)
 from agenttrace.records import RecordKind, Status
 
 __all__ = ["QueryClient"]
@@ -81,7 +88,9 @@ class QueryClient(BaseQueryClient):
     def _send(self, call: Call[T]) -> T:
         self._before_send()
         try:
-            response = self._http.request(call.method, call.path, params=call.params)
+            response = self._http.request(
+                call.method, call.path, params=call.params, json=call.body
+            )
         except httpx.TransportError as exc:
             raise self._transport_error(exc) from exc
         return self._answer(call, response)
@@ -425,6 +434,38 @@ class QueryClient(BaseQueryClient):
         """The custom property keys of the sessions, the most used first (at most
         ``limit``), each with its ``values`` most common values."""
         return self._send(self._properties_call(limit=limit, values=values))
+
+    def score(
+        self,
+        name: str,
+        value: bool | float | str,
+        *,
+        session_id: str | None = None,
+        request_id: str | None = None,
+        kind: ScoreKind | None = None,
+        source: str = "sdk",
+        comment: str | None = None,
+    ) -> Score:
+        """Attach a score to a session or a request (give one of ``session_id`` and
+        ``request_id``): a number (numeric), True / False (boolean) or a text
+        (categorical), with a ``source`` and an optional ``comment``. `NotFoundError`
+        when the collector has no such session or request."""
+        call = score_call(
+            name,
+            value,
+            target=score_target(session_id, request_id),
+            kind=kind,
+            source=source,
+            comment=comment,
+        )
+        return self._send(call)
+
+    def scores(
+        self, *, session_id: str | None = None, request_id: str | None = None
+    ) -> list[Score]:
+        """The scores of a request, or of a session (its own and its requests'), oldest
+        first."""
+        return self._send(scores_call(score_target(session_id, request_id)))
 
 
 def _text(value: str | Enum | None) -> str | None:
