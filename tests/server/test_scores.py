@@ -66,8 +66,8 @@ def test_scores_of_every_kind_are_kept_and_listed(http: httpx.Client) -> None:
     [
         ({"session_id": "nope", "name": "x", "value": 1}, 404, "no session 'nope'"),
         ({"request_id": "nope", "name": "x", "value": 1}, 404, "no request 'nope'"),
-        ({"name": "x", "value": 1}, 422, "exactly one of session_id and request_id"),
-        ({"session_id": "a", "request_id": "a1", "name": "x", "value": 1}, 422, "exactly one"),
+        ({"name": "x", "value": 1}, 400, "exactly one of session_id and request_id"),
+        ({"session_id": "a", "request_id": "a1", "name": "x", "value": 1}, 400, "exactly one"),
         ({"session_id": "a", "name": "x", "value": "yes", "kind": "boolean"}, 400, "true or"),
         ({"session_id": "a", "name": "", "value": 1}, 422, "name"),
         ({"session_id": "a", "name": "x", "value": [1]}, 422, "value"),

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError, model_validator
 from starlette.concurrency import run_in_threadpool
 
 from agenttrace.server.dependencies import ProjectDep, StoreDep, read_body
-from agenttrace.server.store.base import Store
+from agenttrace.server.store.base import InvalidQueryError, Store
 from agenttrace.server.store.scores import (
     Score,
     ScoreIn,
@@ -58,12 +58,25 @@ class ScoreRequest(ScoreIn):
         return "request", self.request_id
 
 
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    """``node`` with its ``{"$ref": "#/$defs/X"}`` replaced by the definitions."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {key: _inline(value, defs) for key, value in node.items() if key != "$defs"}
+    if isinstance(node, list):
+        return [_inline(item, defs) for item in node]
+    return node
+
+
 def body_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """``openapi_extra`` declaring ``model`` as the JSON body."""
+    """``openapi_extra`` declaring ``model`` as the JSON body (its sub-models inlined)."""
+    schema = model.model_json_schema()
     return {
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": model.model_json_schema()}},
+            "content": {"application/json": {"schema": _inline(schema, schema.get("$defs", {}))}},
         }
     }
 
@@ -75,8 +88,17 @@ async def json_body(request: Request, model: type[M]) -> M:
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
-        errors = [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]
-        raise RequestValidationError(errors) from None
+        errors = exc.errors()
+        if all(not error["loc"] and error["type"] == "value_error" for error in errors):
+            # a rule between fields, which the document cannot state: 400 with the rule
+            message = "; ".join(_rule_text(error["msg"]) for error in errors)
+            raise InvalidQueryError(message) from None
+        located = [{**error, "loc": ("body", *error["loc"])} for error in errors]
+        raise RequestValidationError(located) from None
+
+
+def _rule_text(message: str) -> str:
+    return message.removeprefix("Value error, ")
 
 
 def score_store(store: Store) -> SqlScoreStore:

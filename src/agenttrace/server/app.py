@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 
-from agenttrace.server import _ingest_route, _metrics_route, _query_routes, _score_routes
+from agenttrace.server import (
+    _alert_routes,
+    _ingest_route,
+    _metrics_route,
+    _query_routes,
+    _score_routes,
+)
 from agenttrace.server._access import Access
 from agenttrace.server._docs_page import docs_routes
 from agenttrace.server._errors import install_error_handlers
 from agenttrace.server._host_check import HostCheck
+from agenttrace.server._lifespans import Lifespan, chain_lifespans
 from agenttrace.server._limits import (
     DEFAULT_MAX_BATCH_RECORDS,
     DEFAULT_MAX_BODY_DEPTH,
@@ -26,6 +33,7 @@ from agenttrace.server._openapi import collector_openapi
 from agenttrace.server._rate_limit import RateLimiter
 from agenttrace.server._retention import RETENTION_INTERVAL_S, retention_lifespan
 from agenttrace.server._web_guard import WebGuard
+from agenttrace.server.alerts.lifespan import ALERT_INTERVAL_S, alerts_lifespan
 from agenttrace.server.dependencies import (
     DEFAULT_MAX_BODY_BYTES,
     CollectorOptions,
@@ -117,6 +125,8 @@ def create_app(
     retention_interval: float = RETENTION_INTERVAL_S,
     host: str | None = None,
     allowed_hosts: Sequence[str] = (),
+    alert_interval: float | None = ALERT_INTERVAL_S,
+    alert_options: Mapping[str, Any] | None = None,
 ) -> FastAPI:
     """The collector app: ingest, native queries, Helicone-shaped endpoints, the dashboard
     (at ``/``) and OpenAPI.
@@ -143,6 +153,10 @@ def create_app(
 
     Retention: with ``retention``, sessions whose last request ended longer ago are pruned
     when the app starts and every ``retention_interval`` seconds (`_retention`).
+
+    Alerts: every ``alert_interval`` seconds (None: never) the rules are evaluated and their
+    webhooks delivered (`agenttrace.server.alerts`; ``alert_options`` go to its
+    `AlertEvaluator`).
     """
     from agenttrace import __version__
 
@@ -157,8 +171,13 @@ def create_app(
     )
     limiter = RateLimiter(rate_limit, rate_burst) if rate_limit else None
     host_check = HostCheck.build(host, allowed_hosts)
+    lifespans: list[Lifespan] = []
+    if retention:
+        lifespans.append(retention_lifespan(store, retention, retention_interval))
+    if alert_interval is not None:
+        lifespans.append(alerts_lifespan(store, alert_interval, **(alert_options or {})))
     app = FastAPI(
-        lifespan=retention_lifespan(store, retention, retention_interval) if retention else None,
+        lifespan=chain_lifespans(lifespans),
         title="agenttrace collector",
         version=__version__,
         description="Session tracing for LLM agents: ingest, sessions, requests and paths.",
@@ -181,6 +200,7 @@ def create_app(
     app.include_router(_query_routes.router)
     app.include_router(_metrics_route.router)
     app.include_router(_score_routes.router)
+    app.include_router(_alert_routes.router)
     app.include_router(_health)
     app.router.routes.extend(docs_routes(lambda: collector_openapi(app)))
     helicone = _helicone_router() if include_helicone else None

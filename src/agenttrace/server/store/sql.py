@@ -26,6 +26,7 @@ from agenttrace.server.store._metrics_sql import query_metrics
 from agenttrace.server.store._property_keys import property_keys
 from agenttrace.server.store._prune import DEFAULT_BATCH_SESSIONS, prune_sessions
 from agenttrace.server.store._reads import iter_samples, request_page
+from agenttrace.server.store.alerts import SqlAlertStore
 from agenttrace.server.store.api_keys import SqlKeyStore
 from agenttrace.server.store.base import (
     DEFAULT_SESSION_REQUESTS,
@@ -118,6 +119,11 @@ class SqlStore(ABC):
     def key_store(self) -> SqlKeyStore:
         """The API keys kept in this database (`agenttrace.server.store.api_keys`)."""
         return SqlKeyStore(self._write, self._read, self.dialect)
+
+    def alert_store(self) -> SqlAlertStore:
+        """The alert rules, events and deliveries kept in this database
+        (`agenttrace.server.store.alerts`)."""
+        return SqlAlertStore(self._write, self._read, self.dialect)
 
     def score_store(self) -> SqlScoreStore:
         """The scores kept in this database (`agenttrace.server.store.scores`)."""
