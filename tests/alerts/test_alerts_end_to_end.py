@@ -257,3 +257,47 @@ def test_bad_rules_get_a_sentence(tmp_path: Path, spec: dict[str, Any], says: st
         assert answer.status_code in {400, 422}, answer.text
         assert says in answer.json()["error"]
         assert http.delete("/v1/alerts/rules/nope").status_code == 404
+
+
+def test_cli_and_client_manage_rules(tmp_path: Path, receiver: Receiver) -> None:
+    """``agenttrace alerts add | list | history | deliveries | delete`` and the query client
+    on the same rules; a budget fires and the history shows it."""
+    from typer.testing import CliRunner
+
+    from agenttrace.cli import app
+    from agenttrace.query import QueryClient
+
+    receiver.start()
+    runner = CliRunner()
+    with collector(database_url_for(tmp_path)) as http:
+        url = str(http.base_url).rstrip("/")
+
+        def run(*args: str) -> str:
+            result = runner.invoke(app, ["--endpoint", url, "alerts", *args])
+            assert result.exit_code == 0, result.output
+            return result.output
+
+        made = run("add", "bob budget", "--metric", "cost", "--period", "month",
+                   "--threshold", "0.5", "--user", "bob", "--webhook", receiver.url)  # fmt: skip
+        assert "webhook secret (shown once): whsec_" in made
+        receiver.secret = made.rsplit(" ", 1)[1].strip()
+        run("add", "slow", "--metric", "p95_latency_ms", "--threshold", "1000", "--window", "15m")
+        with QueryClient(url) as client:
+            rules = client.alert_rules()
+            assert [(r.name, r.window_s, r.period) for r in rules] == [
+                ("bob budget", None, "month"),
+                ("slow", 900, None),
+            ]
+            ingest(http, record("b1", user_id="bob", cost_usd=0.75))
+            wait_for(lambda: receiver.received)
+            assert [e.state for e in client.alert_events()] == ["firing"]
+            listed = json.loads(run("list", "-o", "json"))
+            assert [r["state"] for r in listed] == ["firing", "ok"]
+            assert "bob budget" in run("history")
+            assert "delivered" in run("deliveries")
+            run("delete", rules[1].rule_id)
+            assert [r.name for r in client.alert_rules()] == ["bob budget"]
+        wrong = runner.invoke(app, ["--endpoint", url, "alerts", "add", "x", "--metric", "cost",
+                                    "--threshold", "1", "--window", "soon"])  # fmt: skip
+        assert wrong.exit_code == 1
+        assert "not a span of time" in wrong.output

@@ -10,6 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from agenttrace.cli import _query_commands
+from agenttrace.cli._alert_commands import alerts_app
 from agenttrace.cli._db import db_app
 from agenttrace.cli._export_command import export
 from agenttrace.cli._help import PlainHelpCommand
@@ -127,6 +128,7 @@ app.command("metrics", cls=PlainHelpCommand)(metrics)
 app.command("export", cls=PlainHelpCommand)(export)
 app.add_typer(keys_app, name="keys")
 app.add_typer(score_app, name="score")
+app.add_typer(alerts_app, name="alerts")
 app.add_typer(db_app, name="db")
 
 

@@ -9,6 +9,16 @@ from typing import Self, TypeVar
 
 import httpx
 
+from agenttrace.query._alert_calls import (
+    AlertDelivery,
+    AlertEvent,
+    AlertRule,
+    add_rule_call,
+    delete_rule_call,
+    deliveries_call,
+    events_call,
+    rules_call,
+)
 from agenttrace.query._base import DEFAULT_PAGE_SIZE, BaseQueryClient, Call, Order
 from agenttrace.query._metrics_models import MetricsResult
 from agenttrace.query._models import (
@@ -407,6 +417,51 @@ class AsyncQueryClient(BaseQueryClient):
         """The scores of a request, or of a session (its own and its requests'), oldest
         first."""
         return await self._send(scores_call(score_target(session_id, request_id)))
+
+    async def add_alert_rule(
+        self,
+        name: str,
+        metric: str,
+        threshold: float,
+        *,
+        window_s: int | None = None,
+        period: str | None = None,
+        op: str = "gt",
+        filter: Mapping[str, str] | None = None,
+        webhook_url: str | None = None,
+    ) -> AlertRule:
+        """Create an alert rule (``metric`` over ``window_s`` seconds: error_rate, errors,
+        cost, p95_latency_ms, requests) or a budget (cost over the current UTC ``period``,
+        day or month) for the requests matching ``filter`` (path, model, session_name,
+        user_id, property=key=value). The answer's ``webhook_secret`` (shown once) signs
+        the webhooks."""
+        spec = {
+            "name": name,
+            "metric": metric,
+            "threshold": threshold,
+            "window_s": window_s,
+            "period": period,
+            "op": op,
+            "filter": dict(filter or {}),
+            "webhook_url": webhook_url,
+        }
+        return await self._send(add_rule_call(spec))
+
+    async def alert_rules(self) -> list[AlertRule]:
+        """The project's alert rules and budgets, with their state."""
+        return await self._send(rules_call())
+
+    async def delete_alert_rule(self, rule_id: str) -> None:
+        """Delete a rule (`NotFoundError` when there is none); its history stays."""
+        await self._send(delete_rule_call(rule_id))
+
+    async def alert_events(self, *, limit: int = 100) -> list[AlertEvent]:
+        """Alert history (firing and resolved), newest first."""
+        return await self._send(events_call(limit))
+
+    async def alert_deliveries(self, *, limit: int = 100) -> list[AlertDelivery]:
+        """The webhook delivery log, newest events first."""
+        return await self._send(deliveries_call(limit))
 
 
 def _text(value: str | Enum | None) -> str | None:
