@@ -7,6 +7,7 @@ Helicone's ``{"data": null, "error": "..."}`` envelope.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -111,7 +112,20 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     response = error_response(request, exc.status_code, message)
     if exc.headers:
         response.headers.update(exc.headers)
+    if exc.status_code == 405:
+        response.headers["Allow"] = _allowed_methods(request, response.headers.get("Allow"))
     return response
+
+
+def _allowed_methods(request: Request, given: str | None) -> str:
+    """The methods Starlette named (those of the first route on the path) and every other
+    method the OpenAPI document has on it (a path may have one route per method)."""
+    methods = {item.strip() for item in (given or "").split(",") if item.strip()}
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            methods.update(method.upper() for method in operations)
+    return ", ".join(sorted(methods))
 
 
 async def _on_invalid_query(request: Request, exc: Exception) -> JSONResponse:
