@@ -121,9 +121,14 @@ def _allowed_methods(request: Request, given: str | None) -> str:
     """The methods Starlette named (those of the first route on the path) and every other
     method the OpenAPI document has on it (a path may have one route per method)."""
     methods = {item.strip() for item in (given or "").split(",") if item.strip()}
-    for template, operations in request.app.openapi().get("paths", {}).items():
+    paths: dict[str, Any] = request.app.openapi().get("paths", {})
+    path = request.url.path
+    if path in paths:  # a fixed path wins over templates it also fits
+        methods.update(method.upper() for method in paths[path])
+        return ", ".join(sorted(methods))
+    for template, operations in paths.items():
         pattern = re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(template))
-        if re.fullmatch(pattern, request.url.path):
+        if re.fullmatch(pattern, path):
             methods.update(method.upper() for method in operations)
     return ", ".join(sorted(methods))
 

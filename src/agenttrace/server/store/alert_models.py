@@ -41,7 +41,7 @@ _TEXT = Annotated[str, Field(min_length=1, max_length=1000)]
 class AlertFilter(BaseModel):
     """Which requests a rule counts: every given condition holds (none: all of them)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     path: _TEXT | None = None
     model: _TEXT | None = None
@@ -57,7 +57,7 @@ class AlertRuleIn(BaseModel):
     the current UTC ``period``, against ``threshold``; a firing or resolved rule posts to
     ``webhook_url`` when one is given."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     name: Annotated[str, Field(min_length=1, max_length=200)]
     metric: AlertMetric
@@ -96,7 +96,7 @@ class AlertRuleIn(BaseModel):
 class AlertRule(AlertRuleIn):
     """A stored rule, its state and the value last measured."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=False)
 
     rule_id: str
     created_at: datetime

@@ -71,7 +71,7 @@ class ScoreIn(BaseModel):
     """A score to attach: ``value`` true/false (boolean), a number (numeric) or a text
     (categorical); ``kind`` is taken from the value when not given."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     name: Annotated[str, Field(pattern=NAME_PATTERN, description="e.g. helpfulness, thumbs")]
     value: ScoreValue

@@ -4,6 +4,7 @@
 import { mountKeyControls } from "./auth.js";
 import { replaceChildren, h } from "./dom.js";
 import { parseLocation } from "./router.js";
+import { AlertsView } from "./views/alerts.js";
 import { PathsView } from "./views/paths.js";
 import { SessionDetailView } from "./views/session_detail.js";
 import { SessionsView } from "./views/sessions.js";
@@ -12,6 +13,7 @@ const VIEWS = {
   sessions: { View: SessionsView, title: "Sessions" },
   session: { View: SessionDetailView, title: "Session" },
   paths: { View: PathsView, title: "Paths" },
+  alerts: { View: AlertsView, title: "Alerts" },
 };
 
 let current = null; // {key, view}
@@ -19,11 +21,12 @@ let current = null; // {key, view}
 function resolve(parts) {
   if (parts[0] === "sessions" && parts.length >= 2) return ["session", parts[1]];
   if (parts[0] === "paths") return ["paths", ""];
+  if (parts[0] === "alerts") return ["alerts", ""];
   return ["sessions", ""];
 }
 
 function markNav(name) {
-  const section = name === "paths" ? "paths" : "sessions";
+  const section = name === "paths" || name === "alerts" ? name : "sessions";
   for (const link of document.querySelectorAll("[data-nav]")) {
     if (link.dataset.nav === section) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
