@@ -82,6 +82,16 @@ def serve(
             "(e.g. 30d; default: keep everything).",
         ),
     ] = None,
+    alert_interval: Annotated[
+        float,
+        typer.Option(
+            envvar="AGENTTRACE_ALERT_INTERVAL",
+            metavar="SECONDS",
+            min=0,
+            help="Evaluate the alert rules and send their webhooks this often (one "
+            "collector at a time, however many share the database); 0 turns alerts off.",
+        ),
+    ] = 15.0,
     workers: Annotated[
         int,
         typer.Option(
@@ -144,6 +154,7 @@ def serve(
         allowed_hosts=allowed_host or (),
         rate_limit=rate_limit or None,
         retention=retention_span(retention),
+        alert_interval=alert_interval or None,
         **limits,
     )
 
