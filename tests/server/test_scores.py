@@ -137,3 +137,16 @@ def test_helicone_score_and_feedback_routes(http: httpx.Client) -> None:
     bad = http.post("/v1/request/b1/score", json={"scores": {"x": "text"}})
     assert bad.status_code == 400
     assert "number or a boolean" in bad.json()["error"]
+
+
+def test_metrics_groups_average_their_requests_scores(http: httpx.Client) -> None:
+    """``GET /v1/metrics`` gives each group the average of every numeric or boolean score
+    on its requests (true = 1); categorical and session scores are not averaged."""
+    for target, name, value in [("a1", "quality", 1.0), ("a2", "quality", 0.5),
+                                ("b1", "thumbs", True), ("c1", "label", "x")]:  # fmt: skip
+        assert _score(http, request_id=target, name=name, value=value).is_success
+    assert _score(http, session_id="c", name="quality", value=0.0).is_success
+    whole = http.get("/v1/metrics").json()["groups"]
+    assert [group["scores"] for group in whole] == [{"quality": 0.75, "thumbs": 1.0}]
+    by_user = http.get("/v1/metrics", params={"session_id": "a"}).json()["groups"]
+    assert by_user[0]["scores"] == {"quality": 0.75}

@@ -45,6 +45,8 @@ class MetricsRow(BaseModel):
     avg_latency_ms: float | None = None
     ttft_p50_ms: float | None = None
     ttft_p95_ms: float | None = None
+    scores: dict[str, float] = {}
+    """Average of each numeric or boolean score (true = 1) on the group's requests."""
 
 
 class MetricsResult(BaseModel):

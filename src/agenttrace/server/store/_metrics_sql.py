@@ -4,7 +4,8 @@ backend.
 The database does the heavy part: three grouped scans of the matching records, by local
 time bucket (numbered in SQL, `agenttrace.server.store._time_buckets`), the group's keys
 and a latency (or time-to-first-token) histogram bucket
-(`agenttrace.server.store._histogram`), and the distinct sessions per bucket and keys.
+(`agenttrace.server.store._histogram`), the distinct sessions per bucket and keys, and the
+average of each numeric or boolean score on the group's requests (`scores`).
 Python then adds up the histogram rows of each group and reads the percentiles from them,
 holding one small accumulator per group (at most `MetricsQuery.max_groups`).
 """
@@ -85,6 +86,7 @@ class _Group:
     ttft_high: float = float("-inf")
     ttft_hist: dict[int, int] = field(default_factory=dict)
     sessions: int = 0
+    scores: dict[str, float] = field(default_factory=dict)
 
 
 def _rows(conn: DbConnection, dialect: Dialect, sql: str, params: Sequence[Any]) -> Iterator[Any]:
@@ -230,6 +232,14 @@ def query_metrics(
     for row in _rows(conn, dialect, sessions, [*key_params, *where_params]):
         grouper.group(row[0], row[1 : 1 + width]).sessions += int(row[1 + width])
 
+    scores = (
+        f"SELECT {select_keys}, sc.name, avg(sc.value_num) FROM records r JOIN scores sc "
+        "ON sc.project_id = r.project_id AND sc.target = 'request' AND sc.target_id = r.id "
+        f"WHERE {where} AND sc.value_num IS NOT NULL GROUP BY {positions}"
+    )
+    for row in _rows(conn, dialect, scores, [*key_params, *where_params]):
+        grouper.group(row[0], row[1 : 1 + width]).scores[row[1 + width]] = float(row[2 + width])
+
     rows = [_row(key, group, keys, bucketing) for key, group in grouper.groups.items()]
     rows.sort(key=_order)
     return MetricsResult(
@@ -274,4 +284,5 @@ def _row(
         avg_latency_ms=group.latency_sum / group.latency_count if group.latency_count else None,
         ttft_p50_ms=histogram_percentile(first[0], 0.5, first[1], first[2]),
         ttft_p95_ms=histogram_percentile(first[0], 0.95, first[1], first[2]),
+        scores=dict(sorted(group.scores.items())),
     )

@@ -200,6 +200,10 @@ class MetricsRow(BaseModel):
     avg_latency_ms: float | None
     ttft_p50_ms: float | None = Described(description="Time to first token (streamed calls).")
     ttft_p95_ms: float | None
+    scores: dict[str, float] = Described(
+        default_factory=dict,
+        description="Average of each numeric or boolean score (true = 1) on the group's requests.",
+    )
 
 
 class MetricsResult(BaseModel):
