@@ -150,3 +150,23 @@ def test_metrics_groups_average_their_requests_scores(http: httpx.Client) -> Non
     assert [group["scores"] for group in whole] == [{"quality": 0.75, "thumbs": 1.0}]
     by_user = http.get("/v1/metrics", params={"session_id": "a"}).json()["groups"]
     assert by_user[0]["scores"] == {"quality": 0.75}
+
+
+def test_pruning_a_session_deletes_its_scores(store_factory: Any, make_record: Any) -> None:
+    """Retention removes a pruned session's scores with it: a session stored again under
+    the same id starts with none."""
+    from datetime import UTC, datetime
+
+    from agenttrace.records import Record
+    from agenttrace.server.store.scores import ScoreIn
+
+    store = store_factory.open()
+    old = Record.model_validate(make_record("o1", "old", start_ms=0, end_ms=10))
+    store.ingest("default", [old])
+    scores = store.score_store()
+    assert scores.add("default", "session", "old", ScoreIn(name="thumbs", value=True))
+    assert scores.add("default", "request", "o1", ScoreIn(name="q", value=0.5))
+    assert store.prune(datetime(2100, 1, 1, tzinfo=UTC)).sessions == 1
+    assert scores.list("default", "session", "old") is None
+    store.ingest("default", [Record.model_validate(make_record("o2", "old", start_ms=0))])
+    assert scores.list("default", "session", "old") == []

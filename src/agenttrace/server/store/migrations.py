@@ -209,7 +209,8 @@ _V6_SCORES = Migration(
             PRIMARY KEY (project_id, score_id)
         )""",
         "CREATE INDEX scores_by_target ON scores (project_id, target, target_id, created_us)",
-        "CREATE INDEX scores_by_session ON scores (project_id, name, session_id)",
+        "CREATE INDEX scores_by_session ON scores (project_id, session_id, name)",
+        "CREATE INDEX scores_by_name ON scores (project_id, name, session_id)",
     ),
 )
 
