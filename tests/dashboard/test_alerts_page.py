@@ -59,13 +59,14 @@ def _screens(tmp_path: Path) -> Path:
     return target
 
 
-@pytest.mark.parametrize("viewport", ["laptop", "phone"])
+@pytest.mark.parametrize("viewport", ["laptop", "phone", "laptop-dark"])
 def test_alerts_page_shows_firing_rules_and_history(
     new_page: Any, alerting: str, tmp_path: Path, viewport: str
 ) -> None:
     """The firing rule comes first, marked in words; the budget is ok; the history shows
     the firing event and its webhook pending after a failed attempt."""
-    page = new_page(viewport=VIEWPORTS[viewport])
+    size, _, scheme = viewport.partition("-")
+    page = new_page(viewport=VIEWPORTS[size], color_scheme=scheme or "light")
     page.goto(f"{alerting}/#/alerts")
     expect(page.locator("h1")).to_have_text("Alerts")
     expect(page.locator(".alert-count")).to_have_text("1 firing")
