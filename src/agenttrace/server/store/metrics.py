@@ -92,7 +92,7 @@ def parse_group_by(items: list[str]) -> tuple[GroupKey, ...]:
     return tuple(keys)
 
 
-_ONE_KEY = "(" + "|".join(d.value for d in Dimension) + "|property:[^,]+)"
+_ONE_KEY = "(" + "|".join(d.value for d in Dimension) + r"|property:[^,]*[^,\s][^,]*)"
 GROUP_BY_PATTERN = rf"^\s*{_ONE_KEY}\s*(,\s*{_ONE_KEY}\s*)*$"
 """What one ``group_by`` value looks like (for the OpenAPI document)."""
 
