@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from agenttrace.server._score_routes import body_schema, json_body
+from agenttrace.server._json_body import body_schema, json_body
 from agenttrace.server.dependencies import ProjectDep, StoreDep
 from agenttrace.server.store.alert_models import (
     AlertDeliveryList,

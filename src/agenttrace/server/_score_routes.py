@@ -7,15 +7,15 @@ Bodies are read within the collector's body limit and validated as the document 
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ValidationError, model_validator
+from pydantic import model_validator
 from starlette.concurrency import run_in_threadpool
 
-from agenttrace.server.dependencies import ProjectDep, StoreDep, read_body
-from agenttrace.server.store.base import InvalidQueryError, Store
+from agenttrace.server._json_body import body_schema, json_body
+from agenttrace.server.dependencies import ProjectDep, StoreDep
+from agenttrace.server.store.base import Store
 from agenttrace.server.store.scores import (
     Score,
     ScoreIn,
@@ -24,11 +24,9 @@ from agenttrace.server.store.scores import (
     SqlScoreStore,
 )
 
-__all__ = ["ScoreRequest", "json_body", "router", "score_store", "store_score"]
+__all__ = ["ScoreRequest", "router", "score_store", "store_score"]
 
 router = APIRouter(tags=["scores"])
-
-M = TypeVar("M", bound=BaseModel)
 
 _ID = Annotated[str | None, Query(min_length=1, max_length=1000)]
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -56,49 +54,6 @@ class ScoreRequest(ScoreIn):
             return "session", self.session_id
         assert self.request_id is not None  # _one_target
         return "request", self.request_id
-
-
-def _inline(node: Any, defs: dict[str, Any]) -> Any:
-    """``node`` with its ``{"$ref": "#/$defs/X"}`` replaced by the definitions."""
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/$defs/"):
-            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
-        return {key: _inline(value, defs) for key, value in node.items() if key != "$defs"}
-    if isinstance(node, list):
-        return [_inline(item, defs) for item in node]
-    return node
-
-
-def body_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """``openapi_extra`` declaring ``model`` as the JSON body (its sub-models inlined)."""
-    schema = model.model_json_schema()
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": _inline(schema, schema.get("$defs", {}))}},
-        }
-    }
-
-
-async def json_body(request: Request, model: type[M]) -> M:
-    """The body as ``model``, read within the size limit (413) and declared as JSON (415);
-    a body of another shape gets the collector's usual 400 / 422 sentence."""
-    raw = await read_body(request)
-    try:
-        return model.model_validate_json(raw)
-    except ValidationError as exc:
-        errors = exc.errors()
-        if all(not error["loc"] and error["type"] == "value_error" for error in errors):
-            # a rule between fields, which the document cannot state: 400 with the rule
-            message = "; ".join(_rule_text(error["msg"]) for error in errors)
-            raise InvalidQueryError(message) from None
-        located = [{**error, "loc": ("body", *error["loc"])} for error in errors]
-        raise RequestValidationError(located) from None
-
-
-def _rule_text(message: str) -> str:
-    return message.removeprefix("Value error, ")
 
 
 def score_store(store: Store) -> SqlScoreStore:
