@@ -13,7 +13,14 @@ from datetime import datetime
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "MAX_RULES_PER_PROJECT",
@@ -36,6 +43,13 @@ MAX_WINDOW_S = 31 * 24 * 3600
 AlertMetric = Literal["error_rate", "errors", "cost", "p95_latency_ms", "requests"]
 AlertState = Literal["ok", "firing"]
 _TEXT = Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+def _whole_number(value: object) -> object:
+    """A float without a fraction as the integer it is (JSON Schema's integer takes 29.0)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 class AlertFilter(BaseModel):
@@ -63,7 +77,9 @@ class AlertRuleIn(BaseModel):
     metric: AlertMetric
     threshold: Annotated[float, Field(allow_inf_nan=False)]
     op: Literal["gt", "gte", "lt", "lte"] = "gt"
-    window_s: Annotated[int | None, Field(ge=10, le=MAX_WINDOW_S)] = None
+    window_s: Annotated[
+        int | None, BeforeValidator(_whole_number), Field(ge=10, le=MAX_WINDOW_S)
+    ] = None
     period: Literal["day", "month"] | None = None
     filter: AlertFilter = Field(default_factory=AlertFilter)
     webhook_url: Annotated[
