@@ -77,9 +77,9 @@ class AlertRuleIn(BaseModel):
     metric: AlertMetric
     threshold: Annotated[float, Field(allow_inf_nan=False)]
     op: Literal["gt", "gte", "lt", "lte"] = "gt"
-    window_s: Annotated[
-        int | None, BeforeValidator(_whole_number), Field(ge=10, le=MAX_WINDOW_S)
-    ] = None
+    window_s: (
+        Annotated[int, Field(ge=10, le=MAX_WINDOW_S), BeforeValidator(_whole_number)] | None
+    ) = None
     period: Literal["day", "month"] | None = None
     filter: AlertFilter = Field(default_factory=AlertFilter)
     webhook_url: Annotated[
