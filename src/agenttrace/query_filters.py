@@ -164,6 +164,10 @@ def _cost(what: str) -> Any:
     return Field(default=None, ge=0, description=f"{what}, USD, inclusive.")
 
 
+SCORE_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._:/-]{0,99}$"
+"""A score's name (`agenttrace.server.store.scores` takes the same)."""
+
+
 class SessionFilters(BaseModel):
     """``GET /v1/sessions``: every given condition holds for the session."""
 
@@ -183,6 +187,16 @@ class SessionFilters(BaseModel):
     properties: Properties = _properties()
     min_cost: float | None = _cost("Total cost at least")
     max_cost: float | None = _cost("Total cost at most")
+    score: str | None = Field(
+        default=None,
+        pattern=SCORE_NAME_PATTERN,
+        description="Only sessions scored with this name (and sort=score sorts by its average).",
+    )
+    min_score: float | None = Field(default=None, description="The score's average at least.")
+    max_score: float | None = Field(default=None, description="The score's average at most.")
+    score_value: str | None = Field(
+        default=None, max_length=200, description="A categorical score holding this value."
+    )
 
 
 class RequestFilters(BaseModel):
@@ -255,6 +269,10 @@ class SessionFilterArgs(TypedDict, total=False):
     properties: Mapping[str, str] | None
     min_cost: float | None
     max_cost: float | None
+    score: str | None
+    min_score: float | None
+    max_score: float | None
+    score_value: str | None
 
 
 class RequestFilterArgs(TypedDict, total=False):
@@ -310,3 +328,7 @@ class ExportFilterArgs(_ListFilterArgs, total=False):
     `SessionFilters` for sessions (``path_filter`` is the requests' ``path``)."""
 
     path_filter: str | None
+    score: str | None
+    min_score: float | None
+    max_score: float | None
+    score_value: str | None

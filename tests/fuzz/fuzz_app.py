@@ -68,4 +68,4 @@ def seeded_app(store: Store) -> tuple[FastAPI, str]:
             for i in range(6)
         ],
     )
-    return create_app(store, rate_limit=None), key
+    return create_app(store, rate_limit=None, alert_interval=None), key

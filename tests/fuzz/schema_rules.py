@@ -28,6 +28,17 @@ RULES_BEYOND_SCHEMA = (
     "is not a time zone this collector knows",
     "more than 5000",
     "property keys at once",
+    # scores: one target, a session list sorted or filtered by a named score, a value of
+    # the kind given, the number of scores a target may hold
+    "give exactly one of session_id and request_id",
+    "needs the name of the score",
+    "need the score's name",
+    "score needs a",
+    "scores, the most one may hold",
+    # alert rules: a window or a budget period, budgets on cost, rules per project
+    "give exactly one of window_s",
+    "a budget (period) watches cost",
+    "alert rules, the most it may have",
 )
 
 

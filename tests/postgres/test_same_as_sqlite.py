@@ -140,10 +140,12 @@ def _session_queries(t0: Any) -> list[SessionQuery]:
     queries = [SessionQuery(filter=node, limit=1000) for node in filters]
     for sort in SessionSort:
         for order in SortOrder:
-            queries.append(SessionQuery(sort=sort, order=order, limit=1000))
-            queries.append(SessionQuery(sort=sort, order=order, limit=7, offset=5))
+            queries.append(SessionQuery(sort=sort, order=order, limit=1000, score_name="q"))
+            queries.append(SessionQuery(sort=sort, order=order, limit=7, offset=5, score_name="q"))
             queries.append(
-                SessionQuery(filter=filters[9], sort=sort, order=order, limit=4, offset=2)
+                SessionQuery(
+                    filter=filters[9], sort=sort, order=order, limit=4, offset=2, score_name="q"
+                )
             )
     return queries
 

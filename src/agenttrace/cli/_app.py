@@ -10,11 +10,13 @@ import typer
 from typer.core import TyperGroup
 
 from agenttrace.cli import _query_commands
+from agenttrace.cli._alert_commands import alerts_app
 from agenttrace.cli._db_commands import db_app
 from agenttrace.cli._export_command import export
 from agenttrace.cli._help import PlainHelpCommand
 from agenttrace.cli._keys_commands import keys_app
 from agenttrace.cli._metrics_command import metrics
+from agenttrace.cli._score_commands import score_app
 from agenttrace.cli._serve import serve
 from agenttrace.cli._shared import PLAIN_HELP, GlobalOptions
 from agenttrace.core.version import VERSION
@@ -125,6 +127,8 @@ app.command("paths", cls=PlainHelpCommand)(_query_commands.paths)
 app.command("metrics", cls=PlainHelpCommand)(metrics)
 app.command("export", cls=PlainHelpCommand)(export)
 app.add_typer(keys_app, name="keys")
+app.add_typer(score_app, name="score")
+app.add_typer(alerts_app, name="alerts")
 app.add_typer(db_app, name="db")
 
 

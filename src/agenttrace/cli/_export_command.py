@@ -97,6 +97,10 @@ def export(
     until: opt.UntilOption = None,
     min_cost: opt.MinCostOption = None,
     max_cost: opt.MaxCostOption = None,
+    score: opt.ScoreOption = None,
+    min_score: opt.MinScoreOption = None,
+    max_score: opt.MaxScoreOption = None,
+    score_value: opt.ScoreValueOption = None,
 ) -> None:
     """Export requests or sessions to JSONL, CSV or Parquet, page by page (--resume goes on
     after an interruption). Sessions take --name, --search, --status ok|error and the

@@ -23,7 +23,9 @@ __all__ = [
     "FILTER_NAMES",
     "KindOption",
     "MaxCostOption",
+    "MaxScoreOption",
     "MinCostOption",
+    "MinScoreOption",
     "ModelOption",
     "NameOption",
     "PathOption",
@@ -32,6 +34,8 @@ __all__ = [
     "RequestMaxCostOption",
     "RequestMinCostOption",
     "RequestSearchOption",
+    "ScoreOption",
+    "ScoreValueOption",
     "SessionIdOption",
     "SessionNameOption",
     "SessionSearchOption",
@@ -102,6 +106,19 @@ MinCostOption = Annotated[
 MaxCostOption = Annotated[
     float | None, typer.Option(metavar="USD", help="Total cost at most (USD).")
 ]
+ScoreOption = Annotated[
+    str | None,
+    typer.Option(metavar="NAME", help="Only sessions scored NAME (--sort score sorts by it)."),
+]
+MinScoreOption = Annotated[
+    float | None, typer.Option(metavar="N", help="The score's average at least.")
+]
+MaxScoreOption = Annotated[
+    float | None, typer.Option(metavar="N", help="The score's average at most.")
+]
+ScoreValueOption = Annotated[
+    str | None, typer.Option(metavar="LABEL", help="A categorical score holding LABEL.")
+]
 RequestMinCostOption = Annotated[
     float | None, typer.Option(metavar="USD", help="Request cost at least (USD).")
 ]
@@ -114,6 +131,7 @@ FILTER_NAMES = frozenset(
     {
         "name", "search", "session_id", "session_name", "user_id", "status", "model",
         "provider", "kind", "path", "properties", "since", "until", "min_cost", "max_cost",
+        "score", "min_score", "max_score", "score_value",
     }
 )  # fmt: skip
 """The filters of `agenttrace.query_filters`' models, as the commands' parameters."""

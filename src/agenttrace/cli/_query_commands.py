@@ -107,6 +107,10 @@ def sessions(
     properties: opt.PropertyOption = None,
     min_cost: opt.MinCostOption = None,
     max_cost: opt.MaxCostOption = None,
+    score: opt.ScoreOption = None,
+    min_score: opt.MinScoreOption = None,
+    max_score: opt.MaxScoreOption = None,
+    score_value: opt.ScoreValueOption = None,
     sort: Annotated[
         str | None,
         typer.Option(metavar="COLUMN", help="Column: start_time, cost_usd, duration_ms, ..."),

@@ -102,6 +102,16 @@ def serve(
             "(e.g. 30d; default: keep everything).",
         ),
     ] = None,
+    alert_interval: Annotated[
+        float,
+        typer.Option(
+            envvar="AGENTTRACE_ALERT_INTERVAL",
+            metavar="SECONDS",
+            min=0,
+            help="Evaluate the alert rules and send their webhooks this often (one "
+            "collector at a time, however many share the database); 0 turns alerts off.",
+        ),
+    ] = 15.0,
     workers: Annotated[
         int,
         typer.Option(
@@ -166,6 +176,7 @@ def serve(
         retention=retention_span(retention),
         read_timeout=read_timeout or None,
         max_connections=max_connections or None,
+        alert_interval=alert_interval or None,
         **limits,
     )
 

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from agenttrace.query._alert_calls import AlertDelivery, AlertEvent, AlertRule
 from agenttrace.query._async_client import AsyncQueryClient
 from agenttrace.query._client import QueryClient
 from agenttrace.query._errors import CollectorUnavailableError
@@ -28,8 +29,12 @@ from agenttrace.query._models import (
     SessionRow,
     TreeNode,
 )
+from agenttrace.query._score_calls import Score
 
 __all__ = [
+    "AlertDelivery",
+    "AlertEvent",
+    "AlertRule",
     "AsyncQueryClient",
     "CollectorUnavailableError",
     "ExportFormat",
@@ -44,6 +49,7 @@ __all__ = [
     "QueryClient",
     "RequestPage",
     "RequestRow",
+    "Score",
     "SessionDetail",
     "SessionPage",
     "SessionRow",

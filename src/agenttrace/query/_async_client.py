@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from types import TracebackType
 from typing import Self, TypeVar, Unpack
 
 import httpx
 
+from agenttrace.query._alert_calls import (
+    AlertDelivery,
+    AlertEvent,
+    AlertRule,
+    add_rule_call,
+    delete_rule_call,
+    deliveries_call,
+    events_call,
+    rules_call,
+)
 from agenttrace.query._base import DEFAULT_PAGE_SIZE, BaseQueryClient, Call, Order
 from agenttrace.query._metrics_models import MetricsResult
 from agenttrace.query._models import (
@@ -18,6 +28,13 @@ from agenttrace.query._models import (
     SessionDetail,
     SessionPage,
     SessionRow,
+)
+from agenttrace.query._score_calls import (
+    Score,
+    ScoreKind,
+    score_call,
+    score_target,
+    scores_call,
 )
 from agenttrace.query_filters import (
     MetricsFilterArgs,
@@ -82,7 +99,9 @@ class AsyncQueryClient(BaseQueryClient):
     async def _send(self, call: Call[T]) -> T:
         self._before_send()
         try:
-            response = await self._http.request(call.method, call.path, params=call.params)
+            response = await self._http.request(
+                call.method, call.path, params=call.params, json=call.body
+            )
         except httpx.TransportError as exc:
             raise self._transport_error(exc) from exc
         return self._answer(call, response)
@@ -225,3 +244,80 @@ class AsyncQueryClient(BaseQueryClient):
         """The custom property keys of the sessions, the most used first (at most
         ``limit``), each with its ``values`` most common values."""
         return await self._send(self._properties_call(limit=limit, values=values))
+
+    async def score(
+        self,
+        name: str,
+        value: bool | float | str,
+        *,
+        session_id: str | None = None,
+        request_id: str | None = None,
+        kind: ScoreKind | None = None,
+        source: str = "sdk",
+        comment: str | None = None,
+    ) -> Score:
+        """Attach a score to a session or a request (give one of ``session_id`` and
+        ``request_id``): a number (numeric), True / False (boolean) or a text
+        (categorical), with a ``source`` and an optional ``comment``. `NotFoundError`
+        when the collector has no such session or request."""
+        call = score_call(
+            name,
+            value,
+            target=score_target(session_id, request_id),
+            kind=kind,
+            source=source,
+            comment=comment,
+        )
+        return await self._send(call)
+
+    async def scores(
+        self, *, session_id: str | None = None, request_id: str | None = None
+    ) -> list[Score]:
+        """The scores of a request, or of a session (its own and its requests'), oldest
+        first."""
+        return await self._send(scores_call(score_target(session_id, request_id)))
+
+    async def add_alert_rule(
+        self,
+        name: str,
+        metric: str,
+        threshold: float,
+        *,
+        window_s: int | None = None,
+        period: str | None = None,
+        op: str = "gt",
+        filter: Mapping[str, str] | None = None,
+        webhook_url: str | None = None,
+    ) -> AlertRule:
+        """Create an alert rule (``metric`` over ``window_s`` seconds: error_rate, errors,
+        cost, p95_latency_ms, requests) or a budget (cost over the current UTC ``period``,
+        day or month) for the requests matching ``filter`` (path, model, session_name,
+        user_id, property=key=value). The answer's ``webhook_secret`` (shown once) signs
+        the webhooks."""
+        spec = {
+            "name": name,
+            "metric": metric,
+            "threshold": threshold,
+            "window_s": window_s,
+            "period": period,
+            "op": op,
+            "filter": dict(filter or {}),
+            "webhook_url": webhook_url,
+        }
+        return await self._send(add_rule_call(spec))
+
+    async def alert_rules(self) -> list[AlertRule]:
+        """The project's alert rules and budgets, with their state."""
+        return await self._send(rules_call())
+
+    async def delete_alert_rule(self, rule_id: str) -> None:
+        """Delete a rule (`NotFoundError` when there is none); its history stays."""
+        await self._send(delete_rule_call(rule_id))
+
+    async def alert_events(self, *, limit: int = 100) -> list[AlertEvent]:
+        """Alert history (firing and resolved), newest first."""
+        return await self._send(events_call(limit))
+
+    async def alert_deliveries(self, *, limit: int = 100) -> list[AlertDelivery]:
+        """The webhook delivery log, newest events first."""
+        return await self._send(deliveries_call(limit))

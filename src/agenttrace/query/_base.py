@@ -45,6 +45,7 @@ __all__ = [
     "Call",
     "ClientState",
     "Order",
+    "segment",
 ]
 
 T = TypeVar("T")
@@ -74,6 +75,8 @@ class Call(Generic[T]):
     path: str
     params: tuple[tuple[str, str], ...]
     parse: Callable[[Any], T]
+    body: Any = None
+    """A JSON body to send (POST), or None."""
 
 
 def _segment(value: str, name: str) -> str:
@@ -81,6 +84,10 @@ def _segment(value: str, name: str) -> str:
         msg = f"{name} must be a non-empty string; got {value!r}"
         raise UserError(msg)
     return quote(value, safe="")
+
+
+segment = _segment
+"""``value`` as one path segment (percent-encoded); `UserError` when empty."""
 
 
 def _detail_line(item: object) -> str:
@@ -313,6 +320,8 @@ class BaseQueryClient:
             if status in {401, 403} and "AGENTTRACE_API_KEY" not in message:
                 message += " (pass api_key= / --api-key or set AGENTTRACE_API_KEY)"
             raise QueryError(status, message)
+        if status == 204:  # no content (a DELETE)
+            return call.parse(None)
         try:
             body = response.json()
         except ValueError:

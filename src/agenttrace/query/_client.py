@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
 from typing import Self, TypeVar, Unpack
 
 import httpx
 
+from agenttrace.query._alert_calls import (
+    AlertDelivery,
+    AlertEvent,
+    AlertRule,
+    add_rule_call,
+    delete_rule_call,
+    deliveries_call,
+    events_call,
+    rules_call,
+)
 from agenttrace.query._base import DEFAULT_PAGE_SIZE, BaseQueryClient, Call, Order
 from agenttrace.query._export import Exporter, ExportSummary, export_params
 from agenttrace.query._metrics_models import MetricsResult
@@ -20,6 +30,13 @@ from agenttrace.query._models import (
     SessionDetail,
     SessionPage,
     SessionRow,
+)
+from agenttrace.query._score_calls import (
+    Score,
+    ScoreKind,
+    score_call,
+    score_target,
+    scores_call,
 )
 from agenttrace.query_filters import (
     ExportFilterArgs,
@@ -84,7 +101,9 @@ class QueryClient(BaseQueryClient):
     def _send(self, call: Call[T]) -> T:
         self._before_send()
         try:
-            response = self._http.request(call.method, call.path, params=call.params)
+            response = self._http.request(
+                call.method, call.path, params=call.params, json=call.body
+            )
         except httpx.TransportError as exc:
             raise self._transport_error(exc) from exc
         return self._answer(call, response)
@@ -288,3 +307,80 @@ class QueryClient(BaseQueryClient):
         """The custom property keys of the sessions, the most used first (at most
         ``limit``), each with its ``values`` most common values."""
         return self._send(self._properties_call(limit=limit, values=values))
+
+    def score(
+        self,
+        name: str,
+        value: bool | float | str,
+        *,
+        session_id: str | None = None,
+        request_id: str | None = None,
+        kind: ScoreKind | None = None,
+        source: str = "sdk",
+        comment: str | None = None,
+    ) -> Score:
+        """Attach a score to a session or a request (give one of ``session_id`` and
+        ``request_id``): a number (numeric), True / False (boolean) or a text
+        (categorical), with a ``source`` and an optional ``comment``. `NotFoundError`
+        when the collector has no such session or request."""
+        call = score_call(
+            name,
+            value,
+            target=score_target(session_id, request_id),
+            kind=kind,
+            source=source,
+            comment=comment,
+        )
+        return self._send(call)
+
+    def scores(
+        self, *, session_id: str | None = None, request_id: str | None = None
+    ) -> list[Score]:
+        """The scores of a request, or of a session (its own and its requests'), oldest
+        first."""
+        return self._send(scores_call(score_target(session_id, request_id)))
+
+    def add_alert_rule(
+        self,
+        name: str,
+        metric: str,
+        threshold: float,
+        *,
+        window_s: int | None = None,
+        period: str | None = None,
+        op: str = "gt",
+        filter: Mapping[str, str] | None = None,
+        webhook_url: str | None = None,
+    ) -> AlertRule:
+        """Create an alert rule (``metric`` over ``window_s`` seconds: error_rate, errors,
+        cost, p95_latency_ms, requests) or a budget (cost over the current UTC ``period``,
+        day or month) for the requests matching ``filter`` (path, model, session_name,
+        user_id, property=key=value). The answer's ``webhook_secret`` (shown once) signs
+        the webhooks."""
+        spec = {
+            "name": name,
+            "metric": metric,
+            "threshold": threshold,
+            "window_s": window_s,
+            "period": period,
+            "op": op,
+            "filter": dict(filter or {}),
+            "webhook_url": webhook_url,
+        }
+        return self._send(add_rule_call(spec))
+
+    def alert_rules(self) -> list[AlertRule]:
+        """The project's alert rules and budgets, with their state."""
+        return self._send(rules_call())
+
+    def delete_alert_rule(self, rule_id: str) -> None:
+        """Delete a rule (`NotFoundError` when there is none); its history stays."""
+        self._send(delete_rule_call(rule_id))
+
+    def alert_events(self, *, limit: int = 100) -> list[AlertEvent]:
+        """Alert history (firing and resolved), newest first."""
+        return self._send(events_call(limit))
+
+    def alert_deliveries(self, *, limit: int = 100) -> list[AlertDelivery]:
+        """The webhook delivery log, newest events first."""
+        return self._send(deliveries_call(limit))

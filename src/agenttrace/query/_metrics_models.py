@@ -48,6 +48,8 @@ class MetricsRow(BaseModel):
     human_wait_p50_ms: float | None = None
     """Time humans took to answer questions (kind human), apart from the latencies."""
     human_wait_p95_ms: float | None = None
+    scores: dict[str, float] = {}
+    """Average of each numeric or boolean score (true = 1) on the group's requests."""
 
 
 class MetricsResult(BaseModel):

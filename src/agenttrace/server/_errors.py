@@ -8,6 +8,7 @@ that API's error body for its own paths).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -145,7 +146,25 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     response = error_response(request, exc.status_code, message)
     if exc.headers:
         response.headers.update(exc.headers)
+    if exc.status_code == 405:
+        response.headers["Allow"] = _allowed_methods(request, response.headers.get("Allow"))
     return response
+
+
+def _allowed_methods(request: Request, given: str | None) -> str:
+    """The methods Starlette named (those of the first route on the path) and every other
+    method the OpenAPI document has on it (a path may have one route per method)."""
+    methods = {item.strip() for item in (given or "").split(",") if item.strip()}
+    paths: dict[str, Any] = request.app.openapi().get("paths", {})
+    path = request.url.path
+    if path in paths:  # a fixed path wins over templates it also fits
+        methods.update(method.upper() for method in paths[path])
+        return ", ".join(sorted(methods))
+    for template, operations in paths.items():
+        pattern = re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, path):
+            methods.update(method.upper() for method in operations)
+    return ", ".join(sorted(methods))
 
 
 async def _on_invalid_query(request: Request, exc: Exception) -> JSONResponse:

@@ -82,6 +82,7 @@ def list_sessions(
         order=order,
         limit=limit,
         offset=offset,
+        score_name=filters.score,
     )
     return store.query_sessions(project_id, query)
 

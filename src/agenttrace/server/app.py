@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any, Literal
 
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 
-from agenttrace.server import _feed_route, _ingest_route, _metrics_route, _query_routes
+from agenttrace.server import (
+    _alert_routes,
+    _feed_route,
+    _ingest_route,
+    _metrics_route,
+    _query_routes,
+    _score_routes,
+)
 from agenttrace.server._access import Access
 from agenttrace.server._client_guard import (
     CONNECTION_LIMITS,
@@ -25,6 +32,7 @@ from agenttrace.server._docs_page import docs_routes
 from agenttrace.server._errors import install_error_handlers
 from agenttrace.server._fair_ingest import DEFAULT_PART_UNITS, FairIngest
 from agenttrace.server._host_check import HostCheck
+from agenttrace.server._lifespans import Lifespan, chain_lifespans
 from agenttrace.server._limits import (
     DEFAULT_MAX_BATCH_RECORDS,
     DEFAULT_MAX_BODY_DEPTH,
@@ -35,6 +43,7 @@ from agenttrace.server._openapi import collector_openapi
 from agenttrace.server._rate_limit import RateLimiter
 from agenttrace.server._retention import RETENTION_INTERVAL_S, retention_lifespan
 from agenttrace.server._web_guard import WebGuard
+from agenttrace.server.alerts.lifespan import ALERT_INTERVAL_S, alerts_lifespan
 from agenttrace.server.dependencies import (
     DEFAULT_MAX_BODY_BYTES,
     CollectorOptions,
@@ -102,18 +111,16 @@ def store_keys(store: Store) -> KeyStore | None:
     return key_store() if callable(key_store) else None
 
 
-_Lifespan = Callable[[Any], AbstractAsyncContextManager[Any]]
-
-
-def _lifespan(limits: ConnectionLimits, prune: _Lifespan | None) -> _Lifespan:
+def _lifespan(limits: ConnectionLimits, tasks: Lifespan | None) -> Any:
     """The app's lifespan: hands ``limits`` to the server in the lifespan state
-    (`agenttrace.server._connections`), and prunes while it runs if ``prune``."""
+    (`agenttrace.server._connections`), and runs ``tasks`` (pruning, alerts) meanwhile."""
 
     @asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[dict[str, Any]]:
-        async with AsyncExitStack() as stack:
-            if prune is not None:
-                await stack.enter_async_context(prune(app))
+        if tasks is None:
+            yield {CONNECTION_LIMITS: limits}
+            return
+        async with tasks(app):
             yield {CONNECTION_LIMITS: limits}
 
     return lifespan
@@ -140,6 +147,8 @@ def create_app(
     read_timeout: float | None = DEFAULT_READ_TIMEOUT_S,
     max_connections: int | None = DEFAULT_MAX_CONNECTIONS,
     ingest_part_units: int = DEFAULT_PART_UNITS,
+    alert_interval: float | None = ALERT_INTERVAL_S,
+    alert_options: Mapping[str, Any] | None = None,
 ) -> FastAPI:
     """The collector app: ingest, native queries, Helicone-shaped endpoints, the dashboard
     (at ``/``) and OpenAPI.
@@ -178,6 +187,10 @@ def create_app(
 
     Retention: with ``retention``, sessions whose last request ended longer ago are pruned
     when the app starts and every ``retention_interval`` seconds (`_retention`).
+
+    Alerts: every ``alert_interval`` seconds (None: never) the rules are evaluated and their
+    webhooks delivered (`agenttrace.server.alerts`; ``alert_options`` go to its
+    `AlertEvaluator`).
     """
     from agenttrace import __version__
 
@@ -193,9 +206,13 @@ def create_app(
     limiter = RateLimiter(rate_limit, rate_burst) if rate_limit else None
     host_check = HostCheck.build(host, allowed_hosts)
     connection_limits = ConnectionLimits(read_timeout, max_connections)
-    prune = retention_lifespan(store, retention, retention_interval) if retention else None
+    lifespans: list[Lifespan] = []
+    if retention:
+        lifespans.append(retention_lifespan(store, retention, retention_interval))
+    if alert_interval is not None:
+        lifespans.append(alerts_lifespan(store, alert_interval, **(alert_options or {})))
     app = FastAPI(
-        lifespan=_lifespan(connection_limits, prune),
+        lifespan=_lifespan(connection_limits, chain_lifespans(lifespans)),
         title="agenttrace collector",
         version=__version__,
         description="Session tracing for LLM agents: ingest, sessions, requests and paths.",
@@ -224,6 +241,8 @@ def create_app(
     app.include_router(_query_routes.router)
     app.include_router(_metrics_route.router)
     app.include_router(_feed_route.router)
+    app.include_router(_score_routes.router)
+    app.include_router(_alert_routes.router)
     app.include_router(_health)
     app.router.routes.extend(docs_routes(lambda: collector_openapi(app)))
     if include_helicone:

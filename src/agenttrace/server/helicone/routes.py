@@ -11,19 +11,22 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 
 from agenttrace.core.text_repair import repair_record
 from agenttrace.records import Record
+from agenttrace.server._errors import describe_errors
 from agenttrace.server._fair_ingest import FairIngest
 from agenttrace.server._ingest_route import may_hold_unstorable_text
 from agenttrace.server._limits import Limits, record_problem
+from agenttrace.server._score_routes import store_score
 from agenttrace.server.dependencies import ProjectDep, StoreDep, read_body
 from agenttrace.server.helicone.body_schemas import (
     IDS_BODY,
@@ -61,6 +64,7 @@ from agenttrace.server.store.base import (
 )
 from agenttrace.server.store.filters import Cmp, Field, Filter, Op
 from agenttrace.server.store.query_rows import SessionRow
+from agenttrace.server.store.scores import NAME_PATTERN, ScoreIn
 
 __all__ = ["router"]
 
@@ -355,3 +359,104 @@ async def query_user_metrics(request: Request, store: StoreDep, project_id: Proj
         return user_metrics_answer(store.query_user_metrics(project_id, query))
 
     return await _answer(request, "a UserMetricsQueryParams object", run)
+
+
+# --- scores and feedback -----------------------------------------------------------------
+
+_SCORES_BODY: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["scores"],
+    "properties": {
+        "scores": {
+            "type": "object",
+            "maxProperties": 100,
+            "propertyNames": {"pattern": NAME_PATTERN},
+            "additionalProperties": {"type": ["number", "boolean"]},
+        }
+    },
+}
+_FEEDBACK_BODY: dict[str, Any] = {
+    "type": "object",
+    "required": ["rating"],
+    "properties": {"rating": {"type": "boolean"}},
+}
+_SCORE_ERRORS: dict[int | str, dict[str, Any]] = {
+    **_ERRORS,
+    404: {"description": 'Unknown request id: {"data": null, "error": "..."}'},
+}
+
+
+def _score_pairs(body: Any) -> list[ScoreIn]:
+    shape = '{"scores": {"<name>": <number or boolean>, ...}}'
+    scores = body.get("scores") if isinstance(body, dict) else None
+    if not isinstance(scores, dict) or set(body) != {"scores"}:
+        raise HeliconeQueryError(f"the body must be {shape}")
+    if len(scores) > 100:
+        raise HeliconeQueryError(f"send at most 100 scores at once; got {len(scores)}")
+    found = []
+    for name, value in scores.items():
+        if isinstance(value, str):
+            msg = f"score {name!r} must be a number or a boolean (Helicone's scores take no text)"
+            raise HeliconeQueryError(msg)
+        try:
+            found.append(ScoreIn(name=name, value=value, source="helicone"))
+        except ValidationError as exc:
+            raise HeliconeQueryError(f"{shape}: {describe_errors(exc.errors())}") from None
+    return found
+
+
+def _feedback(body: Any) -> list[ScoreIn]:
+    rating = body.get("rating") if isinstance(body, dict) else None
+    if not isinstance(rating, bool):
+        raise HeliconeQueryError('the body must be {"rating": true} or {"rating": false}')
+    return [ScoreIn(name="feedback", value=rating, source="helicone")]
+
+
+def _scoring_route(
+    shape: str, scores: Callable[[Any], list[ScoreIn]]
+) -> Callable[..., Awaitable[Response]]:
+    """An endpoint attaching the scores ``scores`` reads from the body to the request;
+    it answers ``{"data": null, "error": null}``."""
+
+    async def endpoint(
+        request_id: str, request: Request, store: StoreDep, project_id: ProjectDep
+    ) -> Response:
+        def run(body: Any) -> None:
+            for score in scores(body):
+                store_score(store, project_id, "request", request_id, score)
+
+        return await _answer(request, shape, run)
+
+    return endpoint
+
+
+for _suffix, _summary, _description, _body, _shape, _read in (
+    (
+        "score",
+        "Score a request (Helicone's AddScores)",
+        "Attach each name: value of scores (a number or a boolean) to the request, with "
+        'source helicone; answers {"data": null, "error": null}.',
+        _SCORES_BODY,
+        '{"scores": {"<name>": <number or boolean>, ...}}',
+        _score_pairs,
+    ),
+    (
+        "feedback",
+        "Thumbs up or down on a request (Helicone's FeedbackRequest)",
+        "Keep rating (true: positive) as the boolean score feedback of the request, with "
+        'source helicone; answers {"data": null, "error": null}.',
+        _FEEDBACK_BODY,
+        '{"rating": true or false}',
+        _feedback,
+    ),
+):
+    router.add_api_route(
+        f"/v1/request/{{request_id}}/{_suffix}",
+        _scoring_route(_shape, _read),
+        methods=["POST"],
+        summary=_summary,
+        description=_description,
+        responses=_SCORE_ERRORS,
+        openapi_extra=body_schema(_body),
+    )

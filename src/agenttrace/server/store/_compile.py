@@ -31,12 +31,13 @@ from typing import Any, Literal
 from agenttrace.core.text_repair import repair_id, repair_text
 from agenttrace.server.store.base import InvalidQueryError
 from agenttrace.server.store.dialect import Dialect, to_us
-from agenttrace.server.store.filters import And, Cmp, Field, Filter, Op, Or, Property
+from agenttrace.server.store.filters import And, Cmp, Field, Filter, Op, Or, Property, Score
 from agenttrace.server.store.query_rows import SESSION_STATUS
 
 __all__ = [
     "MAX_FILTER_CONDITIONS",
     "MAX_FILTER_DEPTH",
+    "SCORE_AVERAGE",
     "Compiled",
     "check_filter_size",
     "compile_filter",
@@ -99,20 +100,52 @@ _OPERATORS = {
 }
 
 
+SCORE_AVERAGE = (
+    "(SELECT avg(sc.value_num) FROM scores sc WHERE sc.project_id = s.project_id "
+    "AND sc.session_id = s.session_id AND sc.name = ?)"
+)
+"""A session's average of the score named by its one parameter (NULL without one)."""
+
 _ID_FIELDS = frozenset({Field.REQUEST_ID, Field.SESSION_ID})
 
 
-def _stored_text(field: Field | Property, value: str) -> str:
+def _score_cmp(cmp: Cmp, name: str, scope: Scope, dialect: Dialect, project_id: str) -> Compiled:
+    """A score filter: the average of the numeric (or boolean) score ``name`` compared, or
+    for a text value, a categorical score of that value held."""
+    key, extra = ("session_id", "") if scope == "session" else ("target_id", " AND target = ?")
+    column = "s.session_id" if scope == "session" else "r.id"
+    fixed: list[Any] = [project_id, repair_text(name)] + ([] if scope == "session" else ["request"])
+    texts = isinstance(cmp.value, str) or (
+        isinstance(cmp.value, tuple) and all(isinstance(v, str) for v in cmp.value)
+    )
+    if texts and cmp.op in {Op.EQ, Op.NEQ, Op.IN, Op.CONTAINS}:
+        sql, params = _comparison("sc.value_text", "text", cmp, dialect)
+        return (
+            f"{column} IN (SELECT sc.{key} FROM scores sc WHERE sc.project_id = ? "
+            f"AND sc.name = ?{extra} AND {sql})",
+            [*fixed, *params],
+        )
+    sql, params = _comparison("avg(sc.value_num)", "number", cmp, dialect)
+    return (
+        f"{column} IN (SELECT sc.{key} FROM scores sc WHERE sc.project_id = ? "
+        f"AND sc.name = ?{extra} AND sc.value_num IS NOT NULL GROUP BY sc.{key} HAVING {sql})",
+        [*fixed, *params],
+    )
+
+
+def _stored_text(field: Field | Property | Score, value: str) -> str:
     """``value`` as the stores hold it (NUL and lone surrogates repaired as at ingest,
     `agenttrace.core.text_repair`), so that a filter finds what was stored for it."""
     return repair_id(value) if field in _ID_FIELDS else repair_text(value)
 
 
-def _field_name(field: Field | Property) -> str:
+def _field_name(field: Field | Property | Score) -> str:
+    if isinstance(field, Score):
+        return f"score {field.name!r}"
     return f"property {field.key!r}" if isinstance(field, Property) else str(field)
 
 
-def _coerce(field: Field | Property, kind: Kind, value: object) -> Any:
+def _coerce(field: Field | Property | Score, kind: Kind, value: object) -> Any:
     name = _field_name(field)
     if kind == "time":
         if isinstance(value, str):
@@ -163,6 +196,8 @@ def _comparison(expression: str, kind: Kind, cmp: Cmp, dialect: Dialect) -> Comp
 
 def _request_cmp(cmp: Cmp, dialect: Dialect, project_id: str) -> Compiled:
     field = cmp.field
+    if isinstance(field, Score):
+        return _score_cmp(cmp, field.name, "request", dialect, project_id)
     if isinstance(field, Property):
         sql, params = _comparison("rp.value", "text", cmp, dialect)
         return (
@@ -183,6 +218,8 @@ def _request_cmp(cmp: Cmp, dialect: Dialect, project_id: str) -> Compiled:
 
 def _session_cmp(cmp: Cmp, dialect: Dialect, project_id: str) -> Compiled:
     field = cmp.field
+    if isinstance(field, Score):
+        return _score_cmp(cmp, field.name, "session", dialect, project_id)
     if isinstance(field, Property):
         sql, params = _comparison("sp.value", "text", cmp, dialect)
         return (

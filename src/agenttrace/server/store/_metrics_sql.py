@@ -4,7 +4,8 @@ backend.
 The database does the heavy part: three grouped scans of the matching records, by local
 time bucket (numbered in SQL, `agenttrace.server.store._time_buckets`), the group's keys
 and a latency (or time-to-first-token) histogram bucket
-(`agenttrace.server.store._histogram`), and the distinct sessions per bucket and keys.
+(`agenttrace.server.store._histogram`), the distinct sessions per bucket and keys, and the
+average of each numeric or boolean score on the group's requests (`scores`).
 Python then adds up the histogram rows of each group and reads the percentiles from them,
 holding one small accumulator per group (at most `MetricsQuery.max_groups`).
 """
@@ -103,6 +104,7 @@ class _Group:
     wait_high: float = float("-inf")
     wait_hist: dict[int, int] = field(default_factory=dict)
     sessions: int = 0
+    scores: dict[str, float] = field(default_factory=dict)
 
 
 def _rows(conn: DbConnection, dialect: Dialect, sql: str, params: Sequence[Any]) -> Iterator[Any]:
@@ -235,6 +237,7 @@ def query_metrics(
             bucketing=(bucketing, low, high),
             grouper=grouper,
         )
+    scan.read_scores(conn, grouper)
     rows = [_row(key, group, keys, bucketing) for key, group in grouper.groups.items()]
     rows.sort(key=_order)
     return MetricsResult(
@@ -324,6 +327,22 @@ class _Scan:
             )
             for row in _rows(conn, dialect, sessions, bound):
                 grouper.group(row[0], row[1 : 1 + width]).sessions += int(row[1 + width])
+
+    def read_scores(self, conn: DbConnection, grouper: _Grouper) -> None:
+        """Each group's average of every numeric or boolean score on its requests (over the
+        whole range at once: averages do not add up from parts)."""
+        width = len(self.expressions)
+        select_keys = ", ".join([self.number, *self.expressions])
+        positions = ", ".join(str(i) for i in range(1, width + 3))
+        scores = (
+            f"SELECT {select_keys}, sc.name, avg(sc.value_num) FROM records r JOIN scores sc "
+            "ON sc.project_id = r.project_id AND sc.target = 'request' AND sc.target_id = r.id "
+            f"WHERE {self.where} AND sc.value_num IS NOT NULL GROUP BY {positions}"
+        )
+        bound = [*self.number_params, *self.key_params, *self.where_params]
+        for row in _rows(conn, self.dialect, scores, bound):
+            group = grouper.group(row[0], row[1 : 1 + width])
+            group.scores[row[1 + width]] = float(row[2 + width])
 
 
 def _add_histogram(grouper: _Grouper, rows: Iterator[Any], width: int, *, latency: bool) -> None:
@@ -471,4 +490,5 @@ def _row(
         ttft_p95_ms=histogram_percentile(first[0], 0.95, first[1], first[2]),
         human_wait_p50_ms=histogram_percentile(wait[0], 0.5, wait[1], wait[2]),
         human_wait_p95_ms=histogram_percentile(wait[0], 0.95, wait[1], wait[2]),
+        scores=dict(sorted(group.scores.items())),
     )

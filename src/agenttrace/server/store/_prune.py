@@ -41,6 +41,7 @@ _DELETE_PROPERTY = (
 _DELETES = (
     "DELETE FROM session_properties WHERE project_id = ? AND session_id = ?",
     "DELETE FROM session_users WHERE project_id = ? AND session_id = ?",
+    "DELETE FROM scores WHERE project_id = ? AND session_id = ?",
     "DELETE FROM sessions WHERE project_id = ? AND session_id = ?",
 )
 

@@ -22,14 +22,13 @@ import re
 import secrets
 import string
 import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from agenttrace.exceptions import UserError
-from agenttrace.server.store.dialect import DbConnection, Dialect, from_us
+from agenttrace.server.store._table_access import TableAccess
+from agenttrace.server.store.dialect import from_us
 
 __all__ = [
     "KEY_PREFIX",
@@ -155,21 +154,8 @@ def _now_us() -> int:
     return time.time_ns() // 1000
 
 
-class SqlKeyStore:
+class SqlKeyStore(TableAccess):
     """API keys in the ``api_keys`` table of a SQL store (`SqlStore.key_store`)."""
-
-    def __init__(
-        self,
-        write: Callable[[], AbstractContextManager[DbConnection]],
-        read: Callable[[], AbstractContextManager[DbConnection]],
-        dialect: Dialect,
-    ) -> None:
-        self._write = write
-        self._read = read
-        self._dialect = dialect
-
-    def _rows(self, conn: DbConnection, sql: str, params: list[object]) -> list[tuple[object, ...]]:
-        return list(conn.execute(self._dialect.sql(sql), params).fetchall())
 
     def create_key(self, project_id: str, name: str | None = None) -> NewKey:
         """A new active key for ``project_id`` (its secret is in the answer only)."""

@@ -105,6 +105,8 @@ class SessionSort(StrEnum):
     DURATION_MS = "duration_ms"
     P50_LATENCY_MS = "p50_latency_ms"
     P95_LATENCY_MS = "p95_latency_ms"
+    SCORE = "score"
+    """The session's average of the score named by ``SessionQuery.score_name``."""
 
 
 def _check_page(limit: int, offset: int) -> None:
@@ -128,9 +130,14 @@ class SessionQuery:
     order: SortOrder = SortOrder.DESC
     limit: int = 50
     offset: int = 0
+    score_name: str | None = None
+    """The score whose average ``sort=score`` orders by."""
 
     def __post_init__(self) -> None:
         _check_page(self.limit, self.offset)
+        if self.sort is SessionSort.SCORE and not self.score_name:
+            msg = "sort=score needs the name of the score to sort by (score_name)"
+            raise InvalidQueryError(msg)
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,6 +350,8 @@ def session_filter(filters: SessionFilters | None = None, /, **fields: Any) -> F
     key=value pairs.
     """
     f = filters_of(SessionFilters, filters, fields)
+    from agenttrace.server.store.scores import score_filter  # it imports this module
+
     return and_(
         equal_filter(Field.SESSION_NAME, f.name),
         search_filter(f.search, Field.SESSION_NAME, Field.SESSION_ID),
@@ -352,6 +361,7 @@ def session_filter(filters: SessionFilters | None = None, /, **fields: Any) -> F
         *_properties(f.properties),
         Cmp(Field.SESSION_TOTAL_COST, Op.GTE, f.min_cost) if f.min_cost is not None else None,
         Cmp(Field.SESSION_TOTAL_COST, Op.LTE, f.max_cost) if f.max_cost is not None else None,
+        score_filter(f.score, min_value=f.min_score, max_value=f.max_score, value=f.score_value),
     )
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "Op",
     "Or",
     "Property",
+    "Score",
     "SortOrder",
     "and_",
 ]
@@ -80,10 +81,19 @@ class Property:
 
 
 @dataclass(frozen=True, slots=True)
+class Score:
+    """The average of a score (`agenttrace.server.store.scores`) used as a field: of a
+    session's scores and its requests' in a session query, of a request's own in a request
+    query. A text value compares a categorical score's values instead."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class Cmp:
     """``field op value``; a missing value (NULL, absent property) never matches."""
 
-    field: Field | Property
+    field: Field | Property | Score
     op: Op
     value: Value
 

@@ -199,6 +199,10 @@ class MetricsRow(BaseModel):
         ),
     )
     human_wait_p95_ms: float | None = None
+    scores: dict[str, float] = Described(
+        default_factory=dict,
+        description="Average of each numeric or boolean score (true = 1) on the group's requests.",
+    )
 
 
 class MetricsResult(BaseModel):

@@ -333,7 +333,84 @@ _V8 = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
+_V9 = Migration(
+    version=9,
+    description=(
+        "scores: numeric, boolean or categorical feedback on a request or a session "
+        "(agenttrace.server.store.scores)"
+    ),
+    statements=(
+        """CREATE TABLE scores (
+            project_id {text} NOT NULL,
+            score_id {text} NOT NULL,
+            target {text} NOT NULL,
+            target_id {text} NOT NULL,
+            session_id {text} NOT NULL,
+            name {text} NOT NULL,
+            kind {text} NOT NULL,
+            value_num {real},
+            value_text {text},
+            source {text} NOT NULL,
+            comment {text},
+            created_us {bigint} NOT NULL,
+            PRIMARY KEY (project_id, score_id)
+        )""",
+        "CREATE INDEX scores_by_target ON scores (project_id, target, target_id, created_us)",
+        "CREATE INDEX scores_by_session ON scores (project_id, session_id, name)",
+        "CREATE INDEX scores_by_name ON scores (project_id, name, session_id)",
+    ),
+)
+
+_V10 = Migration(
+    version=10,
+    description=(
+        "alerts: rules and budgets, their firing state, events, webhook deliveries and the "
+        "evaluation lease (agenttrace.server.alerts)"
+    ),
+    statements=(
+        """CREATE TABLE alert_rules (
+            project_id {text} NOT NULL,
+            rule_id {text} NOT NULL,
+            spec_json {text} NOT NULL,
+            created_us {bigint} NOT NULL,
+            state {text} NOT NULL,
+            value {real},
+            changed_us {bigint},
+            PRIMARY KEY (project_id, rule_id)
+        )""",
+        """CREATE TABLE alert_events (
+            project_id {text} NOT NULL,
+            event_id {text} NOT NULL,
+            rule_id {text} NOT NULL,
+            state {text} NOT NULL,
+            value {real},
+            threshold {real} NOT NULL,
+            at_us {bigint} NOT NULL,
+            PRIMARY KEY (project_id, event_id)
+        )""",
+        "CREATE INDEX alert_events_by_time ON alert_events (project_id, at_us)",
+        """CREATE TABLE alert_deliveries (
+            project_id {text} NOT NULL,
+            event_id {text} NOT NULL,
+            url {text} NOT NULL,
+            status {text} NOT NULL,
+            attempts {bigint} NOT NULL,
+            last_error {text},
+            next_us {bigint} NOT NULL,
+            delivered_us {bigint},
+            PRIMARY KEY (project_id, event_id)
+        )""",
+        "CREATE INDEX alert_deliveries_pending ON alert_deliveries (status, next_us)",
+        """CREATE TABLE alert_lease (
+            name {text} NOT NULL,
+            holder {text} NOT NULL,
+            expires_us {bigint} NOT NULL,
+            PRIMARY KEY (name)
+        )""",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10)
 
 _CREATE_VERSION_TABLE = """CREATE TABLE IF NOT EXISTS schema_version (
     version {bigint} PRIMARY KEY,

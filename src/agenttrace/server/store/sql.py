@@ -19,7 +19,7 @@ from typing import Any
 from agenttrace.core.text_repair import repair_id
 from agenttrace.records import Record
 from agenttrace.server.store import query_rows
-from agenttrace.server.store._compile import compile_filter
+from agenttrace.server.store._compile import SCORE_AVERAGE, compile_filter
 from agenttrace.server.store._feed import FeedPage, FeedQuery, feed_page
 from agenttrace.server.store._ingest import ingest_records
 from agenttrace.server.store._metrics import build_tree, path_rows, sorted_latencies, totals_by_path
@@ -28,6 +28,7 @@ from agenttrace.server.store._property_keys import property_keys
 from agenttrace.server.store._prune import DEFAULT_BATCH_SESSIONS, prune_sessions
 from agenttrace.server.store._reads import iter_samples, request_page
 from agenttrace.server.store._user_metrics import UserMetricsPage, UserMetricsQuery, user_metrics
+from agenttrace.server.store.alerts import SqlAlertStore
 from agenttrace.server.store.api_keys import SqlKeyStore
 from agenttrace.server.store.base import (
     DEFAULT_SESSION_REQUESTS,
@@ -54,6 +55,7 @@ from agenttrace.server.store.query_rows import (
     SessionPage,
     SessionRow,
 )
+from agenttrace.server.store.scores import SqlScoreStore
 
 __all__ = ["SqlStore"]
 
@@ -121,6 +123,15 @@ class SqlStore(ABC):
         """The API keys kept in this database (`agenttrace.server.store.api_keys`)."""
         return SqlKeyStore(self._write, self._read, self.dialect)
 
+    def alert_store(self) -> SqlAlertStore:
+        """The alert rules, events and deliveries kept in this database
+        (`agenttrace.server.store.alerts`)."""
+        return SqlAlertStore(self._write, self._read, self.dialect)
+
+    def score_store(self) -> SqlScoreStore:
+        """The scores kept in this database (`agenttrace.server.store.scores`)."""
+        return SqlScoreStore(self._write, self._read, self.dialect)
+
     def _sql(self, conn: DbConnection, text: str, params: Sequence[Any] = ()) -> list[Any]:
         return conn.execute(self.dialect.sql(text), params).fetchall()
 
@@ -171,6 +182,10 @@ class SqlStore(ABC):
         condition, params = compile_filter(query.filter, "session", self.dialect, project_id)
         direction = "DESC" if query.order is SortOrder.DESC else "ASC"
         expression, nullable = _SORT_EXPRESSIONS.get(query.sort, ("s.first_start_us", False))
+        order_params: list[Any] = []
+        if query.sort is SessionSort.SCORE:
+            expression, nullable = SCORE_AVERAGE, True
+            order_params = [query.score_name] * 2
         nulls_last = f"({expression}) IS NULL, " if nullable else ""
         sql = (
             f"SELECT {query_rows.SESSION_COLUMNS} FROM sessions s "
@@ -178,7 +193,7 @@ class SqlStore(ABC):
             f"ORDER BY {nulls_last}{expression} {direction}, s.session_id {direction} "
             "LIMIT ? OFFSET ?"
         )
-        return sql, [project_id, *params, query.limit, query.offset]
+        return sql, [project_id, *params, *order_params, query.limit, query.offset]
 
     def query_sessions(self, project_id: str, query: SessionQuery) -> SessionPage:
         """A page of matching sessions, sorted, with their total."""

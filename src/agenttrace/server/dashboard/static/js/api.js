@@ -43,14 +43,23 @@ export function apiUrl(path, params) {
  * call is retried with it; other errors throw ApiError with the collector's sentence.
  */
 export async function getJSON(path, params, { signal } = {}) {
-  const url = apiUrl(path, params);
+  return send(apiUrl(path, params), { signal, cache: "no-store" });
+}
+
+/** POST a JSON body to an API path and return the answer's JSON (errors as getJSON's). */
+export async function postJSON(path, body) {
+  return send(apiUrl(path), { method: "POST", body: JSON.stringify(body), contentType: "application/json" });
+}
+
+async function send(url, { signal, cache, method = "GET", body, contentType } = {}) {
   for (;;) {
     const headers = { Accept: "application/json" };
+    if (contentType) headers["Content-Type"] = contentType;
     const key = getApiKey();
     if (key) headers.Authorization = `Bearer ${key}`;
     let response;
     try {
-      response = await fetch(url, { headers, signal, cache: "no-store" });
+      response = await fetch(url, { method, headers, body, signal, cache });
     } catch (error) {
       if (error?.name === "AbortError") throw error;
       throw new ApiError(0, "The collector cannot be reached. Is it still running?");

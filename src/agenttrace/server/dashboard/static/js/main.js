@@ -6,6 +6,7 @@ import { replaceChildren, h } from "./dom.js";
 import { parseLocation } from "./router.js";
 import { LiveView } from "./views/live.js";
 import { MetricsView } from "./views/metrics.js";
+import { AlertsView } from "./views/alerts.js";
 import { PathsView } from "./views/paths.js";
 import { SessionDetailView } from "./views/session_detail.js";
 import { SessionsView } from "./views/sessions.js";
@@ -16,6 +17,7 @@ const VIEWS = {
   paths: { View: PathsView, title: "Paths" },
   metrics: { View: MetricsView, title: "Metrics" },
   live: { View: LiveView, title: "Live" },
+  alerts: { View: AlertsView, title: "Alerts" },
 };
 
 let current = null; // {key, view}
@@ -25,6 +27,7 @@ function resolve(parts) {
   if (parts[0] === "paths") return ["paths", ""];
   if (parts[0] === "metrics") return ["metrics", ""];
   if (parts[0] === "live") return ["live", ""];
+  if (parts[0] === "alerts") return ["alerts", ""];
   return ["sessions", ""];
 }
 

@@ -11,6 +11,7 @@ import { formatAgo, formatCost, formatDuration, formatInt, formatPercent, format
 import { Poller } from "../poll.js";
 import { buildHash, replaceHash } from "../router.js";
 import { statusBadge } from "../status.js";
+import { FeedbackControl } from "./feedback.js";
 import { RequestPanel } from "./request_panel.js";
 import { renderTrace } from "./trace.js";
 
@@ -106,6 +107,7 @@ export class SessionDetailView {
     this.signature = null;
     this.controller = null;
     this.panel = new RequestPanel(() => this.select(null));
+    this.feedback = new FeedbackControl(sessionId);
     this.poller = new Poller(() => this.load({ quiet: true }), POLL_MS);
     replaceChildren(root, h("p", { class: "placeholder" }, "Loading session…"));
     document.body.appendChild(this.panel.element);
@@ -280,6 +282,7 @@ export class SessionDetailView {
               `for a human since ${formatTime(session.waiting_since)}`,
             )
           : null,
+        this.feedback.element,
       ),
       h(
         "p",
