@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from agenttrace.server.store.postgres_testing import require_server, temporary_schema
+from tests.support.postgres_server import require_server, temporary_schema
 
 from agenttrace.server import create_app
 from agenttrace.server.alerts import (

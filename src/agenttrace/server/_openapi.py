@@ -13,7 +13,6 @@ so FastAPI does not see them).
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
 from fastapi import FastAPI
@@ -97,10 +96,9 @@ def collector_openapi(app: FastAPI) -> dict[str, Any]:
         "description": "A Record; any other item is reported in the answer's `rejected`.",
     }
     schemas["RecordBatch"] = batch
-    if importlib.util.find_spec("agenttrace.server.helicone") is not None:
-        from agenttrace.server.helicone.body_schemas import SCHEMAS as HELICONE_SCHEMAS
+    from agenttrace.server.helicone.body_schemas import SCHEMAS as HELICONE_SCHEMAS
 
-        schemas.update(HELICONE_SCHEMAS)
+    schemas.update(HELICONE_SCHEMAS)
     schemas["Error"] = ERROR_SCHEMA
     for envelope in getattr(app.state, "error_envelopes", ()):
         schemas[envelope.schema_name] = envelope.schema

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -44,11 +42,14 @@ from agenttrace.server._rate_limit import RateLimiter
 from agenttrace.server._retention import RETENTION_INTERVAL_S, retention_lifespan
 from agenttrace.server._web_guard import WebGuard
 from agenttrace.server.alerts.lifespan import ALERT_INTERVAL_S, alerts_lifespan
+from agenttrace.server.dashboard import mount_dashboard
 from agenttrace.server.dependencies import (
     DEFAULT_MAX_BODY_BYTES,
     CollectorOptions,
     StoreDep,
 )
+from agenttrace.server.helicone import mount_helicone
+from agenttrace.server.otlp import routes as otlp_routes
 from agenttrace.server.store.api_keys import KeyStore
 from agenttrace.server.store.base import DEFAULT_PROJECT, Store
 
@@ -60,10 +61,6 @@ costs its number of records, any other request one."""
 POSTGRES_WRITERS = 6
 """Batches of ingest written at once on PostgreSQL, at most five of one project (SQLite
 writes one at a time); the pool holds ten connections."""
-
-_HELICONE_MODULE = "agenttrace.server.helicone"
-_DASHBOARD_MODULE = "agenttrace.server.dashboard"
-_OTLP_MODULE = "agenttrace.server.otlp"
 
 
 class Health(BaseModel):
@@ -81,28 +78,6 @@ _health = APIRouter(tags=["health"])
 def healthz(store: StoreDep) -> Health:
     """ok when the store answers."""
     return Health(status="ok", store=store.backend, schema_version=store.schema_version())
-
-
-def _mount_optional(app: FastAPI, module_name: str, function: str) -> bool:
-    """Call ``module_name.function(app)`` when that sub-package is in this tree (a slim
-    install may leave the Helicone adapter or the dashboard out)."""
-    if importlib.util.find_spec(module_name) is None:
-        return False
-    mount = getattr(importlib.import_module(module_name), function, None)
-    if mount is None:
-        return False
-    mount(app)
-    return True
-
-
-def _otlp_router() -> APIRouter | None:
-    """``POST /v1/traces``, when ``opentelemetry-proto`` is installed (the server extra)."""
-    if importlib.util.find_spec("opentelemetry.proto") is None:
-        return None
-    if importlib.util.find_spec(_OTLP_MODULE) is None:
-        return None
-    router = getattr(importlib.import_module(_OTLP_MODULE), "router", None)
-    return router if isinstance(router, APIRouter) else None
 
 
 def store_keys(store: Store) -> KeyStore | None:
@@ -245,13 +220,10 @@ def create_app(
     app.include_router(_alert_routes.router)
     app.include_router(_health)
     app.router.routes.extend(docs_routes(lambda: collector_openapi(app)))
+    app.include_router(otlp_routes.router)
     if include_helicone:
-        _mount_optional(app, _HELICONE_MODULE, "mount_helicone")
-    otlp = _otlp_router()
-    if otlp is not None:
-        app.include_router(otlp)
+        mount_helicone(app)
     if include_dashboard:
-        # after the API routes: it claims only / and /dashboard/
-        _mount_optional(app, _DASHBOARD_MODULE, "mount_dashboard")
+        mount_dashboard(app)  # after the API routes: it claims only / and /dashboard/
     app.openapi = lambda: collector_openapi(app)  # type: ignore[method-assign]
     return app

@@ -1,4 +1,4 @@
-"""The agenttrace this integration is written against: its public door, version 0.2 or newer.
+"""The agenttrace this integration is written against: its public door, version 0.3 or newer.
 
 Imported first by the package, so that an older agenttrace (installed with ``--no-deps``,
 or pinned elsewhere) fails with a sentence saying what to install, not with a missing name.
@@ -6,8 +6,8 @@ or pinned elsewhere) fails with a sentence saying what to install, not with a mi
 
 from __future__ import annotations
 
-REQUIRED = (0, 2)
-_UPGRADE = "upgrade it with: pip install -U 'agenttrace>=0.2'"
+REQUIRED = (0, 3)
+_UPGRADE = "upgrade it with: pip install -U 'agenttrace>=0.3'"
 
 try:
     from agenttrace.instrumentation import VERSION, VERSION_INFO
@@ -16,5 +16,5 @@ except ImportError as exc:  # agenttrace before 0.2 has no door
     raise ImportError(msg) from exc
 
 if VERSION_INFO < REQUIRED:
-    msg = f"agenttrace-langchain needs agenttrace 0.2 or newer, found {VERSION}; {_UPGRADE}"
+    msg = f"agenttrace-langchain needs agenttrace 0.3 or newer, found {VERSION}; {_UPGRADE}"
     raise ImportError(msg)
