@@ -100,7 +100,9 @@ def _property_texts(value: object) -> tuple[str, ...]:
     items: list[object] | tuple[object, ...]
     if isinstance(value, Mapping):
         items = list(value.items())
-    elif isinstance(value, list | tuple) and not _is_pair(value):
+    elif isinstance(value, list | tuple) and not (_is_pair(value) and "=" not in value[0]):
+        # a 2-tuple is one (key, value) pair only when its key has no '=': ("a=1", "b=2")
+        # is two texts
         items = value
     else:
         items = [value]

@@ -138,3 +138,24 @@ def test_bad_parameters_are_400_naming_them(
         answer = client.get("/v1/feed", params=params)
     assert answer.status_code in (400, 422)
     assert fragment in answer.text
+
+
+def test_two_property_filters_narrow_the_feed_and_the_metrics(keyed: Any) -> None:
+    """Exactly two ``property=`` filters on /v1/feed and /v1/metrics answered 500: the two
+    texts were taken for one (key, value) pair. Both must hold now, on both endpoints."""
+    collector, keys = keyed
+    with _client(collector, keys["team-a"]) as client:
+        _post(
+            client,
+            _record("both", 1, properties={"env": "prod", "team": "a"}),
+            _record("env-only", 2, properties={"env": "prod", "team": "b"}),
+            _record("neither", 3, properties={"env": "dev"}),
+        )
+        time.sleep(1.2)  # the feed shows a request a second after it is stored
+        filters = [("property", "env=prod"), ("property", "team=a")]
+        feed = client.get("/v1/feed", params=filters)
+        metrics = client.get("/v1/metrics", params=filters)
+    assert feed.status_code == 200, feed.text
+    assert [row["id"] for row in feed.json()["requests"]] == ["both"]
+    assert metrics.status_code == 200, metrics.text
+    assert [group["requests"] for group in metrics.json()["groups"]] == [1]

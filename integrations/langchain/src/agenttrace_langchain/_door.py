@@ -12,7 +12,7 @@ _UPGRADE = "upgrade it with: pip install -U 'agenttrace>=0.3'"
 try:
     from agenttrace.instrumentation import VERSION, VERSION_INFO
 except ImportError as exc:  # agenttrace before 0.2 has no door
-    msg = f"agenttrace-langchain needs agenttrace 0.2 or newer (its door); {_UPGRADE}"
+    msg = f"agenttrace-langchain needs agenttrace 0.3 or newer (its door); {_UPGRADE}"
     raise ImportError(msg) from exc
 
 if VERSION_INFO < REQUIRED:
