@@ -196,6 +196,16 @@ def test_answer_naming_no_interrupt_completes_the_open_question(store: Store) ->
     assert _session(store, "s1").session.request_count == 2
 
 
+def test_answer_naming_no_interrupt_answers_a_question_of_its_batch(store: Store) -> None:
+    """A question and a bare resume's answer sent together (OTLP: both runs in one
+    export), the answer first: the question is stored first and answered."""
+    store.ingest(PROJECT, [_answer("s1", OPEN_QUESTION, 20), _question("s1", "a", 1)])
+    (answered,) = _session(store, "s1").requests
+    assert answered.properties[INTERRUPT_ID_PROPERTY] == "a"
+    assert (answered.status, answered.latency_ms) == ("ok", 19_000.0)
+    assert answered.response_body == {"answer": "yes"}
+
+
 def test_answer_naming_no_interrupt_with_nothing_open_is_kept(store: Store) -> None:
     store.ingest(PROJECT, [_answer("s1", OPEN_QUESTION, 20)])
     (kept,) = _session(store, "s1").requests

@@ -3,7 +3,9 @@
 Same keys and projects as the rest of the API (``Authorization: Bearer <key>``, which
 every OTLP exporter can send through ``OTEL_EXPORTER_OTLP_HEADERS``). Every span's
 structure is stored; LLM, tool and retriever spans become records placed by their
-ancestors, whatever order they arrive in (`agenttrace.server.store.otlp_spans`). The answer
+ancestors, whatever order they arrive in (`agenttrace.server.store.otlp_spans`); a LangGraph
+interrupt and the resume that answers it become a question to a human
+(`agenttrace.server.otlp.questions`). The answer
 is an ``ExportTraceServiceResponse`` in the request's encoding, whose ``partial_success``
 counts and names the spans whose records were refused (their structure is kept). Limits
 as for ``/v1/records``: the body size, at most ``max_batch_records`` spans per request, and
@@ -29,15 +31,17 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from agenttrace.records import Record
+from agenttrace.records import Record, Status
 from agenttrace.server._access import Access
 from agenttrace.server._errors import describe_errors
 from agenttrace.server._fair_ingest import FairIngest
 from agenttrace.server._limits import Limits, record_problem
 from agenttrace.server.dependencies import CollectorOptions, IngestGrantDep, read_body
-from agenttrace.server.otlp.decoding import BodyError, decode_request, iter_spans
+from agenttrace.server.otlp.decoding import BodyError, OtlpSpan, decode_request, iter_spans
 from agenttrace.server.otlp.mapping import span_record
 from agenttrace.server.otlp.paths import resolve_place
+from agenttrace.server.otlp.questions import human_parts
+from agenttrace.server.store._human_ingest import merge_human
 from agenttrace.server.store.otlp_spans import SpanLink
 
 __all__ = ["SpanBatch", "read_export", "router"]
@@ -69,6 +73,8 @@ class SpanBatch:
     links: list[SpanLink]
     records: dict[str, Record]
     problems: list[str]
+    spans: int = 0
+    """How many spans the body held (``links`` adds one per question asked or answered)."""
 
 
 def read_export(body: bytes, content_type: str, limits: Limits) -> SpanBatch:
@@ -82,10 +88,13 @@ def read_export(body: bytes, content_type: str, limits: Limits) -> SpanBatch:
     links: list[SpanLink] = []
     records: dict[str, Record] = {}
     problems: list[str] = []
+    asked: set[tuple[str, str]] = set()
     check_size = len(body) > limits.max_record_body_bytes
-    for count, span in enumerate(iter_spans(request), 1):
-        if count > limits.max_batch_records:
-            raise _too_many(count, limits)
+    spans = 0
+    for span in iter_spans(request):
+        spans += 1
+        if spans > limits.max_batch_records:
+            raise _too_many(spans, limits)
         try:
             link, record = span_record(span)
         except ValidationError as exc:
@@ -99,7 +108,42 @@ def read_export(body: bytes, content_type: str, limits: Limits) -> SpanBatch:
         links.append(link)
         if record is not None:
             records[record.id] = record
-    return SpanBatch(links=links, records=records, problems=problems)
+        for part_link, part in _human_parts(span, link, record, problems):
+            if (part_link.trace_id, part_link.span_id) in asked:
+                continue  # the same interrupt, bubbled up: the first span places it
+            asked.add((part_link.trace_id, part_link.span_id))
+            problem = record_problem(part, limits, check_size=check_size)
+            if problem is not None:
+                problems.append(f"span {span.span_id}: {problem}")
+                continue
+            _add_human_part(links, records, part_link, part)
+    return SpanBatch(links=links, records=records, problems=problems, spans=spans)
+
+
+def _add_human_part(
+    links: list[SpanLink], records: dict[str, Record], link: SpanLink, part: Record
+) -> None:
+    """Add a question or answer; both in one export are one record, placed by the question."""
+    seen = records.get(part.id)
+    if seen is None:
+        records[part.id] = part
+    else:
+        records[part.id] = merge_human(seen, part)
+        if part.status is not Status.INTERRUPTED:
+            return
+        links[:] = [known for known in links if known.record_id != part.id]
+    links.append(link)
+
+
+def _human_parts(
+    span: OtlpSpan, link: SpanLink, record: Record | None, problems: list[str]
+) -> list[tuple[SpanLink, Record]]:
+    """The questions to a human ``span`` asks or answers (`agenttrace.server.otlp.questions`)."""
+    try:
+        return human_parts(span, link, record)
+    except ValidationError as exc:
+        problems.append(f"span {span.span_id}: {describe_errors(exc.errors())}")
+        return []
 
 
 def _structure_only(trace_id: str, span_id: str, parent: str | None) -> tuple[SpanLink, None]:
@@ -177,7 +221,7 @@ async def ingest_traces(request: Request, grant: IngestGrantDep) -> Response:
         except HTTPException:
             access.charge(grant, 1, refuse=False)  # a request costs one token at least
             raise
-    access.charge(grant, len(batch.links), unit="spans")
+    access.charge(grant, batch.spans, unit="spans")
     store = ingest.store
     write = partial(store.ingest_spans, project_id, batch.links, batch.records, resolve_place)
     await ingest.in_turn(project_id, write)

@@ -72,9 +72,29 @@ def upsert_human_rows(
 ) -> set[str]:
     """Insert or complete the human records ``rows`` (of ``columns``, one row per id);
     return the ids that were new (their properties are stored with them)."""
-    if not rows:
-        return set()
-    rows = _answer_open_questions(conn, dialect, project_id, columns, rows)
+    end_at, properties_at = columns.index("end_us"), columns.index("properties_json")
+    questions: list[tuple[Any, ...]] = []
+    answers: list[tuple[Any, ...]] = []
+    for row in rows:
+        to_open = row[end_at] is not None and _names_no_interrupt(row[properties_at], dialect)
+        (answers if to_open else questions).append(row)
+    # the questions first: an answer to the open ones answers those asked in this batch too
+    new = _insert_or_complete(conn, dialect, project_id, questions, columns=columns)
+    if answers:
+        kept = _answer_open_questions(conn, dialect, project_id, columns, answers)
+        new |= _insert_or_complete(conn, dialect, project_id, kept, columns=columns)
+    return new
+
+
+def _insert_or_complete(
+    conn: DbConnection,
+    dialect: Dialect,
+    project_id: str,
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    columns: Sequence[str],
+) -> set[str]:
+    """Insert or complete ``rows``; return the ids that were new."""
     if not rows:
         return set()
     ids = sorted({row[1] for row in rows})
