@@ -256,7 +256,7 @@ class AsyncQueryClient(BaseQueryClient):
         poll_interval: float = 1.0,
         page_size: int = 100,
         **filters: Unpack[MetricsFilterArgs],
-    ) -> AsyncGenerator[RequestRow]:
+    ) -> AsyncGenerator[RequestRow, None]:
         """The matching requests as they are stored, each once, without end (see
         `QueryClient.follow_feed`); ``async for row in client.follow_feed(): ...``."""
         follower = FeedFollower(
@@ -268,7 +268,7 @@ class AsyncQueryClient(BaseQueryClient):
         )
         return self._follow(follower)
 
-    async def _follow(self, follower: FeedFollower) -> AsyncGenerator[RequestRow]:
+    async def _follow(self, follower: FeedFollower) -> AsyncGenerator[RequestRow, None]:
         while True:
             for row in follower.take(await self._send(follower.next_call())):
                 yield row

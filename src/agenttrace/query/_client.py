@@ -289,7 +289,7 @@ class QueryClient(BaseQueryClient):
         poll_interval: float = 1.0,
         page_size: int = 100,
         **filters: Unpack[MetricsFilterArgs],
-    ) -> Generator[RequestRow]:
+    ) -> Generator[RequestRow, None, None]:
         """The requests matching the filters (see `feed`) as they are stored, each once,
         without end: from ``after`` (a feed cursor), else from now after the newest
         ``backlog`` ones. Asks again every ``poll_interval`` seconds while nothing is new;
@@ -307,7 +307,7 @@ class QueryClient(BaseQueryClient):
         )
         return self._follow(follower)
 
-    def _follow(self, follower: FeedFollower) -> Generator[RequestRow]:
+    def _follow(self, follower: FeedFollower) -> Generator[RequestRow, None, None]:
         while True:
             yield from follower.take(self._send(follower.next_call()))
             pause = follower.wait()
