@@ -33,6 +33,7 @@ def test_every_filter_name_is_a_field_of_some_model() -> None:
         ("requests", set(RequestFilters.model_fields)),
         ("paths", set(PathFilters.model_fields)),
         ("metrics", set(MetricsFilters.model_fields)),
+        ("tail", set(MetricsFilters.model_fields)),
         ("export", set(RequestFilters.model_fields) | set(SessionFilters.model_fields)),
     ],
 )

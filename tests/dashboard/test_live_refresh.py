@@ -74,3 +74,23 @@ def test_pause_stops_refreshing_until_resumed(new_page: Any, fresh_dashboard: An
     with page.expect_response(lambda r: "/v1/sessions?" in r.url, timeout=15_000):
         page.get_by_role("button", name="Resume").click()
     expect(page.locator(ROWS)).to_have_count(1)
+
+
+def test_the_list_reloads_only_when_the_feed_has_news(new_page: Any, dashboard: Any) -> None:
+    """Each poll asks the feed first; while no request is stored, polls go on without
+    asking for the sessions again."""
+    asked: list[str] = []
+
+    def note(request: Any) -> None:
+        asked.extend(p.strip("/?") for p in ("/v1/feed", "/v1/sessions?") if p in request.url)
+
+    page = new_page()
+    page.on("request", note)
+    page.goto(f"{dashboard.url}/#/sessions")
+    expect(page.locator(ROWS)).to_have_count(4)
+    for _ in range(100):  # the first look at the feed reloads; two quiet polls follow
+        if "v1/feed,v1/feed" in ",".join(asked):
+            break
+        page.wait_for_timeout(200)
+    assert "v1/feed,v1/feed" in ",".join(asked), asked
+    expect(page.locator(".live")).to_contain_text("Live · updated")

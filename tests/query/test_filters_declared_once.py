@@ -49,6 +49,7 @@ def test_client_arguments_name_exactly_the_models_fields(
         ("/v1/requests", RequestFilters),
         ("/v1/paths", PathFilters),
         ("/v1/metrics", MetricsFilters),
+        ("/v1/feed", MetricsFilters),
     ],
 )
 def test_each_route_documents_every_filter_of_its_model(
@@ -100,7 +101,8 @@ def test_a_filter_a_query_does_not_take_is_refused_by_name() -> None:
 
 def test_sync_and_async_methods_take_the_same_arguments() -> None:
     """The async twin's query methods have the sync ones' parameters."""
-    for name in ("sessions", "iter_sessions", "requests", "iter_requests", "paths", "metrics"):
+    names = ("sessions", "iter_sessions", "requests", "iter_requests", "paths", "metrics")
+    for name in (*names, "feed", "follow_feed"):
         sync = inspect.signature(getattr(QueryClient, name)).parameters
         async_ = inspect.signature(getattr(AsyncQueryClient, name)).parameters
         assert list(sync) == list(async_), name

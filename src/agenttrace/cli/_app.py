@@ -19,6 +19,7 @@ from agenttrace.cli._metrics_command import metrics
 from agenttrace.cli._score_commands import score_app
 from agenttrace.cli._serve import serve
 from agenttrace.cli._shared import PLAIN_HELP, GlobalOptions
+from agenttrace.cli._tail_command import tail
 from agenttrace.core.version import VERSION
 from agenttrace.exceptions import AgentTraceError
 
@@ -126,6 +127,7 @@ app.command("request", cls=PlainHelpCommand)(_query_commands.request)
 app.command("paths", cls=PlainHelpCommand)(_query_commands.paths)
 app.command("metrics", cls=PlainHelpCommand)(metrics)
 app.command("export", cls=PlainHelpCommand)(export)
+app.command("tail", cls=PlainHelpCommand)(tail)
 app.add_typer(keys_app, name="keys")
 app.add_typer(score_app, name="score")
 app.add_typer(alerts_app, name="alerts")

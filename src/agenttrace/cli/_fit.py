@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 from rich.console import Console, JustifyMethod, RenderableType
 from rich.table import Table
+from rich.text import Text
 
-__all__ = ["Column", "FittedTable", "fit"]
+__all__ = ["Column", "FittedTable", "Part", "fit", "fit_line"]
 
 _UNBOUNDED = 100_000
 """A width wide enough to measure a table's natural (unwrapped) width."""
@@ -89,3 +90,40 @@ def fit(console: Console, columns: Sequence[Column]) -> FittedTable:
         hidden.append(column.header)
         table = _table(kept, short=True)
     return FittedTable(table, tuple(hidden))
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """A piece of a one-line record (``tail``): its text, the cells it takes at least
+    (padded, right-aligned when ``right``) and how readily it gives way, as `Column`."""
+
+    text: str | Text
+    width: int = 0
+    give_way: int = 0
+    right: bool = False
+
+
+def _line(parts: Sequence[Part]) -> Text:
+    line = Text()
+    for index, part in enumerate(parts):
+        text = Text(part.text) if isinstance(part.text, str) else part.text.copy()
+        pad = " " * max(part.width - text.cell_len, 0)
+        if index:
+            line.append("  ")
+        line.append_text(Text(pad) + text if part.right else text + Text(pad))
+    line.rstrip()
+    return line
+
+
+def fit_line(width: int, parts: Sequence[Part]) -> Text:
+    """``parts`` as one line no wider than ``width``: the parts that matter least give way
+    one at a time (highest ``give_way`` first), then the line is cut with an ellipsis."""
+    kept = list(parts)
+    line = _line(kept)
+    for part in sorted((p for p in parts if p.give_way > 0), key=lambda p: -p.give_way):
+        if line.cell_len <= width:
+            break
+        kept.remove(part)
+        line = _line(kept)
+    line.truncate(width, overflow="ellipsis")
+    return line

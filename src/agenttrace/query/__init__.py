@@ -15,6 +15,7 @@ from agenttrace.query._client import QueryClient
 from agenttrace.query._errors import CollectorUnavailableError
 from agenttrace.query._export import ExportSummary
 from agenttrace.query._export_files import ExportFormat
+from agenttrace.query._feed import FeedPage
 from agenttrace.query._metrics_models import MetricsResult, MetricsRow
 from agenttrace.query._models import (
     PathList,
@@ -39,6 +40,7 @@ __all__ = [
     "CollectorUnavailableError",
     "ExportFormat",
     "ExportSummary",
+    "FeedPage",
     "MetricsResult",
     "MetricsRow",
     "PathList",

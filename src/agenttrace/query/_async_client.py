@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+import asyncio
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from types import TracebackType
 from typing import Self, TypeVar, Unpack
 
@@ -19,6 +20,7 @@ from agenttrace.query._alert_calls import (
     rules_call,
 )
 from agenttrace.query._base import DEFAULT_PAGE_SIZE, BaseQueryClient, Call, Order
+from agenttrace.query._feed import FeedFollower, FeedPage, feed_call
 from agenttrace.query._metrics_models import MetricsResult
 from agenttrace.query._models import (
     PathList,
@@ -239,6 +241,40 @@ class AsyncQueryClient(BaseQueryClient):
         """Figures per group of the matching requests (see `QueryClient.metrics`)."""
         call = self._metrics_call(group_by=group_by, bucket=bucket, tz=tz, filters=filters)
         return await self._send(call)
+
+    async def feed(
+        self, after: str | None = None, *, limit: int = 100, **filters: Unpack[MetricsFilterArgs]
+    ) -> FeedPage:
+        """The live feed after the cursor ``after`` (see `QueryClient.feed`)."""
+        return await self._send(feed_call(after, limit, filters))
+
+    def follow_feed(
+        self,
+        *,
+        after: str | None = None,
+        backlog: int = 0,
+        poll_interval: float = 1.0,
+        page_size: int = 100,
+        **filters: Unpack[MetricsFilterArgs],
+    ) -> AsyncGenerator[RequestRow, None]:
+        """The matching requests as they are stored, each once, without end (see
+        `QueryClient.follow_feed`); ``async for row in client.follow_feed(): ...``."""
+        follower = FeedFollower(
+            filters,
+            after=after,
+            backlog=backlog,
+            poll_interval=poll_interval,
+            page_size=page_size,
+        )
+        return self._follow(follower)
+
+    async def _follow(self, follower: FeedFollower) -> AsyncGenerator[RequestRow, None]:
+        while True:
+            for row in follower.take(await self._send(follower.next_call())):
+                yield row
+            pause = follower.wait()
+            if pause:
+                await asyncio.sleep(pause)
 
     async def properties(self, *, limit: int = 100, values: int = 5) -> PropertyList:
         """The custom property keys of the sessions, the most used first (at most

@@ -7,7 +7,6 @@ parameters, parser), sends it with its own httpx client and hands the response b
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -33,6 +32,7 @@ from agenttrace.query._paging import RequestPages, SessionPages
 from agenttrace.query._params import (
     Params,
     add,
+    check_seconds,
     filter_params,
     resolve_api_key,
     resolve_endpoint,
@@ -125,15 +125,7 @@ class BaseQueryClient:
     def __init__(self, endpoint: str | None, api_key: str | None, timeout: float) -> None:
         self.endpoint = resolve_endpoint(endpoint)
         self._api_key = resolve_api_key(api_key)
-        if (
-            isinstance(timeout, bool)
-            or not isinstance(timeout, int | float)
-            or not math.isfinite(timeout)
-            or timeout <= 0
-        ):
-            msg = f"timeout must be a positive number of seconds; got {timeout!r}"
-            raise UserError(msg)
-        self.timeout = float(timeout)
+        self.timeout = check_seconds(timeout, "timeout")
         self._state = ClientState.UNOPENED
 
     def __repr__(self) -> str:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+import time
+from collections.abc import Callable, Generator, Iterator, Mapping
 from types import TracebackType
 from typing import Self, TypeVar, Unpack
 
@@ -21,6 +22,7 @@ from agenttrace.query._alert_calls import (
 )
 from agenttrace.query._base import DEFAULT_PAGE_SIZE, BaseQueryClient, Call, Order
 from agenttrace.query._export import Exporter, ExportSummary, export_params
+from agenttrace.query._feed import FeedFollower, FeedPage, feed_call
 from agenttrace.query._metrics_models import MetricsResult
 from agenttrace.query._models import (
     PathList,
@@ -269,6 +271,48 @@ class QueryClient(BaseQueryClient):
         """
         call = self._metrics_call(group_by=group_by, bucket=bucket, tz=tz, filters=filters)
         return self._send(call)
+
+    def feed(
+        self, after: str | None = None, *, limit: int = 100, **filters: Unpack[MetricsFilterArgs]
+    ) -> FeedPage:
+        """The live feed: the requests matching every filter (`MetricsFilters`) stored
+        after the cursor ``after``, oldest first, without bodies (``after`` left out: the
+        newest ``limit``). Pass the page's ``cursor`` as ``after`` next time (at once while
+        ``more``); each request comes once, about a second after it is stored."""
+        return self._send(feed_call(after, limit, filters))
+
+    def follow_feed(
+        self,
+        *,
+        after: str | None = None,
+        backlog: int = 0,
+        poll_interval: float = 1.0,
+        page_size: int = 100,
+        **filters: Unpack[MetricsFilterArgs],
+    ) -> Generator[RequestRow, None, None]:
+        """The requests matching the filters (see `feed`) as they are stored, each once,
+        without end: from ``after`` (a feed cursor), else from now after the newest
+        ``backlog`` ones. Asks again every ``poll_interval`` seconds while nothing is new;
+        ``close()`` the generator (or leave the loop) to stop.
+
+        >>> for row in client.follow_feed(status="error"):          # doctest: +SKIP
+        ...     print(row.session_name, row.error)
+        """
+        follower = FeedFollower(
+            filters,
+            after=after,
+            backlog=backlog,
+            poll_interval=poll_interval,
+            page_size=page_size,
+        )
+        return self._follow(follower)
+
+    def _follow(self, follower: FeedFollower) -> Generator[RequestRow, None, None]:
+        while True:
+            yield from follower.take(self._send(follower.next_call()))
+            pause = follower.wait()
+            if pause:
+                time.sleep(pause)
 
     def export(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ __all__ = [
     "add",
     "add_properties",
     "add_time",
+    "check_seconds",
     "filter_params",
     "parse_time",
     "resolve_api_key",
@@ -28,6 +30,19 @@ __all__ = [
 ]
 
 Params = list[tuple[str, str]]
+
+
+def check_seconds(value: object, name: str) -> float:
+    """``value`` as a positive, finite number of seconds; `UserError` naming ``name``."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        msg = f"{name} must be a positive number of seconds; got {value!r}"
+        raise UserError(msg)
+    return float(value)
 
 
 def resolve_endpoint(endpoint: str | None) -> str:

@@ -1,11 +1,13 @@
-// The sessions list's filter bar: search, name, user, status, time range and custom
-// properties (key = value chips). It reports changes; the list owns the state and the URL.
+// The sessions list's filter bar: search, name, user, status, time range, custom
+// properties (key = value chips) and a score (its name, its average's bounds or a label,
+// and sorting by it). It reports changes; the list owns the state and the URL.
 
 import { field, rangeSelect, rangeToTimes } from "../components.js";
 import { debounce, h, replaceChildren } from "../dom.js";
 import { fromLocalInput, toLocalInput } from "../format.js";
 
-const TEXT_FILTERS = ["search", "name", "user_id"];
+const TEXT_FILTERS = ["search", "name", "user_id", "score", "min_score", "max_score", "score_value"];
+const SCORE_FILTERS = ["score", "min_score", "max_score", "score_value"];
 
 /** The filter keys of a sessions state, with nothing filtered. */
 export const NO_FILTERS = Object.freeze({
@@ -17,9 +19,13 @@ export const NO_FILTERS = Object.freeze({
   since: "",
   until: "",
   property: [],
+  score: "",
+  min_score: "",
+  max_score: "",
+  score_value: "",
 });
 
-const SIMPLE_KEYS = ["search", "name", "user_id", "status", "range"];
+const SIMPLE_KEYS = ["search", "name", "user_id", "status", "range", ...SCORE_FILTERS];
 
 /** The filter keys of a state, read from URL parameters. */
 export function readFilters(params) {
@@ -44,7 +50,9 @@ export function writeFilters(state, params = new URLSearchParams()) {
 
 /** The API's parameters for a state's filters (the range as since/until). */
 export function filterApiParams(state, params = new URLSearchParams()) {
-  for (const key of ["search", "name", "user_id", "status"]) if (state[key]) params.set(key, state[key]);
+  for (const key of ["search", "name", "user_id", "status", ...SCORE_FILTERS]) {
+    if (state[key]) params.set(key, state[key]);
+  }
   const { since, until } = rangeToTimes(state.range, state.since, state.until);
   if (since) params.set("since", since);
   if (until) params.set("until", until);
@@ -113,6 +121,44 @@ export class SessionFilters {
       ...plain,
     });
     this.chips = h("ul", { class: "chips", "aria-label": "Active property filters" });
+    const scoreInput = (name, label, placeholder, type = "search") =>
+      h("input", {
+        id: `filter-${name}`,
+        name,
+        type,
+        step: type === "number" ? "any" : undefined,
+        placeholder,
+        "aria-label": label,
+        autocomplete: "off",
+        oninput: () => this.applyText(),
+      });
+    this.scoreSort = h(
+      "select",
+      {
+        id: "filter-score-sort",
+        "aria-label": "Sort by the score",
+        onchange: (e) =>
+          this.apply(e.target.value ? { sort: "score", order: e.target.value } : { sort: "start_time", order: "desc" }),
+      },
+      h("option", { value: "" }, "Don't sort by it"),
+      h("option", { value: "desc" }, "Highest first"),
+      h("option", { value: "asc" }, "Lowest first"),
+    );
+    this.scoreField = h(
+      "div",
+      { class: "field field-score" },
+      h("label", { for: "filter-score" }, "Score"),
+      h(
+        "div",
+        { class: "score-inputs" },
+        scoreInput("score", "Score name", "name, e.g. thumbs"),
+        scoreInput("min_score", "Average at least", "min", "number"),
+        h("span", { class: "equals", "aria-hidden": "true" }, "–"),
+        scoreInput("max_score", "Average at most", "max", "number"),
+        scoreInput("score_value", "Label (categorical score)", "or a label"),
+        this.scoreSort,
+      ),
+    );
     this.toggle = h(
       "button",
       {
@@ -148,6 +194,7 @@ export class SessionFilters {
       field("Status", this.status),
       field("Time", this.range),
       this.customRange,
+      this.scoreField,
       h(
         "div",
         { class: "field field-property" },
@@ -182,6 +229,8 @@ export class SessionFilters {
     this.since.value = state.since ? toLocalInput(state.since) : "";
     this.until.value = state.until ? toLocalInput(state.until) : "";
     this.customRange.hidden = state.range !== "custom";
+    this.scoreSort.value = state.sort === "score" ? state.order : "";
+    this.scoreSort.disabled = !state.score;
     const active = activeFilterCount(state);
     this.toggle.textContent = active ? `Filters · ${active} active` : "Filters";
     this.renderChips();
@@ -192,6 +241,10 @@ export class SessionFilters {
     this.applyText.cancel();
     const changes = { ...extra };
     for (const name of TEXT_FILTERS) changes[name] = this.form.elements.namedItem(name).value.trim();
+    // sorting by a score needs its name: without one, back to the default order
+    if (!changes.score && (changes.sort ?? this.state.sort) === "score") {
+      Object.assign(changes, { sort: "start_time", order: "desc" });
+    }
     if ((changes.range ?? this.state.range) === "custom") {
       changes.since = fromLocalInput(this.since.value);
       changes.until = fromLocalInput(this.until.value);
@@ -214,7 +267,8 @@ export class SessionFilters {
   clear() {
     this.applyText.cancel();
     for (const name of TEXT_FILTERS) this.form.elements.namedItem(name).value = "";
-    this.onChange({ ...NO_FILTERS });
+    const order = this.state.sort === "score" ? { sort: "start_time", order: "desc" } : {};
+    this.onChange({ ...NO_FILTERS, ...order });
   }
 
   renderChips() {

@@ -1,5 +1,8 @@
 // Sessions list: one row per session, filters, server-side sorting, pagination and live
 // refresh. Every filter lives in the URL fragment, so a filtered list is a shareable link.
+// The live refresh asks the feed (GET /v1/feed) whether requests were stored since it last
+// looked, and reloads the list only then, or when FULL_RELOAD_MS passed (a score or a
+// human's answer changes a session without a new request).
 
 import { getJSON, isAbort } from "../api.js";
 import { emptyState, errorNotice, liveIndicator, sortableHeader } from "../components.js";
@@ -11,6 +14,8 @@ import { statusBadge } from "../status.js";
 import { SessionFilters, activeFilterCount, filterApiParams, readFilters, writeFilters } from "./session_filters.js";
 
 const POLL_MS = 3000;
+const FULL_RELOAD_MS = 15000;
+const FEED_PAGE = "50"; // new requests looked at per poll; more than that reloads again next time
 const PAGE_SIZES = [25, 50, 100, 200];
 const MAX_LIMIT = 1000; // the API's largest page
 
@@ -128,7 +133,9 @@ export class SessionsView {
     this.rows = new Map(); // session_id -> {row, signature}
     this.knownIds = null; // ids seen on the previous load, to mark new rows
     this.controller = null;
-    this.poller = new Poller(() => this.load({ quiet: true }), POLL_MS);
+    this.feedCursor = null; // where the feed was last read (null: not yet)
+    this.loadedAt = 0;
+    this.poller = new Poller(() => this.refresh(), POLL_MS);
     this.live = liveIndicator(this.poller);
     this.filters = new SessionFilters(this.state, (changes) => this.setState(changes));
     this.render();
@@ -141,7 +148,37 @@ export class SessionsView {
     this.poller.stop();
     this.filters.destroy();
     this.controller?.abort();
+    this.feedController?.abort();
     this.suggestionController?.abort();
+  }
+
+  /** A poll: reload the list when the feed has news, or after FULL_RELOAD_MS anyway. */
+  async refresh() {
+    const quiet = await this.feedIsQuiet();
+    if (quiet && Date.now() - this.loadedAt < FULL_RELOAD_MS) {
+      this.live.refreshed();
+      return;
+    }
+    await this.load({ quiet: true });
+  }
+
+  /** Whether no request was stored since the last look (the first look, or a failed one,
+   * cannot tell: then no). */
+  async feedIsQuiet() {
+    this.feedController?.abort();
+    const controller = new AbortController();
+    this.feedController = controller;
+    const params = new URLSearchParams({ limit: FEED_PAGE });
+    if (this.feedCursor) params.set("after", this.feedCursor);
+    let page;
+    try {
+      page = await getJSON("v1/feed", params, { signal: controller.signal });
+    } catch {
+      return false; // the list's own load reports what is wrong
+    }
+    const first = this.feedCursor === null;
+    this.feedCursor = page.cursor;
+    return !first && page.requests.length === 0;
   }
 
   /** The URL changed under us (back/forward): adopt its state. */
@@ -227,6 +264,7 @@ export class SessionsView {
     }
     if (controller !== this.controller) return;
     replaceChildren(this.notice);
+    this.loadedAt = Date.now();
     this.live.refreshed();
     this.renderRows(page.sessions, page.total, { markNew: quiet });
     this.renderPager(page.total, page.sessions.length);
