@@ -45,9 +45,11 @@ def alerting() -> Iterator[str]:
         for rule in rules:
             assert httpx.post(f"{c.url}/v1/alerts/rules", json=rule).status_code == 201
         httpx.post(f"{c.url}/v1/records", json={"records": [record]}).raise_for_status()
-        deadline = time.monotonic() + 20
+        # the page reads the log once: wait until the event's first delivery attempt failed
+        deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            if httpx.get(f"{c.url}/v1/alerts/events").json()["events"]:
+            deliveries = httpx.get(f"{c.url}/v1/alerts/deliveries").json()["deliveries"]
+            if any(d["attempts"] >= 1 for d in deliveries):
                 break
             time.sleep(0.05)
         yield c.url
