@@ -236,3 +236,24 @@ def test_metrics_show_human_wait_apart_from_latency(store: Store) -> None:
     agent = rows["/agent"]
     assert agent.latency_p50_ms == pytest.approx(100.0, rel=error)
     assert agent.human_wait_p50_ms is None
+
+
+def test_a_session_rebuilt_from_its_records_keeps_questions_out_of_latency(store: Store) -> None:
+    """OTLP ingest rebuilds a session from its records when records move between sessions
+    (`otlp_spans.rebuild_sessions`); the rebuilt session must be the one ingest built: a
+    human's wait out of the mean latency, the interrupt id not a session property."""
+    from agenttrace.server.store import SqlStore
+    from agenttrace.server.store.otlp_spans import rebuild_sessions
+
+    assert isinstance(store, SqlStore)
+    store.ingest(PROJECT, [_llm("l1", "s1", 0, 100), _question("s1", "i1", 1)])
+    store.ingest(PROJECT, [_answer("s1", "i1", 61)])
+    ingested = _session(store, "s1").session
+    with store._write() as conn:
+        rebuild_sessions(conn, store.dialect, PROJECT, ["s1"], 0)
+    rebuilt = _session(store, "s1").session
+    assert ingested.mean_latency_ms == 100.0
+    assert INTERRUPT_ID_PROPERTY not in ingested.properties
+    assert rebuilt.mean_latency_ms == ingested.mean_latency_ms
+    assert rebuilt.properties == ingested.properties
+    assert rebuilt.request_count == ingested.request_count == 2

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
+from agenttrace.core.human import INTERRUPT_ID_PROPERTY
 from agenttrace.records import Record
 from agenttrace.server.store._ingest import (
     UPSERT_SESSION_CONFLICT,
@@ -292,8 +293,11 @@ _ROLLUP = (
     "sum(CASE WHEN r.status = 'error' THEN 1 ELSE 0 END), "
     "coalesce(sum(r.input_tokens), 0), coalesce(sum(r.output_tokens), 0), "
     "coalesce(sum(r.total_tokens), 0), sum(r.cost_usd), "
-    "coalesce(sum(CASE WHEN r.end_us IS NOT NULL THEN (r.end_us - r.start_us) / 1000.0 END), 0), "
-    "count(r.end_us), ? FROM records r WHERE r.project_id = ? AND "
+    # a question to a human counts as a request, its wait not as a latency (as at ingest)
+    "coalesce(sum(CASE WHEN r.end_us IS NOT NULL AND r.kind <> 'human' "
+    "THEN (r.end_us - r.start_us) / 1000.0 END), 0), "
+    "count(CASE WHEN r.kind <> 'human' THEN r.end_us END), ? "
+    "FROM records r WHERE r.project_id = ? AND "
 )
 _REBUILD = _ROLLUP + "r.session_id = ? GROUP BY r.project_id, r.session_id"
 _UPSERT_PROPERTY = (
@@ -318,6 +322,8 @@ def _roll_properties(
     for session_id, start_us, stored in rows:
         properties = dialect.load_json(stored) or {}
         for key, value in properties.items():
+            if key == INTERRUPT_ID_PROPERTY:  # a request's own, not the session's
+                continue
             seen = first.get((session_id, key, value))
             first[session_id, key, value] = start_us if seen is None else min(seen, start_us)
     conn.executemany(
