@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from agenttrace.core.text_repair import repair_text
 from agenttrace.server.store._compile import compile_filter
@@ -81,6 +81,28 @@ def _property(dialect: Dialect) -> str:
     return "(SELECT j.value FROM json_each(r.properties_json) j WHERE j.key = ?)"
 
 
+_Which = Literal["latency", "ttft", "wait"]
+"""A `_Group`'s histograms."""
+
+
+@dataclass(slots=True)
+class _Histogram:
+    """Counts per log bucket of some values, and their exact minimum and maximum."""
+
+    counts: dict[int, int] = field(default_factory=dict)
+    low: float = float("inf")
+    high: float = float("-inf")
+
+    def add(self, bucket: int, count: int, low: float, high: float) -> None:
+        """Count ``count`` values of ``bucket``, the least ``low`` and the largest ``high``."""
+        self.counts[bucket] = self.counts.get(bucket, 0) + count
+        self.low, self.high = min(self.low, low), max(self.high, high)
+
+    def percentile(self, fraction: float) -> float | None:
+        """The value at ``fraction`` (`histogram_percentile`); None without values."""
+        return histogram_percentile(self.counts, fraction, self.low, self.high)
+
+
 @dataclass(slots=True)
 class _Group:
     requests: int = 0
@@ -94,15 +116,10 @@ class _Group:
     cost_count: int = 0
     latency_count: int = 0
     latency_sum: float = 0.0
-    latency_low: float = float("inf")
-    latency_high: float = float("-inf")
-    latency_hist: dict[int, int] = field(default_factory=dict)
-    ttft_low: float = float("inf")
-    ttft_high: float = float("-inf")
-    ttft_hist: dict[int, int] = field(default_factory=dict)
-    wait_low: float = float("inf")
-    wait_high: float = float("-inf")
-    wait_hist: dict[int, int] = field(default_factory=dict)
+    latency: _Histogram = field(default_factory=_Histogram)
+    ttft: _Histogram = field(default_factory=_Histogram)
+    wait: _Histogram = field(default_factory=_Histogram)
+    """Answered questions to a human: how long they waited (not latencies)."""
     sessions: int = 0
     scores: dict[str, float] = field(default_factory=dict)
 
@@ -159,9 +176,7 @@ def _add_main(grouper: _Grouper, rows: Iterator[Any], width: int) -> None:
         if lats:
             group.latency_count += int(lats)
             group.latency_sum += float(lat_sum)
-            group.latency_low = min(group.latency_low, low)
-            group.latency_high = max(group.latency_high, high)
-            group.latency_hist[lb] = group.latency_hist.get(lb, 0) + int(lats)
+            group.latency.add(lb, int(lats), low, high)
 
 
 def _time_range(conn: DbConnection, dialect: Dialect, project_id: str) -> tuple[int, int]:
@@ -306,19 +321,14 @@ class _Scan:
             f"max(r.ttft_ms) FROM records r WHERE {where} AND r.ttft_ms IS NOT NULL "
             f"GROUP BY {positions}"
         )
-        _add_histogram(grouper, _rows(conn, dialect, ttft, bound), width, latency=False)
+        _add_histogram(grouper, _rows(conn, dialect, ttft, bound), width, "ttft")
         waited = _span(dialect)  # answered questions to a human: how long they waited
         waits = (
             f"SELECT {select_keys}, {bucket_sql(waited)}, count(*), min({waited}), "
             f"max({waited}) FROM records r WHERE {where} AND r.kind = 'human' "
             f"AND r.end_us IS NOT NULL GROUP BY {positions}"
         )
-        for row in _rows(conn, dialect, waits, bound):
-            group = grouper.group(row[0], row[1 : 1 + width])
-            bucket, count, low, high = row[1 + width : 5 + width]
-            group.wait_low = min(group.wait_low, low)
-            group.wait_high = max(group.wait_high, high)
-            group.wait_hist[bucket] = group.wait_hist.get(bucket, 0) + int(count)
+        _add_histogram(grouper, _rows(conn, dialect, waits, bound), width, "wait")
         if with_sessions:
             keys_only = ", ".join(str(i) for i in range(1, width + 2))
             sessions = (
@@ -345,20 +355,18 @@ class _Scan:
             group.scores[row[1 + width]] = float(row[2 + width])
 
 
-def _add_histogram(grouper: _Grouper, rows: Iterator[Any], width: int, *, latency: bool) -> None:
-    """Add histogram rows (keys, bucket, count, minimum, maximum) to the latency or the
-    time-to-first-token histograms of their groups."""
+def _add_histogram(
+    grouper: _Grouper,
+    rows: Iterator[Any],
+    width: int,
+    which: _Which,
+) -> None:
+    """Add histogram rows (keys, bucket, count, minimum, maximum) to the ``which``
+    histogram of their groups."""
     for row in rows:
-        group = grouper.group(row[0], row[1 : 1 + width])
         bucket, count, low, high = row[1 + width : 5 + width]
-        if latency:
-            group.latency_low = min(group.latency_low, low)
-            group.latency_high = max(group.latency_high, high)
-            group.latency_hist[bucket] = group.latency_hist.get(bucket, 0) + int(count)
-        else:
-            group.ttft_low = min(group.ttft_low, low)
-            group.ttft_high = max(group.ttft_high, high)
-            group.ttft_hist[bucket] = group.ttft_hist.get(bucket, 0) + int(count)
+        histogram: _Histogram = getattr(grouper.group(row[0], row[1 : 1 + width]), which)
+        histogram.add(bucket, int(count), low, high)
 
 
 def _add_sums(grouper: _Grouper, rows: Iterator[Any], width: int) -> None:
@@ -411,13 +419,14 @@ def _read_rollup(
         f"sum(r.latency_sum) FROM metrics_hourly r WHERE {where} GROUP BY {keys_only}"
     )
     _add_sums(grouper, _rows(conn, dialect, sums, bound), width)
-    for table, latency in zip(HISTOGRAMS, (True, False), strict=True):
+    histograms: tuple[_Which, _Which] = ("latency", "ttft")
+    for table, which in zip(HISTOGRAMS, histograms, strict=True):
         histogram = (
             f"SELECT {select_keys}, r.bucket, sum(r.requests), min(r.value_min), "
             f"max(r.value_max) FROM {table} r WHERE {where} GROUP BY {positions}"
         )
         rows = _rows(conn, dialect, histogram, bound)
-        _add_histogram(grouper, rows, width, latency=latency)
+        _add_histogram(grouper, rows, width, which)
     edges = rollup.edges_sql("r.start_us")
     condition, params = compile_filter(rollup.keys_filter, "request", dialect, project_id)
     scan = replace(
@@ -464,9 +473,7 @@ def _row(
     key: tuple[Any, ...], group: _Group, keys: list[GroupKey], bucketing: Bucketing | None
 ) -> MetricsRow:
     start = key[0]
-    lat = (group.latency_hist, group.latency_low, group.latency_high)
-    first = (group.ttft_hist, group.ttft_low, group.ttft_high)
-    wait = (group.wait_hist, group.wait_low, group.wait_high)
+    lat, first, wait = group.latency, group.ttft, group.wait
     return MetricsRow(
         bucket_start=start,
         bucket_end=bucketing.end_of(start) if bucketing is not None and start is not None else None,
@@ -482,13 +489,13 @@ def _row(
         reasoning_tokens=group.reasoning_tokens,
         cache_hit_rate=group.cache_read_tokens / group.input_tokens if group.input_tokens else None,
         cost_usd=group.cost if group.cost_count else None,
-        latency_p50_ms=histogram_percentile(lat[0], 0.5, lat[1], lat[2]),
-        latency_p95_ms=histogram_percentile(lat[0], 0.95, lat[1], lat[2]),
-        latency_p99_ms=histogram_percentile(lat[0], 0.99, lat[1], lat[2]),
+        latency_p50_ms=lat.percentile(0.5),
+        latency_p95_ms=lat.percentile(0.95),
+        latency_p99_ms=lat.percentile(0.99),
         mean_latency_ms=group.latency_sum / group.latency_count if group.latency_count else None,
-        ttft_p50_ms=histogram_percentile(first[0], 0.5, first[1], first[2]),
-        ttft_p95_ms=histogram_percentile(first[0], 0.95, first[1], first[2]),
-        human_wait_p50_ms=histogram_percentile(wait[0], 0.5, wait[1], wait[2]),
-        human_wait_p95_ms=histogram_percentile(wait[0], 0.95, wait[1], wait[2]),
+        ttft_p50_ms=first.percentile(0.5),
+        ttft_p95_ms=first.percentile(0.95),
+        human_wait_p50_ms=wait.percentile(0.5),
+        human_wait_p95_ms=wait.percentile(0.95),
         scores=dict(sorted(group.scores.items())),
     )
