@@ -16,7 +16,7 @@ import pytest
 
 from agenttrace.records import Record
 from agenttrace.server.store import SqlStore, Store
-from agenttrace.server.store._metrics_rollup import HISTOGRAMS, HOUR_US, plan
+from agenttrace.server.store._metrics_rollup import HOUR_US, plan
 from agenttrace.server.store._time_buckets import Bucketing, time_zone
 from agenttrace.server.store.filters import and_
 from agenttrace.server.store.metrics import (
@@ -170,18 +170,33 @@ def test_the_rollup_follows_a_prune(store_factory: Any) -> None:
     assert [g.cost_usd for g in rollup.groups] == pytest.approx([g.cost_usd for g in scan.groups])
 
 
-def test_the_migration_fills_the_rollup_from_the_records(loaded: Store) -> None:
-    """Emptied and filled again by migration 8's statements, the rollup answers the same."""
+_CELL_TABLES = ("metrics_hourly_digests", "metrics_hourly_session_bits", "metrics_session_numbers")
+
+
+@pytest.mark.parametrize("name", ["hour x status x kind", "day x model, Lisbon"])
+def test_the_migrations_fill_the_rollup_from_the_records(loaded: Store, name: str) -> None:
+    """Emptied, filled again by migration 8's statements (rows per histogram bucket and
+    per session, as a database of 0.3.0 holds them), then made compact by migration 11,
+    the rollup answers the same."""
     assert isinstance(loaded, SqlStore)
-    query = _query(QUERIES["hour x status x kind"])
+    query = _query(QUERIES[name])
     before = loaded.query_metrics(PROJECT, query)
-    (migration,) = [m for m in MIGRATIONS if m.version == 8]
-    with loaded._write() as conn:  # the migration's own statements, as a migration runs them
-        for table in ("metrics_hourly", *HISTOGRAMS, "metrics_hourly_sessions"):
+    old, new = [[m for m in MIGRATIONS if m.version == v][0] for v in (8, 11)]
+    words = loaded.dialect.schema_words
+    with loaded._write() as conn:  # the migrations' own steps, as a migration runs them
+        for table in ("metrics_hourly", "metrics_hourly_sessions", *_CELL_TABLES):
             conn.execute(f"DELETE FROM {table}")
-        for statement in migration.statements:
-            if statement.startswith("INSERT"):
-                conn.execute(statement.format(**loaded.dialect.schema_words))
+        for table in _CELL_TABLES:
+            conn.execute(f"DROP TABLE {table}")
+        for statement in old.statements:
+            if "metrics_hourly_latency" in statement or "metrics_hourly_ttft" in statement:
+                conn.execute(statement.format(**words))  # the tables 11 dropped, filled
+            elif statement.startswith("INSERT"):
+                conn.execute(statement.format(**words))
+        for statement in new.statements:
+            conn.execute(statement.format(**words))
+        assert new.then is not None
+        new.then(conn, loaded.dialect)
     _same(loaded.query_metrics(PROJECT, query), before)
 
 

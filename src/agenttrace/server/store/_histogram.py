@@ -14,7 +14,7 @@ slots merge exactly.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 __all__ = [
     "GROWTH",
@@ -24,6 +24,7 @@ __all__ = [
     "bucket_of",
     "bucket_sql",
     "histogram_percentile",
+    "histogram_percentiles",
 ]
 
 GROWTH = 1.05
@@ -56,20 +57,30 @@ def histogram_percentile(
 
     As PostgreSQL's ``percentile_cont``: the values at the two ranks around
     ``fraction * (n - 1)``, interpolated; each value is its bucket's middle (clamped)."""
+    return histogram_percentiles(counts, (fraction,), low, high)[0]
+
+
+def histogram_percentiles(
+    counts: Mapping[int, int], fractions: Sequence[float], low: float, high: float
+) -> list[float | None]:
+    """`histogram_percentile` of each of ``fractions``, in one pass over the buckets."""
     total = sum(counts.values())
     if total == 0:
-        return None
-    rank = fraction * (total - 1)
-    below = math.floor(rank)
-    wanted = (below, math.ceil(rank))
-    values: list[float] = []
+        return [None] * len(fractions)
+    ranks = [fraction * (total - 1) for fraction in fractions]
+    wanted = sorted({r for rank in ranks for r in (math.floor(rank), math.ceil(rank))})
+    values: dict[int, float] = {}
     seen = 0
     for bucket in sorted(counts):
         seen += counts[bucket]
         while len(values) < len(wanted) and seen > wanted[len(values)]:
             middle = 0.0 if bucket == ZERO_BUCKET else math.exp((bucket + 0.5) * _LOG_GROWTH)
-            values.append(min(max(middle, low), high))
+            values[wanted[len(values)]] = min(max(middle, low), high)
         if len(values) == len(wanted):
             break
-    first, second = values
-    return first + (rank - below) * (second - first)
+    out: list[float | None] = []
+    for rank in ranks:
+        below = math.floor(rank)
+        first, second = values[below], values[math.ceil(rank)]
+        out.append(first + (rank - below) * (second - first))
+    return out

@@ -1,16 +1,19 @@
-"""The hourly metrics rollup (migration 8): what ``GET /v1/metrics`` reads instead of the
-records when it can, so a week of a million requests by day x model is a few thousand rows.
+"""The hourly metrics rollup (migrations 8 and 11): what ``GET /v1/metrics`` reads instead
+of the records when it can, so a week of a million requests by day x model is a few thousand
+rows.
 
-Three tables, maintained in the ingest transaction by additive upserts (so concurrent
-PostgreSQL writers never lose an update) and keyed by project, UTC hour, model, provider,
-kind and status:
+Its tables are keyed by *cell*: project, UTC hour, model, provider, kind and status, and
+maintained in the ingest transaction:
 
 * ``metrics_hourly``: the request count, errors, token sums, cost sum and count, and the
-  latency count and sum;
-* ``metrics_hourly_latency`` and ``metrics_hourly_ttft``: per latency (time-to-first-token)
-  histogram bucket (`agenttrace.server.store._histogram`) its count, minimum and maximum;
-* ``metrics_hourly_sessions``: which sessions have a request there (distinct sessions do
-  not add up, so they are kept as a set).
+  latency count and sum (additive upserts, so concurrent PostgreSQL writers never lose an
+  update);
+* ``metrics_hourly_digests`` and ``metrics_hourly_session_bits``
+  (`agenttrace.server.store._rollup_cells`): per cell, its latency and time-to-first-token
+  histograms packed in one row, and the sessions with a request there as bitmaps of
+  session numbers (distinct sessions do not add up; bitmaps OR together);
+* ``metrics_hourly_sessions``: the same sessions as rows, indexed by session, so that a
+  pruned or re-placed session is found in the cells that hold it.
 
 Model and provider are kept coded (`code`: ``''`` for none, ``'=' + value`` otherwise) so
 that a key column is never NULL and an empty name stays apart from none.
@@ -27,20 +30,27 @@ range come from the rollup, the partial hours at either end from the records.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from agenttrace.core.text_repair import repair_text
 from agenttrace.records import Record, RecordKind, Status
 from agenttrace.server.store._histogram import bucket_of
+from agenttrace.server.store._rollup_cells import (
+    Digest,
+    Packed,
+    number_sessions,
+    rewrite_bits,
+    rewrite_digests,
+    session_bits,
+)
 from agenttrace.server.store._time_buckets import Bucketing, BucketUnit
 from agenttrace.server.store.dialect import DbConnection, Dialect, to_us
 from agenttrace.server.store.filters import And, Cmp, Field, Filter, Op, and_
 from agenttrace.server.store.metrics import Dimension, MetricsQuery
 
 __all__ = [
-    "HISTOGRAMS",
     "HOUR_US",
     "ITEM_FIELDS",
     "ROLLUP_DIMENSIONS",
@@ -79,22 +89,6 @@ def hour_of(start_us: int) -> int:
 # --- ingest -----------------------------------------------------------------------------
 
 
-def _least(column: str, table: str) -> str:
-    return (
-        f"CASE WHEN {table}.{column} IS NULL THEN excluded.{column} "
-        f"WHEN excluded.{column} IS NULL OR {table}.{column} <= excluded.{column} "
-        f"THEN {table}.{column} ELSE excluded.{column} END"
-    )
-
-
-def _greatest(column: str, table: str) -> str:
-    return (
-        f"CASE WHEN {table}.{column} IS NULL THEN excluded.{column} "
-        f"WHEN excluded.{column} IS NULL OR {table}.{column} >= excluded.{column} "
-        f"THEN {table}.{column} ELSE excluded.{column} END"
-    )
-
-
 def _plus(columns: Iterable[str], table: str) -> list[str]:
     return [f"{c} = {table}.{c} + excluded.{c}" for c in columns]
 
@@ -124,37 +118,10 @@ _UPSERT_HOURLY = (
         ]
     )
 )
-HISTOGRAMS = ("metrics_hourly_latency", "metrics_hourly_ttft")
-"""The rollup's histogram tables: per key and bucket, the count, minimum and maximum."""
-
-
-def _upsert_histogram(table: str) -> str:
-    return (
-        f"INSERT INTO {table} ({_KEYS}, bucket, requests, value_min, value_max) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        f"ON CONFLICT ({_KEYS}, bucket) DO UPDATE SET "
-        + ", ".join(
-            [
-                *_plus(["requests"], table),
-                f"value_min = {_least('value_min', table)}",
-                f"value_max = {_greatest('value_max', table)}",
-            ]
-        )
-    )
-
-
 _INSERT_SESSION = (
     f"INSERT INTO metrics_hourly_sessions ({_KEYS}, session_id) VALUES (?, ?, ?, ?, ?, ?, ?) "
     f"ON CONFLICT ({_KEYS}, session_id) DO NOTHING"
 )
-
-
-def _smaller(a: float | None, b: float | None) -> float | None:
-    return b if a is None else a if b is None else min(a, b)
-
-
-def _larger(a: float | None, b: float | None) -> float | None:
-    return b if a is None else a if b is None else max(a, b)
 
 
 ITEM_FIELDS = (
@@ -187,27 +154,40 @@ def record_item(record: Record) -> Item:
     )  # fmt: skip
 
 
-_Histogram = dict[tuple[Any, ...], list[Any]]
+@dataclass(slots=True)
+class _Values:
+    """Values of one cell as they are counted: per histogram bucket, minimum, maximum."""
+
+    counts: dict[int, int] = field(default_factory=dict)
+    low: float | None = None
+    high: float | None = None
+
+    def add(self, value: float) -> None:
+        bucket = bucket_of(value)
+        self.counts[bucket] = self.counts.get(bucket, 0) + 1
+        self.low = value if self.low is None else min(self.low, value)
+        self.high = value if self.high is None else max(self.high, value)
+
+    def packed(self) -> Packed:
+        return Packed.of_counts(self.counts, self.low, self.high)
 
 
 @dataclass(slots=True)
 class _Counts:
     hourly: dict[tuple[Any, ...], list[Any]]
-    histograms: tuple[_Histogram, _Histogram]
+    values: dict[tuple[Any, ...], tuple[_Values, _Values]]
+    """Per cell, its latencies and times to first token."""
     sessions: set[tuple[Any, ...]]
 
-
-def _add_value(
-    histogram: dict[tuple[Any, ...], list[Any]], key: tuple[Any, ...], value: float
-) -> None:
-    found = histogram.setdefault((*key, bucket_of(value)), [0, None, None])
-    found[0] += 1
-    found[1], found[2] = _smaller(found[1], value), _larger(found[2], value)
+    def digests(self) -> dict[tuple[Any, ...], Digest]:
+        return {
+            key: Digest(latency.packed(), ttft.packed())
+            for key, (latency, ttft) in self.values.items()
+        }
 
 
 def _count(project_id: str, items: Iterable[Item]) -> _Counts:
-    counts = _Counts({}, ({}, {}), set())
-    latencies, firsts = counts.histograms
+    counts = _Counts({}, {}, set())
     for item in items:
         start_us, end_us, first, model, provider, kind, status = item[:7]
         if kind == RecordKind.HUMAN.value:
@@ -222,13 +202,15 @@ def _count(project_id: str, items: Iterable[Item]) -> _Counts:
         if cost is not None:
             sums[7] += 1
             sums[10] = cost if sums[10] is None else sums[10] + cost
-        if end_us is not None:
-            latency = (end_us - start_us) / 1000.0
-            sums[8] += 1
-            sums[9] += latency
-            _add_value(latencies, key, latency)
-        if first is not None:
-            _add_value(firsts, key, first)
+        if end_us is not None or first is not None:
+            latencies, firsts = counts.values.setdefault(key, (_Values(), _Values()))
+            if end_us is not None:
+                latency = (end_us - start_us) / 1000.0
+                sums[8] += 1
+                sums[9] += latency
+                latencies.add(latency)
+            if first is not None:
+                firsts.add(first)
         counts.sessions.add((*key, session_id))
     return counts
 
@@ -241,10 +223,11 @@ def add_to_rollup(
     counts = _count(project_id, map(record_item, records))
     hourly = sorted(counts.hourly.items(), key=_by_key)
     conn.executemany(dialect.sql(_UPSERT_HOURLY), [(*k, *v) for k, v in hourly])
-    for table, histogram in zip(HISTOGRAMS, counts.histograms, strict=True):
-        rows = sorted(histogram.items(), key=_by_key)
-        conn.executemany(dialect.sql(_upsert_histogram(table)), [(*k, *v) for k, v in rows])
+    rewrite_digests(conn, dialect, counts.digests(), 1)
     conn.executemany(dialect.sql(_INSERT_SESSION), sorted(counts.sessions))
+    numbers = number_sessions(conn, dialect, project_id, (row[-1] for row in counts.sessions))
+    added = session_bits((tuple(row[:-1]), numbers[row[-1]]) for row in counts.sessions)
+    rewrite_bits(conn, dialect, clear={}, add=added)
 
 
 _PK = "project_id = ? AND hour_us = ? AND model = ? AND provider = ? AND kind = ? AND status = ?"
@@ -274,38 +257,54 @@ def remove_from_rollup(
         [(*v[: len(_SUMS)], v[7], v[10] or 0.0, *k) for k, v in hourly],
     )
     conn.executemany(dialect.sql(_DROP_EMPTY_HOURLY), [k for k, _ in hourly])
-    for table, histogram in zip(HISTOGRAMS, counts.histograms, strict=True):
-        rows = sorted(histogram.items(), key=_by_key)
-        subtract = f"UPDATE {table} SET requests = requests - ? WHERE {_PK} AND bucket = ?"
-        conn.executemany(dialect.sql(subtract), [(v[0], *k) for k, v in rows])
-        drop = f"DELETE FROM {table} WHERE {_PK} AND bucket = ? AND requests <= 0"
-        conn.executemany(dialect.sql(drop), [k for k, _ in rows])
+    rewrite_digests(conn, dialect, counts.digests(), -1)
 
 
-_FORGET = "DELETE FROM metrics_hourly_sessions WHERE project_id = ? AND session_id = ?"
+_FORGET = (
+    f"DELETE FROM metrics_hourly_sessions WHERE project_id = ? AND session_id = ? RETURNING {_KEYS}"
+)
 _REMEMBER = (
     f"INSERT INTO metrics_hourly_sessions ({_KEYS}, session_id) "
     f"SELECT DISTINCT r.project_id, r.start_us - ((r.start_us % {HOUR_US}) + {HOUR_US}) % "
     f"{HOUR_US}, CASE WHEN r.model IS NULL THEN '' ELSE '=' || r.model END, "
     "CASE WHEN r.provider IS NULL THEN '' ELSE '=' || r.provider END, r.kind, r.status, "
     "r.session_id FROM records r WHERE r.project_id = ? AND r.session_id = ? "
-    "AND r.kind <> 'human'"
+    f"AND r.kind <> 'human' RETURNING {_KEYS}"
 )
+_DROP_NUMBER = "DELETE FROM metrics_session_numbers WHERE project_id = ? AND session_id = ?"
+
+
+def _cells(conn: DbConnection, sql: str, project_id: str, session_id: str) -> list[Any]:
+    return [tuple(row) for row in conn.execute(sql, (project_id, session_id)).fetchall()]
 
 
 def forget_sessions(conn: DbConnection, dialect: Dialect, keys: Sequence[tuple[str, str]]) -> None:
-    """Drop the sessions ``keys`` (project, session) from the rollup's sets."""
-    conn.executemany(dialect.sql(_FORGET), keys)
+    """Drop the sessions ``keys`` (project, session) from the rollup's sets and bitmaps,
+    and their numbers."""
+    forget = dialect.sql(_FORGET)
+    for project_id, session_id in sorted(keys):
+        cells = _cells(conn, forget, project_id, session_id)
+        if not cells:
+            continue
+        number = number_sessions(conn, dialect, project_id, [session_id])[session_id]
+        rewrite_bits(conn, dialect, clear=session_bits((c, number) for c in cells), add={})
+    conn.executemany(dialect.sql(_DROP_NUMBER), sorted(keys))
 
 
 def recount_sessions(
     conn: DbConnection, dialect: Dialect, project_id: str, session_ids: Sequence[str]
 ) -> None:
-    """Make the rollup's sets of ``session_ids`` match their records again (after records
-    moved from one session to another)."""
-    keys = [(project_id, session_id) for session_id in sorted(session_ids)]
-    conn.executemany(dialect.sql(_FORGET), keys)
-    conn.executemany(dialect.sql(_REMEMBER), keys)
+    """Make the rollup's sets and bitmaps of ``session_ids`` match their records again
+    (after records moved from one session to another)."""
+    numbers = number_sessions(conn, dialect, project_id, session_ids)
+    forget, remember = dialect.sql(_FORGET), dialect.sql(_REMEMBER)
+    cleared: list[tuple[Any, int]] = []
+    added: list[tuple[Any, int]] = []
+    for session_id in sorted(session_ids):
+        number = numbers[session_id]
+        cleared.extend((c, number) for c in _cells(conn, forget, project_id, session_id))
+        added.extend((c, number) for c in _cells(conn, remember, project_id, session_id))
+    rewrite_bits(conn, dialect, clear=session_bits(cleared), add=session_bits(added))
 
 
 def _by_key(item: tuple[tuple[Any, ...], Any]) -> tuple[Any, ...]:

@@ -24,15 +24,19 @@ from agenttrace.server.store._compile import compile_filter
 from agenttrace.server.store._histogram import (
     RELATIVE_ERROR,
     bucket_sql,
-    histogram_percentile,
+    histogram_percentiles,
 )
 from agenttrace.server.store._metrics_rollup import (
-    HISTOGRAMS,
-    RECORD_CODED,
-    ROLLUP_COLUMNS,
     RollupPlan,
     decoded_sql,
     plan,
+)
+from agenttrace.server.store._rollup_cells import (
+    BLOCK,
+    Packed,
+    count_bits,
+    lane_counts,
+    unpack,
 )
 from agenttrace.server.store._time_buckets import Bucketing, time_zone
 from agenttrace.server.store.base import InvalidQueryError
@@ -87,20 +91,34 @@ _Which = Literal["latency", "ttft", "wait"]
 
 @dataclass(slots=True)
 class _Histogram:
-    """Counts per log bucket of some values, and their exact minimum and maximum."""
+    """Counts per log bucket of some values, and their exact minimum and maximum; counts
+    from the rollup come packed (`agenttrace.server.store._rollup_cells`) and add up as
+    one integer until a percentile is read."""
 
     counts: dict[int, int] = field(default_factory=dict)
     low: float = float("inf")
     high: float = float("-inf")
+    packed: int = 0
 
     def add(self, bucket: int, count: int, low: float, high: float) -> None:
         """Count ``count`` values of ``bucket``, the least ``low`` and the largest ``high``."""
         self.counts[bucket] = self.counts.get(bucket, 0) + count
         self.low, self.high = min(self.low, low), max(self.high, high)
 
-    def percentile(self, fraction: float) -> float | None:
-        """The value at ``fraction`` (`histogram_percentile`); None without values."""
-        return histogram_percentile(self.counts, fraction, self.low, self.high)
+    def add_packed(self, values: Packed) -> None:
+        """Count a cell's packed histogram."""
+        if values.counts:
+            self.packed += values.counts
+            self.low = min(self.low, values.low if values.low is not None else self.low)
+            self.high = max(self.high, values.high if values.high is not None else self.high)
+
+    def percentiles(self, *fractions: float) -> list[float | None]:
+        """The values at ``fractions`` (`histogram_percentiles`); None without values."""
+        if self.packed:
+            for bucket, count in lane_counts(self.packed).items():
+                self.counts[bucket] = self.counts.get(bucket, 0) + count
+            self.packed = 0
+        return histogram_percentiles(self.counts, fractions, self.low, self.high)
 
 
 @dataclass(slots=True)
@@ -121,7 +139,15 @@ class _Group:
     wait: _Histogram = field(default_factory=_Histogram)
     """Answered questions to a human: how long they waited (not latencies)."""
     sessions: int = 0
+    session_blocks: dict[int, int] = field(default_factory=dict)
+    """The rollup's sessions: per block of session numbers, a bitmap (see `_read_rollup`)."""
+    unnumbered: set[str] = field(default_factory=set)
+    """Sessions of the partial hours without a number (none of them is in a bitmap)."""
     scores: dict[str, float] = field(default_factory=dict)
+
+    def add_session_bits(self, block: int, bits: int) -> None:
+        """Count the sessions of a bitmap of block ``block``."""
+        self.session_blocks[block] = self.session_blocks.get(block, 0) | bits
 
 
 def _rows(conn: DbConnection, dialect: Dialect, sql: str, params: Sequence[Any]) -> Iterator[Any]:
@@ -181,9 +207,10 @@ def _add_main(grouper: _Grouper, rows: Iterator[Any], width: int) -> None:
 
 def _time_range(conn: DbConnection, dialect: Dialect, project_id: str) -> tuple[int, int]:
     """The first and last request start of the project (its index answers at once)."""
-    row = conn.execute(
-        dialect.sql("SELECT min(start_us), max(start_us) FROM records WHERE project_id = ?"),
-        [project_id],
+    first = "SELECT {}(start_us) FROM records WHERE project_id = ?"  # one each: SQLite
+    row = conn.execute(  # reads a min() or a max() alone from the index's end
+        dialect.sql(f"SELECT ({first.format('min')}), ({first.format('max')})"),
+        [project_id, project_id],
     ).fetchone()
     if row is None or row[0] is None:
         return 0, 0
@@ -236,6 +263,7 @@ def query_metrics(
         key_params=key_params,
         where=f"r.project_id = ? AND ({condition})",
         where_params=[project_id, *params],
+        project_id=project_id,
     )
     rollup = plan(query, bucketing, low, high) if query.use_rollup else None
     if rollup is not None and _asks_a_human(conn, dialect, project_id, rollup):
@@ -291,6 +319,7 @@ class _Scan:
     key_params: list[Any]
     where: str
     where_params: list[Any]
+    project_id: str
 
     def read(
         self,
@@ -344,12 +373,15 @@ class _Scan:
         width = len(self.expressions)
         select_keys = ", ".join([self.number, *self.expressions])
         positions = ", ".join(str(i) for i in range(1, width + 3))
+        # From the scores to their requests (CROSS JOIN: SQLite keeps that order): a project
+        # scores few of its requests, and the scores' index has no time to range over.
         scores = (
-            f"SELECT {select_keys}, sc.name, avg(sc.value_num) FROM records r JOIN scores sc "
-            "ON sc.project_id = r.project_id AND sc.target = 'request' AND sc.target_id = r.id "
-            f"WHERE {self.where} AND sc.value_num IS NOT NULL GROUP BY {positions}"
+            f"SELECT {select_keys}, sc.name, avg(sc.value_num) FROM scores sc CROSS JOIN "
+            "records r WHERE r.project_id = sc.project_id AND r.id = sc.target_id "
+            "AND sc.project_id = ? AND sc.target = 'request' AND sc.value_num IS NOT NULL "
+            f"AND {self.where} GROUP BY {positions}"
         )
-        bound = [*self.number_params, *self.key_params, *self.where_params]
+        bound = [*self.number_params, *self.key_params, self.project_id, *self.where_params]
         for row in _rows(conn, self.dialect, scores, bound):
             group = grouper.group(row[0], row[1 : 1 + width])
             group.scores[row[1 + width]] = float(row[2 + width])
@@ -406,7 +438,6 @@ def _read_rollup(
         number, number_params = bucketing[0].number_sql("r.hour_us", bucketing[1], bucketing[2])
     columns = [decoded_sql(key, "r") for key in keys if isinstance(key, Dimension)]
     select_keys = ", ".join([number, *columns])
-    positions = ", ".join(str(i) for i in range(1, width + 3))
     keys_only = ", ".join(str(i) for i in range(1, width + 2))
     hours, hour_params = rollup.hours_sql("r.hour_us")
     key_sql, key_values = rollup.keys_sql("r")
@@ -419,48 +450,53 @@ def _read_rollup(
         f"sum(r.latency_sum) FROM metrics_hourly r WHERE {where} GROUP BY {keys_only}"
     )
     _add_sums(grouper, _rows(conn, dialect, sums, bound), width)
-    histograms: tuple[_Which, _Which] = ("latency", "ttft")
-    for table, which in zip(HISTOGRAMS, histograms, strict=True):
-        histogram = (
-            f"SELECT {select_keys}, r.bucket, sum(r.requests), min(r.value_min), "
-            f"max(r.value_max) FROM {table} r WHERE {where} GROUP BY {positions}"
-        )
-        rows = _rows(conn, dialect, histogram, bound)
-        _add_histogram(grouper, rows, width, which)
+    digests = (
+        f"SELECT {select_keys}, r.latency_low, r.latency_counts, r.latency_min, "
+        "r.latency_max, r.ttft_low, r.ttft_counts, r.ttft_min, r.ttft_max "
+        f"FROM metrics_hourly_digests r WHERE {where}"
+    )
+    for row in _rows(conn, dialect, digests, bound):
+        group = grouper.group(row[0], row[1 : 1 + width])
+        group.latency.add_packed(Packed.of_row(row[1 + width : 5 + width]))
+        group.ttft.add_packed(Packed.of_row(row[5 + width : 9 + width]))
+    # Distinct sessions do not add up: each group ORs the bitmaps of its cells and sets the
+    # bits of the sessions of the partial hours, then counts the bits.
+    bits = (
+        f"SELECT {select_keys}, r.block, r.bits_low, r.bits "
+        f"FROM metrics_hourly_session_bits r WHERE {where}"
+    )
+    touched: dict[int, _Group] = {}
+    for row in _rows(conn, dialect, bits, bound):
+        group = grouper.group(row[0], row[1 : 1 + width])
+        block, low, data = row[1 + width : 4 + width]
+        group.add_session_bits(int(block), unpack(low, bytes(data), 8))
+        touched[id(group)] = group
     edges = rollup.edges_sql("r.start_us")
     condition, params = compile_filter(rollup.keys_filter, "request", dialect, project_id)
     scan = replace(
         scan, where=f"r.project_id = ? AND ({condition})", where_params=[project_id, *params]
     )
+    edge_keys = ", ".join([scan.number, *scan.expressions])
     for edge in edges:
         scan.read(conn, grouper, with_sessions=False, extra=edge)
-    # Distinct sessions do not add up: one count over the rollup's sets and the edges.
-    stored = [
-        f"r.{ROLLUP_COLUMNS[k]} AS {ROLLUP_COLUMNS[k]}" for k in keys if isinstance(k, Dimension)
-    ]
-    inner = ", ".join(["r.hour_us AS t", *stored, "r.session_id AS sid"])
-    union = f"SELECT {inner} FROM metrics_hourly_sessions r WHERE {where}"
-    union_params = [project_id, *hour_params, *key_values]
-    coded = [RECORD_CODED[key] for key in keys if isinstance(key, Dimension)]
-    for edge_sql, edge_params in edges:
-        union += (
-            f" UNION ALL SELECT {', '.join(['r.start_us', *coded, 'r.session_id'])} "
-            f"FROM records r WHERE {scan.where} AND {edge_sql}"
-        )
-        union_params += [*scan.where_params, *edge_params]
-    outer_number = number.replace("r.hour_us", "x.t")
-    outer_keys = [decoded_sql(key, "x") for key in keys if isinstance(key, Dimension)]
-    sessions = (
-        f"SELECT {', '.join([outer_number, *outer_keys])}, count(DISTINCT x.sid) "
-        f"FROM ({union}) x GROUP BY {keys_only}"
-    )
-    if not edges:  # the sets alone: no subquery to materialise
         sessions = (
-            f"SELECT {select_keys}, count(DISTINCT r.session_id) "
-            f"FROM metrics_hourly_sessions r WHERE {where} GROUP BY {keys_only}"
+            f"SELECT DISTINCT {edge_keys}, r.session_id, n.number FROM records r "
+            "LEFT JOIN metrics_session_numbers n ON n.project_id = r.project_id "
+            f"AND n.session_id = r.session_id WHERE {scan.where} AND {edge[0]}"
         )
-    for row in _rows(conn, dialect, sessions, [*number_params, *union_params]):
-        grouper.group(row[0], row[1 : 1 + width]).sessions += int(row[1 + width])
+        bound_edge = [*scan.number_params, *scan.key_params, *scan.where_params, *edge[1]]
+        for row in _rows(conn, dialect, sessions, bound_edge):
+            group = grouper.group(row[0], row[1 : 1 + width])
+            session_id, number = row[1 + width : 3 + width]
+            if number is None:
+                group.unnumbered.add(session_id)
+            else:
+                group.add_session_bits(int(number) // BLOCK, 1 << (int(number) % BLOCK))
+            touched[id(group)] = group
+    for group in touched.values():
+        group.sessions += count_bits(group.session_blocks.values()) + len(group.unnumbered)
+        group.session_blocks.clear()
+        group.unnumbered.clear()
 
 
 def _order(row: MetricsRow) -> tuple[Any, ...]:
@@ -473,7 +509,9 @@ def _row(
     key: tuple[Any, ...], group: _Group, keys: list[GroupKey], bucketing: Bucketing | None
 ) -> MetricsRow:
     start = key[0]
-    lat, first, wait = group.latency, group.ttft, group.wait
+    lat50, lat95, lat99 = group.latency.percentiles(0.5, 0.95, 0.99)
+    first50, first95 = group.ttft.percentiles(0.5, 0.95)
+    wait50, wait95 = group.wait.percentiles(0.5, 0.95)
     return MetricsRow(
         bucket_start=start,
         bucket_end=bucketing.end_of(start) if bucketing is not None and start is not None else None,
@@ -489,13 +527,13 @@ def _row(
         reasoning_tokens=group.reasoning_tokens,
         cache_hit_rate=group.cache_read_tokens / group.input_tokens if group.input_tokens else None,
         cost_usd=group.cost if group.cost_count else None,
-        latency_p50_ms=lat.percentile(0.5),
-        latency_p95_ms=lat.percentile(0.95),
-        latency_p99_ms=lat.percentile(0.99),
+        latency_p50_ms=lat50,
+        latency_p95_ms=lat95,
+        latency_p99_ms=lat99,
         mean_latency_ms=group.latency_sum / group.latency_count if group.latency_count else None,
-        ttft_p50_ms=first.percentile(0.5),
-        ttft_p95_ms=first.percentile(0.95),
-        human_wait_p50_ms=wait.percentile(0.5),
-        human_wait_p95_ms=wait.percentile(0.95),
+        ttft_p50_ms=first50,
+        ttft_p95_ms=first95,
+        human_wait_p50_ms=wait50,
+        human_wait_p95_ms=wait95,
         scores=dict(sorted(group.scores.items())),
     )

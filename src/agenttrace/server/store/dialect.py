@@ -138,17 +138,28 @@ class Dialect:
     """SQLite's flavour; a PostgreSQL dialect overrides the hooks that differ."""
 
     name = "sqlite"
-    column_types: dict[str, str] = {"bigint": "INTEGER", "real": "REAL", "text": "TEXT"}  # noqa: RUF012 - read-only table
+    column_types: dict[str, str] = {  # noqa: RUF012 - read-only table
+        "bigint": "INTEGER",
+        "real": "REAL",
+        "text": "TEXT",
+        "blob": "BLOB",
+        "serial_key": "INTEGER PRIMARY KEY",
+    }
 
     table_options: dict[str, str] = {"clustered": " WITHOUT ROWID"}  # noqa: RUF012 - read-only table
 
     @property
     def schema_words(self) -> dict[str, str]:
-        """What the migrations' ``{bigint}``, ``{real}``, ``{text}`` and ``{clustered}``
-        stand for."""
+        """What the migrations' ``{bigint}``, ``{real}``, ``{text}``, ``{blob}``,
+        ``{serial_key}`` (an integer primary key numbered by the database) and
+        ``{clustered}`` stand for."""
         return {**self.column_types, **self.table_options}
 
     explain_prefix = "EXPLAIN QUERY PLAN "
+
+    for_update = ""
+    """Appended to a SELECT whose rows the transaction then rewrites: SQLite needs nothing
+    (one writer at a time); PostgreSQL locks the rows until commit (``FOR UPDATE``)."""
 
     def lock_migrations(self, conn: DbConnection) -> None:
         """Serialise migrations between processes opening one database at once, inside the

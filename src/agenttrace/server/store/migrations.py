@@ -16,6 +16,7 @@ Every table carries ``project_id`` so that every query is scoped by project.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from agenttrace.server.store._histogram import bucket_sql
@@ -68,11 +69,13 @@ this list."""
 
 @dataclass(frozen=True, slots=True)
 class Migration:
-    """One schema step: its number, what it does, its statements."""
+    """One schema step: its number, what it does, its statements, and what it does in
+    Python after them (when SQL alone cannot fill a table)."""
 
     version: int
     description: str
     statements: tuple[str, ...]
+    then: Callable[[DbConnection, Dialect], None] | None = None
 
 
 _V1 = Migration(
@@ -410,7 +413,60 @@ _V10 = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10)
+
+def _fill_rollup_cells(conn: DbConnection, dialect: Dialect) -> None:
+    from agenttrace.server.store._rollup_cells import fill_from_rows  # it imports the dialect
+
+    fill_from_rows(conn, dialect)
+
+
+_V11 = Migration(
+    version=11,
+    description=(
+        "metrics rollup, compact: per cell (project, UTC hour, model, provider, kind, "
+        "status) one row of packed latency and time-to-first-token histograms and bitmaps "
+        "of numbered sessions, replacing migration 8's rows per histogram bucket (GET "
+        "/v1/metrics merges a week of cells in milliseconds); filled from migration 8's rows"
+    ),
+    statements=(
+        """CREATE TABLE metrics_hourly_digests ("""
+        + _ROLLUP_KEY_COLUMNS
+        + """
+            latency_low {bigint} NOT NULL,
+            latency_counts {blob} NOT NULL,
+            latency_min {real},
+            latency_max {real},
+            ttft_low {bigint} NOT NULL,
+            ttft_counts {blob} NOT NULL,
+            ttft_min {real},
+            ttft_max {real},
+            PRIMARY KEY (project_id, hour_us, model, provider, kind, status)
+        ){clustered}""",
+        """CREATE TABLE metrics_hourly_session_bits ("""
+        + _ROLLUP_KEY_COLUMNS
+        + """
+            block {bigint} NOT NULL,
+            bits_low {bigint} NOT NULL,
+            bits {blob} NOT NULL,
+            PRIMARY KEY (project_id, hour_us, model, provider, kind, status, block)
+        ){clustered}""",
+        """CREATE TABLE metrics_session_numbers (
+            number {serial_key},
+            project_id {text} NOT NULL,
+            session_id {text} NOT NULL
+        )""",
+        "CREATE UNIQUE INDEX metrics_session_numbers_by_session "
+        "ON metrics_session_numbers (project_id, session_id)",
+        """INSERT INTO metrics_session_numbers (project_id, session_id)
+            SELECT project_id, session_id FROM metrics_hourly_sessions
+            GROUP BY project_id, session_id ORDER BY min(hour_us), project_id, session_id""",
+    ),
+    then=_fill_rollup_cells,
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    _V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10, _V11,
+)  # fmt: skip
 
 _CREATE_VERSION_TABLE = """CREATE TABLE IF NOT EXISTS schema_version (
     version {bigint} PRIMARY KEY,
@@ -451,6 +507,8 @@ def apply_migrations(
             continue
         for statement in migration.statements:
             conn.execute(statement.format(**dialect.schema_words))
+        if migration.then is not None:
+            migration.then(conn, dialect)
         conn.execute(
             dialect.sql(
                 "INSERT INTO schema_version (version, description, applied_us) VALUES (?, ?, ?)"
