@@ -181,7 +181,7 @@ def test_the_migrations_fill_the_rollup_from_the_records(loaded: Store, name: st
     assert isinstance(loaded, SqlStore)
     query = _query(QUERIES[name])
     before = loaded.query_metrics(PROJECT, query)
-    old, new = [[m for m in MIGRATIONS if m.version == v][0] for v in (8, 11)]
+    old, new = [next(m for m in MIGRATIONS if m.version == v) for v in (8, 11)]
     words = loaded.dialect.schema_words
     with loaded._write() as conn:  # the migrations' own steps, as a migration runs them
         for table in ("metrics_hourly", "metrics_hourly_sessions", *_CELL_TABLES):
