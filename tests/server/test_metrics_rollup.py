@@ -1,6 +1,7 @@
-"""The hourly metrics rollup (migration 8) on SQLite and PostgreSQL: whatever a query reads
-from it answers exactly what the records answer, at the partial hours of a range too,
-after a prune, and when the rollup is filled from the records by the migration.
+"""The hourly metrics rollup (migrations 8 and 11) on SQLite and PostgreSQL: whatever a
+query reads from it answers exactly what the records answer, at the partial hours of a
+range too, after a prune, after records move between sessions, with session numbers in
+several blocks, and when the rollup is filled from the records by the migrations.
 
 Every record carries the property ``all=yes``: filtering on it gives the same requests but
 makes a query scan the records (the rollup keeps no property), which is what the rollup's
@@ -16,7 +17,8 @@ import pytest
 
 from agenttrace.records import Record
 from agenttrace.server.store import SqlStore, Store
-from agenttrace.server.store._metrics_rollup import HOUR_US, plan
+from agenttrace.server.store._metrics_rollup import HOUR_US, plan, recount_sessions
+from agenttrace.server.store._rollup_cells import BLOCK
 from agenttrace.server.store._time_buckets import Bucketing, time_zone
 from agenttrace.server.store.filters import and_
 from agenttrace.server.store.metrics import (
@@ -212,3 +214,39 @@ def test_sessions_across_the_partial_and_whole_hours_count_once(store: Store) ->
     query = MetricsQuery(filter=metrics_filter(since=since), since=since)
     (row,) = store.query_metrics(PROJECT, query).groups
     assert (row.requests, row.sessions) == (4, 1)
+
+
+def _all_same(store: Store) -> None:
+    for spec in QUERIES.values():
+        query = _query(spec)
+        _same(store.query_metrics(PROJECT, query), store.query_metrics(PROJECT, _scanned(query)))
+
+
+def test_the_rollup_follows_records_moving_between_sessions(loaded: Store) -> None:
+    """Records re-placed into another session (as OTLP ingest does when a span's parent
+    names the session later) count in their new session's cells, no longer in the old."""
+    assert isinstance(loaded, SqlStore)
+    move = loaded.dialect.sql(
+        "UPDATE records SET session_id = ? WHERE project_id = ? AND id >= ? AND id <= ?"
+    )
+    with loaded._write() as conn:  # as `otlp_spans` moves records
+        conn.execute(move, ("s0", PROJECT, "r026", "r029"))  # part of s3 joins s0
+        conn.execute(move, ("fresh", PROJECT, "r040", "r047"))  # all of s5, to a new one
+        recount_sessions(conn, loaded.dialect, PROJECT, ["fresh", "s0", "s3", "s5"])
+    _all_same(loaded)
+
+
+def test_sessions_in_far_blocks_of_numbers_count_once(store: Store) -> None:
+    """A session numbered blocks away from the others (as in a project with more than
+    `BLOCK` sessions before it) is counted once, in whole and in partial hours."""
+    assert isinstance(store, SqlStore)
+    with store._write() as conn:
+        conn.execute(
+            store.dialect.sql(
+                "INSERT INTO metrics_session_numbers (number, project_id, session_id) "
+                "VALUES (?, ?, ?), (?, ?, ?)"
+            ),
+            (3 * BLOCK + 5, PROJECT, "s1", 2 * BLOCK - 1, PROJECT, "s2"),
+        )
+    store.ingest(PROJECT, _records())
+    _all_same(store)
