@@ -7,6 +7,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import pytest
 from agenttrace.records import Record
 from agenttrace.server.store import SessionQuery, SQLiteStore
 from agenttrace.server.store import postgres as postgres_module
+from agenttrace.server.store.metrics import BucketUnit, Dimension, MetricsQuery
 from agenttrace.server.store.migrations import MIGRATIONS
 from agenttrace.server.store.postgres import PostgresStore
 from agenttrace.server.store.postgres_dialect import MIGRATION_LOCK_KEY
@@ -57,7 +59,8 @@ def test_collectors_ingesting_into_the_same_sessions_keep_exact_rollups(
 ) -> None:
     """Two stores, eight threads, overlapping batches over four shared sessions in shuffled
     orders: no deadlock (retries are switched off), every record stored once, and every
-    session's totals equal to one SQLite store ingesting the same records serially."""
+    session's totals and the metrics rollup's figures (sums, histograms rewritten per cell,
+    session bitmaps) equal to one SQLite store ingesting the same records serially."""
     monkeypatch.setattr(postgres_module, "_INGEST_ATTEMPTS", 1)  # a deadlock would surface
     rng = random.Random(3)
     records = [
@@ -88,12 +91,22 @@ def test_collectors_ingesting_into_the_same_sessions_keep_exact_rollups(
     counts = _run_together(workers)
     assert sum(c.accepted for c in counts) == len(records)  # type: ignore[attr-defined]
 
+    by_status = MetricsQuery(group_by=(Dimension.TIME, Dimension.STATUS), bucket=BucketUnit.HOUR)
     reference = SQLiteStore(tmp_path / "reference.db")
     try:
         reference.ingest(PROJECT, records)
         expected = reference.query_sessions(PROJECT, SessionQuery()).sessions
+        scanned = replace(by_status, use_rollup=False)  # from the records
+        expected_metrics = reference.query_metrics(PROJECT, scanned).groups
     finally:
         reference.close()
+    got_metrics = stores[0].query_metrics(PROJECT, by_status).groups
+    assert len(got_metrics) == len(expected_metrics) > 0
+    for mine_row, theirs_row in zip(got_metrics, expected_metrics, strict=True):
+        assert mine_row.cost_usd == pytest.approx(theirs_row.cost_usd)  # another order
+        assert mine_row.mean_latency_ms == pytest.approx(theirs_row.mean_latency_ms)
+        rest = {"cost_usd", "mean_latency_ms"}
+        assert mine_row.model_dump(exclude=rest) == theirs_row.model_dump(exclude=rest)
     got = stores[1].query_sessions(PROJECT, SessionQuery()).sessions
     assert [row.session_id for row in got] == [row.session_id for row in expected]
     for mine, theirs in zip(got, expected, strict=True):
