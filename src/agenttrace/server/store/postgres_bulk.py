@@ -93,8 +93,9 @@ def _through_staging(
 ) -> psycopg.Cursor[Any]:
     columns = ", ".join(shape.columns)
     stage = f"agenttrace_stage_{shape.table}"
-    conn.execute(
-        f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {shape.table}) ON COMMIT DELETE ROWS"
+    conn.execute(  # with identities: a column the database numbers is not copied, nor NULL
+        f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {shape.table} INCLUDING IDENTITY) "
+        "ON COMMIT DELETE ROWS"
     )
     conn.execute(f"TRUNCATE {stage}")
     with conn.cursor().copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
