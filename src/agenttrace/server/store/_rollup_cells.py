@@ -122,7 +122,7 @@ class Packed:
         if sign > 0:
             lows = [v for v in (self.low, other.low) if v is not None]
             highs = [v for v in (self.high, other.high) if v is not None]
-            return Packed(counts, min(lows), max(highs))
+            return Packed(counts, min(lows, default=None), max(highs, default=None))
         buckets = lane_counts(counts)
         first, last = min(buckets), max(buckets)
         low, high = self.low, self.high
