@@ -116,6 +116,55 @@ def test_collectors_ingesting_into_the_same_sessions_keep_exact_rollups(
         assert mine_rest == theirs.model_dump(exclude={"cost_usd", "mean_latency_ms"})
 
 
+def test_disjoint_batches_into_the_same_cells_keep_exact_metrics(
+    open_pg: Callable[..., PostgresStore],
+    rec: Callable[..., Record],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Eight threads ingesting batches with no record in common into the same hour, models
+    and sessions (so nothing but the rollup's rows makes them wait for each other): each
+    cell's histograms and session bitmaps, rewritten whole under a row lock, keep every
+    batch; the metrics equal a scan of the same records ingested serially."""
+    monkeypatch.setattr(postgres_module, "_INGEST_ATTEMPTS", 1)  # a deadlock would surface
+    rng = random.Random(5)
+    records = [
+        rec(
+            f"d-{i:03d}",
+            f"shared-{rng.randrange(12)}",
+            start_ms=rng.randint(0, 60_000),
+            latency_ms=rng.randint(1, 5000),
+            model=("gpt-4o", "claude")[i % 2],
+            time_to_first_token_ms=float(rng.randint(1, 900)),
+        )
+        for i in range(400)
+    ]
+    batches = [records[i::8] for i in range(8)]
+    stores = [open_pg(pool_max=4), open_pg(pool_max=4)]
+    for _ in range(3):  # a lost update needs two writers between read and write: try again
+        workers: list[Callable[[], object]] = [
+            lambda batch=batch, store=stores[i % 2]: store.ingest(PROJECT, batch)
+            for i, batch in enumerate(batches)
+        ]
+        _run_together(workers)
+        batches = [[r.model_copy(update={"id": f"{r.id}+"}) for r in b] for b in batches]
+        records += [r for b in batches for r in b]
+    records = records[: -len(batches) * len(batches[0])]  # the last copies were not sent
+    query = MetricsQuery(group_by=(Dimension.MODEL,))
+    reference = SQLiteStore(tmp_path / "reference.db")
+    try:
+        reference.ingest(PROJECT, records)
+        expected = reference.query_metrics(PROJECT, replace(query, use_rollup=False)).groups
+    finally:
+        reference.close()
+    got = stores[0].query_metrics(PROJECT, query).groups
+    assert sum(row.requests for row in got) == len(records) == 1200
+    rest = {"cost_usd", "mean_latency_ms"}
+    assert [row.model_dump(exclude=rest) for row in got] == [
+        row.model_dump(exclude=rest) for row in expected
+    ]
+
+
 def test_collectors_opening_an_empty_database_together_migrate_it_once(
     open_pg: Callable[..., PostgresStore], sql: Sql
 ) -> None:

@@ -12,7 +12,7 @@ UTC hour, model, provider, kind, status) without the database grouping many rows
   sessions with a request there as a bitmap (bit ``number % BLOCK``), stored from its
   lowest non-zero byte. Distinct sessions over many cells are the bits of their OR.
 
-A row is rewritten whole, so a writer reads it under a row lock (`Dialect.for_update`),
+A row is rewritten whole, so a writer reads it under a row lock (`Dialect.lock_rows`),
 after making sure it exists (``INSERT ... ON CONFLICT DO NOTHING``): concurrent PostgreSQL
 writers wait for each other per cell and lose no update. Rows are visited in key order, as
 the rest of ingest, so they cannot deadlock.
@@ -155,6 +155,39 @@ class Digest:
         return cls(Packed(), Packed())
 
 
+_LOCK_CHUNK = 200
+
+
+def _read_locked(
+    conn: DbConnection,
+    dialect: Dialect,
+    table: str,
+    values: str,
+    keys: Sequence[tuple[Any, ...]],
+) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    """The ``values`` of the rows of ``table`` at ``keys`` (a cell's columns, then any
+    more key columns, all of one project), locked until commit; one statement a chunk."""
+    found: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    if not keys:
+        return found
+    extra = ["block"] if len(keys[0]) > len(_KEY_COLUMNS) else []
+    columns = [*_KEY_COLUMNS[1:], *extra]
+    joined = " AND ".join(f"t.{c} = v.column{i}" for i, c in enumerate(columns, start=1))
+    row_marks = "(" + ", ".join(["?"] * len(columns)) + ")"
+    for start in range(0, len(keys), _LOCK_CHUNK):
+        chunk = keys[start : start + _LOCK_CHUNK]
+        sql = (  # from the keys to the rows: both databases seek the primary key per key
+            f"SELECT {', '.join('t.' + c for c in columns)}, {values} "
+            f"FROM (VALUES {', '.join([row_marks] * len(chunk))}) AS v JOIN {table} t "
+            f"ON t.project_id = ? AND {joined} "
+            f"ORDER BY {', '.join('t.' + c for c in columns)}{dialect.lock_rows('t')}"
+        )
+        params = [*(value for key in chunk for value in key[1:]), chunk[0][0]]
+        for row in conn.execute(dialect.sql(sql), params).fetchall():
+            found[(chunk[0][0], *row[: len(columns)])] = tuple(row[len(columns) :])
+    return found
+
+
 _DIGEST_VALUES = (
     "latency_low, latency_counts, latency_min, latency_max, "
     "ttft_low, ttft_counts, ttft_min, ttft_max"
@@ -164,7 +197,6 @@ _ENSURE_DIGEST = (
     "VALUES (?, ?, ?, ?, ?, ?, 0, ?, NULL, NULL, 0, ?, NULL, NULL) "
     f"ON CONFLICT ({_KEYS}) DO NOTHING"
 )
-_READ_DIGEST = f"SELECT {_DIGEST_VALUES} FROM metrics_hourly_digests WHERE {_MATCH}"
 _WRITE_DIGEST = (
     "UPDATE metrics_hourly_digests SET latency_low = ?, latency_counts = ?, latency_min = ?, "
     "latency_max = ?, ttft_low = ?, ttft_counts = ?, ttft_min = ?, ttft_max = ? "
@@ -183,10 +215,14 @@ def rewrite_digests(
         return
     if sign > 0:
         conn.executemany(dialect.sql(_ENSURE_DIGEST), [(*key, b"", b"") for key in keys])
-    read = dialect.sql(_READ_DIGEST + dialect.for_update)
     writes, drops = [], []
+    rows: dict[Key, tuple[Any, ...]] = {}
+    for project_keys in _by_project(keys):
+        rows.update(
+            _read_locked(conn, dialect, "metrics_hourly_digests", _DIGEST_VALUES, project_keys)
+        )
     for key in keys:
-        row = conn.execute(read, key).fetchone()
+        row = rows.get(key)
         if row is None:
             continue  # taking out of a cell that is gone: nothing left to take
         change = changes[key]
@@ -198,6 +234,16 @@ def rewrite_digests(
             drops.append(key)
     conn.executemany(dialect.sql(_WRITE_DIGEST), writes)
     conn.executemany(dialect.sql(_DROP_DIGEST), drops)
+
+
+def _by_project(keys: Sequence[Key]) -> list[list[Key]]:
+    """``keys`` (sorted) in runs of one project."""
+    runs: list[list[Key]] = []
+    for key in keys:
+        if not runs or runs[-1][0][0] != key[0]:
+            runs.append([])
+        runs[-1].append(key)
+    return runs
 
 
 _NUMBERS_CHUNK = 500
@@ -256,7 +302,6 @@ _ENSURE_BITS = (
     f"INSERT INTO metrics_hourly_session_bits ({_KEYS}, block, bits_low, bits) "
     f"VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT ({_KEYS}, block) DO NOTHING"
 )
-_READ_BITS = f"SELECT bits_low, bits FROM metrics_hourly_session_bits WHERE {_MATCH} AND block = ?"
 _WRITE_BITS = (
     f"UPDATE metrics_hourly_session_bits SET bits_low = ?, bits = ? WHERE {_MATCH} AND block = ?"
 )
@@ -276,10 +321,17 @@ def rewrite_bits(
     if not blocks:
         return
     conn.executemany(dialect.sql(_ENSURE_BITS), [(*key, block, b"") for key, block in sorted(add)])
-    read = dialect.sql(_READ_BITS + dialect.for_update)
     writes, drops = [], []
+    rows: dict[Key, tuple[Any, ...]] = {}
+    flat = [(*key, block) for key, block in blocks]
+    for project_keys in _by_project(flat):
+        rows.update(
+            _read_locked(
+                conn, dialect, "metrics_hourly_session_bits", "bits_low, bits", project_keys
+            )
+        )
     for key, block in blocks:
-        row = conn.execute(read, (*key, block)).fetchone()
+        row = rows.get((*key, block))
         if row is None:
             continue  # clearing a block that is gone
         bits = unpack(row[0], bytes(row[1]), 8) & ~clear.get((key, block), 0)

@@ -157,9 +157,11 @@ class Dialect:
 
     explain_prefix = "EXPLAIN QUERY PLAN "
 
-    for_update = ""
-    """Appended to a SELECT whose rows the transaction then rewrites: SQLite needs nothing
-    (one writer at a time); PostgreSQL locks the rows until commit (``FOR UPDATE``)."""
+    def lock_rows(self, alias: str) -> str:
+        """Appended to a SELECT whose rows of table ``alias`` the transaction then
+        rewrites: SQLite needs nothing (one writer at a time). (PostgreSQL locks them
+        until commit: ``FOR UPDATE OF alias``.)"""
+        return ""
 
     def lock_migrations(self, conn: DbConnection) -> None:
         """Serialise migrations between processes opening one database at once, inside the

@@ -90,7 +90,9 @@ class PostgresDialect(Dialect):
 
     explain_prefix = "EXPLAIN "
 
-    for_update = " FOR UPDATE"
+    def lock_rows(self, alias: str) -> str:
+        """``FOR UPDATE OF alias``: the rows read stay locked until commit."""
+        return f" FOR UPDATE OF {alias}"
 
     def sql(self, text: str) -> str:
         """``text`` in psycopg's placeholder style (see `to_psycopg`)."""
