@@ -233,6 +233,14 @@ def test_the_rollup_follows_records_moving_between_sessions(loaded: Store) -> No
         conn.execute(move, ("s0", PROJECT, "r026", "r029"))  # part of s3 joins s0
         conn.execute(move, ("fresh", PROJECT, "r040", "r047"))  # all of s5, to a new one
         recount_sessions(conn, loaded.dialect, PROJECT, ["fresh", "s0", "s3", "s5"])
+        numbered = conn.execute(
+            loaded.dialect.sql(
+                "SELECT session_id FROM metrics_session_numbers WHERE project_id = ?"
+            ),
+            (PROJECT,),
+        ).fetchall()
+    assert {row[0] for row in numbered} >= {"fresh", "s0", "s3"}
+    assert "s5" not in {row[0] for row in numbered}  # left with no record: its number goes
     _all_same(loaded)
 
 

@@ -296,15 +296,21 @@ def recount_sessions(
 ) -> None:
     """Make the rollup's sets and bitmaps of ``session_ids`` match their records again
     (after records moved from one session to another)."""
-    numbers = number_sessions(conn, dialect, project_id, session_ids)
     forget, remember = dialect.sql(_FORGET), dialect.sql(_REMEMBER)
-    cleared: list[tuple[Any, int]] = []
-    added: list[tuple[Any, int]] = []
-    for session_id in sorted(session_ids):
-        number = numbers[session_id]
-        cleared.extend((c, number) for c in _cells(conn, forget, project_id, session_id))
-        added.extend((c, number) for c in _cells(conn, remember, project_id, session_id))
+    moved = {
+        session_id: (
+            _cells(conn, forget, project_id, session_id),
+            _cells(conn, remember, project_id, session_id),
+        )
+        for session_id in sorted(session_ids)
+    }
+    counted = [session_id for session_id, (old, new) in moved.items() if old or new]
+    numbers = number_sessions(conn, dialect, project_id, counted)
+    cleared = [(cell, numbers[s]) for s in counted for cell in moved[s][0]]
+    added = [(cell, numbers[s]) for s in counted for cell in moved[s][1]]
     rewrite_bits(conn, dialect, clear=session_bits(cleared), add=session_bits(added))
+    emptied = [(project_id, s) for s in counted if not moved[s][1]]
+    conn.executemany(dialect.sql(_DROP_NUMBER), emptied)  # in no cell: numbered anew
 
 
 def _by_key(item: tuple[tuple[Any, ...], Any]) -> tuple[Any, ...]:
