@@ -127,9 +127,9 @@ def test_a_holder_stalled_before_sending_does_not_send_again(
         assert len(receiver.posts) == 1
         first.resume.set()
         thread.join(30)
-        assert answers == [False]  # it learnt it had lost the lease
         (event,) = alerts.events(PROJECT, 10)
         assert receiver.posts == [event.event_id]
+        assert answers == [False]  # it learnt it had lost the lease
         (delivery,) = alerts.deliveries(PROJECT, 10)
         assert (delivery.status, delivery.attempts) == ("delivered", 1)
         assert second.tick() is True
