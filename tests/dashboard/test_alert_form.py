@@ -67,6 +67,8 @@ def test_a_rule_made_in_the_form_is_listed_stored_and_deleted(
     expect(page.locator("section[aria-labelledby=rules-title]")).to_contain_text(
         "No alert rules yet."
     )
+    _fill(page, {"Metric": "p95_latency_ms"})
+    expect(page.locator("#rule-threshold-hint")).to_have_text("Milliseconds.")
     _fill(page, {"Name": "search errors", "Metric": "error_rate", "Fires when the value is": "gte",
                  "Threshold": "0.05", "Window": "2", "Window unit": "h", "Path": "/tools/search",
                  "Property name": "team", "Property value": "research",
@@ -97,11 +99,13 @@ def test_a_rule_made_in_the_form_is_listed_stored_and_deleted(
     page.evaluate("window.scrollTo(0, 0)")  # the sticky bar stays at the top of the shot
     page.screenshot(path=str(_screens(tmp_path) / f"alerts-form-{viewport}.png"), full_page=True)
 
+    _fill(page, {"Name": "half typed"})  # the list's refresh after a delete keeps it
     page.get_by_role("button", name="Delete rule search errors").click()
     expect(page.get_by_role("button", name="Yes, delete rule search errors")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator(".rules-message")).to_contain_text("Deleted “search errors”")
     expect(_rows(page)).to_have_count(0)
+    expect(page.get_by_label("Name", exact=True)).to_have_value("half typed")
     assert _rules(collector) == []
 
 

@@ -177,6 +177,7 @@ export class AlertForm {
       h("h2", { id: "new-rule-title" }, "New rule or budget"),
       this.form,
     );
+    this.inputs.metric.addEventListener("change", () => this.sync());
     this.sync();
   }
 
@@ -262,7 +263,6 @@ export class AlertForm {
     const metric = METRICS.find((m) => m.value === this.inputs.metric.value);
     const unit = budget ? "US dollars spent in the current UTC day or month." : metric?.unit ?? "";
     replaceChildren(this.hints.threshold, unit);
-    this.inputs.metric.onchange = () => this.sync();
   }
 
   showErrors(errors) {
