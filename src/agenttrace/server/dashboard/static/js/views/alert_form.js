@@ -278,6 +278,7 @@ export class AlertForm {
 
   async create(event) {
     event.preventDefault();
+    if (this.submit.disabled) return; // Enter in a field while the last one is on its way
     const { body, errors } = ruleFromValues(this.values());
     this.showErrors(errors);
     const invalid = Object.keys(errors);
