@@ -131,7 +131,7 @@ def branch_anchors(records: list[Record], known: Mapping[str, Anchor]) -> dict[s
         segments = _segments(record.session_path)
         if segments and record.kind is not RecordKind.LLM and segments[-1] == record.name:
             segments.pop()  # a tool's or a store's own segment: never the branch's node
-        anchor = anchors.get(branch) or known.get(branch)
+        anchor = anchors[branch] if branch in anchors else known.get(branch)
         anchors[branch] = tuple(segments) if anchor is None else _common(anchor, segments)
     return anchors
 
