@@ -89,7 +89,8 @@ class Node:
     """The ``Send`` branch the node is in (its own node and the nodes below), or None."""
     start_ns: int
     end_ns: int
-    children: dict[tuple[str, str | None], Node] = field(default_factory=dict)
+    children: dict[str | tuple[str, str], Node] = field(default_factory=dict)
+    """By segment; a ``Send`` branch's node by (segment, branch)."""
     records: list[tuple[Record, str | None]] = field(default_factory=list)
     """Each record hung here, with the segment its span adds (a tool's name) or None."""
 
@@ -155,13 +156,17 @@ def build_tree(records: list[Record], depths: Mapping[str, int]) -> Node:
         node = root
         node.widen(record_start, record_end)
         for level, segment in enumerate(segments, 1):
-            in_branch = branch if depth and level >= depth else None
-            child = node.children.get((segment, in_branch))
+            # a Send branch's own node is told from its siblings by the branch; below it,
+            # the parent is the branch's already
+            key = segment if level != depth or branch is None else (segment, branch)
+            child = node.children.get(key)
             if child is None:
                 path = f"{node.path.rstrip('/')}/{segment}"
+                in_branch = node.branch if level != depth else branch
                 child = Node(segment, path, in_branch, record_start, record_end)
-                node.children[segment, in_branch] = child
-            child.widen(record_start, record_end)
+                node.children[key] = child
+            else:
+                child.widen(record_start, record_end)
             node = child
         node.records.append((record, own))
     return root
