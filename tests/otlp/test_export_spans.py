@@ -375,6 +375,27 @@ def test_a_refused_export_makes_flush_false(receiver: OtlpReceiver, tmp_path: Pa
     assert len([s for s in receiver.spans if "agenttrace.record.id" in s.attributes]) == 1
 
 
+def test_node_spans_whose_export_failed_are_sent_again(
+    receiver: OtlpReceiver, tmp_path: Path
+) -> None:
+    """A session's first tree refused by the endpoint: its next tree sends the root and
+    node spans again (a node counts as sent only once delivered), so nothing received
+    names a parent that never arrived."""
+    from agenttrace import ManualLogger
+
+    agenttrace.configure(otlp_endpoint=receiver.url, export_to="otlp", spool_dir=tmp_path)
+    headers = {"Helicone-Session-Id": f"refused-{uuid.uuid4()}", "Helicone-Session-Path": "/a"}
+    receiver.refuse = True
+    ManualLogger().log_request({"q": 1}, lambda recorder: {"a": 1}, headers)
+    assert not agenttrace.flush(30)
+    receiver.refuse = False
+    ManualLogger().log_request({"q": 2}, lambda recorder: {"a": 2}, headers)
+    assert agenttrace.flush(30)
+    records = _check_tree(receiver.spans, headers["Helicone-Session-Id"])
+    assert len(records) == 1
+    assert sorted(s.attributes["agenttrace.path"] for s in receiver.spans) == ["/", "/a", "/a"]
+
+
 @pytest.mark.parametrize(
     ("options", "wanted"),
     [
