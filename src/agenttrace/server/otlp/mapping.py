@@ -139,6 +139,7 @@ def _record(span: OtlpSpan, reading: SpanReading, record_id: str, namespace: str
     properties = dict(reading.properties)
     if span.service_name and own is None:
         properties.setdefault("service.name", span.service_name[:1000])
+    asked = own is not None and kind is RecordKind.HUMAN and status is Status.INTERRUPTED  # open
     return Record(
         id=record_id,
         kind=kind,
@@ -149,7 +150,7 @@ def _record(span: OtlpSpan, reading: SpanReading, record_id: str, namespace: str
         user_id=reading.user_id[:500] if reading.user_id else None,
         properties=properties,
         start_time=start,
-        end_time=_time(span.end_ns) if span.end_ns >= span.start_ns else start,
+        end_time=None if asked else _time(span.end_ns) if span.end_ns >= span.start_ns else start,
         status=status,
         error=error,
         usage=usage,
