@@ -52,6 +52,7 @@ __all__ = [
     "forget_sessions",
     "plan",
     "recount_sessions",
+    "remember_moved",
     "remove_from_rollup",
 ]
 
@@ -306,6 +307,24 @@ def recount_sessions(
     keys = [(project_id, session_id) for session_id in sorted(session_ids)]
     conn.executemany(dialect.sql(_FORGET), keys)
     conn.executemany(dialect.sql(_REMEMBER), keys)
+
+
+def remember_moved(
+    conn: DbConnection,
+    dialect: Dialect,
+    project_id: str,
+    moved: Iterable[tuple[str, int, str | None, str | None, str, str]],
+) -> None:
+    """Add stored records that just moved into sessions (``moved``: their new session id,
+    start µs, model, provider, kind and status, as stored) to the rollup's sets of those
+    sessions: what `recount_sessions` would add, without reading the sessions' other
+    records (a session that only gained records keeps every key it had)."""
+    rows = {
+        (project_id, hour_of(start_us), code(model), code(provider), kind, status, session_id)
+        for session_id, start_us, model, provider, kind, status in moved
+        if kind != RecordKind.HUMAN.value
+    }
+    conn.executemany(dialect.sql(_INSERT_SESSION), sorted(rows))
 
 
 def _by_key(item: tuple[tuple[Any, ...], Any]) -> tuple[Any, ...]:

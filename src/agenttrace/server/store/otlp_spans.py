@@ -33,7 +33,7 @@ from agenttrace.server.store._ingest import (
     UPSERT_SESSION_PROPERTY_CONFLICT,
     ingest_records,
 )
-from agenttrace.server.store._metrics_rollup import recount_sessions
+from agenttrace.server.store._metrics_rollup import recount_sessions, remember_moved
 from agenttrace.server.store.base import IngestCounts
 from agenttrace.server.store.dialect import DbConnection, Dialect
 
@@ -78,8 +78,9 @@ _COLUMNS = (
 )
 _SELECT = (
     "SELECT span_id, trace_id, parent_span_id, segment, graph_node, graph_namespace, "
-    "session_id, record_id FROM otlp_spans WHERE project_id = ? AND "
+    "session_id, record_id FROM otlp_spans{hint} WHERE project_id = ? AND "
 )
+_BY_PARENT = "otlp_spans_by_parent"
 
 
 def _marks(count: int) -> str:
@@ -130,7 +131,8 @@ def _load(
 ) -> list[SpanLink]:
     found: list[SpanLink] = []
     for chunk in _chunks(ids):
-        sql = _SELECT + f"{column} IN ({_marks(len(chunk))})"
+        hint = dialect.index_hint(_BY_PARENT) if column == "parent_span_id" else ""
+        sql = _SELECT.format(hint=hint) + f"{column} IN ({_marks(len(chunk))})"
         rows = conn.execute(dialect.sql(sql), [project_id, *chunk]).fetchall()
         found.extend(SpanLink(row[1], row[0], *row[2:]) for row in rows)
     return found
@@ -242,18 +244,19 @@ def _replace_descendants(
     with_records = {link.record_id: link for link in descendants if link.record_id}
     if not with_records:
         return
-    stored: dict[str, tuple[str, str, str | None]] = {}
+    stored: dict[str, tuple[Any, ...]] = {}
     for chunk in _chunks(sorted(with_records)):
         sql = (
-            "SELECT id, path, session_id, parent_id FROM records WHERE project_id = ? "
-            f"AND id IN ({_marks(len(chunk))})"
+            "SELECT id, path, session_id, parent_id, start_us, model, provider, kind, status "
+            f"FROM records WHERE project_id = ? AND id IN ({_marks(len(chunk))})"
         )
         for row in conn.execute(dialect.sql(sql), [project_id, *chunk]).fetchall():
-            stored[row[0]] = (row[1], row[2], row[3])
+            stored[row[0]] = tuple(row[1:])
     left: set[str] = set()
     joined: dict[str, list[str]] = {}
+    moved: list[tuple[str, int, str | None, str | None, str, str]] = []
     updates: list[tuple[Any, ...]] = []
-    for record_id, (path, session_id, parent_id) in sorted(stored.items()):
+    for record_id, (path, session_id, parent_id, *key) in sorted(stored.items()):
         link = with_records[record_id]
         place = resolve(link, traces[link.trace_id])
         if (place.path, place.session_id, place.parent_id) == (path, session_id, parent_id):
@@ -262,6 +265,7 @@ def _replace_descendants(
         if place.session_id != session_id:
             left.add(session_id)
             joined.setdefault(place.session_id, []).append(record_id)
+            moved.append((place.session_id, *key))
     conn.executemany(
         dialect.sql(
             "UPDATE records SET path = ?, session_id = ?, parent_id = ? "
@@ -269,7 +273,10 @@ def _replace_descendants(
         ),
         updates,
     )
-    recount_sessions(conn, dialect, project_id, sorted(left | joined.keys()))
+    # The rollup's sets: a session that lost records is counted again from its records;
+    # one that only gained records gains their keys (a long session is not read whole).
+    recount_sessions(conn, dialect, project_id, sorted(left))
+    remember_moved(conn, dialect, project_id, [item for item in moved if item[0] not in left])
     if left:
         rebuild_sessions(conn, dialect, project_id, sorted(left - set(joined)), now_us)
     for session_id, record_ids in sorted(joined.items()):
@@ -279,16 +286,16 @@ def _replace_descendants(
             add_to_session(conn, dialect, project_id, record_ids, now_us)
 
 
-_ROLLUP = (
+_ROLLUP_INTO = (
     "INSERT INTO sessions (project_id, session_id, name, name_start_us, first_start_us, "
     "last_end_us, latest_start_us, request_count, error_count, prompt_tokens, "
     "completion_tokens, total_tokens, cost_usd, latency_sum_ms, latency_count, updated_us) "
+)
+_ROLLUP_COLUMNS = (
     "SELECT r.project_id, r.session_id, "
-    "(SELECT n.session_name FROM records n WHERE n.project_id = r.project_id AND "
-    "n.session_id = r.session_id AND n.session_name IS NOT NULL "
+    "(SELECT n.session_name FROM {named} AND n.session_name IS NOT NULL "
     "ORDER BY n.start_us LIMIT 1), "
-    "(SELECT min(n.start_us) FROM records n WHERE n.project_id = r.project_id AND "
-    "n.session_id = r.session_id AND n.session_name IS NOT NULL), "
+    "(SELECT min(n.start_us) FROM {named} AND n.session_name IS NOT NULL), "
     "min(r.start_us), max(coalesce(r.end_us, r.start_us)), max(r.start_us), count(*), "
     "sum(CASE WHEN r.status = 'error' THEN 1 ELSE 0 END), "
     "coalesce(sum(r.input_tokens), 0), coalesce(sum(r.output_tokens), 0), "
@@ -297,9 +304,35 @@ _ROLLUP = (
     "coalesce(sum(CASE WHEN r.end_us IS NOT NULL AND r.kind <> 'human' "
     "THEN (r.end_us - r.start_us) / 1000.0 END), 0), "
     "count(CASE WHEN r.kind <> 'human' THEN r.end_us END), ? "
-    "FROM records r WHERE r.project_id = ? AND "
 )
-_REBUILD = _ROLLUP + "r.session_id = ? GROUP BY r.project_id, r.session_id"
+_REBUILD = (
+    _ROLLUP_INTO
+    + _ROLLUP_COLUMNS.format(
+        named="records n WHERE n.project_id = r.project_id AND n.session_id = r.session_id"
+    )
+    + "FROM records r WHERE r.project_id = ? AND r.session_id = ? "
+    "GROUP BY r.project_id, r.session_id"
+)
+
+
+def _moved_rollup(count: int) -> str:
+    """The rollup of ``count`` records given by id (``moved``), all of one session. The
+    records are looked up by id first (``CROSS JOIN`` keeps SQLite to that order: without
+    statistics it would rather walk the whole project's records in session order)."""
+    values = ", ".join(["(?)"] * count)
+    return (
+        f"WITH moved (id) AS (VALUES {values}) "
+        + _ROLLUP_INTO
+        + _ROLLUP_COLUMNS.format(
+            named="moved m CROSS JOIN records n WHERE n.project_id = r.project_id "
+            "AND n.id = m.id"
+        )
+        + "FROM moved CROSS JOIN records r WHERE r.project_id = ? AND r.id = moved.id "
+        "GROUP BY r.project_id, r.session_id "
+        + UPSERT_SESSION_CONFLICT
+    )
+
+
 _UPSERT_PROPERTY = (
     "INSERT INTO session_properties (project_id, session_id, key, value, first_start_us) "
     "VALUES (?, ?, ?, ?, ?) "
@@ -347,14 +380,7 @@ def add_to_session(
     ingest does (sums, earliest and latest): no need to read the session's other records."""
     for chunk in _chunks(sorted(record_ids)):
         marks = _marks(len(chunk))
-        conn.execute(
-            dialect.sql(
-                _ROLLUP.replace("n.session_id = r.session_id", "n.id IN (" + marks + ")")
-                + f"r.id IN ({marks}) GROUP BY r.project_id, r.session_id "
-                + UPSERT_SESSION_CONFLICT
-            ),
-            [*chunk, *chunk, now_us, project_id, *chunk],
-        )
+        conn.execute(dialect.sql(_moved_rollup(len(chunk))), [*chunk, now_us, project_id])
         _roll_properties(conn, dialect, project_id, f"id IN ({marks})", chunk)
         conn.execute(
             dialect.sql(
