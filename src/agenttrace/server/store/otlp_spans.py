@@ -194,17 +194,21 @@ def ingest_spans(
     now_us: int,
 ) -> IngestCounts:
     """Store ``links`` and the records of the new ones (``records`` by record id, placed by
-    ``resolve``), re-place the stored records below them; in ``conn``'s transaction."""
+    ``resolve``: their path, session and parent are set on them), re-place the stored
+    records below them; in ``conn``'s transaction."""
     dialect.lock_traces(conn, sorted({f"{project_id}/{link.trace_id}" for link in links}))
     new_keys = _insert_links(conn, dialect, project_id, links, now_us)
     new = [link for link in links if (link.trace_id, link.span_id) in new_keys]
     traces, descendants = _known_spans(conn, dialect, project_id, new)
     placed: list[Record] = []
+    placed_ids: set[str] = set()
     for link in new:
         record = records.get(link.record_id) if link.record_id else None
         if record is not None:
             place = resolve(link, traces[link.trace_id])
-            placed.append(_placed(record, place))
+            # a record claimed by a second span of the batch is placed as a copy
+            placed.append(_placed(record, place, copy=record.id in placed_ids))
+            placed_ids.add(record.id)
     counts = ingest_records(conn, dialect, project_id, placed, now_us)
     wanted = sum(1 for link in links if link.record_id in records)
     _replace_descendants(
@@ -219,15 +223,15 @@ def ingest_spans(
     return IngestCounts(accepted=counts.accepted, duplicates=wanted - counts.accepted)
 
 
-def _placed(record: Record, place: Placement) -> Record:
-    """``record`` at its resolved place (the resolver's values are valid: no re-validation)."""
-    return record.model_copy(
-        update={
-            "session_path": place.path,
-            "session_id": place.session_id,
-            "parent_id": place.parent_id,
-        }
-    )
+def _placed(record: Record, place: Placement, *, copy: bool) -> Record:
+    """``record`` at its resolved place (the resolver's values are valid: no
+    re-validation): ``record`` itself, changed, unless ``copy``."""
+    if copy:
+        record = record.model_copy()
+    record.session_path = place.path
+    record.session_id = place.session_id
+    record.parent_id = place.parent_id
+    return record
 
 
 def _replace_descendants(
