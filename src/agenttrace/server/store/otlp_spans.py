@@ -76,9 +76,9 @@ _COLUMNS = (
     "project_id, span_id, trace_id, parent_span_id, segment, graph_node, graph_namespace, "
     "session_id, record_id, received_us"
 )
-_SELECT = (
-    "SELECT span_id, trace_id, parent_span_id, segment, graph_node, graph_namespace, "
-    "session_id, record_id FROM otlp_spans{hint} WHERE project_id = ? AND "
+_LINK_COLUMNS = (
+    "s.span_id, s.trace_id, s.parent_span_id, s.segment, s.graph_node, s.graph_namespace, "
+    "s.session_id, s.record_id"
 )
 _BY_PARENT = "otlp_spans_by_parent"
 
@@ -103,7 +103,7 @@ def _insert_links(
         sql = (
             f"INSERT INTO otlp_spans ({_COLUMNS}) VALUES "
             + ", ".join([row_marks] * len(chunk))
-            + " ON CONFLICT (project_id, span_id, trace_id) DO NOTHING RETURNING trace_id, span_id"
+            + " ON CONFLICT (project_id, trace_id, span_id) DO NOTHING RETURNING trace_id, span_id"
         )
         params = list(
             chain.from_iterable(
@@ -127,13 +127,26 @@ def _insert_links(
 
 
 def _load(
-    conn: DbConnection, dialect: Dialect, project_id: str, column: str, ids: Sequence[str]
+    conn: DbConnection,
+    dialect: Dialect,
+    project_id: str,
+    column: str,
+    wanted: Sequence[tuple[str, str]],
 ) -> list[SpanLink]:
+    """The stored spans whose (trace id, ``column``) is one of ``wanted``, each pair looked
+    up in the table's key (span ids) or its parent index (parent ids). ``CROSS JOIN``
+    keeps SQLite to that order."""
+    hint = dialect.index_hint(_BY_PARENT) if column == "parent_span_id" else ""
     found: list[SpanLink] = []
-    for chunk in _chunks(ids):
-        hint = dialect.index_hint(_BY_PARENT) if column == "parent_span_id" else ""
-        sql = _SELECT.format(hint=hint) + f"{column} IN ({_marks(len(chunk))})"
-        rows = conn.execute(dialect.sql(sql), [project_id, *chunk]).fetchall()
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        sql = (
+            f"WITH wanted (trace_id, id) AS (VALUES {', '.join(['(?, ?)'] * len(chunk))}) "
+            f"SELECT {_LINK_COLUMNS} FROM wanted CROSS JOIN otlp_spans s{hint} "
+            f"WHERE s.project_id = ? AND s.trace_id = wanted.trace_id AND s.{column} = wanted.id"
+        )
+        params = [*chain.from_iterable(chunk), project_id]
+        rows = conn.execute(dialect.sql(sql), params).fetchall()
         found.extend(SpanLink(row[1], row[0], *row[2:]) for row in rows)
     return found
 
@@ -142,15 +155,16 @@ def _known_spans(
     conn: DbConnection, dialect: Dialect, project_id: str, new: Sequence[SpanLink]
 ) -> tuple[dict[str, dict[str, SpanLink]], list[SpanLink]]:
     """The spans of the new spans' traces that matter (the new ones, their stored ancestors
-    and stored descendants), by trace and span id, and the stored descendants."""
+    and stored descendants), by trace and span id, and the stored descendants. A parent
+    is looked for in its child's trace (OpenTelemetry keeps a trace's spans together)."""
     traces: dict[str, dict[str, SpanLink]] = {}
     for link in new:
         traces.setdefault(link.trace_id, {})[link.span_id] = link
 
-    def missing_parents(links: Iterable[SpanLink]) -> list[str]:
+    def missing_parents(links: Iterable[SpanLink]) -> list[tuple[str, str]]:
         return sorted(
             {
-                link.parent_span_id
+                (link.trace_id, link.parent_span_id)
                 for link in links
                 if link.parent_span_id and link.parent_span_id not in traces[link.trace_id]
             }
@@ -162,24 +176,24 @@ def _known_spans(
             break
         found = [
             link for link in _load(conn, dialect, project_id, "span_id", wanted)
-            if link.trace_id in traces and link.span_id not in traces[link.trace_id]
+            if link.span_id not in traces[link.trace_id]
         ]  # fmt: skip
         for link in found:
             traces[link.trace_id][link.span_id] = link
         wanted = missing_parents(found)
     descendants: list[SpanLink] = []
-    parents = sorted({link.span_id for link in new})
+    parents = sorted({(link.trace_id, link.span_id) for link in new})
     for _ in range(_MAX_DEPTH):
         if not parents:
             break
         found = [
             link for link in _load(conn, dialect, project_id, "parent_span_id", parents)
-            if link.trace_id in traces and link.span_id not in traces[link.trace_id]
+            if link.span_id not in traces[link.trace_id]
         ]  # fmt: skip
         for link in found:
             traces[link.trace_id][link.span_id] = link
         descendants.extend(found)
-        parents = sorted({link.span_id for link in found})
+        parents = sorted({(link.trace_id, link.span_id) for link in found})
     return traces, descendants
 
 
@@ -328,12 +342,10 @@ def _moved_rollup(count: int) -> str:
         f"WITH moved (id) AS (VALUES {values}) "
         + _ROLLUP_INTO
         + _ROLLUP_COLUMNS.format(
-            named="moved m CROSS JOIN records n WHERE n.project_id = r.project_id "
-            "AND n.id = m.id"
+            named="moved m CROSS JOIN records n WHERE n.project_id = r.project_id AND n.id = m.id"
         )
         + "FROM moved CROSS JOIN records r WHERE r.project_id = ? AND r.id = moved.id "
-        "GROUP BY r.project_id, r.session_id "
-        + UPSERT_SESSION_CONFLICT
+        "GROUP BY r.project_id, r.session_id " + UPSERT_SESSION_CONFLICT
     )
 
 
