@@ -333,13 +333,27 @@ _REBUILD = (
 )
 
 
+def _moved_values(count: int) -> str:
+    return f"WITH moved (id) AS (VALUES {', '.join(['(?)'] * count)}) "
+
+
+def _moved_users(count: int) -> str:
+    """The users of ``count`` records given by id (``moved``), looked up by id as in
+    `_moved_rollup` (for DISTINCT, SQLite would rather walk the project's records)."""
+    return (
+        _moved_values(count) + "INSERT INTO session_users (project_id, session_id, user_id) "
+        "SELECT DISTINCT r.project_id, r.session_id, r.user_id FROM moved CROSS JOIN records r "
+        "WHERE r.project_id = ? AND r.id = moved.id AND r.user_id IS NOT NULL "
+        "AND r.user_id <> '' ON CONFLICT (project_id, session_id, user_id) DO NOTHING"
+    )
+
+
 def _moved_rollup(count: int) -> str:
     """The rollup of ``count`` records given by id (``moved``), all of one session. The
     records are looked up by id first (``CROSS JOIN`` keeps SQLite to that order: without
     statistics it would rather walk the whole project's records in session order)."""
-    values = ", ".join(["(?)"] * count)
     return (
-        f"WITH moved (id) AS (VALUES {values}) "
+        _moved_values(count)
         + _ROLLUP_INTO
         + _ROLLUP_COLUMNS.format(
             named="moved m CROSS JOIN records n WHERE n.project_id = r.project_id AND n.id = m.id"
@@ -398,13 +412,7 @@ def add_to_session(
         marks = _marks(len(chunk))
         conn.execute(dialect.sql(_moved_rollup(len(chunk))), [*chunk, now_us, project_id])
         _roll_properties(conn, dialect, project_id, f"id IN ({marks})", chunk)
-        conn.execute(
-            dialect.sql(
-                _ROLLUP_USERS + f"id IN ({marks}) "
-                "ON CONFLICT (project_id, session_id, user_id) DO NOTHING"
-            ),
-            [project_id, *chunk],
-        )
+        conn.execute(dialect.sql(_moved_users(len(chunk))), [*chunk, project_id])
 
 
 def rebuild_sessions(
