@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from agenttrace.core.text_repair import repair_text
@@ -38,6 +39,7 @@ from agenttrace.server.store._time_buckets import Bucketing, BucketUnit
 from agenttrace.server.store.dialect import DbConnection, Dialect, to_us
 from agenttrace.server.store.filters import And, Cmp, Field, Filter, Op, and_
 from agenttrace.server.store.metrics import Dimension, MetricsQuery
+from agenttrace.server.store.migrations import RECORD_COLUMNS
 
 __all__ = [
     "HISTOGRAMS",
@@ -45,6 +47,7 @@ __all__ = [
     "ITEM_FIELDS",
     "ROLLUP_DIMENSIONS",
     "RollupPlan",
+    "add_rows_to_rollup",
     "add_to_rollup",
     "code",
     "decode",
@@ -239,7 +242,24 @@ def add_to_rollup(
 ) -> None:
     """Count ``records`` (newly stored) in the rollup, in ``conn``'s transaction. Rows are
     written in key order, as the rest of ingest, so concurrent writers cannot deadlock."""
-    counts = _count(project_id, map(record_item, records))
+    _add_items(conn, dialect, project_id, map(record_item, records))
+
+
+_ROW_ITEM = itemgetter(*(RECORD_COLUMNS.index(name) for name in ITEM_FIELDS.split(", ")))
+
+
+def add_rows_to_rollup(
+    conn: DbConnection, dialect: Dialect, project_id: str, rows: Iterable[Sequence[Any]]
+) -> None:
+    """`add_to_rollup` of records given as the rows ingest has just written
+    (`RECORD_COLUMNS`; their text already repaired)."""
+    _add_items(conn, dialect, project_id, map(_ROW_ITEM, rows))
+
+
+def _add_items(
+    conn: DbConnection, dialect: Dialect, project_id: str, items: Iterable[Item]
+) -> None:
+    counts = _count(project_id, items)
     hourly = sorted(counts.hourly.items(), key=_by_key)
     conn.executemany(dialect.sql(_UPSERT_HOURLY), [(*k, *v) for k, v in hourly])
     for table, histogram in zip(HISTOGRAMS, counts.histograms, strict=True):
