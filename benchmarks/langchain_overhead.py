@@ -13,7 +13,10 @@ drift hits all of them alike:
 * ``baseline``: no callbacks;
 * ``noop``: a do-nothing ``BaseCallbackHandler`` (LangChain's own dispatch floor);
 * ``handler``: our `CallbackHandler`, its records handed to an exporter that drops them
-  (the cost on the caller's thread: state, paths, record building, privacy rules);
+  unbuilt, as the shipper takes them (the cost on the caller's thread: run state, paths,
+  the record's fields; building, pricing and privacy rules run on the shipper's worker);
+* ``built``: the same, but the exporter takes only built records, so the record is built,
+  priced and put through the privacy rules on the caller's thread (as before 0.4);
 * ``shipped``: our handler with the real background `Shipper` posting to a real collector
   running in a child process; the time includes the worker thread's CPU (same process,
   same GIL) and the final ``flush()`` spread over the runs.
@@ -59,12 +62,15 @@ SHIPPED_CPU_TARGET = 1.2
 
 
 class DropExporter:
-    """Counts records and keeps none (the handler's own cost, no delivery)."""
+    """Counts records and keeps none (the handler's own cost, no delivery). Like the
+    shipper, it takes records still to be built, and drops them unbuilt."""
+
+    takes_pending = True
 
     def __init__(self) -> None:
         self.count = 0
 
-    def emit(self, record: Record) -> None:
+    def emit(self, record: Record | tuple[Any, Any]) -> None:
         """Count ``record``."""
         self.count += 1
 
@@ -75,6 +81,13 @@ class DropExporter:
     def shutdown(self, timeout: float | None = None) -> bool:
         """Nothing to stop."""
         return True
+
+
+class BuildingDropExporter(DropExporter):
+    """A `DropExporter` that takes built records only: the tracer builds each one (and
+    applies the privacy rules) on the caller's thread before handing it over."""
+
+    takes_pending = False
 
 
 class NoopHandler(BaseCallbackHandler):
@@ -201,6 +214,7 @@ def measure(rounds: int, collector_url: str, spool: Path) -> None:
     graph.invoke(INPUT, config={"callbacks": [counter]})
     drop = DropExporter()
     dropping = agenttrace.configure(exporter=drop)
+    building = agenttrace.configure(exporter=BuildingDropExporter())
     shipping = agenttrace.configure(endpoint=collector_url, spool_dir=spool, flush_interval=0.2)
     import agenttrace._internal.tracer as tracer_module
 
@@ -215,11 +229,12 @@ def measure(rounds: int, collector_url: str, spool: Path) -> None:
         tracer_module._tracer = tracer  # swap tracers without shutting either down
         return timed()
 
-    times: dict[str, list[float]] = {name: [] for name in [*modes, "shipped"]}
+    times: dict[str, list[float]] = {name: [] for name in [*modes, "built", "shipped"]}
     cpu: dict[str, float] = dict.fromkeys(times, 0.0)
     for _ in range(20):  # warm-up
         for timed in modes.values():
             with_tracer(dropping, timed)
+        with_tracer(building, modes["handler"])
         with_tracer(shipping, modes["handler"])
     shipping.flush(30)
     gc.collect()
@@ -228,6 +243,9 @@ def measure(rounds: int, collector_url: str, spool: Path) -> None:
             before = time.process_time()
             times[name].append(with_tracer(dropping, timed))
             cpu[name] += time.process_time() - before
+        before = time.process_time()
+        times["built"].append(with_tracer(building, modes["handler"]))
+        cpu["built"] += time.process_time() - before
         before = time.process_time()
         times["shipped"].append(with_tracer(shipping, modes["handler"]))
         cpu["shipped"] += time.process_time() - before

@@ -9,7 +9,7 @@ times, as medians over ``--repeats`` runs:
 
 * ``Store.query_metrics`` grouped by ``time,model`` with day buckets in Europe/Lisbon over
   the 7 days (the target: at most 200 ms), as it runs (from the hourly rollup, migrations 8
-  and 11) and scanning the records as before the rollup (``MetricsQuery(use_rollup=False)``),
+  and 12) and scanning the records as before the rollup (``MetricsQuery(use_rollup=False)``),
   checking that both answer the same figures;
 * the same grouped by model only, and by ``property:customer`` (500 values, which the
   rollup does not keep: a scan);

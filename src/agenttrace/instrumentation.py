@@ -22,8 +22,10 @@ state (the LangChain handler answers with the run whose code is executing).
 **Build and emit a record**: build a `Record` (`new_id` for ids; on a hot path
 `new_record`, which takes every field as a `RecordFields` dict and checks only what types
 cannot say, about a third of the cost of ``Record(...)``) and `emit` it to the
-process-wide tracer, which never blocks and never raises; `sends_bodies` says whether
-bodies are wanted at all. An `Exporter` receives records instead of the shipper through
+process-wide tracer, which never blocks and never raises; or, cheaper for the caller, hand
+`emit_later` a function that builds it (and does the pricing and body serialising), run on
+the shipper's worker thread; `sends_bodies` says whether bodies are wanted at all. An
+`Exporter` receives records instead of the shipper through
 ``agenttrace.configure(exporter=...)``.
 
 **Questions to a human** (kind ``human``): `human_record_id` gives the record of an
@@ -97,6 +99,7 @@ from agenttrace.exceptions import UserError
 from agenttrace.records import ErrorInfo, Record, RecordKind, Status, Usage, normalize_path
 
 if _typing.TYPE_CHECKING:  # no public name for it in the door
+    from collections.abc import Callable
     from datetime import datetime
 
 __all__ = [
@@ -125,6 +128,7 @@ __all__ = [
     "current_session",
     "derive_session",
     "emit",
+    "emit_later",
     "error_info",
     "exception_status",
     "human_record_id",
@@ -156,6 +160,19 @@ def emit(record: Record) -> None:
     Never blocks on the network; never raises (except under tests).
     """
     _get_tracer().emit(record)
+
+
+def emit_later(build: Callable[[], Record], where: str = "emit") -> None:
+    """Hand the process-wide tracer a function that builds a record (added in 0.4).
+
+    The background shipper runs it, and the privacy rules, on its worker thread, so the
+    caller pays only for queueing; any other exporter gets the record at once. ``build``
+    must only read values that stay as they are (take what may change into its own
+    objects first). Should it raise, the record is dropped and logged under ``where``
+    (under tests the next `agenttrace.flush` raises it). Never blocks on the network;
+    never raises (except under tests).
+    """
+    _get_tracer().emit_later(build, where)
 
 
 def sends_bodies() -> bool:

@@ -106,7 +106,7 @@ def _mended(data: dict[str, Any], names: list[str]) -> dict[str, Any]:
 class ErrorInfo(BaseModel):
     """The exception a failed call raised."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     type: str = Field(max_length=500)
     message: str = Field(default="", max_length=100_000)
@@ -132,7 +132,7 @@ class ErrorInfo(BaseModel):
 class Usage(BaseModel):
     """Token counts. See the module docstring for what includes what."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     input_tokens: NonNegativeInt | None = Field(default=None, le=MAX_TOKENS)
     output_tokens: NonNegativeInt | None = Field(default=None, le=MAX_TOKENS)
@@ -160,7 +160,7 @@ def _now() -> datetime:
 class Record(BaseModel):
     """One traced call. ``id`` is client-generated and is the idempotency key."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+    model_config = ConfigDict(extra="forbid", validate_assignment=False, defer_build=True)
 
     id: str = Field(default_factory=new_id, min_length=1, max_length=MAX_ID_LENGTH)
     kind: RecordKind = RecordKind.CUSTOM
@@ -260,13 +260,15 @@ def _as_given(name: str, value: Any) -> Any:
 class RecordBatch(BaseModel):
     """The body of ``POST /v1/records``: ``{"records": [...]}`` and nothing else."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     records: list[Record]
 
 
 class IngestError(BaseModel):
     """Why one record of a batch was rejected."""
+
+    model_config = ConfigDict(defer_build=True)
 
     index: int
     id: str | None = None
@@ -275,6 +277,8 @@ class IngestError(BaseModel):
 
 class IngestResult(BaseModel):
     """The answer to a batch: counts, and the rejected records by index."""
+
+    model_config = ConfigDict(defer_build=True)
 
     accepted: int
     duplicates: int = 0

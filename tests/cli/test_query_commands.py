@@ -236,7 +236,7 @@ def test_endpoint_and_key_from_environment(cli_collector_url: str) -> None:
 def test_version_and_help() -> None:
     """--version prints the version; no arguments prints the help listing the commands."""
     runner = CliRunner()
-    assert runner.invoke(app, ["--version"]).stdout == "agenttrace 0.3.0\n"
+    assert runner.invoke(app, ["--version"]).stdout == "agenttrace 0.4.0\n"
     listing = runner.invoke(app, []).output
     for command in ("serve", "sessions", "session", "requests", "request", "paths"):
         assert command in listing

@@ -47,6 +47,7 @@ __all__ = [
     "capture",
     "encode_json",
     "encode_protobuf",
+    "interrupt",
     "run_scenario",
 ]
 
@@ -128,7 +129,11 @@ def _run_parallel(thread_id: str, callbacks: list[Any]) -> None:
     )
 
 
-def _run_human_in_the_loop(thread_id: str, callbacks: list[Any]) -> None:
+def interrupt(thread_id: str, callbacks: list[Any]) -> Callable[[list[Any]], None]:
+    """Run the interrupt / resume example up to its interrupt; returns the resume (which
+    takes its own callbacks: a later request may trace differently)."""
+    _examples()
+    os.environ.pop("AGENTTRACE_EXAMPLE_MODEL", None)
     import human_in_the_loop as hitl
     from _models import chat_model
     from _react import react_agent
@@ -138,9 +143,23 @@ def _run_human_in_the_loop(thread_id: str, callbacks: list[Any]) -> None:
     agent = react_agent(
         chat_model(hitl.script), [hitl.send_email], prompt=hitl.PROMPT, checkpointer=InMemorySaver()
     )
-    config: Any = {"callbacks": callbacks, "configurable": {"thread_id": thread_id}}
-    agent.invoke({"messages": [("user", hitl.REQUEST)]}, config)
-    agent.invoke(Command(resume={"approved": True, "reason": "approved"}), config)
+    configurable = {"thread_id": thread_id}
+    agent.invoke(
+        {"messages": [("user", hitl.REQUEST)]},
+        {"callbacks": callbacks, "configurable": configurable},
+    )
+
+    def resume(resume_callbacks: list[Any]) -> None:
+        agent.invoke(
+            Command(resume={"approved": True, "reason": "approved"}),
+            {"callbacks": resume_callbacks, "configurable": configurable},
+        )
+
+    return resume
+
+
+def _run_human_in_the_loop(thread_id: str, callbacks: list[Any]) -> None:
+    interrupt(thread_id, callbacks)(callbacks)
 
 
 _RUNS: dict[str, Callable[[str, list[Any]], None]] = {

@@ -82,6 +82,8 @@ class OtlpReceiver:
         self.url = ""
         self.arrived = threading.Event()
         """Set when a request with spans arrived."""
+        self.refuse = False
+        """Answer 400 (not retried by the exporters) instead of taking the spans."""
         self._lock = threading.Lock()
 
     def take(self, body: bytes, headers: dict[str, str]) -> None:
@@ -113,6 +115,9 @@ def otlp_receiver() -> Iterator[OtlpReceiver]:
                 body = gzip.decompress(body)
             if self.path != "/v1/traces":
                 self.send_error(404)
+                return
+            if received.refuse:
+                self.send_error(400)
                 return
             try:
                 received.take(body, {k.lower(): v for k, v in self.headers.items()})

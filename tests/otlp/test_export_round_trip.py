@@ -4,13 +4,15 @@ gives: the same sessions, paths, kinds, names, models, tokens, costs and statuse
 One process configured with ``export_to="both"``: the native shipper posts to one real
 collector, the OpenTelemetry exporter (the SDK's OTLP/HTTP protobuf exporter) to another.
 The runs: the example LangGraph graphs with the LangChain handler (supervisor, ``Send``
-fan-out, interrupt / resume) and the ManualLogger example (errors, retries, tools, a
-vector store, session name, user and properties).
+fan-out, interrupt / resume, and a resume that comes after the session's tree was sent)
+and the ManualLogger example (errors, retries, tools, a vector store, session name, user
+and properties).
 """
 
 from __future__ import annotations
 
 import sys
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -20,10 +22,11 @@ from typing import Any
 import pytest
 
 import agenttrace
+from agenttrace.exceptions import NotFoundError
 from agenttrace.query import QueryClient, RequestRow, SessionRow
 from agenttrace.server.testing import RunningCollector, running_collector
 
-from .capture import AGENTS, SCENARIOS, run_scenario
+from .capture import AGENTS, SCENARIOS, interrupt, run_scenario
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +118,49 @@ def test_langgraph_runs_round_trip(
     assert len(paths) > 1, paths  # real nesting, not everything at "/"
     if scenario == "human_in_the_loop":
         assert any(shape[6] == "interrupted" for shape in rows)
+
+
+def _wait_for_session(url: str, session_id: str) -> None:
+    """Until the collector at ``url`` knows the session (30 seconds at most)."""
+    deadline = time.monotonic() + 30
+    with QueryClient(url) as client:
+        while True:
+            try:
+                client.session(session_id)
+            except NotFoundError:
+                assert time.monotonic() < deadline, "the session's tree never arrived"
+                time.sleep(0.05)
+            else:
+                return
+
+
+def test_a_session_resumed_after_its_export_round_trips(
+    native_collector: RunningCollector, otlp_collector: RunningCollector, tmp_path: Path
+) -> None:
+    """The interrupt / resume example resumed after the interrupted part's tree was sent
+    (the session quiet for ``otlp_idle``): the resume's spans, hung under node spans the
+    collector got in an earlier export, give the same paths, statuses and tokens."""
+    from agenttrace.langchain import CallbackHandler
+
+    agenttrace.configure(
+        native_collector.url,
+        otlp_endpoint=otlp_collector.url,
+        spool_dir=tmp_path / "spool",
+        otlp_idle=0.3,
+        flush_interval=0.05,
+    )
+    thread_id = f"resumed-{uuid.uuid4()}"
+    try:
+        handler = CallbackHandler()
+        resume = interrupt(thread_id, [handler])
+        _wait_for_session(otlp_collector.url, thread_id)  # the idle export, no flush
+        resume([handler])
+        assert agenttrace.flush(60)
+    finally:
+        agenttrace.configure(enabled=False, spool_dir=tmp_path / "spool")
+    rows = _same_session(native_collector.url, otlp_collector.url, thread_id)
+    assert {shape[1] for shape in rows} >= {"/agent", "/tools/send_email"}
+    assert Counter(shape[6] for shape in rows)["interrupted"] >= 1
 
 
 @pytest.mark.usefixtures("both")

@@ -203,3 +203,44 @@ def test_requests_and_paths_match(both: tuple[Store, Store], rec: Callable[..., 
         assert _dump(postgres.get_request(PROJECT, request_id)) == _dump(
             sqlite.get_request(PROJECT, request_id)
         )
+
+
+def test_metrics_score_averages_match(
+    both: tuple[Store, Store], rec: Callable[..., Record]
+) -> None:
+    """Scores on requests and sessions (numbers whose float sums depend on the order, and
+    booleans): every group's averages are identical on both stores, for each group-by."""
+    from agenttrace.server.store.metrics import BucketUnit, Dimension, MetricsQuery
+    from agenttrace.server.store.scores import ScoreIn
+
+    rng = random.Random(11)
+    for index in range(300):
+        if rng.random() < 0.5:
+            target, target_id = "session", f"s-{rng.randint(0, 29):02d}"
+        else:
+            target, target_id = "request", f"r-{rng.randint(0, 239):04d}"
+        value: Any = rng.choice([True, False, 0.1, 0.2, 0.3, 1 / 3, rng.random(), 7, "text"])
+        score = ScoreIn(name=rng.choice(["quality", "thumbs", "a b/c"]), value=value)
+        added = [store.score_store().add(PROJECT, target, target_id, score) for store in both]
+        assert (added[0] is None) == (added[1] is None), (index, target_id)
+    t0 = rec("x").start_time
+    group_bys: list[tuple[Any, ...]] = [
+        (), (Dimension.MODEL,), (Dimension.USER,), (Dimension.SESSION_NAME,), (Dimension.PATH,),
+        (Dimension.STATUS,), ("env",), (Dimension.TIME, Dimension.MODEL), (Dimension.TIME,),
+    ]  # fmt: skip
+    filters = [None, request_filter(user_id="u1"), request_filter(since=t0 + timedelta(minutes=4))]
+    checked = 0
+    for group_by in group_bys:
+        for node in filters:
+            for use_rollup in (True, False):
+                query = MetricsQuery(
+                    filter=node, group_by=group_by, bucket=BucketUnit.MINUTE, use_rollup=use_rollup
+                )
+                answers = [
+                    [(g.bucket_start, g.key, g.requests, g.sessions, g.scores)
+                     for g in store.query_metrics(PROJECT, query).groups]
+                    for store in both
+                ]  # fmt: skip
+                assert answers[0] == answers[1], query
+                checked += sum(1 for group in answers[0] if group[4])
+    assert checked > 100  # many scored groups were compared

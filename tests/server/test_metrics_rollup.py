@@ -1,4 +1,4 @@
-"""The hourly metrics rollup (migrations 8 and 11) on SQLite and PostgreSQL: whatever a
+"""The hourly metrics rollup (migrations 8 and 12) on SQLite and PostgreSQL: whatever a
 query reads from it answers exactly what the records answer, at the partial hours of a
 range too, after a prune, after records move between sessions, with session numbers in
 several blocks, and when the rollup is filled from the records by the migrations.
@@ -178,12 +178,12 @@ _CELL_TABLES = ("metrics_hourly_digests", "metrics_hourly_session_bits", "metric
 @pytest.mark.parametrize("name", ["hour x status x kind", "day x model, Lisbon"])
 def test_the_migrations_fill_the_rollup_from_the_records(loaded: Store, name: str) -> None:
     """Emptied, filled again by migration 8's statements (rows per histogram bucket and
-    per session, as a database of 0.3.0 holds them), then made compact by migration 11,
+    per session, as a database of 0.3.0 holds them), then made compact by migration 12,
     the rollup answers the same."""
     assert isinstance(loaded, SqlStore)
     query = _query(QUERIES[name])
     before = loaded.query_metrics(PROJECT, query)
-    old, new = [next(m for m in MIGRATIONS if m.version == v) for v in (8, 11)]
+    old, new = [next(m for m in MIGRATIONS if m.version == v) for v in (8, 12)]
     words = loaded.dialect.schema_words
     with loaded._write() as conn:  # the migrations' own steps, as a migration runs them
         for table in ("metrics_hourly", "metrics_hourly_sessions", *_CELL_TABLES):
@@ -192,7 +192,7 @@ def test_the_migrations_fill_the_rollup_from_the_records(loaded: Store, name: st
             conn.execute(f"DROP TABLE {table}")
         for statement in old.statements:
             if "metrics_hourly_latency" in statement or "metrics_hourly_ttft" in statement:
-                conn.execute(statement.format(**words))  # the tables 11 dropped, filled
+                conn.execute(statement.format(**words))  # the tables 12 dropped, filled
             elif statement.startswith("INSERT"):
                 conn.execute(statement.format(**words))
         for statement in new.statements:

@@ -81,7 +81,7 @@ def test_migration_4_carries_over_the_properties_of_an_older_database(
         monkeypatch.context() as older,
     ):
         # a collector of that time kept no metrics rollup (migration 8 fills it)
-        older.setattr(_metrics_rollup, "add_to_rollup", lambda *_: None)
+        older.setattr(_metrics_rollup, "add_rows_to_rollup", lambda *_: None)
         ingest_records(conn, dialect, "p", before, 1)
         old_rows = conn.execute("SELECT count(*) FROM record_properties").fetchall()
     assert old_rows[0][0] == 24

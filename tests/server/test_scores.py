@@ -139,17 +139,19 @@ def test_helicone_score_and_feedback_routes(http: httpx.Client) -> None:
     assert "number or a boolean" in bad.json()["error"]
 
 
-def test_metrics_groups_average_their_requests_scores(http: httpx.Client) -> None:
+def test_metrics_groups_average_their_requests_and_sessions_scores(http: httpx.Client) -> None:
     """``GET /v1/metrics`` gives each group the average of every numeric or boolean score
-    on its requests (true = 1); categorical and session scores are not averaged."""
+    on its requests and its sessions (true = 1); categorical scores are not averaged."""
     for target, name, value in [("a1", "quality", 1.0), ("a2", "quality", 0.5),
                                 ("b1", "thumbs", True), ("c1", "label", "x")]:  # fmt: skip
         assert _score(http, request_id=target, name=name, value=value).is_success
     assert _score(http, session_id="c", name="quality", value=0.0).is_success
     whole = http.get("/v1/metrics").json()["groups"]
-    assert [group["scores"] for group in whole] == [{"quality": 0.75, "thumbs": 1.0}]
-    by_user = http.get("/v1/metrics", params={"session_id": "a"}).json()["groups"]
-    assert by_user[0]["scores"] == {"quality": 0.75}
+    assert [group["scores"] for group in whole] == [{"quality": 0.5, "thumbs": 1.0}]
+    only_a = http.get("/v1/metrics", params={"session_id": "a"}).json()["groups"]
+    assert only_a[0]["scores"] == {"quality": 0.75}
+    only_c = http.get("/v1/metrics", params={"session_id": "c"}).json()["groups"]
+    assert only_c[0]["scores"] == {"quality": 0.0}
 
 
 def test_pruning_a_session_deletes_its_scores(store_factory: Any, make_record: Any) -> None:

@@ -66,7 +66,7 @@ def test_an_agenttrace_without_the_door_is_named_in_the_error(
     """With an agenttrace older than the door (0.1), the import says what to install."""
     monkeypatch.setitem(sys.modules, "agenttrace.instrumentation", None)
     monkeypatch.delitem(sys.modules, "agenttrace_langchain._door", raising=False)
-    with pytest.raises(ImportError, match=r"needs agenttrace 0\.3 or newer.*pip install -U"):
+    with pytest.raises(ImportError, match=r"needs agenttrace 0\.4 or newer.*pip install -U"):
         importlib.import_module("agenttrace_langchain._door")
 
 
@@ -74,8 +74,8 @@ def test_an_older_door_is_named_in_the_error(monkeypatch: pytest.MonkeyPatch) ->
     """A door older than the one this integration is written against is refused by name."""
     import agenttrace.instrumentation
 
-    monkeypatch.setattr(agenttrace.instrumentation, "VERSION", "0.2.9")
-    monkeypatch.setattr(agenttrace.instrumentation, "VERSION_INFO", (0, 2, 9))
+    monkeypatch.setattr(agenttrace.instrumentation, "VERSION", "0.3.9")
+    monkeypatch.setattr(agenttrace.instrumentation, "VERSION_INFO", (0, 3, 9))
     monkeypatch.delitem(sys.modules, "agenttrace_langchain._door", raising=False)
-    with pytest.raises(ImportError, match=r"needs agenttrace 0\.3 or newer, found 0\.2\.9"):
+    with pytest.raises(ImportError, match=r"needs agenttrace 0\.4 or newer, found 0\.3\.9"):
         importlib.import_module("agenttrace_langchain._door")

@@ -26,7 +26,7 @@ import hashlib
 import inspect
 import threading
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from agenttrace._internal.call_record import (
@@ -48,7 +48,7 @@ from agenttrace.core.internal_errors import report_internal_error
 from agenttrace.core.outcome import error_info, exception_status
 from agenttrace.core.usage import as_mapping
 from agenttrace.exceptions import UserError
-from agenttrace.records import Record, Status
+from agenttrace.records import ErrorInfo, Record, Status
 
 __all__ = ["ManualLogger", "endpoint_tracer", "shutdown_endpoint_tracers"]
 
@@ -274,22 +274,42 @@ class ManualLogger:
                 status, error = Status.OK, None
             else:
                 status, error = exception_status(exc), error_info(exc)
-            results = recorder.results
-            model, usage, cost = priced_fields(call, request, results, cost_usd=recorder.cost_usd)
-            record = build_record(
-                call,
-                elapsed=elapsed,
-                request=dict(request),
-                response=results or None,
-                status=status,
-                error=error,
-                model=model,
-                usage=usage,
-                cost_usd=cost,
+            # what the record needs is kept; it is priced and built on the shipper's thread
+            ended = _EndedCall(
+                call, elapsed, dict(request), recorder.results, recorder.cost_usd, status, error
             )
-            self.tracer.emit(record)
+            self.tracer.emit_later(ended.record, "ManualLogger.log_request")
         except Exception as internal:  # noqa: BLE001 - tracing must not break the caller
             report_internal_error("ManualLogger.log_request", internal)
+
+
+@dataclass(slots=True)
+class _EndedCall:
+    """A call `log_request` has ended: what its record is built from, later."""
+
+    call: Call
+    elapsed: float
+    request: dict[str, Any]
+    results: dict[str, Any]
+    cost_usd: float | None
+    status: Status
+    error: ErrorInfo | None
+
+    def record(self) -> Record:
+        """The call's record, priced."""
+        results = self.results
+        model, usage, cost = priced_fields(self.call, self.request, results, cost_usd=self.cost_usd)
+        return build_record(
+            self.call,
+            elapsed=self.elapsed,
+            request=self.request,
+            response=results or None,
+            status=self.status,
+            error=self.error,
+            model=model,
+            usage=usage,
+            cost_usd=cost,
+        )
 
 
 def _checked(

@@ -1,15 +1,14 @@
-"""`new_record`: a `Record` built on the caller's thread, checked against the wire limits
-without running pydantic's validation.
+"""`new_record`: a `Record` checked against the wire limits without running pydantic's
+validation.
 
-Every producer (the ManualLogger, the LangChain handler) ends a traced call by building a
-record on the user's thread. Most values are made by agenttrace itself (ids, UTC times,
-`Status` and `RecordKind` members, validated `Usage` and `ErrorInfo`); a few strings and
-the properties come from the user. `new_record` checks those against the limits that
+Every producer (the ManualLogger, the LangChain handler) ends a traced call with a record,
+built on the shipper's worker thread (`Tracer.emit_later`) or, for other exporters, on the
+caller's. Most values are made by agenttrace itself (ids, UTC times, `Status` and
+`RecordKind` members, validated `Usage` and `ErrorInfo`); a few strings and the properties
+come from the user. `new_record` checks those against the limits that
 `agenttrace.core.record_rules` declares (the constants `Record`'s fields are declared
-with: they are written once), then makes the caller's dict the record's fields, as
-``Record.model_construct`` does but without its loop over the fields: about a third of the
-time ``Record(...)`` takes (``model_construct`` takes nearly as long as ``Record(...)``).
-The collector validates every record in full when it arrives.
+with: they are written once), then builds the record with pydantic's public
+``Record.model_construct``. The collector validates every record in full when it arrives.
 
 Anything unusual (a string too long, a path not in normal form, a property that is not
 text, an int where a float belongs, a naive time) goes through ``Record(...)`` instead, so
@@ -21,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 from agenttrace.core.record_rules import (
     MAX_AMOUNT,
@@ -95,11 +94,10 @@ RECORD_FIELDS = (
 """`Record`'s fields in order, as `RecordFields` declares them (a test keeps all three
 equal)."""
 
-_EVERY_FIELD = set(RECORD_FIELDS)
+_EVERY_FIELD = frozenset(RECORD_FIELDS)
 _MAX_KNOWN_PATHS = 4096
 _known_paths: set[str] = set()
-_new = Record.__new__
-_set = object.__setattr__
+_construct = Record.model_construct
 
 
 def _normal_path(path: object) -> bool:
@@ -134,8 +132,8 @@ def _plain_properties(properties: object) -> bool:
 def new_record(fields: RecordFields) -> Record:
     """The `Record` of ``fields``, as ``Record(**fields)`` would make it (or its error).
 
-    ``fields`` holds every field of `Record`, written as a dict literal in its order; it
-    becomes the record's own (do not use it again), with its own copy of the properties.
+    ``fields`` holds every field of `Record`, written as a dict literal in its order (do
+    not use it again); the record gets its own copy of the properties.
     The types `RecordFields` declares are the caller's to keep (mypy checks them at every
     call site); checked here is what a type cannot say: lengths, ranges, UTC times in
     order, a path in normal form, and that the strings and properties that came from
@@ -172,10 +170,6 @@ def new_record(fields: RecordFields) -> Record:
         and _plain_properties(properties := fields["properties"])
     ):
         return Record(**fields)
-    fields["properties"] = dict(properties)
-    record = _new(Record)
-    _set(record, "__dict__", fields)
-    _set(record, "__pydantic_fields_set__", _EVERY_FIELD.copy())
-    _set(record, "__pydantic_extra__", None)
-    _set(record, "__pydantic_private__", None)
-    return record
+    values = cast("dict[str, Any]", fields)
+    values["properties"] = dict(properties)
+    return _construct(set(_EVERY_FIELD), **values)

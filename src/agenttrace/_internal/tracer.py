@@ -1,11 +1,13 @@
 """The process-wide tracer: privacy rules applied, then records handed to an exporter.
 
-The privacy rules run in `Tracer.prepare`, on the caller's thread, so that nothing the
-rules remove ever sits in the queue or the disk spool.
+The privacy rules run in `Tracer.prepare`, before a record is encoded or written, so that
+nothing the rules remove ever reaches the disk spool or the network.
 
-Every producer (ManualLogger, the LangChain handler) calls `emit(record)`. It never blocks
-on the network and never raises (except under tests): the exporter, normally the
-background `Shipper`, owns delivery.
+Every producer (ManualLogger, the LangChain handler) ends a call with `emit(record)` or,
+cheaper for the caller, `emit_later(build)`: a function that builds the record, run on
+the background shipper's worker thread together with the privacy rules (at once, on the
+caller's thread, for other exporters). Neither blocks on the network nor raises (except
+under tests): the exporter, normally the background `Shipper`, owns delivery.
 
 Besides the process-wide tracer there may be others (a `ManualLogger` given its own
 ``api_key`` or ``logging_endpoint`` sends through a tracer of its own). Every tracer is
@@ -20,7 +22,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from agenttrace._internal.config import Settings
 from agenttrace._internal.metadata_redaction import MetadataRedactor
@@ -28,14 +30,17 @@ from agenttrace.core.internal_errors import report_internal_error
 from agenttrace.exceptions import ConfigurationError
 
 if TYPE_CHECKING:
+    from agenttrace._internal.shipping._buffer import Pending
     from agenttrace.records import Record
 
 __all__ = [
     "Exporter",
+    "PendingExporter",
     "Redactor",
     "Tracer",
     "configure",
     "emit",
+    "emit_later",
     "flush",
     "get_tracer",
     "live_tracers",
@@ -58,6 +63,15 @@ class Exporter(Protocol):
 
     def shutdown(self, timeout: float | None = None) -> bool:
         """Flush and stop; later `emit` calls drop their record. Safe to call twice."""
+
+
+class PendingExporter(Protocol):
+    """An exporter that also takes records still to be built (the `Shipper`)."""
+
+    takes_pending: bool
+
+    def emit(self, record: Record | Pending) -> None:
+        """Take one record, or the functions that build it and apply the privacy rules."""
 
 
 class Tracer:
@@ -124,6 +138,23 @@ class Tracer:
             self.exporter.emit(self.prepare(record))
         except Exception as exc:  # noqa: BLE001 - tracing must not break the caller
             report_internal_error("emit", exc)
+
+    def emit_later(self, build: Callable[[], Record], where: str = "emit") -> None:
+        """Queue the record that ``build()`` returns, built with the privacy rules on the
+        shipper's worker thread (at once for other exporters). ``build`` must only read
+        values that do not change afterwards; it may raise (the record is then dropped,
+        and the error logged, or raised by the next `flush` under tests). Never blocks,
+        never raises (but under tests). ``where`` names the producer in a failure's log."""
+        if not self.settings.enabled:
+            return
+        try:
+            exporter = self.exporter
+            if getattr(exporter, "takes_pending", False):
+                cast("PendingExporter", exporter).emit((build, self.prepare))
+            else:
+                exporter.emit(self.prepare(build()))
+        except Exception as exc:  # noqa: BLE001 - tracing must not break the caller
+            report_internal_error(where, exc)
 
     def flush(self, timeout: float | None = None) -> bool:
         """Deliver everything emitted so far, waiting at most ``timeout`` seconds; True if
@@ -271,6 +302,11 @@ def configure(
 def emit(record: Record) -> None:
     """Queue a record on the process-wide tracer."""
     get_tracer().emit(record)
+
+
+def emit_later(build: Callable[[], Record], where: str = "emit") -> None:
+    """Queue the record ``build()`` makes on the process-wide tracer (`Tracer.emit_later`)."""
+    get_tracer().emit_later(build, where)
 
 
 def flush(timeout: float | None = None) -> bool:

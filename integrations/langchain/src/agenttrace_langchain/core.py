@@ -40,7 +40,7 @@ from agenttrace.instrumentation import (
     task_id,
 )
 from agenttrace_langchain.context_provider import running_run
-from agenttrace_langchain.emit import emit_record, llm_outcome
+from agenttrace_langchain.emit import emit_llm_record, emit_record, llm_outcome
 from agenttrace_langchain.lifecycle import breakpoint_id, event_interrupts
 from agenttrace_langchain.questions import OpenQuestions, interrupts_of, node_key_of, resume_of
 from agenttrace_langchain.run_state import RootState, RunKind, RunState, RunStore
@@ -318,23 +318,13 @@ class TraceCore:
             )
 
     def llm_end(self, run_id: UUID, response: Any) -> None:
-        """A chat model / LLM finished: usage, served model and cost are read here."""
-        ended = time.time()  # before the usage parsing and price lookup below
+        """A chat model / LLM finished: usage, served model and cost are read from the
+        result when its record is built."""
+        ended = time.time()
         state = self.store.pop(run_id)
         if state is None or state.root.muted:
             return
-        outcome = llm_outcome(state, response, bodies=sends_bodies())
-        emit_record(
-            state,
-            RecordKind.LLM,
-            Status.OK,
-            model=outcome.model,
-            usage=outcome.usage,
-            cost=outcome.cost,
-            request=outcome.request,
-            response=outcome.response,
-            ended=ended,
-        )
+        emit_llm_record(state, response, bodies=sends_bodies(), ended=ended)
 
     def _failed(self, run_id: UUID, kind: RecordKind, error: BaseException) -> None:
         state = self.store.pop(run_id)

@@ -22,8 +22,8 @@ trip gives the same record: ``agenttrace.path`` (the session path), ``agenttrace
 (the path segment the span adds: a graph node's name, or a tool's when the tool span hangs
 under its parent's node), ``agenttrace.kind``, ``agenttrace.status`` (when not ``ok``),
 ``agenttrace.record.id``, ``agenttrace.name``, ``agenttrace.session.name``, ``agenttrace.cost_usd``,
-``agenttrace.attempt``, ``agenttrace.branch_id``, ``agenttrace.time_to_first_token_ms``
-and ``agenttrace.properties`` (JSON).
+``agenttrace.attempt``, ``agenttrace.branch_id`` (also on the node span of a ``Send``
+branch), ``agenttrace.time_to_first_token_ms`` and ``agenttrace.properties`` (JSON).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from agenttrace.records import Record
 
 __all__ = [
+    "BRANCH",
     "PATH",
     "SEGMENT",
     "operation_name",
@@ -47,6 +48,8 @@ __all__ = [
 
 PATH = "agenttrace.path"
 SEGMENT = "agenttrace.segment"
+BRANCH = "agenttrace.branch_id"
+"""On a record's span, and on its ``Send`` branch's node span: the branch."""
 
 _OPERATIONS = {
     RecordKind.LLM: "chat",
@@ -105,7 +108,7 @@ def record_attributes(record: Record, *, segment: str | None) -> Attributes:
         ("user.id", record.user_id or None),
         ("agenttrace.properties", _json(record.properties) if record.properties else None),
         ("agenttrace.attempt", record.attempt if record.attempt != 1 else None),
-        ("agenttrace.branch_id", record.branch_id or None),
+        (BRANCH, record.branch_id or None),
         ("agenttrace.time_to_first_token_ms", record.time_to_first_token_ms),
     )
     attributes.update((key, value) for key, value in optional if value is not None)

@@ -5,8 +5,10 @@ first notes the user's current span, a context-variable read, so that the record
 hangs under it). One daemon worker thread imports the OpenTelemetry SDK, groups records by
 session (`agenttrace._internal.otel_export._tree`), and sends each group as a tree of
 spans once the session is quiet for ``otlp_idle`` seconds, a group holds 5,000 records, or
-a flush asks. ``flush`` and ``shutdown`` wait with a timeout; shutdown also runs at
-interpreter exit. A record emitted when the queue is full is dropped and counted.
+a flush asks; to an OTLP endpoint, a session's later trees join the trace of its first
+(`agenttrace._internal.otel_export._layout`). ``flush`` and ``shutdown`` wait with a
+timeout; shutdown also runs at interpreter exit. A record emitted when the queue is full
+is dropped and counted.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from agenttrace._internal.otel_export._span_data import group_spans
+from agenttrace._internal.otel_export._layout import SessionLayout, SessionLayouts
+from agenttrace._internal.otel_export._span_data import GroupSpans, group_spans
 from agenttrace._internal.otel_export._tree import TraceGroup, TraceGroups
 from agenttrace.core.internal_errors import raise_internal_errors, report_internal_error
 
@@ -101,6 +104,8 @@ class OtelExporter:
         self._thread: threading.Thread | None = None
         self._imported = threading.Event()
         """Set once the worker has imported the OpenTelemetry SDK (or failed to)."""
+        self._layouts: SessionLayouts | None = None
+        """The sessions sent (the worker's; None in a user's tracer provider)."""
 
     def _before_fork(self) -> None:
         """A child forked while the worker imports would inherit a module lock held by no
@@ -203,6 +208,8 @@ class OtelExporter:
 
     def _run(self) -> None:
         groups = TraceGroups(idle=self.settings.otlp_idle, max_records=MAX_GROUP)
+        if self._tracer_provider is None:  # in the user's, their tracer draws the ids
+            self._layouts = SessionLayouts()
         sink: Sink | None = None
         try:
             try:
@@ -261,17 +268,27 @@ class OtelExporter:
         if not ready:
             return True
         spans = lost = 0
+        made: list[tuple[SessionLayout, GroupSpans]] = []
+        layouts = self._layouts
         for group in ready:
             try:
-                made = group_spans(group.records)
-                sink.add(made, group.parent)
+                layout = layouts.get(group.key[0]) if layouts is not None else None
+                group_made = group_spans(group.records, layout)
+                sink.add(group_made, group.parent)
             except Exception as exc:  # noqa: BLE001 - one bad group must not stop the rest
                 self.error = exc
                 lost += len(group.records)
                 report_internal_error("the OpenTelemetry export of a session", exc)
                 continue
-            spans += len(made)
+            if layout is not None:  # a later group of the session in this send sees them
+                layout.sent.update(group_made.nodes)
+                layout.anchors.update(group_made.anchors)
+                made.append((layout, group_made))
+            spans += len(group_made.spans)
         failed = sink.send()
+        if failed:  # which spans failed is not known: send these nodes again next time
+            for layout, group_made in made:
+                layout.sent.difference_update(group_made.nodes)
         self.dropped += lost
         self.failed += failed
         self.sent += spans - failed

@@ -3,8 +3,9 @@
 Both are made on the exporter's worker thread, which imports the OpenTelemetry SDK (the
 ``agenttrace[otel]`` extra) there, never on the caller's thread.
 
-* `OtlpSink`: the span descriptions become the SDK's ``ReadableSpan`` objects directly (a
-  new trace id per group; about ten times cheaper than a tracer's spans) and the SDK's
+* `OtlpSink`: the span descriptions become the SDK's ``ReadableSpan`` objects directly (in
+  the session's trace, ids as `group_spans` gave them; about ten times cheaper than a
+  tracer's spans) and the SDK's
   ``OTLPSpanExporter`` (HTTP, protobuf) sends them in batches of 512. It reads the
   standard ``OTEL_EXPORTER_OTLP_*`` / ``OTEL_EXPORTER_OTLP_TRACES_*`` variables (endpoint,
   headers, timeout, compression, certificates) for what the arguments leave out; the
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from agenttrace.core.version import VERSION
 
 if TYPE_CHECKING:
-    from agenttrace._internal.otel_export._span_data import SpanData
+    from agenttrace._internal.otel_export._span_data import GroupSpans
 
 __all__ = ["OtlpSink", "ProviderSink", "Sink", "traces_url"]
 
@@ -43,7 +44,7 @@ def traces_url(endpoint: str) -> str:
 class Sink:
     """Makes spans of span descriptions, and delivers them."""
 
-    def add(self, spans: list[SpanData], parent: Any) -> None:
+    def add(self, group: GroupSpans, parent: Any) -> None:
         """Make the spans of one group (pre-order); ``parent``: the user's span context."""
         raise NotImplementedError
 
@@ -66,7 +67,7 @@ class ProviderSink(Sink):
         self.provider = provider
         self.tracer = provider.get_tracer("agenttrace", VERSION)
 
-    def add(self, spans: list[SpanData], parent: Any) -> None:
+    def add(self, group: GroupSpans, parent: Any) -> None:
         from opentelemetry.context import Context
         from opentelemetry.trace import NonRecordingSpan, SpanKind, StatusCode, set_span_in_context
         from opentelemetry.trace.status import Status
@@ -76,7 +77,7 @@ class ProviderSink(Sink):
             root = set_span_in_context(NonRecordingSpan(parent), root)
         contexts: dict[int, Any] = {}
         made = []
-        for data in spans:
+        for data in group.spans:
             context = root if data.parent_id is None else contexts[data.parent_id]
             span = self.tracer.start_span(
                 data.name,
@@ -129,14 +130,18 @@ class OtlpSink(Sink):
         self.span_exporter = span_exporter
         self._made: list[Any] = []
 
-    def add(self, spans: list[SpanData], parent: Any) -> None:
+    def add(self, group: GroupSpans, parent: Any) -> None:
         from opentelemetry.sdk.trace import Event, ReadableSpan
         from opentelemetry.trace import SpanContext, SpanKind, StatusCode, TraceFlags
         from opentelemetry.trace.status import Status
 
-        trace_id = random.getrandbits(128) or 1
+        trace_id = group.trace_id or random.getrandbits(128) or 1
         flags = TraceFlags(TraceFlags.SAMPLED)
+        spans = group.spans
         contexts = {d.span_id: SpanContext(trace_id, d.span_id, False, flags) for d in spans}
+        for data in spans:  # a node span sent with an earlier tree of the session
+            if data.parent_id is not None and data.parent_id not in contexts:
+                contexts[data.parent_id] = SpanContext(trace_id, data.parent_id, False, flags)
         unset = Status(StatusCode.UNSET)
         for data in spans:
             event = data.exception_event()

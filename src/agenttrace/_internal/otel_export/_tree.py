@@ -14,17 +14,35 @@ session root span (the session's name)            path /
     ├── chat ...
     └── tools    node span                        path /researcher/tools
         └── execute_tool search   (adds its name: path /researcher/tools/search)
+└── research     node span, Send branch 1         path /research
+    └── chat ...
+└── research     node span, Send branch 2         path /research
+    └── chat ...
 ```
 
 A node span is one path segment; it starts with the first record under it and ends with
 the last. A tool record whose path ends with its own name (what the LangChain handler
 writes) hangs under its parent's node and adds its name, as OTel GenAI tool spans do; any
 other record hangs under the node of its whole path and adds nothing. Records of a session
-that go on after its group was sent form a new group (a new root span).
+that go on after its tree was sent form a new group, whose tree joins the trace sent
+(`agenttrace._internal.otel_export._layout`).
+
+Parallel ``Send`` branches: the handler gives every record of a branch the branch's id
+(``branch_id``, the LangGraph task id of the node ``Send`` started) and the same path as
+its sibling branches. Each branch becomes a node span of its own (carrying
+``agenttrace.branch_id``), beside its siblings under their parent node, with the branch's
+records (and nodes) under it. A record names its branch but not the depth of the branch's
+node, so the branch's node is the deepest segment all of the branch's records share (a
+record's own trailing name, such as a tool's or a store's, left out): exact for a
+``Send`` to a node that makes calls itself or runs a sub-graph of several nodes; for a
+``Send`` to a sub-graph whose calls all sit in one inner node, the branch splits at that
+inner node instead. A ``Send`` nested in another branch splits under the outer node, not
+under its branch (its records carry only the inner branch's id).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -34,13 +52,26 @@ from agenttrace.core.record_rules import RecordKind
 if TYPE_CHECKING:
     from agenttrace.records import Record
 
-__all__ = ["GroupKey", "Node", "TraceGroup", "TraceGroups", "build_tree", "nanoseconds"]
+__all__ = [
+    "GroupKey",
+    "Node",
+    "NodeKey",
+    "TraceGroup",
+    "TraceGroups",
+    "branch_anchors",
+    "build_tree",
+    "nanoseconds",
+]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
 GroupKey = tuple[str, int, int]
 """(session id, the trace id and span id of the user's parent span, 0 and 0 without one)."""
+NodeKey = tuple[str, str | None]
+"""A node span's identity in its session: (its path, the ``Send`` branch it is in or None)."""
+Anchor = tuple[str, ...]
+"""The segments of a branch's node path."""
 
 
 def nanoseconds(moment: datetime) -> int:
@@ -54,9 +85,12 @@ class Node:
 
     segment: str
     path: str
+    branch: str | None
+    """The ``Send`` branch the node is in (its own node and the nodes below), or None."""
     start_ns: int
     end_ns: int
-    children: dict[str, Node] = field(default_factory=dict)
+    children: dict[str | tuple[str, str], Node] = field(default_factory=dict)
+    """By segment; a ``Send`` branch's node by (segment, branch)."""
     records: list[tuple[Record, str | None]] = field(default_factory=list)
     """Each record hung here, with the segment its span adds (a tool's name) or None."""
 
@@ -65,17 +99,50 @@ class Node:
         self.start_ns = min(self.start_ns, start_ns)
         self.end_ns = max(self.end_ns, end_ns)
 
+    @property
+    def key(self) -> NodeKey:
+        """(path, branch): what tells the node's span apart in its session."""
+        return (self.path, self.branch)
+
 
 def _segments(path: str) -> list[str]:
     stripped = path.strip("/")
     return stripped.split("/") if stripped else []
 
 
-def build_tree(records: list[Record]) -> Node:
-    """The tree of ``records`` (one session's), root first; every node spans its records."""
+def _common(anchor: Anchor, segments: list[str]) -> Anchor:
+    """The longest common prefix of ``anchor`` and ``segments``."""
+    size = 0
+    for mine, theirs in zip(anchor, segments, strict=False):
+        if mine != theirs:
+            break
+        size += 1
+    return anchor if size == len(anchor) else anchor[:size]
+
+
+def branch_anchors(records: list[Record], known: Mapping[str, Anchor]) -> dict[str, Anchor]:
+    """The node of each ``Send`` branch among ``records``: the deepest path its records share
+    (a record's own trailing name left out), and, with ``known`` (what earlier trees of the
+    session used), no deeper than before."""
+    anchors: dict[str, Anchor] = {}
+    for record in records:
+        branch = record.branch_id
+        if not branch:
+            continue
+        segments = _segments(record.session_path)
+        if segments and record.kind is not RecordKind.LLM and segments[-1] == record.name:
+            segments.pop()  # a tool's or a store's own segment: never the branch's node
+        anchor = anchors[branch] if branch in anchors else known.get(branch)
+        anchors[branch] = tuple(segments) if anchor is None else _common(anchor, segments)
+    return anchors
+
+
+def build_tree(records: list[Record], depths: Mapping[str, int]) -> Node:
+    """The tree of ``records`` (one session's), root first; every node spans its records.
+    ``depths``: how many segments deep each ``Send`` branch's node is (`branch_anchors`)."""
     first = records[0]
     start = nanoseconds(first.start_time)
-    root = Node("", "/", start, start)
+    root = Node("", "/", None, start, start)
     for record in records:
         record_start = nanoseconds(record.start_time)
         end_time = record.end_time or record.start_time
@@ -84,14 +151,22 @@ def build_tree(records: list[Record]) -> Node:
         own: str | None = None
         if record.kind is RecordKind.TOOL and segments and segments[-1] == record.name:
             own = segments.pop()
+        branch = record.branch_id
+        depth = depths.get(branch, 0) if branch else 0
         node = root
         node.widen(record_start, record_end)
-        for segment in segments:
-            child = node.children.get(segment)
+        for level, segment in enumerate(segments, 1):
+            # a Send branch's own node is told from its siblings by the branch; below it,
+            # the parent is the branch's already
+            key = segment if level != depth or branch is None else (segment, branch)
+            child = node.children.get(key)
             if child is None:
                 path = f"{node.path.rstrip('/')}/{segment}"
-                child = node.children[segment] = Node(segment, path, record_start, record_end)
-            child.widen(record_start, record_end)
+                in_branch = node.branch if level != depth else branch
+                child = Node(segment, path, in_branch, record_start, record_end)
+                node.children[key] = child
+            else:
+                child.widen(record_start, record_end)
             node = child
         node.records.append((record, own))
     return root

@@ -7,6 +7,12 @@ stuck in a slow request), the emitting thread is asked to spool a batch itself (
 
 Flush tickets know how many records each deque had given up when they were issued, so a
 flush waits for exactly the records emitted before it, even while emission continues.
+
+An item is a `Record`, or a `Pending` one: the functions that build it and apply the
+privacy rules to it, which run when the item leaves the buffer (on the worker's thread),
+not on the thread that emitted it. Building is pure, so an item taken twice (the batch
+held aside, taken again by a shutdown that gave up on the worker) builds the same record.
+A pending record that fails to build is handed to ``on_unbuilt`` and left out.
 """
 
 from __future__ import annotations
@@ -14,12 +20,17 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 
 from agenttrace.records import Record
 
-__all__ = ["FlushTicket", "Put", "RecordBuffer"]
+__all__ = ["FlushTicket", "Item", "Pending", "Put", "RecordBuffer"]
+
+Pending = tuple[Callable[[], Record], Callable[[Record], Record]]
+"""A record still to be built: ``(build, prepare)``; the record is ``prepare(build())``."""
+Item = Record | Pending
 
 
 class Put(IntEnum):
@@ -59,7 +70,13 @@ class FlushTicket:
 class RecordBuffer:
     """Queue, overflow, flush tickets and the worker's wake-up event. Thread-safe."""
 
-    def __init__(self, queue_size: int, batch_size: int, overflow_size: int) -> None:
+    def __init__(
+        self,
+        queue_size: int,
+        batch_size: int,
+        overflow_size: int,
+        on_unbuilt: Callable[[Exception], None] | None = None,
+    ) -> None:
         self.queue_size = queue_size
         self.batch_size = batch_size
         self.overflow_size = overflow_size
@@ -67,18 +84,19 @@ class RecordBuffer:
         self.wake = threading.Event()
         self.closed = False
         self.emitted = 0
-        self._queue: deque[Record] = deque()
-        self._overflow: deque[Record] = deque()
+        self._on_unbuilt = on_unbuilt
+        self._queue: deque[Item] = deque()
+        self._overflow: deque[Item] = deque()
         self._queue_taken = 0
         self._overflow_taken = 0
         self._tickets: list[FlushTicket] = []
         self._inflight: tuple[bytes, int] | None = None
-        self._ahead: list[Record] = []
+        self._ahead: list[Item] = []
 
     # -- the emitting side ---------------------------------------------------------------
 
-    def put(self, record: Record) -> Put:
-        """Take ``record``; never blocks beyond the lock, never does I/O."""
+    def put(self, record: Item) -> Put:
+        """Take ``record`` (built or pending); never blocks beyond the lock, never does I/O."""
         with self.lock:
             if self.closed:
                 return Put.CLOSED
@@ -100,7 +118,8 @@ class RecordBuffer:
         with self.lock:
             if len(self._overflow) <= self.overflow_size:
                 return []
-            return self._pop_overflow(self.batch_size)
+            items = self._pop_overflow(self.batch_size)
+        return self._built(items)
 
     def size(self) -> int:
         """Records in memory."""
@@ -109,7 +128,23 @@ class RecordBuffer:
 
     # -- the worker side -----------------------------------------------------------------
 
-    def _pop_overflow(self, limit: int) -> list[Record]:
+    def _built(self, items: list[Item]) -> list[Record]:
+        """``items`` as records: pending ones built (outside the lock), failures left out."""
+        records: list[Record] = []
+        for item in items:
+            if isinstance(item, tuple):
+                build, prepare = item
+                try:
+                    records.append(prepare(build()))
+                except Exception as exc:  # one bad record must not stop the rest
+                    if self._on_unbuilt is None:
+                        raise
+                    self._on_unbuilt(exc)
+            else:
+                records.append(item)
+        return records
+
+    def _pop_overflow(self, limit: int) -> list[Item]:
         overflow = self._overflow
         count = min(limit, len(overflow))
         self._overflow_taken += count
@@ -123,14 +158,16 @@ class RecordBuffer:
                 return []
             count = min(self.batch_size, len(queue))
             self._queue_taken += count
-            return [queue.popleft() for _ in range(count)]
+            items = [queue.popleft() for _ in range(count)]
+        return self._built(items)
 
     def take_overflow(self, *, partial: bool) -> list[Record]:
         """One batch from the overflow: a full one, or the remainder if ``partial``."""
         with self.lock:
             if len(self._overflow) < self.batch_size and not partial:
                 return []
-            return self._pop_overflow(self.batch_size)
+            items = self._pop_overflow(self.batch_size)
+        return self._built(items)
 
     def queue_length(self) -> int:
         """Records in the queue (not counting the overflow)."""
@@ -155,8 +192,8 @@ class RecordBuffer:
             if self._ahead or len(queue) < self.batch_size:
                 return []
             self._queue_taken += self.batch_size
-            self._ahead = [queue.popleft() for _ in range(self.batch_size)]
-            return self._ahead
+            self._ahead = items = [queue.popleft() for _ in range(self.batch_size)]
+        return self._built(items)
 
     def release_ahead(self) -> bool:
         """The worker takes back the batch held aside; False when shutdown took (and
@@ -196,7 +233,7 @@ class RecordBuffer:
             self._queue.clear()
             self._overflow.clear()
             inflight, self._inflight = self._inflight, None
-            return records, inflight
+        return self._built(records), inflight
 
     # -- flush tickets -------------------------------------------------------------------
 

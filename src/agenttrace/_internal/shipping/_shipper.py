@@ -1,7 +1,9 @@
 """`Shipper`: the default exporter, delivering records to the collector in the background.
 
 ``emit`` puts a record in a bounded in-memory queue and returns: no network and no disk on
-the caller's thread (except, as a last resort, one spool write per batch when both the
+the caller's thread. A record may also be queued *pending* (`emit_pending`: the functions
+that build it and apply the privacy rules), so that the worker, not the caller, pays for
+building and checking it (except, as a last resort, one spool write per batch when both the
 queue and its overflow are full). One daemon worker thread posts batches of
 ``batch_size`` records, or what is there every ``flush_interval`` seconds, to
 ``POST {endpoint}/v1/records``; see `agenttrace._internal.shipping._worker` for retries,
@@ -24,7 +26,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from agenttrace._internal.config import Settings
-from agenttrace._internal.shipping._buffer import Put, RecordBuffer
+from agenttrace._internal.shipping._buffer import Item, Put, RecordBuffer
 from agenttrace._internal.shipping._spool import Spool
 from agenttrace._internal.shipping._stats import (
     Counters,
@@ -39,7 +41,6 @@ from agenttrace.exceptions import ConfigurationError
 if TYPE_CHECKING:
     import httpx
 
-    from agenttrace.records import Record
 
 __all__ = ["Shipper"]
 
@@ -115,6 +116,7 @@ class Shipper:
             self.settings.queue_size,
             self._batch_size,
             overflow_size=max(self.settings.queue_size, self._batch_size),
+            on_unbuilt=self._unbuilt,
         )
         self._spool = Spool(
             self.settings.spool_dir,
@@ -128,6 +130,7 @@ class Shipper:
         self._closed_warning = RateLimitedWarning(60.0)
         self._kept_warning = RateLimitedWarning(60.0)
         self._worker: Worker | None = None
+        self._build_error: Exception | None = None
 
     def _start_worker(self) -> Worker:
         with self._lock:
@@ -170,8 +173,12 @@ class Shipper:
 
     # -- the Exporter protocol -----------------------------------------------------------
 
-    def emit(self, record: Record) -> None:
-        """Queue ``record``; returns at once, never raises (but under tests)."""
+    takes_pending = True
+    """`Tracer.emit_later` may hand this exporter pending records (`emit`)."""
+
+    def emit(self, record: Item) -> None:
+        """Queue ``record`` (a `Record`, or a pending one: ``(build, prepare)``, built by the
+        worker); returns at once, never raises (but under tests)."""
         try:
             if self._worker is None and not self._closed:
                 self._start_worker()
@@ -188,6 +195,16 @@ class Shipper:
             )
         except Exception as exc:  # noqa: BLE001 - tracing must not break the caller
             report_internal_error("Shipper.emit", exc)
+
+    def _unbuilt(self, exc: Exception) -> None:
+        """A pending record failed to build (on the worker's thread): it is lost. Logged;
+        under tests the next `flush` or `shutdown` raises it on the caller's thread."""
+        self._counters.add(dropped=1)
+        self._buffer.spoil_tickets()
+        if raise_internal_errors():
+            self._build_error = self._build_error or exc
+        else:
+            logger.warning("agenttrace: a record could not be built and was dropped", exc_info=exc)
 
     def _spool_excess(self) -> None:
         """Queue and overflow are full and the worker is stuck: spool one batch here."""
@@ -291,6 +308,9 @@ class Shipper:
     def _raise_worker_error(self, worker: Worker) -> None:
         if worker.error is not None and raise_internal_errors():
             raise worker.error
+        error, self._build_error = self._build_error, None
+        if error is not None:
+            raise error
 
     # -- introspection -------------------------------------------------------------------
 

@@ -3,16 +3,23 @@
 One `tick` (run every ``interval`` seconds by `alerts_lifespan`, in a worker thread):
 
 1. take the evaluation lease (`SqlAlertStore.take_lease`); a collector that does not hold
-   it does nothing, so several collectors on one PostgreSQL evaluate once per tick (and the
-   compare-and-set of `SqlAlertStore.record_value` keeps even a lost lease from firing
-   twice). With SQLite the lease works the same across ``serve --workers``;
+   it does nothing, so several collectors on one PostgreSQL evaluate once per tick. With
+   SQLite the lease works the same across ``serve --workers``. Every write below extends
+   the lease in its own transaction and is refused once the lease was lost
+   (`LeaseLostError`): a collector that stalled past its lease (a pause, a slow query)
+   stops its round there, writing and sending nothing more;
 2. measure each rule over its window or budget period with the metrics query (the same
    figures as ``GET /v1/metrics``) and record it: ``ok`` -> ``firing`` when the threshold
    is passed, ``firing`` -> ``ok`` (a resolved event) when it no longer is; no event while
    the state stays;
 3. send the due webhook deliveries, each retried in place with tenacity (exponential
    backoff) and, when that fails, again at later ticks with a growing delay, until
-   `MAX_DELIVERY_ATTEMPTS`; a 4xx other than 408/429 gives up at once.
+   `MAX_DELIVERY_ATTEMPTS`; a 4xx other than 408/429 gives up at once. Each try is claimed
+   in the delivery log first (`SqlAlertStore.claim_delivery`, a compare-and-set that also
+   extends the lease), so a delivery another collector claimed or sent is skipped. What
+   no database can fence is a stall between that claim and the request leaving the
+   process: receivers should still ignore an event id they have handled (see
+   `agenttrace.server.alerts.webhooks`).
 """
 
 from __future__ import annotations
@@ -39,7 +46,12 @@ from tenacity import (
 from agenttrace.core.version import VERSION
 from agenttrace.server.alerts.webhooks import EVENT_HEADER, SIGNATURE_HEADER, sign
 from agenttrace.server.store.alert_models import AlertRule
-from agenttrace.server.store.alerts import PendingDelivery, SqlAlertStore, StoredRule
+from agenttrace.server.store.alerts import (
+    LeaseLostError,
+    PendingDelivery,
+    SqlAlertStore,
+    StoredRule,
+)
 from agenttrace.server.store.base import Store
 from agenttrace.server.store.metrics import MetricsQuery, metrics_filter
 
@@ -56,6 +68,10 @@ _COMPARE = {
     "lt": lambda v, t: v < t,
     "lte": lambda v, t: v <= t,
 }
+
+
+class _ClaimedElsewhereError(Exception):
+    """Another collector claimed (or sent) the delivery: nothing to do here."""
 
 
 class _DeliveryError(Exception):
@@ -157,6 +173,7 @@ class AlertEvaluator:
         self.store = store
         self.interval = interval
         self.lease_s = max(3 * interval, 5.0)
+        self.timeout_s = timeout_s
         self.retry_base_s = retry_base_s
         self.retry_max_s = retry_max_s
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
@@ -196,19 +213,22 @@ class AlertEvaluator:
             return False
         if not self.alerts.take_lease(self.holder, self.lease_s):
             return False
-        now = datetime.now(UTC)
-        for stored in self.alerts.all_rules():
-            if self.stopping.is_set():
-                return True
-            self._evaluate(stored, now)
-        for pending in self.alerts.due_deliveries():
-            if self.stopping.is_set():
-                return True
-            self._deliver(pending)
+        try:
+            now = datetime.now(UTC)
+            for stored in self.alerts.all_rules():
+                if self.stopping.is_set():
+                    return True
+                self._evaluate(stored, now)
+            for pending in self.alerts.due_deliveries():
+                if self.stopping.is_set():
+                    return True
+                self._deliver(pending)
+        except LeaseLostError:
+            logger.info("agenttrace: the alert lease passed to another collector mid-round")
+            return False
         return True
 
     def _evaluate(self, stored: StoredRule, now: datetime) -> None:
-        assert self.alerts is not None
         rule = stored.rule
         try:
             value = measure(self.store, stored.project_id, rule, now)
@@ -216,7 +236,15 @@ class AlertEvaluator:
             logger.exception("agenttrace: measuring alert rule %s failed", rule.rule_id)
             return
         breached = value is not None and _COMPARE[rule.op](value, rule.threshold)
-        event = self.alerts.record_value(stored, value, breached)
+        self._record(stored, value, breached)
+
+    def _record(self, stored: StoredRule, value: float | None, breached: bool) -> None:
+        """Record the measured value (and a state change): fenced by the lease."""
+        assert self.alerts is not None
+        rule = stored.rule
+        event = self.alerts.record_value(
+            stored, value, breached, holder=self.holder, lease_s=self.lease_s
+        )
         if event is not None:
             logger.warning(
                 "agenttrace: alert %r %s (%s = %s, threshold %s)",
@@ -238,10 +266,29 @@ class AlertEvaluator:
         transient = answer.status_code >= 500 or answer.status_code in {408, 429}
         raise _DeliveryError(f"the receiver answered {answer.status_code}", retry=transient)
 
+    def _claim(self, pending: PendingDelivery) -> PendingDelivery:
+        """Claim (or renew the claim on) the delivery's next try, right before it."""
+        assert self.alerts is not None
+        claimed = self.alerts.claim_delivery(
+            pending,
+            holder=self.holder,
+            lease_s=self.lease_s,
+            claim_s=self.lease_s + 3 * self.timeout_s,
+        )
+        if claimed is None:
+            raise _ClaimedElsewhereError
+        return claimed
+
     def _deliver(self, pending: PendingDelivery) -> None:
         assert self.alerts is not None
         body = payload(pending)
         attempts = pending.attempts + 1
+        claim = [pending]
+
+        def attempt() -> None:
+            claim[0] = self._claim(claim[0])
+            self._post(claim[0], body)
+
         retrying = Retrying(
             stop=stop_after_attempt(_TRIES_PER_ROUND),
             wait=wait_exponential(multiplier=min(self.retry_base_s, 1.0) / 4, max=2.0),
@@ -249,7 +296,9 @@ class AlertEvaluator:
             sleep=self._sleep,
         )
         try:
-            retrying(self._post, pending, body)
+            retrying(attempt)
+        except _ClaimedElsewhereError:
+            return
         except (_DeliveryError, RetryError) as exc:
             cause = exc.last_attempt.exception() if isinstance(exc, RetryError) else exc
             retry = isinstance(cause, _DeliveryError) and cause.retry
@@ -258,7 +307,7 @@ class AlertEvaluator:
                 delay = min(self.retry_base_s * 2 ** (attempts - 1), self.retry_max_s)
                 retry_us = int((time.time() + delay) * 1_000_000)
             self.alerts.delivery_done(
-                pending, ok=False, error=str(cause), attempts=attempts, retry_us=retry_us
+                claim[0], ok=False, error=str(cause), attempts=attempts, retry_us=retry_us
             )
             return
-        self.alerts.delivery_done(pending, ok=True, error=None, attempts=attempts, retry_us=0)
+        self.alerts.delivery_done(claim[0], ok=True, error=None, attempts=attempts, retry_us=0)

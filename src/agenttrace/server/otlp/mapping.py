@@ -23,7 +23,7 @@ from agenttrace.core.langgraph_paths import (
 from agenttrace.core.outcome import status_of_type_name
 from agenttrace.core.pricing import compute_cost
 from agenttrace.core.usage import usage_from_mapping
-from agenttrace.records import ErrorInfo, Record, RecordKind, Status
+from agenttrace.records import ErrorInfo, Record, RecordKind, Status, Usage
 from agenttrace.server.otlp.agenttrace_spans import PATH as OWN_PATH
 from agenttrace.server.otlp.agenttrace_spans import read_agenttrace
 from agenttrace.server.otlp.decoding import STATUS_ERROR, OtlpSpan
@@ -34,10 +34,15 @@ from agenttrace.server.otlp.reading import OwnFields, SpanReading
 from agenttrace.server.otlp.traceloop import read_traceloop
 from agenttrace.server.store.otlp_spans import SpanLink
 
-__all__ = ["read_span", "span_record"]
+__all__ = ["read_span", "span_fields", "span_record"]
 
 _MAX_TYPE = 500
 _MAX_MESSAGE = 100_000
+_USAGE_CACHE_SIZE = 4096
+_MISSING = object()
+_usages: dict[tuple[Any, ...], Usage | None] = {}
+"""`usage_from_mapping` of the usage shapes seen lately (whole counts only): spans of one
+agent repeat a few shapes, and `Usage` is frozen, so records may share one."""
 
 
 def read_span(span: OtlpSpan) -> SpanReading:
@@ -87,6 +92,13 @@ def span_record(span: OtlpSpan) -> tuple[SpanLink, Record | None]:
     The record's place is a placeholder (``/``, session = trace id) until resolved.
     Raises ValueError (pydantic's) when the record would be invalid.
     """
+    link, fields = span_fields(span)
+    return link, Record(**fields) if fields is not None else None
+
+
+def span_fields(span: OtlpSpan) -> tuple[SpanLink, dict[str, Any] | None]:
+    """`span_record`, with the record's fields not validated yet (so that a batch's records
+    can be validated in one call)."""
     reading = read_span(span)
     graph = reading.graph
     namespace = checkpoint_namespace(graph) if graph is not None else None
@@ -97,14 +109,14 @@ def span_record(span: OtlpSpan) -> tuple[SpanLink, Record | None]:
     if reading.kind is None and reading.framework:
         segment = None  # LangGraph's spans: the node rule decides alone
     session_id = reading.session_id or reading.thread_id
-    record: Record | None = None
+    fields: dict[str, Any] | None = None
     record_id: str | None = None
     if reading.kind is not None:
         own_id = reading.own.record_id if reading.own is not None else None
         record_id = own_id or stable_id(
             span.start_ns // 1_000_000, f"{span.trace_id}/{span.span_id}".encode()
         )
-        record = _record(span, reading, record_id, namespace)
+        fields = _record_fields(span, reading, record_id, namespace)
     link = SpanLink(
         trace_id=span.trace_id,
         span_id=span.span_id,
@@ -115,13 +127,45 @@ def span_record(span: OtlpSpan) -> tuple[SpanLink, Record | None]:
         session_id=session_id[:200] if session_id else None,
         record_id=record_id,
     )
-    return link, record
+    return link, fields
 
 
-def _record(span: OtlpSpan, reading: SpanReading, record_id: str, namespace: str | None) -> Record:
+def _usage_key(shape: dict[str, Any]) -> tuple[Any, ...] | None:
+    """A reading's usage shape as a key of `_usages`; None unless every count is an int."""
+    key: list[tuple[str, Any]] = []
+    for name, value in shape.items():
+        if type(value) is dict:
+            if not all(type(count) is int for count in value.values()):
+                return None
+            key.append((name, tuple(value.items())))
+        elif type(value) is int:
+            key.append((name, value))
+        else:
+            return None
+    return tuple(key)
+
+
+def _usage(shape: dict[str, Any]) -> Usage | None:
+    """`usage_from_mapping` of a reading's usage shape, remembered for whole counts."""
+    key = _usage_key(shape)
+    if key is None:
+        return usage_from_mapping(shape)
+    found = _usages.get(key, _MISSING)  # one step: another thread may clear the cache
+    if found is not _MISSING:
+        return found  # type: ignore[return-value] # not the sentinel
+    usage = usage_from_mapping(shape)
+    if len(_usages) >= _USAGE_CACHE_SIZE:
+        _usages.clear()
+    _usages[key] = usage
+    return usage
+
+
+def _record_fields(
+    span: OtlpSpan, reading: SpanReading, record_id: str, namespace: str | None
+) -> dict[str, Any]:
     kind = reading.kind or RecordKind.CUSTOM
     status, error = _outcome(span)
-    usage = usage_from_mapping(reading.usage) if reading.usage else None
+    usage = _usage(reading.usage) if reading.usage else None
     start = _time(span.start_ns)
     own = reading.own
     cost = None
@@ -139,26 +183,30 @@ def _record(span: OtlpSpan, reading: SpanReading, record_id: str, namespace: str
     properties = dict(reading.properties)
     if span.service_name and own is None:
         properties.setdefault("service.name", span.service_name[:1000])
-    return Record(
-        id=record_id,
-        kind=kind,
-        session_id=span.trace_id,
-        name=(reading.name or span.name)[:500],
-        model=reading.model[:500] if reading.model else None,
-        provider=reading.provider[:200] if reading.provider else None,
-        user_id=reading.user_id[:500] if reading.user_id else None,
-        properties=properties,
-        start_time=start,
-        end_time=_time(span.end_ns) if span.end_ns >= span.start_ns else start,
-        status=status,
-        error=error,
-        usage=usage,
-        cost_usd=cost,
-        request=reading.request,
-        response=reading.response,
-        branch_id=branch[:500] if branch else None,
-        **(_own_fields(own) if own is not None else {}),
-    )
+    asked = own is not None and kind is RecordKind.HUMAN and status is Status.INTERRUPTED  # open
+    end = _time(span.end_ns) if span.end_ns >= span.start_ns else start
+    fields = {
+        "id": record_id,
+        "kind": kind,
+        "session_id": span.trace_id,
+        "name": (reading.name or span.name)[:500],
+        "model": reading.model[:500] if reading.model else None,
+        "provider": reading.provider[:200] if reading.provider else None,
+        "user_id": reading.user_id[:500] if reading.user_id else None,
+        "properties": properties,
+        "start_time": start,
+        "end_time": None if asked else end,
+        "status": status,
+        "error": error,
+        "usage": usage,
+        "cost_usd": cost,
+        "request": reading.request,
+        "response": reading.response,
+        "branch_id": branch[:500] if branch else None,
+    }
+    if own is not None:
+        fields.update(_own_fields(own))
+    return fields
 
 
 def _own_fields(own: OwnFields) -> dict[str, Any]:

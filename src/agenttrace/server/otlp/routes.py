@@ -18,6 +18,7 @@ together), and costs its key's rate limit one token per span once read.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -26,9 +27,10 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from google.protobuf import json_format
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTracePartialSuccess,
+    ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from agenttrace.records import Record, Status
@@ -38,7 +40,7 @@ from agenttrace.server._fair_ingest import FairIngest
 from agenttrace.server._limits import Limits, record_problem
 from agenttrace.server.dependencies import CollectorOptions, IngestGrantDep, read_body
 from agenttrace.server.otlp.decoding import BodyError, OtlpSpan, decode_request, iter_spans
-from agenttrace.server.otlp.mapping import span_record
+from agenttrace.server.otlp.mapping import span_fields
 from agenttrace.server.otlp.paths import resolve_place
 from agenttrace.server.otlp.questions import human_parts
 from agenttrace.server.store._human_ingest import merge_human
@@ -51,6 +53,7 @@ router = APIRouter(tags=["ingest"])
 _PROTOBUF = "application/x-protobuf"
 _JSON = "application/json"
 _SHOWN_REJECTIONS = 5
+_RECORDS = TypeAdapter(list[Record])
 
 
 def _too_many(count: int, limits: Limits) -> HTTPException:
@@ -77,6 +80,10 @@ class SpanBatch:
     """How many spans the body held (``links`` adds one per question asked or answered)."""
 
 
+_Read = tuple[OtlpSpan, SpanLink, dict[str, Any] | ValidationError | None]
+"""A span, its link and its record's fields not yet validated (or why they are invalid)."""
+
+
 def read_export(body: bytes, content_type: str, limits: Limits) -> SpanBatch:
     """The spans of an OTLP body, mapped to links and records within ``limits``;
     HTTPException 400 (not an export), 413 (too many spans) or 415 (not protobuf or JSON)."""
@@ -85,21 +92,15 @@ def read_export(body: bytes, content_type: str, limits: Limits) -> SpanBatch:
     except BodyError as exc:
         status = 415 if "Content-Type" in str(exc) else 400
         raise HTTPException(status_code=status, detail=str(exc)) from None
+    read = _read_spans(request, limits)
+    valid = _validate([fields for _, _, fields in read if isinstance(fields, dict)])
     links: list[SpanLink] = []
     records: dict[str, Record] = {}
     problems: list[str] = []
     asked: set[tuple[str, str]] = set()
     check_size = len(body) > limits.max_record_body_bytes
-    spans = 0
-    for span in iter_spans(request):
-        spans += 1
-        if spans > limits.max_batch_records:
-            raise _too_many(spans, limits)
-        try:
-            link, record = span_record(span)
-        except ValidationError as exc:
-            problems.append(f"span {span.span_id}: {describe_errors(exc.errors())}")
-            link, record = _structure_only(span.trace_id, span.span_id, span.parent_span_id)
+    for span, given, fields in read:
+        link, record = _checked(span, given, fields, valid, problems)
         if record is not None:
             problem = record_problem(record, limits, check_size=check_size)
             if problem is not None:
@@ -117,7 +118,51 @@ def read_export(body: bytes, content_type: str, limits: Limits) -> SpanBatch:
                 problems.append(f"span {span.span_id}: {problem}")
                 continue
             _add_human_part(links, records, part_link, part)
-    return SpanBatch(links=links, records=records, problems=problems, spans=spans)
+    return SpanBatch(links=links, records=records, problems=problems, spans=len(read))
+
+
+def _read_spans(request: ExportTraceServiceRequest, limits: Limits) -> list[_Read]:
+    """Every span of ``request`` read (at most ``max_batch_records``: 413 past that)."""
+    read: list[_Read] = []
+    for span in iter_spans(request):
+        if len(read) >= limits.max_batch_records:
+            raise _too_many(len(read) + 1, limits)
+        try:
+            read.append((span, *span_fields(span)))
+        except ValidationError as exc:
+            read.append((span, _structure_only(span), exc))
+    return read
+
+
+def _checked(
+    span: OtlpSpan,
+    link: SpanLink,
+    fields: dict[str, Any] | ValidationError | None,
+    valid: Iterator[Record] | None,
+    problems: list[str],
+) -> tuple[SpanLink, Record | None]:
+    """The span's link and valid record (the next of ``valid``, when the batch's records
+    were all valid); an invalid record is named in ``problems`` and its span kept as
+    structure."""
+    try:
+        if isinstance(fields, ValidationError):
+            raise fields
+        if fields is None:
+            return link, None
+        return link, next(valid) if valid is not None else Record(**fields)
+    except ValidationError as exc:
+        problems.append(f"span {span.span_id}: {describe_errors(exc.errors())}")
+        return _structure_only(span), None
+
+
+def _validate(fields: list[dict[str, Any]]) -> Iterator[Record] | None:
+    """The records of ``fields``, validated in one call (as ``/v1/records`` validates its
+    batch); None when any is invalid: each is then validated alone, which names its fault
+    (and keeps text with a lone surrogate, as `Record` does)."""
+    try:
+        return iter(_RECORDS.validate_python(fields))
+    except ValidationError:
+        return None
 
 
 def _add_human_part(
@@ -146,8 +191,10 @@ def _human_parts(
         return []
 
 
-def _structure_only(trace_id: str, span_id: str, parent: str | None) -> tuple[SpanLink, None]:
-    return SpanLink(trace_id=trace_id, span_id=span_id, parent_span_id=parent), None
+def _structure_only(span: OtlpSpan) -> SpanLink:
+    return SpanLink(
+        trace_id=span.trace_id, span_id=span.span_id, parent_span_id=span.parent_span_id
+    )
 
 
 def _without_record(link: SpanLink) -> SpanLink:

@@ -263,9 +263,9 @@ def ingest_records(
             for key, value in r.properties.items()
         ],
     )
-    from agenttrace.server.store._metrics_rollup import add_to_rollup  # it imports this module
+    from agenttrace.server.store._metrics_rollup import add_rows_to_rollup  # it imports this
 
-    add_to_rollup(conn, dialect, project_id, [record for record, _ in new])
+    add_rows_to_rollup(conn, dialect, project_id, [row for _, row in new])
     human_rows = [_record_values(project_id, r, dialect, now_us) for r in humans.values()]
     new_humans = upsert_human_rows(conn, dialect, project_id, RECORD_COLUMNS, human_rows)
     new.extend((r, row) for r, row in zip(humans.values(), human_rows, strict=True))

@@ -1,4 +1,4 @@
-"""The hourly metrics rollup (migrations 8 and 11): what ``GET /v1/metrics`` reads instead
+"""The hourly metrics rollup (migrations 8 and 12): what ``GET /v1/metrics`` reads instead
 of the records when it can, so a week of a million requests by day x model is a few thousand
 rows.
 
@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from agenttrace.core.text_repair import repair_text
@@ -49,12 +50,14 @@ from agenttrace.server.store._time_buckets import Bucketing, BucketUnit
 from agenttrace.server.store.dialect import DbConnection, Dialect, to_us
 from agenttrace.server.store.filters import And, Cmp, Field, Filter, Op, and_
 from agenttrace.server.store.metrics import Dimension, MetricsQuery
+from agenttrace.server.store.migrations import RECORD_COLUMNS
 
 __all__ = [
     "HOUR_US",
     "ITEM_FIELDS",
     "ROLLUP_DIMENSIONS",
     "RollupPlan",
+    "add_rows_to_rollup",
     "add_to_rollup",
     "code",
     "decode",
@@ -62,6 +65,7 @@ __all__ = [
     "forget_sessions",
     "plan",
     "recount_sessions",
+    "remember_moved",
     "remove_from_rollup",
 ]
 
@@ -220,7 +224,24 @@ def add_to_rollup(
 ) -> None:
     """Count ``records`` (newly stored) in the rollup, in ``conn``'s transaction. Rows are
     written in key order, as the rest of ingest, so concurrent writers cannot deadlock."""
-    counts = _count(project_id, map(record_item, records))
+    _add_items(conn, dialect, project_id, map(record_item, records))
+
+
+_ROW_ITEM = itemgetter(*(RECORD_COLUMNS.index(name) for name in ITEM_FIELDS.split(", ")))
+
+
+def add_rows_to_rollup(
+    conn: DbConnection, dialect: Dialect, project_id: str, rows: Iterable[Sequence[Any]]
+) -> None:
+    """`add_to_rollup` of records given as the rows ingest has just written
+    (`RECORD_COLUMNS`; their text already repaired)."""
+    _add_items(conn, dialect, project_id, map(_ROW_ITEM, rows))
+
+
+def _add_items(
+    conn: DbConnection, dialect: Dialect, project_id: str, items: Iterable[Item]
+) -> None:
+    counts = _count(project_id, items)
     hourly = sorted(counts.hourly.items(), key=_by_key)
     conn.executemany(dialect.sql(_UPSERT_HOURLY), [(*k, *v) for k, v in hourly])
     rewrite_digests(conn, dialect, counts.digests(), 1)
@@ -311,6 +332,24 @@ def recount_sessions(
     rewrite_bits(conn, dialect, clear=session_bits(cleared), add=session_bits(added))
     emptied = [(project_id, s) for s in counted if not moved[s][1]]
     conn.executemany(dialect.sql(_DROP_NUMBER), emptied)  # in no cell: numbered anew
+
+
+def remember_moved(
+    conn: DbConnection,
+    dialect: Dialect,
+    project_id: str,
+    moved: Iterable[tuple[str, int, str | None, str | None, str, str]],
+) -> None:
+    """Add stored records that just moved into sessions (``moved``: their new session id,
+    start µs, model, provider, kind and status, as stored) to the rollup's sets of those
+    sessions: what `recount_sessions` would add, without reading the sessions' other
+    records (a session that only gained records keeps every key it had)."""
+    rows = {
+        (project_id, hour_of(start_us), code(model), code(provider), kind, status, session_id)
+        for session_id, start_us, model, provider, kind, status in moved
+        if kind != RecordKind.HUMAN.value
+    }
+    conn.executemany(dialect.sql(_INSERT_SESSION), sorted(rows))
 
 
 def _by_key(item: tuple[tuple[Any, ...], Any]) -> tuple[Any, ...]:

@@ -5,7 +5,8 @@ The database does the heavy part: three grouped scans of the matching records, b
 time bucket (numbered in SQL, `agenttrace.server.store._time_buckets`), the group's keys
 and a latency (or time-to-first-token) histogram bucket
 (`agenttrace.server.store._histogram`), the distinct sessions per bucket and keys, and the
-average of each numeric or boolean score on the group's requests (`scores`).
+average of each numeric or boolean score on the group's requests and sessions
+(`agenttrace.server.store._metrics_scores`).
 Python then adds up the histogram rows of each group and reads the percentiles from them,
 holding one small accumulator per group (at most `MetricsQuery.max_groups`).
 """
@@ -31,6 +32,7 @@ from agenttrace.server.store._metrics_rollup import (
     decoded_sql,
     plan,
 )
+from agenttrace.server.store._metrics_scores import ScoreSums, score_queries
 from agenttrace.server.store._rollup_cells import (
     BLOCK,
     Packed,
@@ -368,23 +370,24 @@ class _Scan:
                 grouper.group(row[0], row[1 : 1 + width]).sessions += int(row[1 + width])
 
     def read_scores(self, conn: DbConnection, grouper: _Grouper) -> None:
-        """Each group's average of every numeric or boolean score on its requests (over the
-        whole range at once: averages do not add up from parts)."""
+        """Each group's average of every numeric or boolean score on its requests and its
+        sessions (`agenttrace.server.store._metrics_scores`), over the whole range at once:
+        averages do not add up from parts."""
         width = len(self.expressions)
-        select_keys = ", ".join([self.number, *self.expressions])
-        positions = ", ".join(str(i) for i in range(1, width + 3))
-        # From the scores to their requests (CROSS JOIN: SQLite keeps that order): a project
-        # scores few of its requests, and the scores' index has no time to range over.
-        scores = (
-            f"SELECT {select_keys}, sc.name, avg(sc.value_num) FROM scores sc CROSS JOIN "
-            "records r WHERE r.project_id = sc.project_id AND r.id = sc.target_id "
-            "AND sc.project_id = ? AND sc.target = 'request' AND sc.value_num IS NOT NULL "
-            f"AND {self.where} GROUP BY {positions}"
-        )
-        bound = [*self.number_params, *self.key_params, self.project_id, *self.where_params]
-        for row in _rows(conn, self.dialect, scores, bound):
-            group = grouper.group(row[0], row[1 : 1 + width])
-            group.scores[row[1 + width]] = float(row[2 + width])
+        sums: dict[int, tuple[_Group, ScoreSums]] = {}
+        for sql, bound in score_queries(
+            [self.number, *self.expressions],
+            [*self.number_params, *self.key_params],
+            self.where,
+            self.where_params,
+            self.project_id,
+        ):
+            found = _rows(conn, self.dialect, sql, bound)
+            for number, keys, name, value, count in ScoreSums.rows(found, width):
+                group = grouper.group(number, keys)
+                sums.setdefault(id(group), (group, ScoreSums()))[1].add(name, value, count)
+        for group, scores in sums.values():
+            group.scores = scores.averages()
 
 
 def _add_histogram(

@@ -1,4 +1,4 @@
-"""The rollup's compact cells (migration 11): what a metrics query merges per cell (project,
+"""The rollup's compact cells (migration 12): what a metrics query merges per cell (project,
 UTC hour, model, provider, kind, status) without the database grouping many rows.
 
 * ``metrics_hourly_digests``: one row per cell with its latency and time-to-first-token
@@ -348,7 +348,7 @@ _FILL_DAYS_US = 7 * 86400 * 1_000_000
 
 
 def fill_from_rows(conn: DbConnection, dialect: Dialect) -> None:
-    """Migration 11's step after its statements: the digests and bitmaps from migration 8's
+    """Migration 12's step after its statements: the digests and bitmaps from migration 8's
     rows (a histogram row per cell and bucket, a session row per cell and session), a week
     of hours at a time; then migration 8's histogram tables are dropped."""
     span = conn.execute("SELECT min(hour_us), max(hour_us) FROM metrics_hourly").fetchone()

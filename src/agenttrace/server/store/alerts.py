@@ -3,9 +3,20 @@ webhook delivery log and the evaluation lease.
 
 Firing is a compare-and-set: a rule moves from ``ok`` to ``firing`` (or back) with an
 ``UPDATE ... WHERE state = <the state it was read in>``, and the event and its delivery are
-written in the same transaction only when that update changed a row. Two collectors
-evaluating the same rule at once therefore record one event, whatever the lease says; the
-lease (`SqlAlertStore.take_lease`) only keeps the others from doing the work twice.
+written in the same transaction only when that update changed a row.
+
+The evaluation lease (`SqlAlertStore.take_lease`) keeps the other collectors from doing
+the work twice, and fences a holder that stalled past it (a long pause, a slow query)
+out of every write: each recorded value or state change and each delivery attempt first
+extends the lease with a compare-and-set on the holder's token (its unique name) in the
+same transaction, and fails with `LeaseLostError` once another collector took it over. A
+stale holder can thus neither fire again from a measurement older than the current state
+nor send a webhook the new holder sends.
+
+A delivery attempt is also claimed in the log: the claim moves the delivery's ``next_us``
+past the attempt's end with a compare-and-set on the value read (the claim's token), so a
+collector that reads the delivery as due after that skips it, and only the claimant
+records the outcome (`SqlAlertStore.claim_delivery`, `SqlAlertStore.delivery_done`).
 """
 
 # ruff: noqa: S608 - SQL is assembled from fixed fragments; values are always bound
@@ -15,7 +26,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from agenttrace.server.store._table_access import TableAccess
@@ -30,7 +41,7 @@ from agenttrace.server.store.alert_models import (
 from agenttrace.server.store.base import InvalidQueryError
 from agenttrace.server.store.dialect import DbConnection, from_us
 
-__all__ = ["PendingDelivery", "SqlAlertStore", "StoredRule"]
+__all__ = ["LeaseLostError", "PendingDelivery", "SqlAlertStore", "StoredRule"]
 
 _LEASE = "alert-evaluator"
 _RULE_COLUMNS = "rule_id, spec_json, created_us, state, value, changed_us"
@@ -38,6 +49,11 @@ _RULE_COLUMNS = "rule_id, spec_json, created_us, state, value, changed_us"
 
 def _now_us() -> int:
     return time.time_ns() // 1000
+
+
+class LeaseLostError(Exception):
+    """This collector no longer holds the evaluation lease (it lapsed and another
+    collector took it over, or it was released): it must stop evaluating and delivering."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +75,8 @@ class PendingDelivery:
     secret: str
     url: str
     attempts: int
+    next_us: int
+    """When the delivery is due; once claimed, when the claim ends (the claim's token)."""
 
 
 def _rule(row: tuple[Any, ...]) -> tuple[AlertRule, str]:
@@ -159,15 +177,24 @@ class SqlAlertStore(TableAccess):
     # -- state --------------------------------------------------------------------------
 
     def record_value(
-        self, stored: StoredRule, value: float | None, breached: bool
+        self,
+        stored: StoredRule,
+        value: float | None,
+        breached: bool,
+        *,
+        holder: str,
+        lease_s: float,
     ) -> AlertEvent | None:
         """Keep the measured ``value``; when ``breached`` differs from the rule's state as
         read, move it (compare-and-set) and record the event and its delivery. Returns the
-        event, or None when nothing changed (or another collector changed it first)."""
+        event, or None when nothing changed (or another collector changed it first).
+        `LeaseLostError` (nothing written) when ``holder`` no longer holds the lease; it is
+        extended by ``lease_s`` otherwise."""
         rule = stored.rule
         now_us = _now_us()
         want = "firing" if breached else "ok"
         with self._write() as conn:
+            self._hold(conn, holder, lease_s, now_us)
             if want == rule.state:
                 conn.execute(
                     self._dialect.sql(
@@ -268,16 +295,17 @@ class SqlAlertStore(TableAccess):
         with self._read() as conn:
             rows = self._rows(
                 conn,
-                "SELECT d.project_id, d.event_id, d.url, d.attempts, e.rule_id, e.state, "
-                "e.value, e.threshold, e.at_us, r.spec_json, r.created_us FROM alert_deliveries d "
+                "SELECT d.project_id, d.event_id, d.url, d.attempts, d.next_us, e.rule_id, "
+                "e.state, e.value, e.threshold, e.at_us, r.spec_json, r.created_us "
+                "FROM alert_deliveries d "
                 "JOIN alert_events e ON e.project_id = d.project_id AND e.event_id = d.event_id "
                 "JOIN alert_rules r ON r.project_id = d.project_id AND r.rule_id = e.rule_id "
                 "WHERE d.status = 'pending' AND d.next_us <= ? ORDER BY d.next_us LIMIT ?",
                 [_now_us(), limit],
             )
         due = []
-        for (project_id, event_id, url, attempts, rule_id, state, value, threshold, at_us,
-             spec_json, created_us) in rows:  # fmt: skip
+        for (project_id, event_id, url, attempts, next_us, rule_id, state, value, threshold,
+             at_us, spec_json, created_us) in rows:  # fmt: skip
             rule, secret = _rule((rule_id, spec_json, created_us, "ok", None, None))
             event = AlertEvent(
                 event_id=event_id,
@@ -288,14 +316,42 @@ class SqlAlertStore(TableAccess):
                 threshold=float(threshold),
                 at=from_us(int(at_us)),
             )
-            due.append(PendingDelivery(str(project_id), event, rule, secret, str(url), attempts))
+            due.append(
+                PendingDelivery(
+                    str(project_id), event, rule, secret, str(url), int(attempts), int(next_us)
+                )
+            )
         return due
+
+    def claim_delivery(
+        self, pending: PendingDelivery, *, holder: str, lease_s: float, claim_s: float
+    ) -> PendingDelivery | None:
+        """Claim the next attempt of ``pending`` for ``claim_s`` seconds (or renew this
+        collector's claim, passing the delivery it returned): the delivery, its
+        ``next_us`` the new claim's token; None when it is no longer pending as read (sent,
+        given up, or claimed by another collector). `LeaseLostError` (nothing written)
+        when ``holder`` no longer holds the lease; it is extended by ``lease_s`` otherwise."""
+        now_us = _now_us()
+        until_us = max(now_us + int(claim_s * 1_000_000), pending.next_us + 1)
+        with self._write() as conn:
+            self._hold(conn, holder, lease_s, now_us)
+            claimed = conn.execute(
+                self._dialect.sql(
+                    "UPDATE alert_deliveries SET next_us = ? WHERE project_id = ? "
+                    "AND event_id = ? AND status = 'pending' AND next_us = ?"
+                ),
+                [until_us, pending.project_id, pending.event.event_id, pending.next_us],
+            )
+            if claimed.rowcount != 1:
+                return None
+        return replace(pending, next_us=until_us)
 
     def delivery_done(
         self, pending: PendingDelivery, *, ok: bool, error: str | None, attempts: int, retry_us: int
     ) -> None:
-        """Log the outcome of a delivery: delivered, retried at ``retry_us``, or (with
-        ``retry_us`` 0) given up."""
+        """Log the outcome of a delivery claimed as ``pending`` (`claim_delivery`):
+        delivered, retried at ``retry_us``, or (with ``retry_us`` 0) given up. Nothing is
+        written when the claim was lost (another collector claimed the delivery since)."""
         status = "delivered" if ok else ("pending" if retry_us else "failed")
         now_us = _now_us()
         with self._write() as conn:
@@ -303,10 +359,10 @@ class SqlAlertStore(TableAccess):
                 self._dialect.sql(
                     "UPDATE alert_deliveries SET status = ?, attempts = ?, last_error = ?, "
                     "next_us = ?, delivered_us = ? WHERE project_id = ? AND event_id = ? "
-                    "AND status = 'pending'"
+                    "AND status = 'pending' AND next_us = ?"
                 ),
                 [status, attempts, error, retry_us or now_us, now_us if ok else None,
-                 pending.project_id, pending.event.event_id],
+                 pending.project_id, pending.event.event_id, pending.next_us],
             )  # fmt: skip
 
     # -- lease --------------------------------------------------------------------------
@@ -328,6 +384,20 @@ class SqlAlertStore(TableAccess):
             )
             found = self._rows(conn, "SELECT holder FROM alert_lease WHERE name = ?", [_LEASE])
         return bool(found) and found[0][0] == holder
+
+    def _hold(self, conn: DbConnection, holder: str, ttl_s: float, now_us: int) -> None:
+        """Extend ``holder``'s unexpired lease by ``ttl_s`` (a compare-and-set on the holder,
+        in the caller's transaction, which it fences); `LeaseLostError` otherwise."""
+        extended = conn.execute(
+            self._dialect.sql(
+                "UPDATE alert_lease SET expires_us = ? WHERE name = ? AND holder = ? "
+                "AND expires_us >= ?"
+            ),
+            [now_us + int(ttl_s * 1_000_000), _LEASE, holder, now_us],
+        )
+        if extended.rowcount != 1:
+            msg = f"{holder} no longer holds the alert evaluation lease"
+            raise LeaseLostError(msg)
 
     def release_lease(self, holder: str) -> None:
         """Give the lease up (on shutdown) so another collector takes over at once."""

@@ -225,8 +225,9 @@ class Store(Protocol):
         resolve: Resolver,
     ) -> IngestCounts:
         """Store OpenTelemetry span links and the records of the new ones, placed by
-        ``resolve`` from their ancestors; re-place stored records below the new spans
-        (`agenttrace.server.store.otlp_spans`). A span already stored changes nothing."""
+        ``resolve`` from their ancestors (the place is set on the given records); re-place
+        stored records below the new spans (`agenttrace.server.store.otlp_spans`). A span
+        already stored changes nothing."""
         ...
 
     def query_sessions(self, project_id: str, query: SessionQuery) -> SessionPage:

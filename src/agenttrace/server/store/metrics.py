@@ -201,7 +201,11 @@ class MetricsRow(BaseModel):
     human_wait_p95_ms: float | None = None
     scores: dict[str, float] = Described(
         default_factory=dict,
-        description="Average of each numeric or boolean score (true = 1) on the group's requests.",
+        description=(
+            "Average of each numeric or boolean score (true = 1) on the group's requests and "
+            "on its sessions (a session score counts in every group holding one of the "
+            "session's requests)."
+        ),
     )
 
 

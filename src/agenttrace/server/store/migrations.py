@@ -413,6 +413,38 @@ _V10 = Migration(
     ),
 )
 
+_OTLP_SPAN_COLUMNS = (
+    "project_id, span_id, trace_id, parent_span_id, segment, graph_node, graph_namespace, "
+    "session_id, record_id, received_us"
+)
+_V11 = Migration(
+    version=11,
+    description=(
+        "otlp_spans keyed by trace first: the spans of one export (a few traces) are stored "
+        "and looked up together, not spread over the whole table by their random span ids"
+    ),
+    statements=(
+        """CREATE TABLE otlp_spans_by_trace (
+            project_id {text} NOT NULL,
+            span_id {text} NOT NULL,
+            trace_id {text} NOT NULL,
+            parent_span_id {text},
+            segment {text},
+            graph_node {text},
+            graph_namespace {text},
+            session_id {text},
+            record_id {text},
+            received_us {bigint} NOT NULL,
+            PRIMARY KEY (project_id, trace_id, span_id)
+        ){clustered}""",
+        f"INSERT INTO otlp_spans_by_trace ({_OTLP_SPAN_COLUMNS}) "
+        f"SELECT {_OTLP_SPAN_COLUMNS} FROM otlp_spans",
+        "DROP TABLE otlp_spans",
+        "ALTER TABLE otlp_spans_by_trace RENAME TO otlp_spans",
+        "CREATE INDEX otlp_spans_by_parent ON otlp_spans (project_id, trace_id, parent_span_id)",
+    ),
+)
+
 
 def _fill_rollup_cells(conn: DbConnection, dialect: Dialect) -> None:
     from agenttrace.server.store._rollup_cells import fill_from_rows  # it imports the dialect
@@ -420,8 +452,8 @@ def _fill_rollup_cells(conn: DbConnection, dialect: Dialect) -> None:
     fill_from_rows(conn, dialect)
 
 
-_V11 = Migration(
-    version=11,
+_V12 = Migration(
+    version=12,
     description=(
         "metrics rollup, compact: per cell (project, UTC hour, model, provider, kind, "
         "status) one row of packed latency and time-to-first-token histograms and bitmaps "
@@ -465,7 +497,7 @@ _V11 = Migration(
 )
 
 MIGRATIONS: tuple[Migration, ...] = (
-    _V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10, _V11,
+    _V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10, _V11, _V12,
 )  # fmt: skip
 
 _CREATE_VERSION_TABLE = """CREATE TABLE IF NOT EXISTS schema_version (

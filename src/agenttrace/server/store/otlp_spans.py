@@ -33,7 +33,7 @@ from agenttrace.server.store._ingest import (
     UPSERT_SESSION_PROPERTY_CONFLICT,
     ingest_records,
 )
-from agenttrace.server.store._metrics_rollup import recount_sessions
+from agenttrace.server.store._metrics_rollup import recount_sessions, remember_moved
 from agenttrace.server.store.base import IngestCounts
 from agenttrace.server.store.dialect import DbConnection, Dialect
 
@@ -76,10 +76,11 @@ _COLUMNS = (
     "project_id, span_id, trace_id, parent_span_id, segment, graph_node, graph_namespace, "
     "session_id, record_id, received_us"
 )
-_SELECT = (
-    "SELECT span_id, trace_id, parent_span_id, segment, graph_node, graph_namespace, "
-    "session_id, record_id FROM otlp_spans WHERE project_id = ? AND "
+_LINK_COLUMNS = (
+    "s.span_id, s.trace_id, s.parent_span_id, s.segment, s.graph_node, s.graph_namespace, "
+    "s.session_id, s.record_id"
 )
+_BY_PARENT = "otlp_spans_by_parent"
 
 
 def _marks(count: int) -> str:
@@ -102,7 +103,7 @@ def _insert_links(
         sql = (
             f"INSERT INTO otlp_spans ({_COLUMNS}) VALUES "
             + ", ".join([row_marks] * len(chunk))
-            + " ON CONFLICT (project_id, span_id, trace_id) DO NOTHING RETURNING trace_id, span_id"
+            + " ON CONFLICT (project_id, trace_id, span_id) DO NOTHING RETURNING trace_id, span_id"
         )
         params = list(
             chain.from_iterable(
@@ -126,12 +127,26 @@ def _insert_links(
 
 
 def _load(
-    conn: DbConnection, dialect: Dialect, project_id: str, column: str, ids: Sequence[str]
+    conn: DbConnection,
+    dialect: Dialect,
+    project_id: str,
+    column: str,
+    wanted: Sequence[tuple[str, str]],
 ) -> list[SpanLink]:
+    """The stored spans whose (trace id, ``column``) is one of ``wanted``, each pair looked
+    up in the table's key (span ids) or its parent index (parent ids). ``CROSS JOIN``
+    keeps SQLite to that order."""
+    hint = dialect.index_hint(_BY_PARENT) if column == "parent_span_id" else ""
     found: list[SpanLink] = []
-    for chunk in _chunks(ids):
-        sql = _SELECT + f"{column} IN ({_marks(len(chunk))})"
-        rows = conn.execute(dialect.sql(sql), [project_id, *chunk]).fetchall()
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        sql = (
+            f"WITH wanted (trace_id, id) AS (VALUES {', '.join(['(?, ?)'] * len(chunk))}) "
+            f"SELECT {_LINK_COLUMNS} FROM wanted CROSS JOIN otlp_spans s{hint} "
+            f"WHERE s.project_id = ? AND s.trace_id = wanted.trace_id AND s.{column} = wanted.id"
+        )
+        params = [*chain.from_iterable(chunk), project_id]
+        rows = conn.execute(dialect.sql(sql), params).fetchall()
         found.extend(SpanLink(row[1], row[0], *row[2:]) for row in rows)
     return found
 
@@ -140,15 +155,16 @@ def _known_spans(
     conn: DbConnection, dialect: Dialect, project_id: str, new: Sequence[SpanLink]
 ) -> tuple[dict[str, dict[str, SpanLink]], list[SpanLink]]:
     """The spans of the new spans' traces that matter (the new ones, their stored ancestors
-    and stored descendants), by trace and span id, and the stored descendants."""
+    and stored descendants), by trace and span id, and the stored descendants. A parent
+    is looked for in its child's trace (OpenTelemetry keeps a trace's spans together)."""
     traces: dict[str, dict[str, SpanLink]] = {}
     for link in new:
         traces.setdefault(link.trace_id, {})[link.span_id] = link
 
-    def missing_parents(links: Iterable[SpanLink]) -> list[str]:
+    def missing_parents(links: Iterable[SpanLink]) -> list[tuple[str, str]]:
         return sorted(
             {
-                link.parent_span_id
+                (link.trace_id, link.parent_span_id)
                 for link in links
                 if link.parent_span_id and link.parent_span_id not in traces[link.trace_id]
             }
@@ -160,24 +176,24 @@ def _known_spans(
             break
         found = [
             link for link in _load(conn, dialect, project_id, "span_id", wanted)
-            if link.trace_id in traces and link.span_id not in traces[link.trace_id]
+            if link.span_id not in traces[link.trace_id]
         ]  # fmt: skip
         for link in found:
             traces[link.trace_id][link.span_id] = link
         wanted = missing_parents(found)
     descendants: list[SpanLink] = []
-    parents = sorted({link.span_id for link in new})
+    parents = sorted({(link.trace_id, link.span_id) for link in new})
     for _ in range(_MAX_DEPTH):
         if not parents:
             break
         found = [
             link for link in _load(conn, dialect, project_id, "parent_span_id", parents)
-            if link.trace_id in traces and link.span_id not in traces[link.trace_id]
+            if link.span_id not in traces[link.trace_id]
         ]  # fmt: skip
         for link in found:
             traces[link.trace_id][link.span_id] = link
         descendants.extend(found)
-        parents = sorted({link.span_id for link in found})
+        parents = sorted({(link.trace_id, link.span_id) for link in found})
     return traces, descendants
 
 
@@ -192,17 +208,21 @@ def ingest_spans(
     now_us: int,
 ) -> IngestCounts:
     """Store ``links`` and the records of the new ones (``records`` by record id, placed by
-    ``resolve``), re-place the stored records below them; in ``conn``'s transaction."""
+    ``resolve``: their path, session and parent are set on them), re-place the stored
+    records below them; in ``conn``'s transaction."""
     dialect.lock_traces(conn, sorted({f"{project_id}/{link.trace_id}" for link in links}))
     new_keys = _insert_links(conn, dialect, project_id, links, now_us)
     new = [link for link in links if (link.trace_id, link.span_id) in new_keys]
     traces, descendants = _known_spans(conn, dialect, project_id, new)
     placed: list[Record] = []
+    placed_ids: set[str] = set()
     for link in new:
         record = records.get(link.record_id) if link.record_id else None
         if record is not None:
             place = resolve(link, traces[link.trace_id])
-            placed.append(_placed(record, place))
+            # a record claimed by a second span of the batch is placed as a copy
+            placed.append(_placed(record, place, copy=record.id in placed_ids))
+            placed_ids.add(record.id)
     counts = ingest_records(conn, dialect, project_id, placed, now_us)
     wanted = sum(1 for link in links if link.record_id in records)
     _replace_descendants(
@@ -217,15 +237,15 @@ def ingest_spans(
     return IngestCounts(accepted=counts.accepted, duplicates=wanted - counts.accepted)
 
 
-def _placed(record: Record, place: Placement) -> Record:
-    """``record`` at its resolved place (the resolver's values are valid: no re-validation)."""
-    return record.model_copy(
-        update={
-            "session_path": place.path,
-            "session_id": place.session_id,
-            "parent_id": place.parent_id,
-        }
-    )
+def _placed(record: Record, place: Placement, *, copy: bool) -> Record:
+    """``record`` at its resolved place (the resolver's values are valid: no
+    re-validation): ``record`` itself, changed, unless ``copy``."""
+    if copy:
+        record = record.model_copy()
+    record.session_path = place.path
+    record.session_id = place.session_id
+    record.parent_id = place.parent_id
+    return record
 
 
 def _replace_descendants(
@@ -242,18 +262,19 @@ def _replace_descendants(
     with_records = {link.record_id: link for link in descendants if link.record_id}
     if not with_records:
         return
-    stored: dict[str, tuple[str, str, str | None]] = {}
+    stored: dict[str, tuple[Any, ...]] = {}
     for chunk in _chunks(sorted(with_records)):
         sql = (
-            "SELECT id, path, session_id, parent_id FROM records WHERE project_id = ? "
-            f"AND id IN ({_marks(len(chunk))})"
+            "SELECT id, path, session_id, parent_id, start_us, model, provider, kind, status "
+            f"FROM records WHERE project_id = ? AND id IN ({_marks(len(chunk))})"
         )
         for row in conn.execute(dialect.sql(sql), [project_id, *chunk]).fetchall():
-            stored[row[0]] = (row[1], row[2], row[3])
+            stored[row[0]] = tuple(row[1:])
     left: set[str] = set()
     joined: dict[str, list[str]] = {}
+    moved: list[tuple[str, int, str | None, str | None, str, str]] = []
     updates: list[tuple[Any, ...]] = []
-    for record_id, (path, session_id, parent_id) in sorted(stored.items()):
+    for record_id, (path, session_id, parent_id, *key) in sorted(stored.items()):
         link = with_records[record_id]
         place = resolve(link, traces[link.trace_id])
         if (place.path, place.session_id, place.parent_id) == (path, session_id, parent_id):
@@ -262,6 +283,7 @@ def _replace_descendants(
         if place.session_id != session_id:
             left.add(session_id)
             joined.setdefault(place.session_id, []).append(record_id)
+            moved.append((place.session_id, *key))
     conn.executemany(
         dialect.sql(
             "UPDATE records SET path = ?, session_id = ?, parent_id = ? "
@@ -269,7 +291,10 @@ def _replace_descendants(
         ),
         updates,
     )
-    recount_sessions(conn, dialect, project_id, sorted(left | joined.keys()))
+    # The rollup's sets: a session that lost records is counted again from its records;
+    # one that only gained records gains their keys (a long session is not read whole).
+    recount_sessions(conn, dialect, project_id, sorted(left))
+    remember_moved(conn, dialect, project_id, [item for item in moved if item[0] not in left])
     if left:
         rebuild_sessions(conn, dialect, project_id, sorted(left - set(joined)), now_us)
     for session_id, record_ids in sorted(joined.items()):
@@ -279,16 +304,16 @@ def _replace_descendants(
             add_to_session(conn, dialect, project_id, record_ids, now_us)
 
 
-_ROLLUP = (
+_ROLLUP_INTO = (
     "INSERT INTO sessions (project_id, session_id, name, name_start_us, first_start_us, "
     "last_end_us, latest_start_us, request_count, error_count, prompt_tokens, "
     "completion_tokens, total_tokens, cost_usd, latency_sum_ms, latency_count, updated_us) "
+)
+_ROLLUP_COLUMNS = (
     "SELECT r.project_id, r.session_id, "
-    "(SELECT n.session_name FROM records n WHERE n.project_id = r.project_id AND "
-    "n.session_id = r.session_id AND n.session_name IS NOT NULL "
+    "(SELECT n.session_name FROM {named} AND n.session_name IS NOT NULL "
     "ORDER BY n.start_us LIMIT 1), "
-    "(SELECT min(n.start_us) FROM records n WHERE n.project_id = r.project_id AND "
-    "n.session_id = r.session_id AND n.session_name IS NOT NULL), "
+    "(SELECT min(n.start_us) FROM {named} AND n.session_name IS NOT NULL), "
     "min(r.start_us), max(coalesce(r.end_us, r.start_us)), max(r.start_us), count(*), "
     "sum(CASE WHEN r.status = 'error' THEN 1 ELSE 0 END), "
     "coalesce(sum(r.input_tokens), 0), coalesce(sum(r.output_tokens), 0), "
@@ -297,9 +322,47 @@ _ROLLUP = (
     "coalesce(sum(CASE WHEN r.end_us IS NOT NULL AND r.kind <> 'human' "
     "THEN (r.end_us - r.start_us) / 1000.0 END), 0), "
     "count(CASE WHEN r.kind <> 'human' THEN r.end_us END), ? "
-    "FROM records r WHERE r.project_id = ? AND "
 )
-_REBUILD = _ROLLUP + "r.session_id = ? GROUP BY r.project_id, r.session_id"
+_REBUILD = (
+    _ROLLUP_INTO
+    + _ROLLUP_COLUMNS.format(
+        named="records n WHERE n.project_id = r.project_id AND n.session_id = r.session_id"
+    )
+    + "FROM records r WHERE r.project_id = ? AND r.session_id = ? "
+    "GROUP BY r.project_id, r.session_id"
+)
+
+
+def _moved_values(count: int) -> str:
+    return f"WITH moved (id) AS (VALUES {', '.join(['(?)'] * count)}) "
+
+
+def _moved_users(count: int) -> str:
+    """The users of ``count`` records given by id (``moved``), looked up by id as in
+    `_moved_rollup` (for DISTINCT, SQLite would rather walk the project's records)."""
+    return (
+        _moved_values(count) + "INSERT INTO session_users (project_id, session_id, user_id) "
+        "SELECT DISTINCT r.project_id, r.session_id, r.user_id FROM moved CROSS JOIN records r "
+        "WHERE r.project_id = ? AND r.id = moved.id AND r.user_id IS NOT NULL "
+        "AND r.user_id <> '' ON CONFLICT (project_id, session_id, user_id) DO NOTHING"
+    )
+
+
+def _moved_rollup(count: int) -> str:
+    """The rollup of ``count`` records given by id (``moved``), all of one session. The
+    records are looked up by id first (``CROSS JOIN`` keeps SQLite to that order: without
+    statistics it would rather walk the whole project's records in session order)."""
+    return (
+        _moved_values(count)
+        + _ROLLUP_INTO
+        + _ROLLUP_COLUMNS.format(
+            named="moved m CROSS JOIN records n WHERE n.project_id = r.project_id AND n.id = m.id"
+        )
+        + "FROM moved CROSS JOIN records r WHERE r.project_id = ? AND r.id = moved.id "
+        "GROUP BY r.project_id, r.session_id " + UPSERT_SESSION_CONFLICT
+    )
+
+
 _UPSERT_PROPERTY = (
     "INSERT INTO session_properties (project_id, session_id, key, value, first_start_us) "
     "VALUES (?, ?, ?, ?, ?) "
@@ -347,22 +410,9 @@ def add_to_session(
     ingest does (sums, earliest and latest): no need to read the session's other records."""
     for chunk in _chunks(sorted(record_ids)):
         marks = _marks(len(chunk))
-        conn.execute(
-            dialect.sql(
-                _ROLLUP.replace("n.session_id = r.session_id", "n.id IN (" + marks + ")")
-                + f"r.id IN ({marks}) GROUP BY r.project_id, r.session_id "
-                + UPSERT_SESSION_CONFLICT
-            ),
-            [*chunk, *chunk, now_us, project_id, *chunk],
-        )
+        conn.execute(dialect.sql(_moved_rollup(len(chunk))), [*chunk, now_us, project_id])
         _roll_properties(conn, dialect, project_id, f"id IN ({marks})", chunk)
-        conn.execute(
-            dialect.sql(
-                _ROLLUP_USERS + f"id IN ({marks}) "
-                "ON CONFLICT (project_id, session_id, user_id) DO NOTHING"
-            ),
-            [project_id, *chunk],
-        )
+        conn.execute(dialect.sql(_moved_users(len(chunk))), [*chunk, project_id])
 
 
 def rebuild_sessions(

@@ -51,6 +51,11 @@ export async function postJSON(path, body) {
   return send(apiUrl(path), { method: "POST", body: JSON.stringify(body), contentType: "application/json" });
 }
 
+/** DELETE an API path (errors as getJSON's); the answer's JSON, or null for 204. */
+export async function deleteJSON(path) {
+  return send(apiUrl(path), { method: "DELETE" });
+}
+
 async function send(url, { signal, cache, method = "GET", body, contentType } = {}) {
   for (;;) {
     const headers = { Accept: "application/json" };
@@ -71,7 +76,7 @@ async function send(url, { signal, cache, method = "GET", body, contentType } = 
       throw new ApiError(401, `${message} (no API key given)`);
     }
     if (!response.ok) throw new ApiError(response.status, await errorMessage(response));
-    return response.json();
+    return response.status === 204 ? null : response.json();
   }
 }
 

@@ -1,12 +1,15 @@
 // Alerts: the rules and budgets with their state (firing ones first and marked), and the
-// history of firing and resolved events with each webhook's delivery. Refreshed every few
-// seconds while the page is open.
+// history of firing and resolved events with each webhook's delivery, and a form to add
+// rules (views/alert_form.js); each rule row has a Delete button that asks in place first.
+// Refreshed every few seconds while the page is open; a refresh keeps what is being typed
+// and where the keyboard focus is.
 
-import { getJSON, isAbort } from "../api.js";
+import { deleteJSON, getJSON, isAbort } from "../api.js";
 import { emptyState, errorNotice } from "../components.js";
 import { h, replaceChildren } from "../dom.js";
 import { formatAgo, formatTime } from "../format.js";
 import { Poller } from "../poll.js";
+import { AlertForm } from "./alert_form.js";
 
 const POLL_MS = 5000;
 
@@ -50,10 +53,31 @@ function table(headers, rows) {
   );
 }
 
-function rulesTable(rules) {
+function deleteCell(rule, view) {
+  if (view.confirming !== rule.rule_id) {
+    return h(
+      "td",
+      { class: "actions", dataset: { label: "Actions" } },
+      h("button", { type: "button", class: "button button-small", "aria-label": `Delete rule ${rule.name}`, dataset: { focusKey: `ask:${rule.rule_id}` }, onclick: () => view.askDelete(rule) }, "Delete…"),
+    );
+  }
+  return h(
+    "td",
+    { class: "actions", dataset: { label: "Actions" } },
+    h(
+      "span",
+      { class: "confirm-delete", role: "group", "aria-label": `Delete rule ${rule.name}?`, onkeydown: (event) => event.key === "Escape" && view.askDelete(null) },
+      h("span", null, "Delete?"),
+      h("button", { type: "button", class: "button button-small button-danger", "aria-label": `Yes, delete rule ${rule.name}`, dataset: { focusKey: `yes:${rule.rule_id}` }, onclick: () => view.remove(rule) }, "Delete"),
+      h("button", { type: "button", class: "button button-small", "aria-label": `Keep rule ${rule.name}`, onclick: () => view.askDelete(null) }, "Keep"),
+    ),
+  );
+}
+
+function rulesTable(rules, view) {
   const ordered = [...rules].sort((a, b) => (a.state === b.state ? 0 : a.state === "firing" ? -1 : 1));
   return table(
-    ["State", "Name", "Rule", "Last value", "Since"],
+    ["State", "Name", "Rule", "Last value", "Since", "Actions"],
     ordered.map((rule) =>
       h(
         "tr",
@@ -63,6 +87,7 @@ function rulesTable(rules) {
         h("td", { class: "mono", dataset: { label: "Rule" } }, describe(rule)),
         h("td", { class: "num", dataset: { label: "Last value" } }, number(rule.value)),
         h("td", { dataset: { label: "Since" }, title: formatTime(rule.changed_at) }, rule.changed_at ? formatAgo(rule.changed_at) : "–"),
+        deleteCell(rule, view),
       ),
     ),
   );
@@ -88,13 +113,41 @@ function historyTable(events, deliveries) {
   );
 }
 
+/** Replace el's children, keeping the keyboard focus on the control with the same key. */
+function replaceKeepingFocus(el, ...children) {
+  const active = document.activeElement;
+  const key = el.contains(active) ? active?.dataset?.focusKey : undefined;
+  replaceChildren(el, ...children);
+  if (key) el.querySelector(`[data-focus-key="${CSS.escape(key)}"]`)?.focus();
+}
+
 export class AlertsView {
   constructor(root) {
     this.root = root;
     this.controller = null;
     this.signature = null;
+    this.rules = null;
+    this.confirming = null;
     this.poller = new Poller(() => this.load({ quiet: true }), POLL_MS);
-    replaceChildren(root, h("p", { class: "placeholder" }, "Loading alerts…"));
+    this.count = h("span", { class: "status status-error alert-count", hidden: true });
+    this.problem = h("div");
+    this.rulesTitle = h("h2", { id: "rules-title", tabindex: "-1" }, "Rules and budgets");
+    this.rulesMessage = h("div", { class: "rules-message", role: "status" });
+    this.rulesBody = h("div", null, h("p", { class: "placeholder" }, "Loading alerts…"));
+    this.historyBody = h("div");
+    this.form = new AlertForm({ onCreated: () => this.load({ force: true }) });
+    replaceChildren(
+      root,
+      h(
+        "div",
+        { class: "alerts-page" },
+        h("div", { class: "view-header" }, h("h1", null, "Alerts"), this.count),
+        this.problem,
+        h("section", { class: "panel", "aria-labelledby": "rules-title" }, this.rulesTitle, this.rulesMessage, this.rulesBody),
+        this.form.element,
+        h("section", { class: "panel", "aria-labelledby": "history-title" }, h("h2", { id: "history-title" }, "History"), this.historyBody),
+      ),
+    );
     this.load();
     this.poller.start();
   }
@@ -106,7 +159,7 @@ export class AlertsView {
 
   update() {}
 
-  async load({ quiet = false } = {}) {
+  async load({ quiet = false, force = false } = {}) {
     this.controller?.abort();
     const controller = new AbortController();
     this.controller = controller;
@@ -122,38 +175,55 @@ export class AlertsView {
       ]);
     } catch (error) {
       if (isAbort(error) || quiet) return;
-      replaceChildren(this.root, errorNotice(error));
+      replaceChildren(this.problem, errorNotice(error));
       return;
     }
+    replaceChildren(this.problem);
     const signature = JSON.stringify([rules, events, deliveries]);
-    if (signature === this.signature) return;
+    if (signature === this.signature && !force) return;
     this.signature = signature;
     this.render(rules.rules, events.events, deliveries.deliveries);
   }
 
   render(rules, events, deliveries) {
+    this.rules = rules;
+    if (this.confirming && !rules.some((rule) => rule.rule_id === this.confirming)) this.confirming = null;
     const firing = rules.filter((rule) => rule.state === "firing").length;
-    replaceChildren(
-      this.root,
-      h(
-        "div",
-        { class: "alerts-page" },
-        h("div", { class: "view-header" }, h("h1", null, "Alerts"), firing ? h("span", { class: "status status-error alert-count" }, `${firing} firing`) : null),
-      h(
-        "section",
-        { class: "panel", "aria-labelledby": "rules-title" },
-        h("h2", { id: "rules-title" }, "Rules and budgets"),
-        rules.length
-          ? rulesTable(rules)
-          : emptyState("No alert rules yet.", "Add one with `agenttrace alerts add` or POST /v1/alerts/rules."),
-      ),
-      h(
-        "section",
-        { class: "panel", "aria-labelledby": "history-title" },
-        h("h2", { id: "history-title" }, "History"),
-        events.length ? historyTable(events, deliveries) : emptyState("Nothing has fired yet."),
-      ),
-      ),
+    this.count.hidden = !firing;
+    replaceChildren(this.count, `${firing} firing`);
+    this.renderRules();
+    replaceChildren(this.historyBody, events.length ? historyTable(events, deliveries) : emptyState("Nothing has fired yet."));
+  }
+
+  renderRules() {
+    replaceKeepingFocus(
+      this.rulesBody,
+      this.rules.length
+        ? rulesTable(this.rules, this)
+        : emptyState("No alert rules yet.", "Add one with the form below, `agenttrace alerts add` or POST /v1/alerts/rules."),
     );
+  }
+
+  /** Ask to confirm the deletion of rule (null: cancel), in its row. */
+  askDelete(rule) {
+    const previous = this.confirming;
+    this.confirming = rule?.rule_id ?? null;
+    replaceChildren(this.rulesMessage);
+    this.renderRules();
+    const key = rule ? `yes:${rule.rule_id}` : `ask:${previous}`;
+    this.rulesBody.querySelector(`[data-focus-key="${CSS.escape(key)}"]`)?.focus();
+  }
+
+  async remove(rule) {
+    for (const button of this.rulesBody.querySelectorAll(".confirm-delete button")) button.disabled = true;
+    try {
+      await deleteJSON(`v1/alerts/rules/${encodeURIComponent(rule.rule_id)}`);
+      replaceChildren(this.rulesMessage, h("p", { class: "notice notice-ok" }, h("span", { class: "notice-icon", "aria-hidden": "true" }, "✓"), `Deleted “${rule.name}”; its history stays.`));
+    } catch (error) {
+      replaceChildren(this.rulesMessage, errorNotice(error));
+    }
+    this.confirming = null;
+    await this.load({ force: true });
+    this.rulesTitle.focus();
   }
 }
