@@ -341,15 +341,18 @@ def remember_moved(
     moved: Iterable[tuple[str, int, str | None, str | None, str, str]],
 ) -> None:
     """Add stored records that just moved into sessions (``moved``: their new session id,
-    start µs, model, provider, kind and status, as stored) to the rollup's sets of those
-    sessions: what `recount_sessions` would add, without reading the sessions' other
-    records (a session that only gained records keeps every key it had)."""
+    start µs, model, provider, kind and status, as stored) to the rollup's sets and
+    bitmaps of those sessions: what `recount_sessions` would add, without reading the
+    sessions' other records (a session that only gained records keeps every key it had)."""
     rows = {
         (project_id, hour_of(start_us), code(model), code(provider), kind, status, session_id)
         for session_id, start_us, model, provider, kind, status in moved
         if kind != RecordKind.HUMAN.value
     }
     conn.executemany(dialect.sql(_INSERT_SESSION), sorted(rows))
+    numbers = number_sessions(conn, dialect, project_id, (row[-1] for row in rows))
+    added = session_bits((row[:-1], numbers[row[-1]]) for row in rows)
+    rewrite_bits(conn, dialect, clear={}, add=added)
 
 
 def _by_key(item: tuple[tuple[Any, ...], Any]) -> tuple[Any, ...]:
