@@ -51,6 +51,30 @@ def _run_together(workers: list[Callable[[], object]]) -> list[object]:
     return results
 
 
+def _ingest_together(stores: list[PostgresStore], batches: list[list[Record]]) -> list[object]:
+    """Each batch ingested by its own thread (through the stores in turn), all at once."""
+    turns = len(stores)
+    workers: list[Callable[[], object]] = [
+        lambda batch=batch, store=stores[i % turns]: store.ingest(PROJECT, batch)
+        for i, batch in enumerate(batches)
+    ]
+    return _run_together(workers)
+
+
+def _same_metrics(store: PostgresStore, reference: SQLiteStore, query: MetricsQuery) -> None:
+    """``query`` on ``store`` (from the rollup) answers what ``reference`` answers scanning
+    its records (sums of floats up to their order of addition)."""
+    got = store.query_metrics(PROJECT, query).groups
+    expected = reference.query_metrics(PROJECT, replace(query, use_rollup=False)).groups
+    assert len(got) == len(expected) > 0
+    assert sum(row.requests for row in got) == sum(row.requests for row in expected)
+    for mine, theirs in zip(got, expected, strict=True):
+        assert mine.cost_usd == pytest.approx(theirs.cost_usd)
+        assert mine.mean_latency_ms == pytest.approx(theirs.mean_latency_ms)
+        rest = {"cost_usd", "mean_latency_ms"}
+        assert mine.model_dump(exclude=rest) == theirs.model_dump(exclude=rest)
+
+
 def test_collectors_ingesting_into_the_same_sessions_keep_exact_rollups(
     open_pg: Callable[..., PostgresStore],
     rec: Callable[..., Record],
@@ -84,11 +108,7 @@ def test_collectors_ingesting_into_the_same_sessions_keep_exact_rollups(
     missed = [r for r in records if not any(r in batch for batch in batches)]
     batches[0] = batches[0] + missed
     stores = [open_pg(pool_max=4), open_pg(pool_max=4)]
-    workers: list[Callable[[], object]] = [
-        lambda batch=batch, store=stores[i % 2]: store.ingest(PROJECT, batch)
-        for i, batch in enumerate(batches)
-    ]
-    counts = _run_together(workers)
+    counts = _ingest_together(stores, batches)
     assert sum(c.accepted for c in counts) == len(records)  # type: ignore[attr-defined]
 
     by_status = MetricsQuery(group_by=(Dimension.TIME, Dimension.STATUS), bucket=BucketUnit.HOUR)
@@ -96,17 +116,9 @@ def test_collectors_ingesting_into_the_same_sessions_keep_exact_rollups(
     try:
         reference.ingest(PROJECT, records)
         expected = reference.query_sessions(PROJECT, SessionQuery()).sessions
-        scanned = replace(by_status, use_rollup=False)  # from the records
-        expected_metrics = reference.query_metrics(PROJECT, scanned).groups
+        _same_metrics(stores[0], reference, by_status)
     finally:
         reference.close()
-    got_metrics = stores[0].query_metrics(PROJECT, by_status).groups
-    assert len(got_metrics) == len(expected_metrics) > 0
-    for mine_row, theirs_row in zip(got_metrics, expected_metrics, strict=True):
-        assert mine_row.cost_usd == pytest.approx(theirs_row.cost_usd)  # another order
-        assert mine_row.mean_latency_ms == pytest.approx(theirs_row.mean_latency_ms)
-        rest = {"cost_usd", "mean_latency_ms"}
-        assert mine_row.model_dump(exclude=rest) == theirs_row.model_dump(exclude=rest)
     got = stores[1].query_sessions(PROJECT, SessionQuery()).sessions
     assert [row.session_id for row in got] == [row.session_id for row in expected]
     for mine, theirs in zip(got, expected, strict=True):
@@ -128,41 +140,29 @@ def test_disjoint_batches_into_the_same_cells_keep_exact_metrics(
     batch; the metrics equal a scan of the same records ingested serially."""
     monkeypatch.setattr(postgres_module, "_INGEST_ATTEMPTS", 1)  # a deadlock would surface
     rng = random.Random(5)
-    records = [
-        rec(
-            f"d-{i:03d}",
-            f"shared-{rng.randrange(12)}",
-            start_ms=rng.randint(0, 60_000),
-            latency_ms=rng.randint(1, 5000),
-            model=("gpt-4o", "claude")[i % 2],
-            time_to_first_token_ms=float(rng.randint(1, 900)),
-        )
-        for i in range(400)
-    ]
+    records = []
+    for i in range(400):  # one minute, two models, twelve sessions, streamed calls
+        session, start, latency = f"shared-{rng.randrange(12)}", rng.randint(0, 60_000), 5000
+        first = float(rng.randint(1, 900))
+        model = ("gpt-4o", "claude")[i % 2]
+        records.append(
+            rec(f"d-{i:03d}", session, start_ms=start, latency_ms=rng.randint(1, latency),
+                model=model, time_to_first_token_ms=first)
+        )  # fmt: skip
     batches = [records[i::8] for i in range(8)]
     stores = [open_pg(pool_max=4), open_pg(pool_max=4)]
     for _ in range(3):  # a lost update needs two writers between read and write: try again
-        workers: list[Callable[[], object]] = [
-            lambda batch=batch, store=stores[i % 2]: store.ingest(PROJECT, batch)
-            for i, batch in enumerate(batches)
-        ]
-        _run_together(workers)
+        _ingest_together(stores, batches)
         batches = [[r.model_copy(update={"id": f"{r.id}+"}) for r in b] for b in batches]
         records += [r for b in batches for r in b]
     records = records[: -len(batches) * len(batches[0])]  # the last copies were not sent
-    query = MetricsQuery(group_by=(Dimension.MODEL,))
+    assert len(records) == 1200
     reference = SQLiteStore(tmp_path / "reference.db")
     try:
         reference.ingest(PROJECT, records)
-        expected = reference.query_metrics(PROJECT, replace(query, use_rollup=False)).groups
+        _same_metrics(stores[0], reference, MetricsQuery(group_by=(Dimension.MODEL,)))
     finally:
         reference.close()
-    got = stores[0].query_metrics(PROJECT, query).groups
-    assert sum(row.requests for row in got) == len(records) == 1200
-    rest = {"cost_usd", "mean_latency_ms"}
-    assert [row.model_dump(exclude=rest) for row in got] == [
-        row.model_dump(exclude=rest) for row in expected
-    ]
 
 
 def test_collectors_opening_an_empty_database_together_migrate_it_once(
