@@ -133,15 +133,15 @@ def _walks_a_project(conn: sqlite3.Connection, statement: str) -> list[str]:
     plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + statement)]
     return [
         line for line in plan
-        if line.startswith(("SCAN otlp_spans", "SCAN records"))
+        if line.startswith(("SCAN otlp_spans", "SCAN otlp_waiting", "SCAN records"))
         or (line.startswith("SEARCH") and line.endswith("(project_id=?)"))
     ]  # fmt: skip
 
 
 def test_sqlite_looks_spans_up_without_walking_the_project(tmp_path: Any) -> None:
-    """Looking up ancestors and descendants, and moving records between sessions, reads the
-    spans and records concerned, not every one the project has (which made each export
-    slower as the database grew)."""
+    """Looking up ancestors and the descendants waiting for a span, and moving records
+    between sessions, reads the spans and records concerned, not every one the project has
+    (which made each export slower as the database grew)."""
     store = SQLiteStore(tmp_path / "spans.db")
     try:
         statements = _Statements()
@@ -155,8 +155,10 @@ def test_sqlite_looks_spans_up_without_walking_the_project(tmp_path: Any) -> Non
         walks = {
             statement[:120]: found
             for statement in statements.seen
-            if statement.lstrip().upper().startswith(("SELECT", "WITH", "INSERT", "UPDATE"))
-            and ("otlp_spans" in statement or "records" in statement)
+            if statement.lstrip()
+            .upper()
+            .startswith(("SELECT", "WITH", "INSERT", "UPDATE", "DELETE"))
+            and any(table in statement for table in ("otlp_spans", "otlp_waiting", "records"))
             and (found := _walks_a_project(store._writer, statement))
         }
         assert walks == {}
