@@ -58,27 +58,33 @@ def test_sessions_to_parquet(collector_url: str, tmp_path: Path) -> None:
     assert table.column("request_count").to_pylist() == [3, 2]
 
 
+class _Interrupted(Exception):
+    """Stands for a Ctrl-C in the middle of an export."""
+
+
 def test_resume_cuts_a_partial_page_and_goes_on(collector_url: str, tmp_path: Path) -> None:
-    """A resume continues from the state file and drops what was written after it."""
+    """A run stopped after two pages leaves its state; a resume drops what was written
+    after it (here half a line) and goes on: every request once, in order."""
     out = tmp_path / "requests.jsonl"
+    whole = tmp_path / "whole.jsonl"
+
+    def stop_after_two_pages(rows: int, total: int | None) -> None:
+        if rows >= 10:
+            raise _Interrupted
+
     with QueryClient(collector_url) as client:
-        client.export(out, page_size=5)
-        whole = out.read_bytes()
-        first_two_pages = b"".join(whole.splitlines(keepends=True)[:10])
-        rows = _jsonl(out)
-        cursor_page = client.requests(order="asc", limit=10)
-        # the state a run killed after two pages leaves, plus half a line written after it
-        out.write_bytes(first_two_pages + b'{"id": "half')
-        state = {
-            "version": 1, "what": "requests", "format": "jsonl", "params": [],
-            "include_bodies": False, "cursor": cursor_page.next_cursor, "offset": 0,
-            "rows": 10, "mark": len(first_two_pages),
-        }  # fmt: skip
-        state_path(out).write_text(json.dumps(state), encoding="utf-8")
+        client.export(whole, page_size=5)
+        with pytest.raises(_Interrupted):
+            client.export(out, page_size=5, progress=stop_after_two_pages)
+        state = json.loads(state_path(out).read_text(encoding="utf-8"))
+        assert state["rows"] == 10
+        assert state["after"][1] == _jsonl(whole)[9]["id"]
+        with out.open("ab") as partial:  # a killed run may leave half a line after the mark
+            partial.write(b'{"id": "half')
         summary = client.export(out, page_size=5, resume=True)
     assert summary.resumed_from == 10
     assert summary.rows == 14
-    assert _jsonl(out) == rows
+    assert out.read_bytes() == whole.read_bytes()
     assert not state_path(out).exists()
 
 
@@ -92,7 +98,7 @@ def test_refusals_say_what_to_do(collector_url: str, tmp_path: Path) -> None:
         with pytest.raises(UserError, match="no unfinished export"):
             client.export(out, resume=True)
         state_path(out).write_text(
-            json.dumps({"version": 1, "what": "requests", "format": "jsonl",
+            json.dumps({"version": 2, "what": "requests", "format": "jsonl",
                         "params": [["model", "x"]], "include_bodies": False}),
             encoding="utf-8",
         )  # fmt: skip

@@ -88,6 +88,22 @@ def _lines(values: Iterator[dict[str, Any]]) -> bytes:
     return text + b"\n" if text else b""
 
 
+_PROPERTIES_MARK = "\x00agenttrace properties\x00"
+_PROPERTIES_MARK_JSON = to_json(_PROPERTIES_MARK)
+_PROPERTIES = query_rows.request_columns(False).split(", ").index("r.properties_json")
+
+
+def _request_line(row: Sequence[Any], dialect: Dialect, include_bodies: bool) -> bytes:
+    """A request's line. Its properties are spliced in as stored (compact JSON, as
+    `dialect.dump_body` wrote them) rather than parsed and written again, unless the mark
+    that holds their place occurs in the line more than once (some text of the row holds
+    it too)."""
+    line = to_json(query_rows.request_values(row, dialect, include_bodies, _PROPERTIES_MARK))
+    if line.count(_PROPERTIES_MARK_JSON) == 1:
+        return line.replace(_PROPERTIES_MARK_JSON, row[_PROPERTIES].encode("utf-8")) + b"\n"
+    return to_json(query_rows.request_values(row, dialect, include_bodies)) + b"\n"
+
+
 def _walk(read: Reader, fetch: Callable[[DbConnection, Position | None, int], _Chunk],
           query: ExportQuery) -> Iterator[bytes]:  # fmt: skip
     """The chunks of a stream. Each ``next`` reads one chunk in its own transaction and
@@ -126,8 +142,7 @@ def request_stream(read: Reader, dialect: Dialect, project_id: str,
             include_bodies=query.include_bodies,
             page_bytes=query.page_bytes,
         )
-        bodies = query.include_bodies
-        data = _lines(query_rows.request_values(row, dialect, bodies) for row in rows)
+        data = b"".join(_request_line(row, dialect, query.include_bodies) for row in rows)
         last = query_rows.request_position(rows[-1]) if rows else None
         return data, len(rows), last, more
 
