@@ -58,7 +58,7 @@ def test_sessions_to_parquet(collector_url: str, tmp_path: Path) -> None:
     assert table.column("request_count").to_pylist() == [3, 2]
 
 
-class _Interrupted(Exception):
+class _InterruptedError(Exception):
     """Stands for a Ctrl-C in the middle of an export."""
 
 
@@ -70,11 +70,11 @@ def test_resume_cuts_a_partial_page_and_goes_on(collector_url: str, tmp_path: Pa
 
     def stop_after_two_pages(rows: int, total: int | None) -> None:
         if rows >= 10:
-            raise _Interrupted
+            raise _InterruptedError
 
     with QueryClient(collector_url) as client:
         client.export(whole, page_size=5)
-        with pytest.raises(_Interrupted):
+        with pytest.raises(_InterruptedError):
             client.export(out, page_size=5, progress=stop_after_two_pages)
         state = json.loads(state_path(out).read_text(encoding="utf-8"))
         assert state["rows"] == 10

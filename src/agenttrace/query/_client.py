@@ -21,7 +21,7 @@ from agenttrace.query._alert_calls import (
     rules_call,
 )
 from agenttrace.query._base import DEFAULT_PAGE_SIZE, BaseQueryClient, Call, Order
-from agenttrace.query._export import Exporter, ExportSummary, export_params
+from agenttrace.query._export import ExportSummary, start_export
 from agenttrace.query._feed import FeedFollower, FeedPage, feed_call
 from agenttrace.query._metrics_models import MetricsResult
 from agenttrace.query._models import (
@@ -338,15 +338,17 @@ class QueryClient(BaseQueryClient):
         Requests take the filters of `requests` (``path_filter`` is its ``path``), sessions
         those of `sessions`.
         """
-        exporter = Exporter.make(
+        run = start_export(
             path,
-            what=what,
-            params=export_params(what, filters),
+            what,
+            filters,
             format=format,
             include_bodies=include_bodies,
+            resume=resume,
+            overwrite=overwrite,
             page_size=page_size,
+            progress=progress,
         )
-        run = exporter.start(resume=resume, overwrite=overwrite, progress=progress)
         try:
             count = run.total_call()
             if count is not None:

@@ -40,6 +40,7 @@ __all__ = [
     "Exporter",
     "Progress",
     "export_params",
+    "start_export",
     "state_path",
 ]
 
@@ -203,6 +204,30 @@ class Exporter:
             self.path, self.format, _columns(self.what, self.include_bodies), int(state["mark"])
         )
         return ExportRun(self, state, writer, progress)
+
+
+def start_export(
+    path: str | os.PathLike[str],
+    what: str,
+    filters: Mapping[str, Any],
+    *,
+    format: ExportFormat | str | None,
+    include_bodies: bool,
+    resume: bool,
+    overwrite: bool,
+    page_size: int,
+    progress: Progress | None,
+) -> ExportRun:
+    """Check an export's settings and open its output (the clients' ``export``)."""
+    exporter = Exporter.make(
+        path,
+        what=what,
+        params=export_params(what, filters),
+        format=format,
+        include_bodies=include_bodies,
+        page_size=page_size,
+    )
+    return exporter.start(resume=resume, overwrite=overwrite, progress=progress)
 
 
 @dataclass(slots=True)
