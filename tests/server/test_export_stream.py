@@ -28,7 +28,7 @@ Row = dict[str, Any]
 
 def _records(project_tag: str = "") -> list[Record]:
     """Four sessions; several requests share a start time (the id breaks the tie); some
-    carry bodies, errors, costs and non-ASCII text."""
+    carry bodies, errors, costs, and text that JSON escapes or keeps as it is."""
     records = []
     for i in range(23):
         start = START + timedelta(seconds=i // 3)  # three requests a second
@@ -40,7 +40,7 @@ def _records(project_tag: str = "") -> list[Record]:
                 session_id=session,
                 session_name="planner" if i % 4 < 2 else "researcher",
                 session_path="/agent" if i % 2 else "/tools/search",
-                name=f"call {i} — ünïcode",
+                name=f'call {i} — ünïcode 🙂 "quoted" back\\slash\n\t\x01\u2028',
                 model="gpt-4o-mini" if i % 2 else None,
                 user_id=f"user-{i % 3}",
                 properties={"env": "prod" if i % 3 else "dev", "n": str(i)},

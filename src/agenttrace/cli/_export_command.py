@@ -106,8 +106,9 @@ def export(
     score_value: opt.ScoreValueOption = None,
 ) -> None:
     """Export requests or sessions to JSONL, CSV or Parquet, streamed from the collector
-    (--resume goes on after an interruption). Sessions take --name, --search, --status ok|error and the
-    costs; requests --session, --status, --model, --kind and --path; both the rest."""
+    (--resume goes on after an interruption). Sessions take --name, --search, --status
+    ok|error and the costs; requests --session, --status, --model, --kind and --path; both
+    the rest."""
     filters = filter_arguments(ctx.params)  # the filter options above, by name
     if "path" in filters:  # the export's own path is the file it writes
         filters["path_filter"] = filters.pop("path")

@@ -115,30 +115,23 @@ def choose_requests(
         f"WHERE r.project_id = ? AND ({condition}){keyset} "
         f"ORDER BY r.start_us {direction}, r.id {direction} LIMIT ? OFFSET ?"
     )
-    cursor = conn.execute(
+    found: list[Sequence[Any]] = conn.execute(
         dialect.sql(sql), [project_id, *params, *keyset_params, limit + 1, offset]
-    )
-    chosen: list[Sequence[Any]] = []
+    ).fetchall()  # limit + 1 rows without bodies: bounded
+    more = len(found) > limit
     used = 0
-    more = False
-    try:
-        while (row := cursor.fetchone()) is not None:
-            if len(chosen) == limit:
-                more = True
-                break
-            size = query_rows.request_text_size(row)
-            if include_bodies:
-                size += (row[-2] or 0) + (row[-1] or 0)
-                row = row[:-2]
-            if chosen and used + size > page_bytes:
-                more = True
-                break
-            chosen.append(row)
-            used += size
-    finally:
-        cursor.close()
+    for count, row in enumerate(found[:limit]):
+        used += query_rows.request_text_size(row)
+        if include_bodies:
+            used += (row[-2] or 0) + (row[-1] or 0)
+        if count and used > page_bytes:
+            found, more = found[:count], True
+            break
+    else:
+        found = found[:limit]
     if not include_bodies:
-        return chosen, more
+        return found, more
+    chosen = [row[:-2] for row in found]
     bodies = _bodies(
         conn, dialect, project_id, [query_rows.request_position(row)[1] for row in chosen]
     )

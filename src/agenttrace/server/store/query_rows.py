@@ -360,12 +360,9 @@ def session_row(
     return SessionRow(**session_values(row, users, properties, sorted_latencies, dialect))
 
 
-def request_values(
-    row: Sequence[Any], dialect: Dialect, include_bodies: bool, properties: Any = None
-) -> dict[str, Any]:
-    """The fields of a `RequestRow`, in its order, from a `request_columns` row (plain
-    values: the exports serialise them as they are); the body fields only when asked;
-    ``properties`` in place of the parsed properties when given."""
+def request_values(row: Sequence[Any], dialect: Dialect, include_bodies: bool) -> dict[str, Any]:
+    """The fields of a `RequestRow`, in its order, from a `request_columns` row; the body
+    fields only when asked."""
     (request_id, kind, session_id, session_name, path, parent_id, name, model, provider,
      user_id, start_us, end_us, ttft_ms, status, error_type, error_message, input_tokens,
      output_tokens, total_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
@@ -382,7 +379,7 @@ def request_values(
         "model": model,
         "provider": provider,
         "user_id": user_id,
-        "properties": json.loads(properties_json) if properties is None else properties,
+        "properties": json.loads(properties_json),
         "start_time": from_us(start_us),
         "end_time": from_us(end_us) if end_us is not None else None,
         "latency_ms": (end_us - start_us) / 1000.0 if end_us is not None else None,
