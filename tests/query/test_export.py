@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from agenttrace.exceptions import UserError
-from agenttrace.query import QueryClient
+from agenttrace.query import CollectorUnavailableError, QueryClient
 from agenttrace.query._export import state_path
 
 
@@ -109,3 +111,50 @@ def test_refusals_say_what_to_do(collector_url: str, tmp_path: Path) -> None:
         with pytest.raises(UserError, match="format"):
             client.export(tmp_path / "a.txt")
         assert client.export(out, overwrite=True).rows == 14
+
+
+def _breaking_transport(collector_url: str, cut_at: int) -> httpx.MockTransport:
+    """Answers the export stream with the real collector's bytes, cut after ``cut_at``
+    bytes as by a connection that drops (a hand-written failure, as httpx's own tests do)."""
+
+    def broken_after(data: bytes) -> Iterator[bytes]:
+        yield data[:cut_at]
+        raise httpx.RemoteProtocolError("peer closed connection without sending complete body")
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        real = httpx.get(f"{collector_url}{request.url.raw_path.decode()}", timeout=30)
+        return httpx.Response(
+            real.status_code, headers=real.headers, stream=_Stream(broken_after(real.content))
+        )
+
+    return httpx.MockTransport(handle)
+
+
+class _Stream(httpx.SyncByteStream):
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self._chunks
+
+
+def test_a_stream_that_breaks_off_resumes_after_its_last_page(
+    collector_url: str, tmp_path: Path
+) -> None:
+    """A connection lost mid-stream: the error says to resume; the state is that of the
+    last whole page (the lines after it are sent again), and the resume completes it."""
+    out, whole = tmp_path / "requests.jsonl", tmp_path / "whole.jsonl"
+    with QueryClient(collector_url) as client:
+        client.export(whole)
+    lines = whole.read_bytes().splitlines(keepends=True)
+    cut_at = len(b"".join(lines[:7])) + 10  # seven lines and part of the eighth
+    broken = QueryClient(collector_url, transport=_breaking_transport(collector_url, cut_at))
+    with broken, pytest.raises(CollectorUnavailableError, match="--resume"):
+        broken.export(out, page_size=3)
+    state = json.loads(state_path(out).read_text(encoding="utf-8"))
+    assert state["rows"] == 6
+    assert state["after"][1] == json.loads(lines[5])["id"]
+    with QueryClient(collector_url) as client:
+        summary = client.export(out, page_size=3, resume=True)
+    assert (summary.resumed_from, summary.rows) == (6, 14)
+    assert out.read_bytes() == whole.read_bytes()

@@ -311,10 +311,10 @@ class AsyncQueryClient(BaseQueryClient):
             if count is not None:
                 run.total = await self._send(count)
             await self._stream(run.stream_call(), run.feed)
+            return run.finish()
         except BaseException:
             run.stop()
             raise
-        return run.finish()
 
     async def _stream(self, call: Call[None], take: Callable[[bytes], None]) -> None:
         """Send ``call`` and hand each piece of its streamed answer to ``take``."""

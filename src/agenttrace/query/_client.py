@@ -354,10 +354,10 @@ class QueryClient(BaseQueryClient):
             if count is not None:
                 run.total = self._send(count)
             self._stream(run.stream_call(), run.feed)
+            return run.finish()
         except BaseException:
             run.stop()
             raise
-        return run.finish()
 
     def _stream(self, call: Call[None], take: Callable[[bytes], None]) -> None:
         """Send ``call`` and hand each piece of its streamed answer to ``take``."""
