@@ -2,14 +2,19 @@
 
     uv run python benchmarks/otlp_ingest.py [--calls 20000] [--rounds 3]
     uv run python benchmarks/otlp_ingest.py --phoenix /tmp/phoenix/bin/phoenix   # + the peer
+    uv run python benchmarks/otlp_ingest.py --same-rows   # native stores the same rows
 
 The calls are GenAI-convention spans made with the OpenTelemetry SDK: per trace, one
 ``invoke_agent`` span (the agent, a path segment) and nine ``chat`` spans (records, with
 model, usage and short messages), in batches of 512 as ``BatchSpanProcessor`` hands them
 over (children first: each trace's chat spans end before its agent span). Native: the
 same calls as records posted to ``/v1/records`` in batches of 512 (what the shipper
-sends). One collector process (``agenttrace serve``, SQLite); the runs take turns, round
-after round; medians and their ratios are printed, and every record is checked stored.
+sends), their messages as the attributes' JSON text. With ``--same-rows`` the native
+records are stored as the OTLP route stores the spans: the messages parsed (deeper bodies
+to check and to write) and the resource's ``service.name`` as a property (a property row
+per record, and its session and metrics rows). One collector process (``agenttrace
+serve``, SQLite); the runs take turns, round after round; medians and their ratios are
+printed, and every record is checked stored.
 
 Two OTLP figures:
 
@@ -21,6 +26,10 @@ Two OTLP figures:
   encoding of each batch (about 45 us of the client's CPU a span, in the benchmark's own
   process) happens on the clock, between the collector's answers.
 
+Beside the rates, the collector process's CPU time a call (user and system, while the
+bodies are posted), OTLP against native: on a machine shared with
+other jobs it moves far less than the rates do.
+
 Targets: OTLP ingest at least 0.8x native, and 20,000 LLM spans/s. With ``--phoenix``,
 Arize Phoenix's own OTLP ingest of the same spans takes its turn too, as the peer figure
 (`phoenix_peer`).
@@ -29,6 +38,8 @@ Arize Phoenix's own OTLP ingest of the same spans takes its turn too, as the pee
 from __future__ import annotations
 
 import argparse
+import functools
+import json
 import statistics
 import sys
 import tempfile
@@ -37,8 +48,10 @@ import uuid
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
+import psutil
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -90,13 +103,23 @@ def make_spans(calls: int, conversation: str) -> list[ReadableSpan]:
     return list(exporter.get_finished_spans())
 
 
-def as_records(spans: list[ReadableSpan], session_id: str) -> list[Record]:
-    """The chat spans as the records a native producer would send for the same calls."""
+def as_records(
+    spans: list[ReadableSpan], session_id: str, *, same_rows: bool = False
+) -> list[Record]:
+    """The chat spans as the records a native producer would send for the same calls: the
+    messages as the attributes' JSON text; with ``same_rows``, as the OTLP route stores
+    them (the messages parsed, the resource's ``service.name`` as a property)."""
     records = []
     for span in spans:
         if span.name != "chat gpt-4o-mini":
             continue
         attributes = span.attributes or {}
+        inputs: Any = attributes["gen_ai.input.messages"]
+        outputs: Any = attributes["gen_ai.output.messages"]
+        properties: dict[str, str] = {}
+        if same_rows:
+            inputs, outputs = json.loads(str(inputs)), json.loads(str(outputs))
+            properties["service.name"] = str(span.resource.attributes["service.name"])
         records.append(
             Record(
                 kind=RecordKind.LLM,
@@ -108,8 +131,9 @@ def as_records(spans: list[ReadableSpan], session_id: str) -> list[Record]:
                 start_time=datetime.fromtimestamp((span.start_time or 0) / 1e9, tz=UTC),
                 end_time=datetime.fromtimestamp((span.end_time or 0) / 1e9, tz=UTC),
                 usage=Usage(input_tokens=120, output_tokens=30, total_tokens=150),
-                request={"messages": attributes["gen_ai.input.messages"]},
-                response={"messages": attributes["gen_ai.output.messages"]},
+                properties=properties,
+                request={"messages": inputs},
+                response={"messages": outputs},
             )
         )
     return records
@@ -120,8 +144,26 @@ def _stored(url: str, session_id: str) -> int:
         return client.session(session_id).session.request_count
 
 
-def otlp_rate(url: str, calls: int) -> float:
-    """LLM spans/s: the SDK exporter's protobuf bodies, encoded beforehand, posted."""
+@functools.cache
+def _collector(url: str) -> psutil.Process:
+    """The collector process serving ``url`` (a child of this one)."""
+    port = url.rpartition(":")[2]
+    for child in psutil.Process().children(recursive=True):
+        command = child.cmdline()
+        if "agenttrace.server" in command and port in command:
+            return child
+    raise RuntimeError("the collector process was not found")
+
+
+def _cpu_s(url: str) -> float:
+    """The CPU time (user and system) the collector serving ``url`` has used so far."""
+    times = _collector(url).cpu_times()
+    return float(times.user + times.system)
+
+
+def otlp_rate(url: str, calls: int, cpu: list[float] | None = None) -> float:
+    """LLM spans/s: the SDK exporter's protobuf bodies, encoded beforehand, posted (the
+    collector's CPU time a call appended to ``cpu``)."""
     conversation = f"otlp-{uuid.uuid4()}"
     spans = make_spans(calls, conversation)
     bodies = [
@@ -129,7 +171,7 @@ def otlp_rate(url: str, calls: int) -> float:
         for start in range(0, len(spans), BATCH)
     ]  # what OTLPSpanExporter.export sends
     with httpx.Client(timeout=60) as client:
-        started = time.perf_counter()
+        started, cpu_before = time.perf_counter(), _cpu_s(url)
         for body in bodies:
             client.post(
                 f"{url}/v1/traces",
@@ -137,6 +179,8 @@ def otlp_rate(url: str, calls: int) -> float:
                 headers={"Content-Type": "application/x-protobuf"},
             ).raise_for_status()
         elapsed = time.perf_counter() - started
+    if cpu is not None:
+        cpu.append((_cpu_s(url) - cpu_before) / calls * 1e6)
     if _stored(url, conversation) != calls:
         raise RuntimeError("not every OTLP call was stored")
     return calls / elapsed
@@ -158,21 +202,26 @@ def exporter_rate(url: str, calls: int) -> float:
     return calls / elapsed
 
 
-def native_rate(url: str, calls: int) -> float:
-    """Records/s posted to /v1/records, for the same calls."""
+def native_rate(
+    url: str, calls: int, cpu: list[float] | None = None, *, same_rows: bool = False
+) -> float:
+    """Records/s posted to /v1/records, for the same calls (`as_records`; the collector's
+    CPU time a call appended to ``cpu``)."""
     session_id = f"native-{uuid.uuid4()}"
-    records = as_records(make_spans(calls, session_id), session_id)
+    records = as_records(make_spans(calls, session_id), session_id, same_rows=same_rows)
     bodies = [
         RecordBatch(records=records[start : start + BATCH]).model_dump_json(exclude_none=True)
         for start in range(0, len(records), BATCH)
     ]
     with httpx.Client(timeout=60) as client:
-        started = time.perf_counter()
+        started, cpu_before = time.perf_counter(), _cpu_s(url)
         for body in bodies:
             client.post(
                 f"{url}/v1/records", content=body, headers={"Content-Type": "application/json"}
             ).raise_for_status()
         elapsed = time.perf_counter() - started
+    if cpu is not None:
+        cpu.append((_cpu_s(url) - cpu_before) / calls * 1e6)
     if _stored(url, session_id) != calls:
         raise RuntimeError("not every native record was stored")
     return calls / elapsed
@@ -184,10 +233,17 @@ def main() -> int:
     parser.add_argument("--calls", type=int, default=20_000, help="LLM calls per run")
     parser.add_argument("--rounds", type=int, default=3, help="rounds (medians are reported)")
     parser.add_argument("--phoenix", help="the phoenix command of a venv with arize-phoenix")
+    parser.add_argument(
+        "--same-rows",
+        action="store_true",
+        help="native records stored as the OTLP route stores the spans (messages parsed, "
+        "service.name as a property), not with the messages as JSON text",
+    )
     args = parser.parse_args()
     print(f"{args.calls} LLM calls per run ({CALLS_PER_TRACE} per trace), batches of {BATCH}")
     print(f"CPU calibration (a fixed 1M-step Python loop): {calibration_ms():.1f} ms")
     rates: dict[str, list[float]] = {"otlp": [], "exporter": [], "native": [], "phoenix": []}
+    cpu: dict[str, list[float]] = {"otlp": [], "native": []}
     with ExitStack() as stack:
         data_dir = stack.enter_context(tempfile.TemporaryDirectory())
         url = stack.enter_context(collector_process(Path(data_dir)))
@@ -198,15 +254,18 @@ def main() -> int:
             phoenix_rate(phoenix, 2 * BATCH, make_spans)  # warm-up
         otlp_rate(url, 2 * BATCH)  # warm-up
         exporter_rate(url, 2 * BATCH)
-        native_rate(url, 2 * BATCH)
+        native_rate(url, 2 * BATCH, same_rows=args.same_rows)
         for round_number in range(1, args.rounds + 1):
-            rates["otlp"].append(otlp_rate(url, args.calls))
+            rates["otlp"].append(otlp_rate(url, args.calls, cpu["otlp"]))
             rates["exporter"].append(exporter_rate(url, args.calls))
-            rates["native"].append(native_rate(url, args.calls))
+            rates["native"].append(
+                native_rate(url, args.calls, cpu["native"], same_rows=args.same_rows)
+            )
             line = (
                 f"round {round_number}: OTLP {rates['otlp'][-1]:,.0f} LLM spans/s, "
                 f"exporter end to end {rates['exporter'][-1]:,.0f}/s, "
-                f"native {rates['native'][-1]:,.0f} records/s"
+                f"native {rates['native'][-1]:,.0f} records/s; the collector's CPU a call: "
+                f"OTLP {cpu['otlp'][-1]:.0f} us, native {cpu['native'][-1]:.0f} us"
             )
             if phoenix is not None:
                 rates["phoenix"].append(phoenix_rate(phoenix, args.calls, make_spans))
@@ -222,6 +281,11 @@ def main() -> int:
     )
     print(f"OTLP / native: {ratio:.2f}x (target >= {RATIO_TARGET}x)")
     print(f"exporter end to end / native: {exporter / native:.2f}x (its encoding on the clock)")
+    otlp_cpu, native_cpu = statistics.median(cpu["otlp"]), statistics.median(cpu["native"])
+    print(
+        f"the collector's CPU a call: OTLP {otlp_cpu:.0f} us, native {native_cpu:.0f} us; "
+        f"native / OTLP: {native_cpu / otlp_cpu:.2f}x (less swayed by other jobs than the rates)"
+    )
     if rates["phoenix"]:
         peer = statistics.median(rates["phoenix"])
         print(

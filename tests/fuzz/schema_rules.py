@@ -35,6 +35,8 @@ RULES_BEYOND_SCHEMA = (
     "need the score's name",
     "score needs a",
     "scores, the most one may hold",
+    # the export streams: where to go on is a start time and an id, or a time alone
+    "after_id needs after_time",
     # alert rules: a window or a budget period, budgets on cost, rules per project
     "give exactly one of window_s",
     "a budget (period) watches cost",

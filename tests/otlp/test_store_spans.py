@@ -9,9 +9,12 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tests.support.older_schema import database_at_version
+
 from agenttrace.records import Record, Usage
 from agenttrace.server.otlp.paths import resolve_place
 from agenttrace.server.store import SessionQuery, SQLiteStore, Store, session_filter
+from agenttrace.server.store._ingest import ingest_records
 from agenttrace.server.store.metrics import Dimension, MetricsQuery
 from agenttrace.server.store.otlp_spans import SpanLink
 
@@ -130,15 +133,15 @@ def _walks_a_project(conn: sqlite3.Connection, statement: str) -> list[str]:
     plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + statement)]
     return [
         line for line in plan
-        if line.startswith(("SCAN otlp_spans", "SCAN records"))
+        if line.startswith(("SCAN otlp_spans", "SCAN otlp_waiting", "SCAN records"))
         or (line.startswith("SEARCH") and line.endswith("(project_id=?)"))
     ]  # fmt: skip
 
 
 def test_sqlite_looks_spans_up_without_walking_the_project(tmp_path: Any) -> None:
-    """Looking up ancestors and descendants, and moving records between sessions, reads the
-    spans and records concerned, not every one the project has (which made each export
-    slower as the database grew)."""
+    """Looking up ancestors and the descendants waiting for a span, and moving records
+    between sessions, reads the spans and records concerned, not every one the project has
+    (which made each export slower as the database grew)."""
     store = SQLiteStore(tmp_path / "spans.db")
     try:
         statements = _Statements()
@@ -152,10 +155,107 @@ def test_sqlite_looks_spans_up_without_walking_the_project(tmp_path: Any) -> Non
         walks = {
             statement[:120]: found
             for statement in statements.seen
-            if statement.lstrip().upper().startswith(("SELECT", "WITH", "INSERT", "UPDATE"))
-            and ("otlp_spans" in statement or "records" in statement)
+            if statement.lstrip()
+            .upper()
+            .startswith(("SELECT", "WITH", "INSERT", "UPDATE", "DELETE"))
+            and any(table in statement for table in ("otlp_spans", "otlp_waiting", "records"))
             and (found := _walks_a_project(store._writer, statement))
         }
         assert walks == {}
     finally:
         store.close()
+
+
+def _call(
+    trace: str, span: str, parent: str | None, number: int, *, segment: str | None = None
+) -> tuple[SpanLink, Record]:
+    """A record span (a tool when it has a ``segment``, else an LLM call)."""
+    link, record = _chat(trace, span, parent or "", number)
+    if segment is not None:
+        record = record.model_copy(update={"kind": "tool", "name": segment})
+    return SpanLink(trace, span, parent, segment=segment, record_id=link.record_id), record
+
+
+def _places(store: Store, project: str) -> dict[str, tuple[str, str, str | None]]:
+    """Each stored request's (session, path, parent record), by name."""
+    detail = store.get_session(project, SESSION)
+    assert detail is not None
+    return {row.name: (row.session_id, row.session_path, row.parent_id) for row in detail.requests}
+
+
+def test_a_stored_span_between_two_new_ones_is_placed_again(store: Store) -> None:
+    """A tool span stored before its agent (which names the session), then the agent and a
+    call inside the tool in one export: the tool moves under the agent (it is both the new
+    call's stored ancestor and the new agent's stored descendant)."""
+    trace = "c" * 32
+    tool_link, tool = _call(trace, "t1" * 8, "a1" * 8, 1, segment="search")
+    store.ingest_spans("otlp", [tool_link], {tool.id: tool}, resolve_place)
+    chat_link, chat = _call(trace, "c1" * 8, "t1" * 8, 2)
+    chat = chat.model_copy(update={"name": "chat"})
+    store.ingest_spans("otlp", [chat_link, _agent(trace, "a1" * 8)], {chat.id: chat}, resolve_place)
+    assert _places(store, "otlp") == {
+        "search": (SESSION, "/planner/search", None),
+        "chat": (SESSION, "/planner/search", tool.id),
+    }
+    assert store.query_sessions("otlp", SessionQuery()).total == 1
+
+
+def test_spans_waiting_for_one_ancestor_are_placed_when_it_comes(store: Store) -> None:
+    """A call, then the tool it ran in (each in its own export), then the agent: both wait
+    for the agent and both move into its session and path when it comes; an export sent
+    again changes nothing."""
+    trace = "d" * 32
+    tool_link, tool = _call(trace, "t2" * 8, "a2" * 8, 1, segment="search")
+    chat_link, chat = _call(trace, "c2" * 8, "t2" * 8, 2)
+    chat = chat.model_copy(update={"name": "chat"})
+    exports: list[tuple[list[SpanLink], dict[str, Record]]] = [
+        ([chat_link], {chat.id: chat}),
+        ([tool_link], {tool.id: tool}),
+        ([_agent(trace, "a2" * 8)], {}),
+    ]
+    for links, records in [*exports, *exports]:
+        store.ingest_spans("otlp", links, dict(records), resolve_place)
+    assert _places(store, "otlp") == {
+        "search": (SESSION, "/planner/search", None),
+        "chat": (SESSION, "/planner/search", tool.id),
+    }
+    detail = store.get_session("otlp", SESSION)
+    assert detail is not None
+    assert detail.session.request_count == 2
+    assert store.query_sessions("otlp", SessionQuery()).total == 1
+
+
+def test_migration_11_finds_the_spans_an_older_database_keeps_waiting(
+    store_factory: Any,
+) -> None:
+    """A call and the tool it ran in, stored by a collector of schema version 10 before
+    their agent: after the upgrade, the agent's arrival places both (migration 11 notes
+    what each stored span waits for)."""
+    trace = "e" * 32
+    tool_link, tool = _call(trace, "t3" * 8, "a3" * 8, 1, segment="search")
+    chat_link, chat = _call(trace, "c3" * 8, "t3" * 8, 2)
+    chat = chat.model_copy(update={"name": "chat"})
+    with database_at_version(store_factory.database_url, 10) as (conn, dialect):
+        for link in (tool_link, chat_link):
+            conn.execute(
+                dialect.sql(
+                    "INSERT INTO otlp_spans (project_id, span_id, trace_id, parent_span_id, "
+                    "segment, record_id, received_us) VALUES (?, ?, ?, ?, ?, ?, 1)"
+                ),
+                (
+                    "otlp", link.span_id, trace, link.parent_span_id, link.segment,
+                    link.record_id,
+                ),
+            )  # fmt: skip
+        placed = [
+            tool.model_copy(update={"session_path": "/search"}),
+            chat.model_copy(update={"session_path": "/search", "parent_id": tool.id}),
+        ]
+        ingest_records(conn, dialect, "otlp", placed, 1)
+    store = store_factory.open()
+    assert store.applied_migrations == [11]
+    store.ingest_spans("otlp", [_agent(trace, "a3" * 8)], {}, resolve_place)
+    assert _places(store, "otlp") == {
+        "search": (SESSION, "/planner/search", None),
+        "chat": (SESSION, "/planner/search", tool.id),
+    }

@@ -7,23 +7,18 @@ Written once against the `Store` interface; runs for every backend in ``STORE_BA
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import psycopg
 import pytest
+from tests.support.older_schema import database_at_version
 
 from agenttrace.records import Record
 from agenttrace.server.store import RequestQuery, SqlStore, Store, _metrics_rollup, request_filter
 from agenttrace.server.store._compile import compile_filter
 from agenttrace.server.store._ingest import ingest_records
-from agenttrace.server.store.dialect import DbConnection, Dialect
 from agenttrace.server.store.metrics import MetricsQuery
-from agenttrace.server.store.migrations import MIGRATIONS, apply_migrations
-from agenttrace.server.store.postgres_dialect import PostgresDialect
+from agenttrace.server.store.migrations import MIGRATIONS
 
 T0 = datetime(2026, 1, 5, tzinfo=UTC)
 
@@ -50,25 +45,6 @@ def _ids_with(store: Store, key: str, value: str) -> list[str]:
     return sorted(row.id for row in page.requests)
 
 
-@contextmanager
-def _database_at_version_3(database_url: str) -> Iterator[tuple[DbConnection, Dialect]]:
-    """A plain connection to the (empty) test database, migrated up to version 3 only;
-    committed when the block ends."""
-    if database_url.startswith("sqlite:///"):
-        lite = sqlite3.connect(database_url.removeprefix("sqlite:///"))
-        try:
-            apply_migrations(lite, Dialect(), 0, MIGRATIONS[:3])
-            yield lite, Dialect()
-            lite.commit()
-        finally:
-            lite.close()
-        return
-    with psycopg.connect(database_url) as pg:  # commits when the block ends without error
-        cursor = pg.cursor()
-        apply_migrations(cursor, PostgresDialect(), 0, MIGRATIONS[:3])
-        yield cursor, PostgresDialect()
-
-
 def test_migration_4_carries_over_the_properties_of_an_older_database(
     store_factory: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -77,7 +53,7 @@ def test_migration_4_carries_over_the_properties_of_an_older_database(
     assert MIGRATIONS[3].version == 4
     before = _records("old", 12)
     with (
-        _database_at_version_3(store_factory.database_url) as (conn, dialect),
+        database_at_version(store_factory.database_url, 3) as (conn, dialect),
         monkeypatch.context() as older,
     ):
         # a collector of that time kept no metrics rollup (migration 8 fills it)

@@ -82,7 +82,10 @@ def export(
     ] = False,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace OUTPUT.")] = False,
     page_size: Annotated[
-        int, typer.Option(min=1, max=1000, help="Rows asked for per page.")
+        int,
+        typer.Option(
+            min=1, max=1000, help="Rows written between two saves of the state (--resume)."
+        ),
     ] = 1000,
     name: opt.NameOption = None,
     search: opt.SessionSearchOption = None,
@@ -102,9 +105,10 @@ def export(
     max_score: opt.MaxScoreOption = None,
     score_value: opt.ScoreValueOption = None,
 ) -> None:
-    """Export requests or sessions to JSONL, CSV or Parquet, page by page (--resume goes on
-    after an interruption). Sessions take --name, --search, --status ok|error and the
-    costs; requests --session, --status, --model, --kind and --path; both the rest."""
+    """Export requests or sessions to JSONL, CSV or Parquet, streamed from the collector
+    (--resume goes on after an interruption). Sessions take --name, --search, --status
+    ok|error and the costs; requests --session, --status, --model, --kind and --path; both
+    the rest."""
     filters = filter_arguments(ctx.params)  # the filter options above, by name
     if "path" in filters:  # the export's own path is the file it writes
         filters["path_filter"] = filters.pop("path")

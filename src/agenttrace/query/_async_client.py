@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+import os
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from types import TracebackType
 from typing import Self, TypeVar, Unpack
 
@@ -20,6 +21,7 @@ from agenttrace.query._alert_calls import (
     rules_call,
 )
 from agenttrace.query._base import DEFAULT_PAGE_SIZE, BaseQueryClient, Call, Order
+from agenttrace.query._export import ExportSummary, start_export
 from agenttrace.query._feed import FeedFollower, FeedPage, feed_call
 from agenttrace.query._metrics_models import MetricsResult
 from agenttrace.query._models import (
@@ -39,6 +41,7 @@ from agenttrace.query._score_calls import (
     scores_call,
 )
 from agenttrace.query_filters import (
+    ExportFilterArgs,
     MetricsFilterArgs,
     PathFilterArgs,
     RequestFilterArgs,
@@ -275,6 +278,56 @@ class AsyncQueryClient(BaseQueryClient):
             pause = follower.wait()
             if pause:
                 await asyncio.sleep(pause)
+
+    async def export(
+        self,
+        path: str | os.PathLike[str],
+        what: str = "requests",
+        *,
+        format: str | None = None,
+        include_bodies: bool = False,
+        resume: bool = False,
+        overwrite: bool = False,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        progress: Callable[[int, int | None], None] | None = None,
+        **filters: Unpack[ExportFilterArgs],
+    ) -> ExportSummary:
+        """Write every matching request (or session) to ``path`` (see
+        `QueryClient.export`). The pages are written to the file from the event loop
+        (a page of JSON Lines is one write; CSV and Parquet pages take a few ms)."""
+        run = start_export(
+            path,
+            what,
+            filters,
+            format=format,
+            include_bodies=include_bodies,
+            resume=resume,
+            overwrite=overwrite,
+            page_size=page_size,
+            progress=progress,
+        )
+        try:
+            count = run.total_call()
+            if count is not None:
+                run.total = await self._send(count)
+            await self._stream(run.stream_call(), run.feed)
+            return run.finish()
+        except BaseException:
+            run.stop()
+            raise
+
+    async def _stream(self, call: Call[None], take: Callable[[bytes], None]) -> None:
+        """Send ``call`` and hand each piece of its streamed answer to ``take``."""
+        self._before_send()
+        try:
+            async with self._http.stream(call.method, call.path, params=call.params) as response:
+                if response.status_code >= 400:
+                    await response.aread()
+                    self._answer(call, response)
+                async for data in response.aiter_bytes():
+                    take(data)
+        except httpx.TransportError as exc:
+            raise self._stream_error(call, exc) from exc
 
     async def properties(self, *, limit: int = 100, values: int = 5) -> PropertyList:
         """The custom property keys of the sessions, the most used first (at most

@@ -334,6 +334,20 @@ class BaseQueryClient:
             )
             raise QueryError(status, msg) from None
 
+    def _stream_error(
+        self, call: Call[Any], exc: httpx.TransportError
+    ) -> CollectorUnavailableError:
+        """The error for a streamed answer that did not start, or broke off."""
+        if isinstance(exc, httpx.ConnectError | httpx.TimeoutException):
+            return self._transport_error(exc)
+        reason = str(exc) or type(exc).__name__
+        message = (
+            f"the answer of the collector at {self.endpoint} to {call.method} {call.path} broke "
+            f"off ({reason}); what arrived before is kept: run the export again with --resume "
+            "(resume=True) to go on"
+        )
+        return CollectorUnavailableError(self.endpoint, message)
+
     def _transport_error(self, exc: httpx.TransportError) -> CollectorUnavailableError:
         """The error for a query that got no answer at all."""
         if isinstance(exc, httpx.TimeoutException):

@@ -21,7 +21,7 @@ from agenttrace.query._alert_calls import (
     rules_call,
 )
 from agenttrace.query._base import DEFAULT_PAGE_SIZE, BaseQueryClient, Call, Order
-from agenttrace.query._export import Exporter, ExportSummary, export_params
+from agenttrace.query._export import ExportSummary, start_export
 from agenttrace.query._feed import FeedFollower, FeedPage, feed_call
 from agenttrace.query._metrics_models import MetricsResult
 from agenttrace.query._models import (
@@ -330,22 +330,47 @@ class QueryClient(BaseQueryClient):
         """Write every matching request (or session, ``what="sessions"``) to ``path`` as
         JSON Lines, CSV or Parquet (``format``, else the file's suffix; Parquet needs
         ``agenttrace[parquet]`` and writes a directory of part files), one page at a time,
-        oldest first. ``resume=True`` goes on with an interrupted export to ``path`` (same
-        filters); ``progress(rows_written, total)`` is called after each page.
+        oldest first, streamed from the collector (``GET /v1/export/...``). ``resume=True``
+        goes on with an interrupted export to ``path`` (same filters); the state is saved
+        every ``page_size`` rows, after which ``progress(rows_written, total)`` is called
+        (the total is counted once, when there is a ``progress``).
 
         Requests take the filters of `requests` (``path_filter`` is its ``path``), sessions
         those of `sessions`.
         """
-        exporter = Exporter.make(
-            self._send,
+        run = start_export(
             path,
-            what=what,
-            params=export_params(what, filters),
+            what,
+            filters,
             format=format,
             include_bodies=include_bodies,
+            resume=resume,
+            overwrite=overwrite,
             page_size=page_size,
+            progress=progress,
         )
-        return exporter.run(resume=resume, overwrite=overwrite, progress=progress)
+        try:
+            count = run.total_call()
+            if count is not None:
+                run.total = self._send(count)
+            self._stream(run.stream_call(), run.feed)
+            return run.finish()
+        except BaseException:
+            run.stop()
+            raise
+
+    def _stream(self, call: Call[None], take: Callable[[bytes], None]) -> None:
+        """Send ``call`` and hand each piece of its streamed answer to ``take``."""
+        self._before_send()
+        try:
+            with self._http.stream(call.method, call.path, params=call.params) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    self._answer(call, response)
+                for data in response.iter_bytes():
+                    take(data)
+        except httpx.TransportError as exc:
+            raise self._stream_error(call, exc) from exc
 
     def properties(self, *, limit: int = 100, values: int = 5) -> PropertyList:
         """The custom property keys of the sessions, the most used first (at most

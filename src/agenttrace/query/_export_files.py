@@ -1,6 +1,8 @@
 """The files an export writes: JSON Lines, CSV, or Parquet parts, each resumable.
 
-A writer is told, page after page, the rows (the collector's JSON objects) to add, and
+A writer is told, page after page, the rows to add (the lines of the collector's export
+stream, each a JSON object: JSON Lines writes them as they are, CSV and Parquet parse
+them), and
 `commit` says how far the file is complete: the byte size of a JSONL / CSV file, the
 number of finished part files of a Parquet export. Resuming truncates the file to that
 size (or deletes the parts after that number), which drops whatever a killed run wrote
@@ -69,8 +71,8 @@ def format_for(path: Path, given: ExportFormat | str | None) -> ExportFormat:
 class ExportWriter(Protocol):
     """Adds pages of rows to an export's output."""
 
-    def write(self, rows: list[dict[str, Any]]) -> None:
-        """Add the rows of one page."""
+    def write_lines(self, lines: list[bytes]) -> None:
+        """Add the rows of one page, each a line of JSON (without its newline)."""
         ...
 
     def commit(self) -> int | None:
@@ -109,13 +111,11 @@ class _TextWriter:
         writer.writerows({key: _cell(value) for key, value in row.items()} for row in rows)
         self._file.write(text.getvalue().encode("utf-8"))
 
-    def write(self, rows: list[dict[str, Any]]) -> None:
+    def write_lines(self, lines: list[bytes]) -> None:
         if self._format is ExportFormat.CSV:
-            self._write_csv(rows)
+            self._write_csv([json.loads(line) for line in lines])
             return
-        dumps = json.dumps
-        text = "".join(dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n" for row in rows)
-        self._file.write(text.encode("utf-8"))
+        self._file.write(b"\n".join(lines) + b"\n")
 
     def commit(self) -> int:
         self._file.flush()
@@ -176,7 +176,8 @@ class _ParquetWriter:
             return datetime.fromisoformat(value)
         return value
 
-    def write(self, rows: list[dict[str, Any]]) -> None:
+    def write_lines(self, lines: list[bytes]) -> None:
+        rows = [json.loads(line) for line in lines]
         if self._writer is None:
             target = self._dir / f"part-{self._parts:05d}.parquet"
             self._writer = self._pq.ParquetWriter(target, self._schema)

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from agenttrace.server import (
     _alert_routes,
+    _export_routes,
     _feed_route,
     _ingest_route,
     _metrics_route,
@@ -216,6 +217,7 @@ def create_app(
     app.include_router(_query_routes.router)
     app.include_router(_metrics_route.router)
     app.include_router(_feed_route.router)
+    app.include_router(_export_routes.router)
     app.include_router(_score_routes.router)
     app.include_router(_alert_routes.router)
     app.include_router(_health)

@@ -71,7 +71,7 @@ def attributes(items: Any) -> dict[str, Any]:
     for item in items:
         value = item.value
         which = value.WhichOneof("value")
-        result[item.key] = value.string_value if which == "string_value" else _value(value)
+        result[item.key] = getattr(value, which) if which in _SCALARS else _value(value)
     return result
 
 
@@ -149,16 +149,20 @@ def iter_spans(request: ExportTraceServiceRequest) -> Iterator[OtlpSpan]:
         for scope_spans in resource_spans.scope_spans:
             for span in scope_spans.spans:
                 parent = span.parent_span_id
+                status = span.status
+                events = span.events
                 yield OtlpSpan(
-                    trace_id=span.trace_id.hex(),
-                    span_id=span.span_id.hex(),
-                    parent_span_id=parent.hex() if parent else None,
-                    name=span.name,
-                    start_ns=span.start_time_unix_nano,
-                    end_ns=span.end_time_unix_nano,
-                    status_code=span.status.code,
-                    status_message=span.status.message,
-                    attributes=attributes(span.attributes),
-                    events=[(event.name, attributes(event.attributes)) for event in span.events],
-                    service_name=service_name,
-                )
+                    span.trace_id.hex(),
+                    span.span_id.hex(),
+                    parent.hex() if parent else None,
+                    span.name,
+                    span.start_time_unix_nano,
+                    span.end_time_unix_nano,
+                    status.code,
+                    status.message,
+                    attributes(span.attributes),
+                    [(event.name, attributes(event.attributes)) for event in events]
+                    if events
+                    else [],
+                    service_name,
+                )  # by position, in the fields' order: an export has thousands

@@ -49,12 +49,36 @@ _MESSAGE_EVENTS = frozenset(
 _DETAILS_EVENT = "gen_ai.client.inference.operation.details"
 
 
-def _first(attributes: Mapping[str, Any], *keys: str) -> Any:
-    for key in keys:
-        value = attributes.get(key)
+_USAGE_KEYS = (
+    ("input_tokens", "gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens"),
+    ("output_tokens", "gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens"),
+    ("total_tokens", "gen_ai.usage.total_tokens", "llm.usage.total_tokens"),
+    (
+        "cache_read",
+        "gen_ai.usage.cache_read.input_tokens",
+        "gen_ai.usage.cache_read_input_tokens",
+    ),
+    (
+        "cache_write",
+        "gen_ai.usage.cache_creation.input_tokens",
+        "gen_ai.usage.cache_creation_input_tokens",
+    ),
+    ("reasoning", "gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.reasoning_tokens"),
+)
+"""Each count of `usage_shape`, by its current name and its older one."""
+
+
+def _usage(attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``gen_ai.usage.*`` counts (current names first) in `usage_shape`'s shape."""
+    get = attributes.get
+    counts: dict[str, Any] = {}
+    for name, key, older in _USAGE_KEYS:
+        value = get(key)
+        if value is None:
+            value = get(older)
         if value is not None:
-            return value
-    return None
+            counts[name] = value
+    return usage_shape(**counts) if counts else {}
 
 
 def _event_messages(events: Sequence[tuple[str, dict[str, Any]]]) -> tuple[Any, Any]:
@@ -104,26 +128,7 @@ def read_genai(
         reading.session_id = conversation
     reading.model = first_text(attributes, "gen_ai.response.model", "gen_ai.request.model")
     reading.provider = provider
-    reading.usage = usage_shape(
-        input_tokens=_first(attributes, "gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens"),
-        output_tokens=_first(
-            attributes, "gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens"
-        ),
-        total_tokens=_first(attributes, "gen_ai.usage.total_tokens", "llm.usage.total_tokens"),
-        cache_read=_first(
-            attributes,
-            "gen_ai.usage.cache_read.input_tokens",
-            "gen_ai.usage.cache_read_input_tokens",
-        ),
-        cache_write=_first(
-            attributes,
-            "gen_ai.usage.cache_creation.input_tokens",
-            "gen_ai.usage.cache_creation_input_tokens",
-        ),
-        reasoning=_first(
-            attributes, "gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.reasoning_tokens"
-        ),
-    )
+    reading.usage = _usage(attributes)
     if reading.kind is RecordKind.LLM:
         inputs = parse_json(attributes.get("gen_ai.input.messages"))
         outputs = parse_json(attributes.get("gen_ai.output.messages"))

@@ -30,6 +30,8 @@ FRAMEWORK_PROVIDERS = frozenset({"langchain", "langgraph"})
 
 _GRAPH_KEYS = (NAMESPACE_KEY, NODE_KEY)
 _MAX_JSON = 8_000_000
+_DECODER = json.JSONDecoder()
+_JSON_SPACE = " \t\n\r"
 
 
 @dataclass(slots=True)
@@ -84,10 +86,13 @@ def first_text(attributes: Mapping[str, Any], *keys: str) -> str | None:
 def parse_json(value: Any) -> Any:
     """A JSON string as its value, anything else (or bad JSON) as it is."""
     if isinstance(value, str) and value[:1] in {"{", "["} and len(value) <= _MAX_JSON:
+        # json.loads without its two whitespace scans (the text starts with a bracket)
         try:
-            return json.loads(value)
+            parsed, end = _DECODER.raw_decode(value)
         except (ValueError, RecursionError):
             return value
+        if end == len(value) or not value[end:].strip(_JSON_SPACE):
+            return parsed
     return value
 
 

@@ -31,11 +31,23 @@ from agenttrace.server.store.dialect import DbConnection, Dialect
 from agenttrace.server.store.filters import SortOrder
 from agenttrace.server.store.query_rows import RequestRow
 
-__all__ = ["SAMPLE_CHUNK", "RequestPageRows", "iter_samples", "request_page"]
+__all__ = [
+    "SAMPLE_CHUNK",
+    "Position",
+    "RequestPageRows",
+    "choose_requests",
+    "iter_samples",
+    "keyset_after",
+    "request_page",
+    "session_extras",
+]
 
 SAMPLE_CHUNK = 5000
 
 RequestPageRows = tuple[list[RequestRow], str | None]
+Position = tuple[int, str | None]
+"""A place in (start time, id) order: microseconds and id (None: after every row of that
+time)."""
 
 
 def _start_after(query: RequestQuery) -> RequestCursor | None:
@@ -52,25 +64,49 @@ def _start_after(query: RequestQuery) -> RequestCursor | None:
     return cursor
 
 
-def request_page(
+def keyset_after(column: str, id_column: str, after: Position | None) -> tuple[str, list[Any]]:
+    """The condition (with a leading `` AND``) for rows past ``after`` in ascending
+    (``column``, ``id_column``) order, and its parameters: past (time, id), or, with no id,
+    started after the time."""
+    if after is None:
+        return "", []
+    after_us, after_id = after
+    if after_id is None:
+        return f" AND {column} > ?", [after_us]
+    # the plain bound lets an index on the time column start at the right place
+    return (
+        f" AND {column} >= ? AND ({column}, {id_column}) > (?, ?)",
+        [after_us, after_us, after_id],
+    )
+
+
+def choose_requests(
     conn: DbConnection,
     dialect: Dialect,
     project_id: str,
     where: tuple[str, Sequence[Any]],
-    query: RequestQuery,
-) -> RequestPageRows:
-    """The requests of ``query``'s page among the project's rows ``r`` of ``records``
-    meeting ``where`` (a condition with ``?`` placeholders, and its parameters), and the
-    cursor of the next page (None when no row follows)."""
+    *,
+    after: Position | None,
+    order: SortOrder,
+    limit: int,
+    offset: int,
+    include_bodies: bool,
+    page_bytes: int,
+) -> tuple[list[Sequence[Any]], bool]:
+    """The `request_columns` rows (with their two bodies after them when asked for) of one
+    page among the project's rows ``r`` of ``records`` meeting ``where`` (a condition with
+    ``?`` placeholders, and its parameters), past ``after`` in ``order``: at most ``limit``
+    rows, fewer once their text would pass ``page_bytes`` (never none when one matches);
+    and whether a row follows."""
     condition, params = where
-    after = _start_after(query)
-    direction = "DESC" if query.order is SortOrder.DESC else "ASC"
+    direction = "DESC" if order is SortOrder.DESC else "ASC"
     keyset, keyset_params = "", []
-    if after is not None:
-        keyset = f" AND (r.start_us, r.id) {'<' if direction == 'DESC' else '>'} (?, ?)"
-        keyset_params = [after.start_us, after.request_id]
+    if after is not None and order is SortOrder.DESC:
+        keyset, keyset_params = " AND (r.start_us, r.id) < (?, ?)", list(after)
+    elif after is not None:
+        keyset, keyset_params = keyset_after("r.start_us", "r.id", after)
     sizes = ""
-    if query.include_bodies:
+    if include_bodies:
         sizes = (
             f", {dialect.byte_length('r.request_json')}, {dialect.byte_length('r.response_json')}"
         )
@@ -79,41 +115,57 @@ def request_page(
         f"WHERE r.project_id = ? AND ({condition}){keyset} "
         f"ORDER BY r.start_us {direction}, r.id {direction} LIMIT ? OFFSET ?"
     )
-    cursor = conn.execute(
-        dialect.sql(sql), [project_id, *params, *keyset_params, query.limit + 1, query.offset]
-    )
-    chosen: list[Sequence[Any]] = []
+    found: list[Sequence[Any]] = conn.execute(
+        dialect.sql(sql), [project_id, *params, *keyset_params, limit + 1, offset]
+    ).fetchall()  # limit + 1 rows without bodies: bounded
+    more = len(found) > limit
     used = 0
-    more = False
-    try:
-        while (row := cursor.fetchone()) is not None:
-            if len(chosen) == query.limit:
-                more = True
-                break
-            size = query_rows.request_text_size(row)
-            if query.include_bodies:
-                size += (row[-2] or 0) + (row[-1] or 0)
-                row = row[:-2]
-            if chosen and used + size > query.page_bytes:
-                more = True
-                break
-            chosen.append(row)
-            used += size
-    finally:
-        cursor.close()
+    for count, row in enumerate(found[:limit]):
+        used += query_rows.request_text_size(row)
+        if include_bodies:
+            used += (row[-2] or 0) + (row[-1] or 0)
+        if count and used > page_bytes:
+            found, more = found[:count], True
+            break
+    else:
+        found = found[:limit]
+    if not include_bodies:
+        return found, more
+    chosen = [row[:-2] for row in found]
+    bodies = _bodies(
+        conn, dialect, project_id, [query_rows.request_position(row)[1] for row in chosen]
+    )
+    return [(*row, *bodies[query_rows.request_position(row)[1]]) for row in chosen], more
+
+
+def request_page(
+    conn: DbConnection,
+    dialect: Dialect,
+    project_id: str,
+    where: tuple[str, Sequence[Any]],
+    query: RequestQuery,
+) -> RequestPageRows:
+    """The requests of ``query``'s page among the project's rows ``r`` of ``records``
+    meeting ``where`` (see `choose_requests`), and the cursor of the next page (None when
+    no row follows)."""
+    after = _start_after(query)
+    chosen, more = choose_requests(
+        conn,
+        dialect,
+        project_id,
+        where,
+        after=(after.start_us, after.request_id) if after is not None else None,
+        order=query.order,
+        limit=query.limit,
+        offset=query.offset,
+        include_bodies=query.include_bodies,
+        page_bytes=query.page_bytes,
+    )
     next_cursor = None
     if more and chosen:
         start_us, request_id = query_rows.request_position(chosen[-1])
         next_cursor = encode_cursor(RequestCursor(query.order, start_us, request_id))
-    if not query.include_bodies:
-        return [query_rows.request_row(row, dialect, False) for row in chosen], next_cursor
-    bodies = _bodies(
-        conn, dialect, project_id, [query_rows.request_position(row)[1] for row in chosen]
-    )
-    rows = [
-        query_rows.request_row((*row, *bodies[query_rows.request_position(row)[1]]), dialect, True)
-        for row in chosen
-    ]
+    rows = [query_rows.request_row(row, dialect, query.include_bodies) for row in chosen]
     return rows, next_cursor
 
 
@@ -161,3 +213,56 @@ def iter_samples(
         if len(found) < chunk:
             return
         after = list(sample_position(found[-1]))
+
+
+SessionExtras = tuple[dict[str, list[str]], dict[str, dict[str, str]], dict[str, list[float]]]
+
+
+def session_extras(
+    conn: DbConnection,
+    dialect: Dialect,
+    project_id: str,
+    session_ids: Sequence[str],
+    *,
+    with_latencies: bool = True,
+) -> SessionExtras:
+    """What a session row holds beside its ``sessions`` row, for ``session_ids``: their
+    users (sorted), their properties (a key set to several values: the earliest) and, with
+    ``with_latencies``, the sorted latencies (ms) of their requests that ended (questions to
+    a human left out)."""
+    if not session_ids:
+        return {}, {}, {}
+    marks = ", ".join("?" * len(session_ids))
+    params = [project_id, *session_ids]
+    users: dict[str, list[str]] = {}
+    for session_id, user_id in conn.execute(
+        dialect.sql(
+            "SELECT session_id, user_id FROM session_users WHERE project_id = ? "
+            f"AND session_id IN ({marks}) ORDER BY user_id"
+        ),
+        params,
+    ).fetchall():
+        users.setdefault(session_id, []).append(user_id)
+    properties: dict[str, dict[str, str]] = {}
+    for session_id, key, value, _ in conn.execute(
+        dialect.sql(
+            "SELECT session_id, key, value, first_start_us FROM session_properties "
+            f"WHERE project_id = ? AND session_id IN ({marks}) "
+            "ORDER BY first_start_us DESC, value DESC"
+        ),
+        params,
+    ).fetchall():
+        properties.setdefault(session_id, {})[key] = value  # the earliest wins (last)
+    latencies: dict[str, list[float]] = {}
+    if with_latencies:
+        for session_id, latency_us in conn.execute(
+            dialect.sql(
+                "SELECT session_id, end_us - start_us FROM records WHERE project_id = ? "
+                f"AND session_id IN ({marks}) AND end_us IS NOT NULL AND kind <> 'human'"
+            ),
+            params,
+        ).fetchall():
+            latencies.setdefault(session_id, []).append(latency_us / 1000.0)
+        for values in latencies.values():
+            values.sort()
+    return users, properties, latencies

@@ -7,7 +7,7 @@ Filters are the AST of `agenttrace.server.store.filters`; `session_filter` and
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -34,6 +34,7 @@ from agenttrace.server.store.query_rows import (
 )
 
 if TYPE_CHECKING:
+    from agenttrace.server.store._export_stream import ExportQuery
     from agenttrace.server.store._feed import FeedPage, FeedQuery
     from agenttrace.server.store._user_metrics import UserMetricsPage, UserMetricsQuery
     from agenttrace.server.store.metrics import MetricsQuery, MetricsResult
@@ -249,6 +250,16 @@ class Store(Protocol):
 
     def query_requests(self, project_id: str, query: RequestQuery) -> RequestPage:
         """A page of the requests matching ``query.filter`` and their total."""
+        ...
+
+    def export_requests(self, project_id: str, query: ExportQuery) -> Iterator[bytes]:
+        """The requests matching ``query.filter``, oldest first, as chunks of NDJSON lines
+        (`agenttrace.server.store._export_stream`), each read as it is taken; an invalid
+        filter raises at the call."""
+        ...
+
+    def export_sessions(self, project_id: str, query: ExportQuery) -> Iterator[bytes]:
+        """The sessions matching ``query.filter`` by start, as chunks of NDJSON lines."""
         ...
 
     def get_request(self, project_id: str, request_id: str) -> RequestRow | None:

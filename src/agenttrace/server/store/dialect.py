@@ -173,14 +173,6 @@ class Dialect:
         storing spans of one trace see each other's spans. SQLite: nothing to do, one writer
         at a time. (PostgreSQL: ``pg_advisory_xact_lock``.)"""
 
-    def index_hint(self, index: str) -> str:
-        """What follows a table's name in FROM to look its rows up by ``index``. SQLite
-        plans without statistics (the stores never run ``ANALYZE``), and then takes an
-        equality on ``project_id`` to match a few rows: it would rather walk a project's
-        whole primary key than use an index on a second column. PostgreSQL keeps
-        statistics: nothing."""
-        return f" INDEXED BY {index}"
-
     def plan_line(self, row: Sequence[Any]) -> str:
         """One row of the EXPLAIN answer as text (SQLite: id, parent, notused, detail)."""
         return str(row[-1])

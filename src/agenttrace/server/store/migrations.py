@@ -417,11 +417,28 @@ _OTLP_SPAN_COLUMNS = (
     "project_id, span_id, trace_id, parent_span_id, segment, graph_node, graph_namespace, "
     "session_id, record_id, received_us"
 )
+_WAITING_FROM_SPANS = """INSERT INTO otlp_waiting (project_id, trace_id, missing_span_id, span_id)
+WITH RECURSIVE up (project_id, trace_id, span_id, parent_span_id, depth) AS (
+    SELECT project_id, trace_id, span_id, parent_span_id, 0 FROM otlp_spans
+    WHERE parent_span_id IS NOT NULL
+    UNION ALL
+    SELECT up.project_id, up.trace_id, up.span_id, s.parent_span_id, up.depth + 1
+    FROM up JOIN otlp_spans s ON s.project_id = up.project_id AND s.trace_id = up.trace_id
+        AND s.span_id = up.parent_span_id
+    WHERE s.parent_span_id IS NOT NULL AND up.depth < 1000
+)
+SELECT DISTINCT project_id, trace_id, parent_span_id, span_id FROM up
+WHERE NOT EXISTS (SELECT 1 FROM otlp_spans s WHERE s.project_id = up.project_id
+    AND s.trace_id = up.trace_id AND s.span_id = up.parent_span_id)"""
+"""Each stored span whose chain of ancestors stops at a span not stored: that span's id."""
+
 _V11 = Migration(
     version=11,
     description=(
         "otlp_spans keyed by trace first: the spans of one export (a few traces) are stored "
-        "and looked up together, not spread over the whole table by their random span ids"
+        "and looked up together, not spread over the whole table by their random span ids; "
+        "otlp_waiting: the spans whose chain of ancestors stops at a missing span, by it "
+        "(instead of an index of every span by its parent)"
     ),
     statements=(
         """CREATE TABLE otlp_spans_by_trace (
@@ -441,7 +458,15 @@ _V11 = Migration(
         f"SELECT {_OTLP_SPAN_COLUMNS} FROM otlp_spans",
         "DROP TABLE otlp_spans",
         "ALTER TABLE otlp_spans_by_trace RENAME TO otlp_spans",
-        "CREATE INDEX otlp_spans_by_parent ON otlp_spans (project_id, trace_id, parent_span_id)",
+        # no index by parent: the spans stored below a missing ancestor wait for it here
+        """CREATE TABLE otlp_waiting (
+            project_id {text} NOT NULL,
+            trace_id {text} NOT NULL,
+            missing_span_id {text} NOT NULL,
+            span_id {text} NOT NULL,
+            PRIMARY KEY (project_id, trace_id, missing_span_id, span_id)
+        ){clustered}""",
+        _WAITING_FROM_SPANS,
     ),
 )
 

@@ -8,9 +8,15 @@ path, session and parent record are computed by a `Resolver` (the OTLP adapter's
 the chain of its ancestors present. `ingest_spans`, in one transaction:
 
 1. stores the new links (a span already stored is a duplicate and changes nothing);
-2. loads the stored ancestors of the new spans and the stored descendants of the new spans;
-3. stores the new spans' records, placed by the resolver;
-4. re-places the stored records below a new span (their path, session or parent record may
+2. loads the stored descendants of the new spans (those that waited for them, below) and
+   the stored ancestors of both;
+3. notes in ``otlp_waiting`` (migration 11) each new span or stored descendant whose chain
+   of ancestors still stops at a missing span, under that span's id, and forgets the
+   waits the new spans end: a stored span's descendants are found there, by the ancestor
+   they wait for, with no index of every span by its parent (which cost each export a
+   random page of its own, and a look-up per span);
+4. stores the new spans' records, placed by the resolver;
+5. re-places the stored records below a new span (their path, session or parent record may
    change now that an ancestor is known) and rebuilds the rollups of every session a
    record left or joined.
 
@@ -44,9 +50,10 @@ _MAX_DEPTH = 1000
 """Levels of ancestors or descendants looked up (a cycle of bad parent ids ends here)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SpanLink:
-    """What a span says about the structure of its trace."""
+    """What a span says about the structure of its trace (not changed once made; not frozen,
+    which would make each of an export's links cost twice as much to build)."""
 
     trace_id: str
     span_id: str
@@ -80,7 +87,7 @@ _LINK_COLUMNS = (
     "s.span_id, s.trace_id, s.parent_span_id, s.segment, s.graph_node, s.graph_namespace, "
     "s.session_id, s.record_id"
 )
-_BY_PARENT = "otlp_spans_by_parent"
+_PLACE_FIELDS = ("session_path", "session_id", "parent_id")
 
 
 def _marks(count: int) -> str:
@@ -127,23 +134,17 @@ def _insert_links(
 
 
 def _load(
-    conn: DbConnection,
-    dialect: Dialect,
-    project_id: str,
-    column: str,
-    wanted: Sequence[tuple[str, str]],
+    conn: DbConnection, dialect: Dialect, project_id: str, wanted: Sequence[tuple[str, str]]
 ) -> list[SpanLink]:
-    """The stored spans whose (trace id, ``column``) is one of ``wanted``, each pair looked
-    up in the table's key (span ids) or its parent index (parent ids). ``CROSS JOIN``
-    keeps SQLite to that order."""
-    hint = dialect.index_hint(_BY_PARENT) if column == "parent_span_id" else ""
+    """The stored spans whose (trace id, span id) is one of ``wanted``, each looked up in
+    the table's key. ``CROSS JOIN`` keeps SQLite to that order."""
     found: list[SpanLink] = []
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
         sql = (
             f"WITH wanted (trace_id, id) AS (VALUES {', '.join(['(?, ?)'] * len(chunk))}) "
-            f"SELECT {_LINK_COLUMNS} FROM wanted CROSS JOIN otlp_spans s{hint} "
-            f"WHERE s.project_id = ? AND s.trace_id = wanted.trace_id AND s.{column} = wanted.id"
+            f"SELECT {_LINK_COLUMNS} FROM wanted CROSS JOIN otlp_spans s "
+            "WHERE s.project_id = ? AND s.trace_id = wanted.trace_id AND s.span_id = wanted.id"
         )
         params = [*chain.from_iterable(chunk), project_id]
         rows = conn.execute(dialect.sql(sql), params).fetchall()
@@ -151,15 +152,81 @@ def _load(
     return found
 
 
+def _waiting(
+    conn: DbConnection, dialect: Dialect, project_id: str, new: Sequence[SpanLink]
+) -> list[tuple[str, str, str]]:
+    """The (trace id, missing span id, span id) rows of ``otlp_waiting`` whose missing span
+    is one of ``new``: the stored spans below it. Read by trace (an export's traces are a
+    few, and few of their spans ever wait)."""
+    new_ids = {(link.trace_id, link.span_id) for link in new}
+    traces = sorted({trace_id for trace_id, _ in new_ids})
+    rows: list[tuple[str, str, str]] = []
+    for chunk in _chunks(traces):
+        sql = (
+            f"WITH wanted (trace_id) AS (VALUES {', '.join(['(?)'] * len(chunk))}) "
+            "SELECT w.trace_id, w.missing_span_id, w.span_id FROM wanted "
+            "CROSS JOIN otlp_waiting w WHERE w.project_id = ? AND w.trace_id = wanted.trace_id"
+        )
+        found = conn.execute(dialect.sql(sql), [*chunk, project_id]).fetchall()
+        rows.extend((row[0], row[1], row[2]) for row in found if (row[0], row[1]) in new_ids)
+    return rows
+
+
+def _waiting_rows(
+    project_id: str, links: Iterable[SpanLink], traces: Mapping[str, Mapping[str, SpanLink]]
+) -> list[tuple[str, str, str, str]]:
+    """An ``otlp_waiting`` row for each of ``links`` whose chain of ancestors in ``traces``
+    stops at a missing span (not when the parent ids make a cycle, nor past `_MAX_DEPTH`
+    levels); each span's answer is remembered, so that siblings walk up once."""
+    found: dict[tuple[str, str], str | None] = {}
+    rows: set[tuple[str, str, str, str]] = set()
+    for link in links:
+        trace_id = link.trace_id
+        spans = traces[trace_id]
+        walked: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        current = link
+        missing: str | None = None
+        while True:
+            key = (trace_id, current.span_id)
+            if key in found:
+                missing = found[key]
+                break
+            walked.append(key)
+            seen.add(current.span_id)
+            parent_id = current.parent_span_id
+            if not parent_id or parent_id in seen or len(walked) >= _MAX_DEPTH:
+                break
+            parent = spans.get(parent_id)
+            if parent is None:
+                missing = parent_id
+                break
+            current = parent
+        for key in walked:
+            found[key] = missing
+        if missing is not None:
+            rows.add((project_id, trace_id, missing, link.span_id))
+    return sorted(rows)
+
+
 def _known_spans(
     conn: DbConnection, dialect: Dialect, project_id: str, new: Sequence[SpanLink]
-) -> tuple[dict[str, dict[str, SpanLink]], list[SpanLink]]:
+) -> tuple[dict[str, dict[str, SpanLink]], list[SpanLink], list[tuple[str, str]]]:
     """The spans of the new spans' traces that matter (the new ones, their stored ancestors
-    and stored descendants), by trace and span id, and the stored descendants. A parent
-    is looked for in its child's trace (OpenTelemetry keeps a trace's spans together)."""
+    and stored descendants), by trace and span id; the stored descendants; the (trace id,
+    span id) of the new spans they waited for. A parent is looked for in its child's trace
+    (OpenTelemetry keeps a trace's spans together); a stored descendant of a new span is
+    one that waited for it (`otlp_waiting`)."""
     traces: dict[str, dict[str, SpanLink]] = {}
     for link in new:
         traces.setdefault(link.trace_id, {})[link.span_id] = link
+    rows = _waiting(conn, dialect, project_id, new)
+    waited = sorted({(trace_id, span_id) for trace_id, _, span_id in rows})
+    descendants: list[SpanLink] = []
+    if waited:
+        descendants = _load(conn, dialect, project_id, waited)
+        for link in descendants:
+            traces[link.trace_id][link.span_id] = link
 
     def missing_parents(links: Iterable[SpanLink]) -> list[tuple[str, str]]:
         return sorted(
@@ -170,31 +237,47 @@ def _known_spans(
             }
         )
 
-    wanted = missing_parents(new)
+    wanted = missing_parents(chain(new, descendants))
     for _ in range(_MAX_DEPTH):
         if not wanted:
             break
         found = [
-            link for link in _load(conn, dialect, project_id, "span_id", wanted)
+            link for link in _load(conn, dialect, project_id, wanted)
             if link.span_id not in traces[link.trace_id]
         ]  # fmt: skip
         for link in found:
             traces[link.trace_id][link.span_id] = link
         wanted = missing_parents(found)
-    descendants: list[SpanLink] = []
-    parents = sorted({(link.trace_id, link.span_id) for link in new})
-    for _ in range(_MAX_DEPTH):
-        if not parents:
-            break
-        found = [
-            link for link in _load(conn, dialect, project_id, "parent_span_id", parents)
-            if link.span_id not in traces[link.trace_id]
-        ]  # fmt: skip
-        for link in found:
-            traces[link.trace_id][link.span_id] = link
-        descendants.extend(found)
-        parents = sorted({(link.trace_id, link.span_id) for link in found})
-    return traces, descendants
+    return traces, descendants, sorted({(trace_id, missing) for trace_id, missing, _ in rows})
+
+
+def _update_waiting(
+    conn: DbConnection,
+    dialect: Dialect,
+    project_id: str,
+    *,
+    links: Iterable[SpanLink],
+    traces: Mapping[str, Mapping[str, SpanLink]],
+    waited_for: Sequence[tuple[str, str]],
+) -> None:
+    """The spans waiting for ``waited_for`` ((trace id, span id) of new spans) wait no
+    more; each of ``links`` (the new spans and their stored descendants) whose chain still
+    stops at a missing span waits for that one."""
+    conn.executemany(
+        dialect.sql(
+            "DELETE FROM otlp_waiting WHERE project_id = ? AND trace_id = ? AND missing_span_id = ?"
+        ),
+        [(project_id, *key) for key in waited_for],
+    )
+    rows = _waiting_rows(project_id, links, traces)
+    conn.executemany(
+        dialect.sql(
+            "INSERT INTO otlp_waiting (project_id, trace_id, missing_span_id, span_id) "
+            "VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (project_id, trace_id, missing_span_id, span_id) DO NOTHING"
+        ),
+        rows,
+    )
 
 
 def ingest_spans(
@@ -213,7 +296,15 @@ def ingest_spans(
     dialect.lock_traces(conn, sorted({f"{project_id}/{link.trace_id}" for link in links}))
     new_keys = _insert_links(conn, dialect, project_id, links, now_us)
     new = [link for link in links if (link.trace_id, link.span_id) in new_keys]
-    traces, descendants = _known_spans(conn, dialect, project_id, new)
+    traces, descendants, waited_for = _known_spans(conn, dialect, project_id, new)
+    _update_waiting(
+        conn,
+        dialect,
+        project_id,
+        links=chain(new, descendants),
+        traces=traces,
+        waited_for=waited_for,
+    )
     placed: list[Record] = []
     placed_ids: set[str] = set()
     for link in new:
@@ -242,9 +333,11 @@ def _placed(record: Record, place: Placement, *, copy: bool) -> Record:
     re-validation): ``record`` itself, changed, unless ``copy``."""
     if copy:
         record = record.model_copy()
-    record.session_path = place.path
-    record.session_id = place.session_id
-    record.parent_id = place.parent_id
+    # as pydantic's own assignment does without validation, minus its checks per field
+    record.__dict__.update(
+        session_path=place.path, session_id=place.session_id, parent_id=place.parent_id
+    )
+    record.__pydantic_fields_set__.update(_PLACE_FIELDS)
     return record
 
 

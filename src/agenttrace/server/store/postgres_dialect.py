@@ -98,10 +98,6 @@ class PostgresDialect(Dialect):
         """``text`` in psycopg's placeholder style (see `to_psycopg`)."""
         return to_psycopg(text)
 
-    def index_hint(self, index: str) -> str:
-        """Nothing: PostgreSQL plans by its statistics."""
-        return ""
-
     def plan_line(self, row: Sequence[Any]) -> str:
         """One line of ``EXPLAIN``'s text plan."""
         return str(row[0])

@@ -39,7 +39,9 @@ __all__ = [
     "request_position",
     "request_row",
     "request_text_size",
+    "request_values",
     "session_row",
+    "session_values",
 ]
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -285,10 +287,11 @@ SESSION_COLUMNS = ", ".join(f"s.{name}" for name in _SESSION_FIELDS) + f", {WAIT
 _REQUEST_FIELDS = RECORD_COLUMNS[
     RECORD_COLUMNS.index("id") : RECORD_COLUMNS.index("properties_json") + 1
 ]
-"""What a request row is read from: the stored record's columns but project, bodies and
-arrival time."""
+"""What a request row is read from, in this order (`request_values` unpacks it): the
+stored record's columns but project, bodies and arrival time."""
 _BODY_FIELDS = ("request_json", "response_json")
 
+_FIELD_COUNT = len(_REQUEST_FIELDS)
 _ID = _REQUEST_FIELDS.index("id")
 _START = _REQUEST_FIELDS.index("start_us")
 _PROPERTIES = _REQUEST_FIELDS.index("properties_json")
@@ -311,6 +314,41 @@ def request_columns(include_bodies: bool) -> str:
     return ", ".join(f"r.{name}" for name in names)
 
 
+def session_values(
+    row: Sequence[Any],
+    users: list[str],
+    properties: dict[str, str],
+    sorted_latencies: list[float],
+    dialect: Dialect,
+) -> dict[str, Any]:
+    """The fields of a `SessionRow`, in its order, from a ``SESSION_COLUMNS`` row and what
+    was fetched beside it (plain values: the exports serialise them as they are)."""
+    (session_id, name, first_start_us, latest_start_us, last_end_us, cost_usd, request_count,
+     error_count, prompt_tokens, completion_tokens, total_tokens, latency_sum_ms, latency_count,
+     waiting_us) = row[: len(_SESSION_FIELDS) + 1]  # fmt: skip
+    latency_count = int(latency_count)
+    return {
+        "session_id": session_id,
+        "session_name": name,
+        "start_time": from_us(first_start_us),
+        "last_start_time": from_us(latest_start_us),
+        "cost_usd": cost_usd,
+        "request_count": int(request_count),
+        "input_tokens": int(prompt_tokens),
+        "output_tokens": int(completion_tokens),
+        "total_tokens": int(total_tokens),
+        "mean_latency_ms": float(latency_sum_ms) / latency_count if latency_count else None,
+        "error_count": int(error_count),
+        "status": "waiting" if waiting_us is not None else "error" if error_count else "ok",
+        "waiting_since": from_us(waiting_us) if waiting_us is not None else None,
+        "duration_ms": (last_end_us - first_start_us) / 1000.0,
+        "p50_latency_ms": dialect.percentile(sorted_latencies, 0.5),
+        "p95_latency_ms": dialect.percentile(sorted_latencies, 0.95),
+        "user_ids": users,
+        "properties": properties,
+    }
+
+
 def session_row(
     row: Sequence[Any],
     users: list[str],
@@ -319,67 +357,52 @@ def session_row(
     dialect: Dialect,
 ) -> SessionRow:
     """A SessionRow from a ``SESSION_COLUMNS`` row and what was fetched beside it."""
-    s = dict(zip(_SESSION_FIELDS, row[: len(_SESSION_FIELDS)], strict=True))
-    waiting_us = row[len(_SESSION_FIELDS)]
-    latency_count = int(s["latency_count"])
-    return SessionRow(
-        session_id=s["session_id"],
-        session_name=s["name"],
-        start_time=from_us(s["first_start_us"]),
-        last_start_time=from_us(s["latest_start_us"]),
-        cost_usd=s["cost_usd"],
-        request_count=int(s["request_count"]),
-        input_tokens=int(s["prompt_tokens"]),
-        output_tokens=int(s["completion_tokens"]),
-        total_tokens=int(s["total_tokens"]),
-        mean_latency_ms=float(s["latency_sum_ms"]) / latency_count if latency_count else None,
-        error_count=int(s["error_count"]),
-        status="waiting" if waiting_us is not None else "error" if s["error_count"] else "ok",
-        waiting_since=from_us(waiting_us) if waiting_us is not None else None,
-        duration_ms=(s["last_end_us"] - s["first_start_us"]) / 1000.0,
-        p50_latency_ms=dialect.percentile(sorted_latencies, 0.5),
-        p95_latency_ms=dialect.percentile(sorted_latencies, 0.95),
-        user_ids=users,
-        properties=properties,
-    )
+    return SessionRow(**session_values(row, users, properties, sorted_latencies, dialect))
+
+
+def request_values(row: Sequence[Any], dialect: Dialect, include_bodies: bool) -> dict[str, Any]:
+    """The fields of a `RequestRow`, in its order, from a `request_columns` row; the body
+    fields only when asked."""
+    (request_id, kind, session_id, session_name, path, parent_id, name, model, provider,
+     user_id, start_us, end_us, ttft_ms, status, error_type, error_message, input_tokens,
+     output_tokens, total_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
+     cost_usd, attempt, branch_id, properties_json) = row[:_FIELD_COUNT]  # fmt: skip
+    values: dict[str, Any] = {
+        "id": request_id,
+        "kind": kind,
+        "status": status,
+        "session_id": session_id,
+        "session_name": session_name,
+        "session_path": path,
+        "parent_id": parent_id,
+        "name": name,
+        "model": model,
+        "provider": provider,
+        "user_id": user_id,
+        "properties": json.loads(properties_json),
+        "start_time": from_us(start_us),
+        "end_time": from_us(end_us) if end_us is not None else None,
+        "latency_ms": (end_us - start_us) / 1000.0 if end_us is not None else None,
+        "time_to_first_token_ms": ttft_ms,
+        "input_tokens": input_tokens,
+        "output_tokens": output_tokens,
+        "total_tokens": total_tokens,
+        "cache_read_tokens": cache_read_tokens,
+        "cache_write_tokens": cache_write_tokens,
+        "reasoning_tokens": reasoning_tokens,
+        "cost_usd": cost_usd,
+        "error": {"type": error_type, "message": error_message or ""}
+        if error_type is not None
+        else None,
+        "attempt": int(attempt),
+        "branch_id": branch_id,
+    }
+    if include_bodies:
+        values["request_body"] = dialect.load_json(row[_FIELD_COUNT])
+        values["response_body"] = dialect.load_json(row[_FIELD_COUNT + 1])
+    return values
 
 
 def request_row(row: Sequence[Any], dialect: Dialect, include_bodies: bool) -> RequestRow:
     """A RequestRow from a `request_columns` row; the body fields are set only when asked."""
-    names = _REQUEST_FIELDS + (_BODY_FIELDS if include_bodies else ())
-    r = dict(zip(names, row, strict=True))
-    end_us = r["end_us"]
-    values: dict[str, Any] = {
-        "id": r["id"],
-        "kind": RecordKind(r["kind"]),
-        "status": Status(r["status"]),
-        "session_id": r["session_id"],
-        "session_name": r["session_name"],
-        "session_path": r["path"],
-        "parent_id": r["parent_id"],
-        "name": r["name"],
-        "model": r["model"],
-        "provider": r["provider"],
-        "user_id": r["user_id"],
-        "properties": json.loads(r["properties_json"]),
-        "start_time": from_us(r["start_us"]),
-        "end_time": from_us(end_us) if end_us is not None else None,
-        "latency_ms": (end_us - r["start_us"]) / 1000.0 if end_us is not None else None,
-        "time_to_first_token_ms": r["ttft_ms"],
-        "input_tokens": r["input_tokens"],
-        "output_tokens": r["output_tokens"],
-        "total_tokens": r["total_tokens"],
-        "cache_read_tokens": r["cache_read_tokens"],
-        "cache_write_tokens": r["cache_write_tokens"],
-        "reasoning_tokens": r["reasoning_tokens"],
-        "cost_usd": r["cost_usd"],
-        "error": ErrorInfo(type=r["error_type"], message=r["error_message"] or "")
-        if r["error_type"] is not None
-        else None,
-        "attempt": int(r["attempt"]),
-        "branch_id": r["branch_id"],
-    }
-    if include_bodies:
-        values["request_body"] = dialect.load_json(r["request_json"])
-        values["response_body"] = dialect.load_json(r["response_json"])
-    return RequestRow(**values)
+    return RequestRow(**request_values(row, dialect, include_bodies))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
@@ -20,13 +20,14 @@ from agenttrace.core.text_repair import repair_id
 from agenttrace.records import Record
 from agenttrace.server.store import query_rows
 from agenttrace.server.store._compile import SCORE_AVERAGE, compile_filter
+from agenttrace.server.store._export_stream import ExportQuery, request_stream, session_stream
 from agenttrace.server.store._feed import FeedPage, FeedQuery, feed_page
 from agenttrace.server.store._ingest import ingest_records
 from agenttrace.server.store._metrics import build_tree, path_rows, sorted_latencies, totals_by_path
 from agenttrace.server.store._metrics_sql import query_metrics
 from agenttrace.server.store._property_keys import property_keys
 from agenttrace.server.store._prune import DEFAULT_BATCH_SESSIONS, prune_sessions
-from agenttrace.server.store._reads import iter_samples, request_page
+from agenttrace.server.store._reads import iter_samples, request_page, session_extras
 from agenttrace.server.store._user_metrics import UserMetricsPage, UserMetricsQuery, user_metrics
 from agenttrace.server.store.alerts import SqlAlertStore
 from agenttrace.server.store.api_keys import SqlKeyStore
@@ -275,38 +276,15 @@ class SqlStore(ABC):
         ``known_latencies``, each session's sorted latencies, when the caller has them)."""
         if not found:
             return []
-        ids = [row[0] for row in found]
-        marks = _marks(len(ids))
-        users: dict[str, list[str]] = {}
-        for session_id, user_id in self._sql(
+        users, properties, latencies = session_extras(
             conn,
-            "SELECT session_id, user_id FROM session_users WHERE project_id = ? "
-            f"AND session_id IN ({marks}) ORDER BY user_id",
-            [project_id, *ids],
-        ):
-            users.setdefault(session_id, []).append(user_id)
-        properties: dict[str, dict[str, str]] = {}
-        for session_id, key, value, _ in self._sql(
-            conn,
-            "SELECT session_id, key, value, first_start_us FROM session_properties "
-            f"WHERE project_id = ? AND session_id IN ({marks}) "
-            "ORDER BY first_start_us DESC, value DESC",
-            [project_id, *ids],
-        ):
-            properties.setdefault(session_id, {})[key] = value  # the earliest wins (last)
-        latencies: dict[str, list[float]] = {}
+            self.dialect,
+            project_id,
+            [row[0] for row in found],
+            with_latencies=known_latencies is None,
+        )
         if known_latencies is not None:
             latencies = known_latencies
-        else:
-            for session_id, latency_us in self._sql(
-                conn,
-                "SELECT session_id, end_us - start_us FROM records WHERE project_id = ? "
-                f"AND session_id IN ({marks}) AND end_us IS NOT NULL AND kind <> 'human'",
-                [project_id, *ids],
-            ):
-                latencies.setdefault(session_id, []).append(latency_us / 1000.0)
-            for values in latencies.values():
-                values.sort()
         return [
             query_rows.session_row(
                 row,
@@ -381,6 +359,15 @@ class SqlStore(ABC):
             offset=query.offset,
             next_cursor=next_cursor,
         )
+
+    def export_requests(self, project_id: str, query: ExportQuery) -> Iterator[bytes]:
+        """The matching requests, oldest first, as NDJSON chunks read as they are taken
+        (`_export_stream`); an invalid filter raises now."""
+        return request_stream(self._read, self.dialect, project_id, query)
+
+    def export_sessions(self, project_id: str, query: ExportQuery) -> Iterator[bytes]:
+        """The matching sessions, by start, as NDJSON chunks (`_export_stream`)."""
+        return session_stream(self._read, self.dialect, project_id, query)
 
     def get_request(self, project_id: str, request_id: str) -> RequestRow | None:
         """One request with its bodies."""
