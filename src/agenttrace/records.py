@@ -45,11 +45,11 @@ from agenttrace.core.record_rules import (
     MAX_PROPERTY_NAME_LENGTH,
     MAX_PROPERTY_VALUE_LENGTH,
     MAX_TOKENS,
+    REPAIRED_PROPERTY,
     RecordKind,
     Status,
     normalize_path,
 )
-from agenttrace.core.text_repair import REPAIRED_PROPERTY, repair_data
 
 __all__ = [
     "MAX_AMOUNT",
@@ -100,6 +100,8 @@ def _unencodable_fields(exc: ValidationError, data: dict[str, Any]) -> list[str]
 
 
 def _mended(data: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    from agenttrace.core.text_repair import repair_data  # rare: loaded when text needs it
+
     return {**data, **{name: repair_data(data[name], nul=False) for name in names}}
 
 

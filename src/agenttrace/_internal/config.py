@@ -6,7 +6,6 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agenttrace._internal.metadata_redaction import metadata_mode
 from agenttrace.core.defaults import DEFAULT_ENDPOINT
 from agenttrace.exceptions import ConfigurationError
 
@@ -140,6 +139,8 @@ class Settings:
         **overrides: object,
     ) -> Settings:
         """Arguments win; then ``AGENTTRACE_*`` environment variables; then defaults."""
+        from agenttrace._internal.metadata_redaction import metadata_mode  # with the first tracer
+
         resolved_endpoint = (
             endpoint or os.environ.get("AGENTTRACE_ENDPOINT") or DEFAULT_ENDPOINT
         ).rstrip("/")

@@ -25,7 +25,6 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from agenttrace._internal.config import Settings
-from agenttrace._internal.metadata_redaction import MetadataRedactor
 from agenttrace.core.internal_errors import report_internal_error
 from agenttrace.exceptions import ConfigurationError
 
@@ -90,6 +89,8 @@ class Tracer:
         self.redact = redact
         self.tracer_provider = tracer_provider
         """An OpenTelemetry ``TracerProvider`` the spans go into (instead of an endpoint)."""
+        from agenttrace._internal.metadata_redaction import MetadataRedactor  # the first tracer's
+
         self._metadata = MetadataRedactor(settings.redact_metadata, redact)
         self._exporter = exporter
         self._lock = threading.Lock()

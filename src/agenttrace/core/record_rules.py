@@ -22,6 +22,7 @@ __all__ = [
     "MAX_PROPERTY_NAME_LENGTH",
     "MAX_PROPERTY_VALUE_LENGTH",
     "MAX_TOKENS",
+    "REPAIRED_PROPERTY",
     "RecordKind",
     "Status",
     "normalize_path",
@@ -61,8 +62,9 @@ MAX_PATH_LENGTH = 2000
 MAX_PATH_SEGMENTS = 64
 MAX_ATTEMPT = 10_000
 MAX_PROPERTIES = 64
-"""Custom properties one record may carry (``agenttrace.repaired``, which says that text
-was repaired, may come on top: `agenttrace.core.text_repair`)."""
+"""Custom properties one record may carry (`REPAIRED_PROPERTY` may come on top)."""
+REPAIRED_PROPERTY = "agenttrace.repaired"
+"""The property that names a record's repaired fields (`agenttrace.core.text_repair`)."""
 MAX_PROPERTY_NAME_LENGTH = 200
 MAX_PROPERTY_VALUE_LENGTH = 1000
 MAX_TOKENS = 10_000_000_000

@@ -33,6 +33,8 @@ import hashlib
 import re
 from typing import TYPE_CHECKING, Any
 
+from agenttrace.core.record_rules import REPAIRED_PROPERTY
+
 if TYPE_CHECKING:
     from agenttrace.records import Record
 
@@ -49,8 +51,6 @@ __all__ = [
     "repair_text",
 ]
 
-REPAIRED_PROPERTY = "agenttrace.repaired"
-"""The property that names a record's repaired fields."""
 ID_FIELDS = ("id", "parent_id", "session_id")
 """Fields repaired by `repair_id` (keys the stores index and link by)."""
 BODY_FIELDS = frozenset({"request", "response"})
