@@ -70,7 +70,8 @@ class RootState:
         self.user_id = user_id
         self.properties = properties
         self.thread_id = thread_id
-        self.run_ids: set[UUID] = set()
+        self.run_ids: set[int] = set()
+        """The live runs under this root, by ``UUID.int`` (as `RunStore` keys them)."""
         self.muted = False
         """Another handler already traces this run tree: keep state, emit nothing."""
         self.node_attempts: dict[str, tuple[int, bool]] = {}
@@ -183,10 +184,13 @@ class RunState:
 
 
 class RunStore:
-    """Live runs by id, and the interrupted attempts by ``(thread_id, namespace)``."""
+    """Live runs by id, and the interrupted attempts by ``(thread_id, namespace)``.
+
+    Runs are keyed by their id's ``UUID.int``: an int hashes and compares in C, a `UUID`
+    in Python, and every callback looks a run up."""
 
     def __init__(self, resume_memory: int = RESUME_MEMORY) -> None:
-        self._runs: dict[UUID, RunState] = {}
+        self._runs: dict[int, RunState] = {}
         self._lock = threading.Lock()
         self._interrupted: OrderedDict[tuple[str, str], tuple[int, bool]] = OrderedDict()
         self._resume_memory = resume_memory
@@ -203,23 +207,25 @@ class RunStore:
         """The live run with this id, or None."""
         if run_id is None:
             return None
-        return self._runs.get(run_id)
+        return self._runs.get(run_id.int)
 
     def add(self, state: RunState) -> None:
         """Start tracking ``state``."""
+        key = state.run_id.int
         with self._lock:
-            self._runs[state.run_id] = state
-            state.root.run_ids.add(state.run_id)
+            self._runs[key] = state
+            state.root.run_ids.add(key)
 
     def pop(self, run_id: UUID) -> RunState | None:
         """Stop tracking a run; when it is a root run, forget everything under it too."""
+        key = run_id.int
         with self._lock:
-            state = self._runs.pop(run_id, None)
+            state = self._runs.pop(key, None)
             if state is None:
                 return None
             root = state.root
-            root.run_ids.discard(run_id)
-            if run_id == root.root_run_id:
+            root.run_ids.discard(key)
+            if key == root.root_run_id.int:
                 for orphan in root.run_ids:
                     self._runs.pop(orphan, None)
                 root.run_ids.clear()
