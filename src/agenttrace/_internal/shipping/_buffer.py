@@ -75,7 +75,7 @@ class RecordBuffer:
         queue_size: int,
         batch_size: int,
         overflow_size: int,
-        on_unbuilt: Callable[[Exception], None] | None = None,
+        on_unbuilt: Callable[[Exception], None],
     ) -> None:
         self.queue_size = queue_size
         self.batch_size = batch_size
@@ -136,9 +136,7 @@ class RecordBuffer:
                 build, prepare = item
                 try:
                     records.append(prepare(build()))
-                except Exception as exc:  # one bad record must not stop the rest
-                    if self._on_unbuilt is None:
-                        raise
+                except Exception as exc:  # noqa: BLE001 - one bad record must not stop the rest
                     self._on_unbuilt(exc)
             else:
                 records.append(item)

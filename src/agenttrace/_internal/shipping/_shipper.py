@@ -1,10 +1,10 @@
 """`Shipper`: the default exporter, delivering records to the collector in the background.
 
 ``emit`` puts a record in a bounded in-memory queue and returns: no network and no disk on
-the caller's thread. A record may also be queued *pending* (`emit_pending`: the functions
-that build it and apply the privacy rules), so that the worker, not the caller, pays for
-building and checking it (except, as a last resort, one spool write per batch when both the
-queue and its overflow are full). One daemon worker thread posts batches of
+the caller's thread (except, as a last resort, one spool write per batch when both the
+queue and its overflow are full). ``emit`` also takes a record still to be built (from
+`Tracer.emit_later`: the functions that build it and apply the privacy rules), so that the
+worker, not the caller, pays for building and checking it. One daemon worker thread posts batches of
 ``batch_size`` records, or what is there every ``flush_interval`` seconds, to
 ``POST {endpoint}/v1/records``; see `agenttrace._internal.shipping._worker` for retries,
 the spool and recovery. ``flush`` and ``shutdown`` wait with a timeout; shutdown also runs
