@@ -64,6 +64,14 @@ def supervisor_graph(researcher_agent: Any | None = None, writer_agent: Any | No
     return graph.compile()
 
 
+def one_node_graph(name: str, body: Callable[..., Any], **compile_kwargs: Any) -> Any:
+    """A compiled `MessagesState` graph whose only node ``name`` runs ``body``."""
+    graph = StateGraph(MessagesState)
+    graph.add_node(name, body)
+    graph.add_edge(START, name)
+    return graph.compile(**compile_kwargs)
+
+
 def user(text: str = "hi") -> dict[str, Any]:
     """Graph input with one user message."""
     return {"messages": [("user", text)]}

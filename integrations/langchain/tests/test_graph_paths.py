@@ -18,7 +18,16 @@ from agenttrace_langchain import CallbackHandler
 from agenttrace_langchain.testing import FakeChatModel
 
 from .compat import Send, entrypoint, requires, task
-from .helpers import calls_tool, paths, react_agent, researcher, search, supervisor_graph, user
+from .helpers import (
+    calls_tool,
+    one_node_graph,
+    paths,
+    react_agent,
+    researcher,
+    search,
+    supervisor_graph,
+    user,
+)
 
 
 def test_react_agent_paths_and_records(exporter: InMemoryExporter) -> None:
@@ -93,11 +102,8 @@ def test_nested_graph_with_its_own_configurable(exporter: InMemoryExporter) -> N
         inner_with_memory.invoke(user("b"), config={"configurable": {"thread_id": "t2"}})
         return {"messages": []}
 
-    graph = StateGraph(MessagesState)
-    graph.add_node("outer", outer_node)
-    graph.add_edge(START, "outer")
     config: Any = {"callbacks": [CallbackHandler()], "configurable": {"thread_id": "outer-1"}}
-    graph.compile().invoke(user(), config=config)
+    one_node_graph("outer", outer_node).invoke(user(), config=config)
     records = exporter.records
     assert paths(records) == ["/outer/agent", "/outer/tools/search", "/outer/agent"] * 2
     assert {r.session_id for r in records} == {"outer-1"}
@@ -194,10 +200,7 @@ def test_retriever_gives_a_vector_db_record(exporter: InMemoryExporter) -> None:
         library.invoke("llama")
         return {"messages": []}
 
-    graph = StateGraph(MessagesState)
-    graph.add_node("lookup", lookup)
-    graph.add_edge(START, "lookup")
-    graph.compile().invoke(user(), config={"callbacks": [CallbackHandler()]})
+    one_node_graph("lookup", lookup).invoke(user(), config={"callbacks": [CallbackHandler()]})
     (record,) = exporter.records
     assert (record.kind, record.session_path, record.name) == (
         RecordKind.VECTOR_DB,

@@ -20,7 +20,7 @@ from agenttrace_langchain import CallbackHandler
 from agenttrace_langchain.testing import FakeChatModel, tool_call
 
 from .compat import Command, InjectedToolCallId, RetryPolicy, Send, interrupt, requires
-from .helpers import asked_aside, by_kind, calls_tool, react_agent, user
+from .helpers import asked_aside, by_kind, calls_tool, one_node_graph, react_agent, user
 
 
 @tool
@@ -112,11 +112,8 @@ def test_error_in_a_node_body_is_a_chain_record(exporter: InMemoryExporter) -> N
     def plan(state: MessagesState) -> dict[str, Any]:
         raise ValueError("no plan")
 
-    graph = StateGraph(MessagesState)
-    graph.add_node("plan", plan)
-    graph.add_edge(START, "plan")
     with pytest.raises(ValueError, match="no plan"):
-        graph.compile().invoke(user(), config={"callbacks": [CallbackHandler()]})
+        one_node_graph("plan", plan).invoke(user(), config={"callbacks": [CallbackHandler()]})
     (record,) = asked_aside(exporter)
     assert (record.kind, record.session_path, record.name, record.status) == (
         RecordKind.CHAIN,
@@ -133,11 +130,8 @@ def test_sys_exit_in_a_node_is_cancelled_not_an_error(exporter: InMemoryExporter
     def stop(state: MessagesState) -> dict[str, Any]:
         sys.exit(3)
 
-    graph = StateGraph(MessagesState)
-    graph.add_node("stop", stop)
-    graph.add_edge(START, "stop")
     with pytest.raises(SystemExit):
-        graph.compile().invoke(user(), config={"callbacks": [CallbackHandler()]})
+        one_node_graph("stop", stop).invoke(user(), config={"callbacks": [CallbackHandler()]})
     (record,) = asked_aside(exporter)
     assert (record.kind, record.session_path, record.status) == (
         RecordKind.CHAIN,
@@ -181,10 +175,7 @@ def _approval_graph(model: FakeChatModel) -> Any:
         answer = interrupt(f"send {draft.content}?")
         return {"messages": [AIMessage(content=f"{draft.content} ({answer})")]}
 
-    graph = StateGraph(MessagesState)
-    graph.add_node("ask", ask)
-    graph.add_edge(START, "ask")
-    return graph.compile(checkpointer=MemorySaver())
+    return one_node_graph("ask", ask, checkpointer=MemorySaver())
 
 
 @requires(Command, interrupt)
@@ -335,10 +326,7 @@ def test_second_interrupt_of_the_same_node_is_attempt_3(exporter: InMemoryExport
         second = interrupt("second?")
         return {"messages": [AIMessage(content=f"{first} {second}")]}
 
-    graph = StateGraph(MessagesState)
-    graph.add_node("ask", ask_twice)
-    graph.add_edge(START, "ask")
-    app = graph.compile(checkpointer=MemorySaver())
+    app = one_node_graph("ask", ask_twice, checkpointer=MemorySaver())
     config: Any = {"callbacks": [CallbackHandler()], "configurable": {"thread_id": "twice"}}
     app.invoke(user(), config=config)
     app.invoke(Command(resume="a"), config=config)

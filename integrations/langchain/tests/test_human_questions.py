@@ -30,7 +30,7 @@ from agenttrace_langchain.lifecycle import HAS_LIFECYCLE
 from agenttrace_langchain.testing import FakeChatModel
 
 from .compat import Command, Send, interrupt, requires
-from .helpers import by_kind, calls_tool, react_agent, user
+from .helpers import by_kind, calls_tool, one_node_graph, react_agent, user
 
 try:
     from langgraph.checkpoint.sqlite import SqliteSaver
@@ -57,10 +57,7 @@ def approval_graph(saver: Any) -> Any:
         answer = interrupt({"question": "send it?", "draft": draft.content})
         return {"messages": [AIMessage(content=f"{draft.content} ({answer})")]}
 
-    graph = StateGraph(MessagesState)
-    graph.add_node("ask", ask)
-    graph.add_edge(START, "ask")
-    return graph.compile(checkpointer=saver)
+    return one_node_graph("ask", ask, checkpointer=saver)
 
 
 def questions(exporter: InMemoryExporter) -> list[Record]:

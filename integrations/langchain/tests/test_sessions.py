@@ -6,8 +6,9 @@ import uuid
 from typing import Any
 
 import pytest
+from langchain_core.runnables import RunnableLambda
 from langchain_core.tools import tool
-from langgraph.graph import START, MessagesState, StateGraph
+from langgraph.graph import MessagesState
 
 import agenttrace
 from agenttrace import ManualLogger, RecordKind, SessionContext, UserError
@@ -15,7 +16,15 @@ from agenttrace.testing import InMemoryExporter
 from agenttrace_langchain import CallbackHandler
 from agenttrace_langchain.testing import FakeChatModel
 
-from .helpers import by_kind, calls_tool, react_agent, researcher, supervisor_graph, user
+from .helpers import (
+    by_kind,
+    calls_tool,
+    one_node_graph,
+    react_agent,
+    researcher,
+    supervisor_graph,
+    user,
+)
 
 
 def test_new_session_per_root_run_without_thread_id(exporter: InMemoryExporter) -> None:
@@ -163,10 +172,7 @@ def test_current_session_inside_a_node_and_a_nested_scope(exporter: InMemoryExpo
             seen.append(inner)
         return {"messages": []}
 
-    graph = StateGraph(MessagesState)
-    graph.add_node("plan", plan)
-    graph.add_edge(START, "plan")
-    graph.compile().invoke(
+    one_node_graph("plan", plan).invoke(
         user(), config={"callbacks": [CallbackHandler()], "configurable": {"thread_id": "x"}}
     )
     node, scoped = seen
@@ -224,6 +230,37 @@ def test_graph_invoked_with_its_own_handler_inside_a_traced_tool(
     assert {r.parent_id for r in inner_records} == {delegate_record.id}
 
 
+def test_graph_with_its_own_handler_inside_a_plain_chain_is_traced_once(
+    exporter: InMemoryExporter,
+) -> None:
+    """A plain chain in a node (a lambda: no path segment, no record of its own) that
+    invokes a graph with a second handler: the outer handler traces the inner graph
+    below the node, the second one stays silent, so every call is recorded once."""
+    inner = researcher()
+
+    def ask_inner(query: str) -> str:
+        inner.invoke(user(query), config={"callbacks": [CallbackHandler()]})
+        return "done"
+
+    lookup = RunnableLambda(ask_inner)
+
+    def plan(state: MessagesState) -> dict[str, Any]:
+        lookup.invoke("q")
+        return {"messages": []}
+
+    one_node_graph("plan", plan).invoke(
+        user(), config={"callbacks": [CallbackHandler(session_id="outer")]}
+    )
+    records = exporter.records
+    assert [r.session_path for r in records] == [
+        "/plan/agent",
+        "/plan/tools/search",
+        "/plan/agent",
+    ]
+    assert {r.session_id for r in records} == {"outer"}
+    assert len({r.id for r in records}) == len(records)
+
+
 def test_new_handler_inside_a_scope_opened_in_a_node(exporter: InMemoryExporter) -> None:
     """A scope opened in a traced node, with a fresh handler on a model call, nests once."""
     model = FakeChatModel(responses=["ok"])
@@ -233,10 +270,7 @@ def test_new_handler_inside_a_scope_opened_in_a_node(exporter: InMemoryExporter)
             model.invoke("hi", config={"callbacks": [CallbackHandler()]})
         return {"messages": []}
 
-    graph = StateGraph(MessagesState)
-    graph.add_node("plan", plan)
-    graph.add_edge(START, "plan")
-    graph.compile().invoke(
+    one_node_graph("plan", plan).invoke(
         user(), config={"callbacks": [CallbackHandler()], "configurable": {"thread_id": "n"}}
     )
     (record,) = exporter.records

@@ -121,8 +121,11 @@ class HandlerBase:
         inputs: Any = None,
     ) -> None:
         try:
+            core = self._core
+            if core.pass_through(run_id, parent_run_id, metadata):
+                return
             name = chain_name(serialized, kwargs)
-            self._core.chain_start(
+            core.chain_start(
                 run_id,
                 parent_run_id=parent_run_id,
                 metadata=metadata,

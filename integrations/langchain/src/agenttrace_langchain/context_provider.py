@@ -19,6 +19,8 @@ from langchain_core.runnables.config import var_child_runnable_config
 from agenttrace.instrumentation import SessionContext, register_context_provider
 
 if TYPE_CHECKING:
+    from uuid import UUID
+
     from agenttrace_langchain.core import TraceCore
     from agenttrace_langchain.run_state import RunState
 
@@ -35,8 +37,9 @@ def _core_of(handler: Any) -> TraceCore | None:
     return getattr(handler, CORE_ATTRIBUTE, None)
 
 
-def running_run() -> RunState | None:
-    """The traced run whose code is executing now (in any of our handlers), or None."""
+def running_run() -> tuple[UUID, RunState] | None:
+    """The id of the traced run whose code is executing now (in any of our handlers) and
+    its state (for a pass-through chain, its parent's), or None."""
     config = var_child_runnable_config.get()
     if not config:
         return None
@@ -54,14 +57,14 @@ def running_run() -> RunState | None:
             if core is not None:
                 state = core.store.get(run_id)
                 if state is not None:
-                    return state
+                    return run_id, state
     return None
 
 
 def run_context() -> SessionContext | None:
     """The session of the traced run whose code is executing now, or None."""
-    state = running_run()
-    return None if state is None else state.session_context()
+    running = running_run()
+    return None if running is None else running[1].session_context()
 
 
 def ensure_registered() -> None:

@@ -94,7 +94,7 @@ class TraceCore:
             self.settings,
             metadata,
             scope,
-            scope_is_run=running is not None and _within(scope, running.session_context()),
+            scope_is_run=running is not None and _within(scope, running[1].session_context()),
         )
         root = RootState(
             run_id,
@@ -106,7 +106,7 @@ class TraceCore:
         )
         # LangGraph merges a nested graph's own callbacks into the inherited ones: when
         # another of our handlers traces the parent run, it traces this tree too.
-        root.muted = running is not None and running.run_id == parent_run_id
+        root.muted = running is not None and running[0] == parent_run_id
         path = resolved.base_path
         if not resolved.inherited_path:
             if self.settings.path_prefix:
@@ -193,6 +193,27 @@ class TraceCore:
             state.path = child_path(state.path, name)
         state.start = time.time()
         return state
+
+    def pass_through(
+        self, run_id: UUID, parent_run_id: UUID | None, metadata: Mapping[str, Any] | None
+    ) -> bool:
+        """Track a chain started inside a traced run without a namespace of its own (a
+        sequence, a lambda, a router: most chains) as its parent, and say True; False
+        for a root run or a chain that may be a graph node, which `chain_start` takes.
+
+        Such a chain adds no path segment and no record, and its children sit where it
+        sits, so it shares its parent's state (the common case, kept cheap)."""
+        if parent_run_id is None:
+            return False
+        parent = self.store.get(parent_run_id)
+        if parent is None:
+            return False
+        if metadata:
+            namespace = checkpoint_namespace(metadata)
+            if namespace is not None and namespace != parent.namespace:
+                return False
+        self.store.add_pass_through(run_id, parent)
+        return True
 
     def chain_start(
         self,

@@ -1,10 +1,13 @@
 """Per-run state, keyed by run id and grouped by root run, plus the interrupt memory.
 
 Metadata only arrives on ``*_start`` callbacks, so what the end needs is kept here from
-start to end. Everything a root run created is dropped when that root run ends; the only
-memory kept across runs is a bounded LRU that links an interrupted node to its resumed
-attempt by ``(thread_id, langgraph_checkpoint_ns)``. All mutation goes through one lock:
-callbacks arrive from ToolNode worker threads and from many asyncio tasks at once.
+start to end. A chain that is neither a root run nor a possible graph node (most chains:
+sequences, lambdas, routers) adds nothing to where its children sit, so it gets no state
+of its own: its id maps to its parent's state. Everything a root run created is dropped
+when that root run ends; the only memory kept across runs is a bounded LRU that links an
+interrupted node to its resumed attempt by ``(thread_id, langgraph_checkpoint_ns)``. All
+mutation goes through one lock: callbacks arrive from ToolNode worker threads and from
+many asyncio tasks at once.
 """
 
 from __future__ import annotations
@@ -216,8 +219,18 @@ class RunStore:
             self._runs[key] = state
             state.root.run_ids.add(key)
 
+    def add_pass_through(self, run_id: UUID, parent: RunState) -> None:
+        """Track a chain that adds nothing to its parent (same path, namespace, record
+        scope): lookups of its id give ``parent``, and `pop` of its id gives None."""
+        key = run_id.int
+        with self._lock:
+            self._runs[key] = parent
+            parent.root.run_ids.add(key)
+
     def pop(self, run_id: UUID) -> RunState | None:
-        """Stop tracking a run; when it is a root run, forget everything under it too."""
+        """Stop tracking a run; when it is a root run, forget everything under it too.
+
+        None for an unknown run and for a pass-through chain (`add_pass_through`)."""
         key = run_id.int
         with self._lock:
             state = self._runs.pop(key, None)
@@ -225,6 +238,8 @@ class RunStore:
                 return None
             root = state.root
             root.run_ids.discard(key)
+            if state.run_id.int != key:
+                return None
             if key == root.root_run_id.int:
                 for orphan in root.run_ids:
                     self._runs.pop(orphan, None)
