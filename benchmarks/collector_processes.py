@@ -25,7 +25,8 @@ import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
-from shipper_throughput import collector_process, compare_rounds, comparison_arguments
+from _collector import collector_process
+from shipper_throughput import compare_rounds, comparison_arguments
 
 
 def main() -> int:

@@ -22,18 +22,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+from _collector import collector_process, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,38 +69,14 @@ class Run:
     spooled: int
 
 
-def free_port() -> int:
-    """A port nothing listens on (bound, read, released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def collector() -> Iterator[str]:
     """A real collector in its own process over a fresh SQLite file."""
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="flush-bench-db-") as data_dir:
-        command = [sys.executable, "-m", "agenttrace.server", "--host", "127.0.0.1"]
-        command += ["--port", str(port), "--data-dir", data_dir, "--log-level", "warning"]
-        process = subprocess.Popen(command)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    msg = f"the collector did not start (exit status {process.poll()})"
-                    raise RuntimeError(msg)
-                time.sleep(0.05)
-            yield url
-        finally:
-            process.terminate()
-            process.wait(30)
+    with (
+        tempfile.TemporaryDirectory(prefix="flush-bench-db-") as data_dir,
+        collector_process(Path(data_dir)) as url,
+    ):
+        yield url
 
 
 @contextmanager

@@ -27,31 +27,21 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+from _collector import collector_process
 
 from agenttrace.server.store import database_url_for, open_store
 from agenttrace.server.store.sql import SqlStore
 
 _TIMEOUT_S = 600.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _create_keys(database_url: str) -> tuple[str, str]:
@@ -64,45 +54,6 @@ def _create_keys(database_url: str) -> tuple[str, str]:
         return keys.create_key("a").secret, keys.create_key("b").secret
     finally:
         store.close()
-
-
-@contextmanager
-def collector_process(database_url: str) -> Iterator[str]:
-    """``python -m agenttrace.server`` over ``database_url`` on a free port, no rate limit."""
-    port = _free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "agenttrace.server",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--database",
-        database_url,
-        "--rate-limit",
-        "0",
-        "--log-level",
-        "warning",
-    ]
-    process = subprocess.Popen(command, env=os.environ.copy())
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                msg = f"the collector did not start (exit status {process.poll()})"
-                raise RuntimeError(msg)
-            time.sleep(0.05)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(60)
 
 
 def _batch(count: int, properties: int, session_prefix: str) -> bytes:
@@ -201,7 +152,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="agenttrace-bench-") as tmp:
         database_url = database_url_for(Path(tmp))
         key_a, key_b = _create_keys(database_url)
-        with collector_process(database_url) as url:
+        with collector_process(database_url=database_url, extra_args=["--rate-limit", "0"]) as url:
             b = ProjectB(url, key_b)
             for _ in range(5):  # warm-up
                 b.post_one()

@@ -34,11 +34,8 @@ from __future__ import annotations
 import argparse
 import cProfile
 import gc
-import os
 import pstats
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,6 +44,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from _collector import start_collector
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import BaseMessage, ToolMessage
 from langchain_core.tools import tool
@@ -173,32 +171,6 @@ def build_workload() -> Any:
 
 
 INPUT = {"messages": [("user", "write about llamas")]}
-
-
-def start_collector(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """A real collector in a child process (so its CPU is not counted in ours)."""
-    import httpx
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "AGENTTRACE_DATA_DIR": str(data_dir)}
-    command = [sys.executable, "-m", "agenttrace.server", "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--log-level", "warning"]
-    proc = subprocess.Popen(command, env=env)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None:
-            break
-        time.sleep(0.1)  # polling a child process's readiness, with a deadline
-    proc.kill()
-    raise SystemExit(f"the collector did not start on {url}")
 
 
 def _timed(graph: Any, config: dict[str, Any]) -> float:

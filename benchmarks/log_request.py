@@ -19,15 +19,15 @@ import argparse
 import cProfile
 import gc
 import pstats
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from _collector import free_port, start_collector
 
 import agenttrace
 from agenttrace._internal.manual_logger import ManualLogger
@@ -38,35 +38,7 @@ BUDGET_US = 10.0
 
 def unreachable_endpoint() -> str:
     """An http URL on 127.0.0.1 where nothing listens (connections are refused)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
-
-
-def start_collector(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """A real collector in a child process (so its CPU is not counted in ours)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "agenttrace.server", "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--data-dir", str(data_dir), "--log-level", "warning"]
-    proc = subprocess.Popen(command)
-    import httpx
-
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None:
-            break
-        time.sleep(0.1)  # polling a child process's readiness, with a deadline
-    proc.kill()
-    raise SystemExit(f"the collector did not start on {url}")
+    return f"http://127.0.0.1:{free_port()}"
 
 
 def operation(recorder: Any) -> int:

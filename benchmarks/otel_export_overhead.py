@@ -32,7 +32,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from langchain_overhead import INPUT, DropExporter, build_workload, start_collector
+from _collector import start_collector
+from langchain_overhead import INPUT, DropExporter, build_workload
 
 import agenttrace
 import agenttrace._internal.tracer as tracer_module

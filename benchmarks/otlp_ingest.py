@@ -52,13 +52,14 @@ from typing import Any
 
 import httpx
 import psutil
+from _collector import collector_process
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from phoenix_peer import phoenix_process, phoenix_rate
-from shipper_throughput import calibration_ms, collector_process
+from shipper_throughput import calibration_ms
 
 from agenttrace.query import QueryClient
 from agenttrace.records import Record, RecordBatch, RecordKind, Usage

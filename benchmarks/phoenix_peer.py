@@ -13,7 +13,6 @@ after the commit), counts the time until its ``spans`` table holds them all.
 from __future__ import annotations
 
 import os
-import socket
 import sqlite3
 import subprocess
 import time
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _collector import free_port
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.trace.export import SpanExportResult
 
@@ -32,12 +32,6 @@ __all__ = ["Phoenix", "phoenix_process", "phoenix_rate"]
 _START_WAIT = 300.0
 _STORE_WAIT = 300.0
 _POLL = 0.05
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Phoenix:
@@ -56,7 +50,7 @@ class Phoenix:
 @contextmanager
 def phoenix_process(executable: str, working_dir: Path) -> Iterator[Phoenix]:
     """``phoenix serve`` on free ports while the block runs."""
-    port, grpc_port = _free_port(), _free_port()
+    port, grpc_port = free_port(), free_port()
     env = {
         **os.environ,
         "PHOENIX_WORKING_DIR": str(working_dir),

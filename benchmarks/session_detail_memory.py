@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tarfile
@@ -43,6 +42,7 @@ from typing import Any
 
 import httpx
 import psutil
+from _collector import start_collector, stop
 
 from agenttrace.query import QueryClient
 from agenttrace.records import Record, RecordKind, Usage
@@ -77,40 +77,18 @@ class Figures:
         return self.rss_peak - self.rss_before
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def collector(data_dir: Path, src: Path | None) -> Iterator[tuple[str, psutil.Process]]:
     """A collector process over ``data_dir`` (code from ``src`` if given); its URL and
     process."""
-    port = _free_port()
     env = dict(os.environ)
     if src is not None:
         env["PYTHONPATH"] = str(src)
-    command = [sys.executable, "-m", "agenttrace.server", "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--data-dir", str(data_dir), "--log-level", "warning"]
-    process = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    process, url = start_collector(data_dir, env=env, quiet=True)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                msg = f"the collector did not start (exit status {process.poll()})"
-                raise RuntimeError(msg)
-            time.sleep(0.05)
         yield url, psutil.Process(process.pid)
     finally:
-        process.terminate()
-        process.wait(30)
+        stop(process)
 
 
 def _records(session_id: str, count: int, body_bytes: int = 0) -> Iterator[Record]:

@@ -26,9 +26,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -40,6 +38,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+from _collector import collector_process, free_port, start_process, stop
 
 from agenttrace._internal.config import Settings
 from agenttrace._internal.shipping import Shipper, encode_batch
@@ -78,65 +77,16 @@ ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Sink).serve_forever()
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-_DEFAULT_GC_SERVER = """
-import sys
-import agenttrace.server._serve as serve
-serve.tune_for_ingest = lambda: None  # keep CPython's default collector thresholds
-sys.exit(serve.main(sys.argv[1:]))
-"""
-
-
 @contextmanager
-def collector_process(
-    data_dir: Path | None, workers: int = 1, *, default_gc: bool = False
-) -> Iterator[str]:
-    """``python -m agenttrace.server --workers N`` on a free port (the null sink if no
-    ``data_dir``; with ``default_gc``, one process that keeps CPython's default garbage
-    collector settings)."""
-    port = _free_port()
-    server = ["-c", _DEFAULT_GC_SERVER] if default_gc else ["-m", "agenttrace.server"]
-    command = (
-        [sys.executable, "-c", _NULL_SINK, str(port)]
-        if data_dir is None
-        else [
-            sys.executable,
-            *server,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data_dir),
-            "--log-level",
-            "warning",
-            "--workers",
-            str(workers),
-        ]
-    )
-    process = subprocess.Popen(command)
+def null_sink() -> Iterator[str]:
+    """The null sink in its own process while the block runs; yields its URL."""
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
+    process = start_process([sys.executable, "-c", _NULL_SINK, str(port)], url)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                msg = f"the collector did not start (exit status {process.poll()})"
-                raise RuntimeError(msg)
-            time.sleep(0.05)
         yield url
     finally:
-        process.terminate()
-        process.wait(30)
+        stop(process)
 
 
 def make_records(count: int, session_id: str) -> list[Record]:
@@ -307,7 +257,7 @@ def main() -> int:
             )
     with (
         tempfile.TemporaryDirectory(prefix="agenttrace-bench-") as tmp,
-        collector_process(None) as sink,
+        null_sink() as sink,
     ):
         sink_rate, _ = run_shipper(sink, args.records, Path(tmp) / "spool", check_store=False)
     baseline, rate = statistics.median(baselines), statistics.median(shipped)

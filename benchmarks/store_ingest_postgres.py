@@ -30,10 +30,8 @@ import argparse
 import json
 import os
 import random
-import socket
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,8 +41,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psycopg
+from _collector import start_collector, stop
 from shipper_throughput import calibration_ms
 
 from agenttrace._internal.config import Settings
@@ -108,36 +106,11 @@ def _ingest_records(count: int, rng: random.Random) -> list[Record]:
     return out
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _start_collector(database_url: str) -> tuple[subprocess.Popen[bytes], str]:
-    """A real collector process on a free port (its CPU is not counted in ours)."""
-    port = _free_port()
-    command = [sys.executable, "-m", "agenttrace.server", "--port", str(port)]
-    command += ["--database", database_url, "--log-level", "warning"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AGENTTRACE_", "PYTEST_"))}
-    process = subprocess.Popen(command, env=env)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the collector for {database_url} exited")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            time.sleep(0.05)  # polling a child process's readiness, with a deadline
-    process.kill()
-    raise SystemExit(f"the collector for {database_url} did not start")
-
-
 def _ingest_rate(database_url: str, records: list[Record], spool: Path) -> float:
     """Records/s from the first emit until flush() confirms every record was stored."""
-    process, url = _start_collector(database_url)
+    # the collector's settings come from its options only, not this process's variables
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AGENTTRACE_", "PYTEST_"))}
+    process, url = start_collector(database_url=database_url, env=env)
     try:
         settings = Settings.from_env(
             endpoint=url,
@@ -165,8 +138,7 @@ def _ingest_rate(database_url: str, records: list[Record], spool: Path) -> float
             raise SystemExit(f"not everything was delivered to {database_url}: {stats}")
         return len(records) / elapsed
     finally:
-        process.terminate()
-        process.wait(30)
+        stop(process)
 
 
 def _stage_rates(records: list[Record], server: str, sqlite_path: Path) -> dict[str, float]:

@@ -14,8 +14,9 @@ from typing import Any
 import psycopg
 import pytest
 
+from agenttrace.core.human import INTERRUPT_ID_PROPERTY, OPEN_QUESTION, human_record_id
 from agenttrace.records import Record
-from agenttrace.server.store import SessionQuery, SQLiteStore
+from agenttrace.server.store import SessionQuery, SQLiteStore, session_filter
 from agenttrace.server.store import postgres as postgres_module
 from agenttrace.server.store.metrics import BucketUnit, Dimension, MetricsQuery
 from agenttrace.server.store.migrations import MIGRATIONS
@@ -163,6 +164,64 @@ def test_disjoint_batches_into_the_same_cells_keep_exact_metrics(
         _same_metrics(stores[0], reference, MetricsQuery(group_by=(Dimension.MODEL,)))
     finally:
         reference.close()
+
+
+def _human(
+    rec: Callable[..., Record], session_id: str, interrupt_id: str, answered_s: float | None = None
+) -> Record:
+    """A question (asked at 0 s) to a human in ``session_id``, or with ``answered_s`` an
+    answer (given then; ``OPEN_QUESTION``: a bare resume's, naming no interrupt)."""
+    answered = answered_s is not None
+    return rec(
+        human_record_id(session_id, interrupt_id),
+        session_id,
+        start_ms=1000 * answered_s if answered_s is not None else 0,
+        latency_ms=0 if answered else None,
+        kind="human",
+        status="ok" if answered else "interrupted",
+        properties={INTERRUPT_ID_PROPERTY: interrupt_id},
+    )
+
+
+def test_crossing_human_batches_do_not_deadlock(
+    open_pg: Callable[..., PostgresStore],
+    rec: Callable[..., Record],
+    sql: Sql,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two collectors, each sent a retried batch that re-sends the questions of one set of
+    sessions and a bare resume's answer (`OPEN_QUESTION`) for each session of the other
+    set, the two batches crossing: each batch's human rows are locked once per row, whatever
+    the order they came in, so no deadlock (retries are switched off), and each question is
+    answered exactly once. (Before: the re-sent questions were locked as one sorted set,
+    then the questions the answers completed as another, and the two batches waited on
+    each other.)"""
+    monkeypatch.setattr(postgres_module, "_INGEST_ATTEMPTS", 1)  # a deadlock would surface
+    stores = [open_pg(pool_max=2), open_pg(pool_max=2)]
+    sessions = 12
+    for attempt in range(8):  # a deadlock needs the two batches to overlap: try again
+        left = [f"left-{attempt}-{i:02d}" for i in range(sessions)]
+        right = [f"right-{attempt}-{i:02d}" for i in range(sessions)]
+        stores[0].ingest(PROJECT, [_human(rec, s, "ask") for s in left + right])
+        batches = [
+            [_human(rec, s, "ask") for s in right]
+            + [_human(rec, s, OPEN_QUESTION, answered_s=60) for s in left],
+            [_human(rec, s, "ask") for s in left]
+            + [_human(rec, s, OPEN_QUESTION, answered_s=90) for s in right],
+        ]
+        _ingest_together(stores, batches)
+    rows = sql(
+        "SELECT session_id, status, (end_us - start_us) / 1000000, "
+        "count(*) OVER (PARTITION BY session_id) FROM records WHERE kind = 'human'"
+    )
+    assert len(rows) == 8 * 2 * sessions
+    # each question answered by its session's answer, which is not kept apart
+    assert {(sid.split("-")[0], *rest) for sid, *rest in rows} == {
+        ("left", "ok", 60, 1),
+        ("right", "ok", 90, 1),
+    }
+    waiting = SessionQuery(filter=session_filter(status="waiting"))
+    assert stores[1].query_sessions(PROJECT, waiting).sessions == []
 
 
 def test_collectors_opening_an_empty_database_together_migrate_it_once(

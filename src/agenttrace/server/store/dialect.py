@@ -173,6 +173,11 @@ class Dialect:
         storing spans of one trace see each other's spans. SQLite: nothing to do, one writer
         at a time. (PostgreSQL: ``pg_advisory_xact_lock``.)"""
 
+    def lock_sessions(self, conn: DbConnection, keys: Iterable[str]) -> None:
+        """Hold, until commit, a lock per session (``keys``), so that two writers of one
+        session's rows take turns instead of locking its rows in crossing orders. SQLite:
+        nothing to do, one writer at a time. (PostgreSQL: ``pg_advisory_xact_lock``.)"""
+
     def plan_line(self, row: Sequence[Any]) -> str:
         """One row of the EXPLAIN answer as text (SQLite: id, parent, notused, detail)."""
         return str(row[-1])

@@ -14,7 +14,8 @@ What differs from SQLite:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import zlib
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -26,6 +27,7 @@ __all__ = [
     "POSTGRESQL",
     "PostgresDialect",
     "PostgresQuery",
+    "session_lock_hash",
     "to_psycopg",
 ]
 
@@ -34,6 +36,10 @@ MIGRATION_LOCK_KEY = 0x61677472
 
 TRACE_LOCK_KEY = 0x6F746C70
 """First key of the per-trace advisory locks ("otlp"); the second is the trace's hash."""
+
+SESSION_LOCK_KEY = 0x68756D6E
+"""First key of the per-session advisory locks of human records ("humn"); the second is
+the session's `session_lock_hash`."""
 
 _TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|[?%]")
 
@@ -72,6 +78,18 @@ def to_psycopg(text: str) -> PostgresQuery:
     "SELECT '?%%' WHERE a = %s AND b LIKE %s"
     """
     return _short(text) if len(text) <= _SHORT else _long(text)
+
+
+def session_lock_hash(key: str) -> int:
+    """The second key of ``key``'s session lock: its CRC-32 as a signed 32-bit integer
+    (the same in every process; two keys that share one share a lock, which only makes
+    their writers take turns).
+
+    >>> session_lock_hash("a"), session_lock_hash("b")
+    (-390611389, 1908338681)
+    """
+    crc = zlib.crc32(key.encode("utf-8", "surrogatepass"))
+    return crc - (1 << 32) if crc >= 1 << 31 else crc
 
 
 class PostgresDialect(Dialect):
@@ -118,6 +136,14 @@ class PostgresDialect(Dialect):
             conn.execute(
                 self.sql("SELECT pg_advisory_xact_lock(?, hashtext(?))"), (TRACE_LOCK_KEY, key)
             )
+
+    def lock_sessions(self, conn: DbConnection, keys: Iterable[str]) -> None:
+        """Wait for, then hold until commit, one advisory lock per session, taken in the
+        order of the locks' own numbers (`session_lock_hash`, so two keys sharing a number
+        cannot cross either): writers of a common session take turns, writers of none never
+        wait on each other's rows. No deadlock between them."""
+        for number in sorted({session_lock_hash(key) for key in keys}):
+            conn.execute(self.sql("SELECT pg_advisory_xact_lock(?, ?)"), (SESSION_LOCK_KEY, number))
 
     def contains(self, expression: str) -> str:
         """Case-insensitive substring test; the escape character is written so that it
