@@ -6,7 +6,8 @@ keeps it against the layout before it.
 Migration 4 keeps one row per property under one key, (project, key, value, record), and
 SQLite stores the table as that key (``WITHOUT ROWID``). Before it (migrations 1-3) each
 row went into a rowid table, its primary key (project, record, key) and an index
-(project, key, value). Both layouts here run the collector's own ingest
+(project, key, value). Both layouts (today's schema, the baseline with that table as
+migrations 1-3 left it) run the collector's own ingest
 (`ingest_records`, batches of 1000 records, one ``BEGIN IMMEDIATE`` ... ``COMMIT`` each,
 WAL, ``synchronous=FULL``) over the same records into fresh SQLite files, taking turns in
 each round, in this process with the collector's garbage-collector settings. Printed:
@@ -34,8 +35,26 @@ from agenttrace.server.store.dialect import Dialect
 from agenttrace.server.store.migrations import MIGRATIONS, Migration, apply_migrations
 
 BATCH = 1000
+_LAYOUT_BEFORE_4 = Migration(
+    version=MIGRATIONS[-1].version + 1,
+    description="record_properties as migrations 1-3 made it (a rowid table and an index)",
+    statements=(
+        "DROP TABLE record_properties",
+        """CREATE TABLE record_properties (
+            project_id {text} NOT NULL,
+            record_id {text} NOT NULL,
+            key {text} NOT NULL,
+            value {text} NOT NULL,
+            PRIMARY KEY (project_id, record_id, key)
+        )""",
+        "CREATE INDEX record_properties_by_pair ON record_properties (project_id, key, value)",
+    ),
+)
+"""Today's schema but for ``record_properties``, which gets migration 1's layout back: the
+ingest of today's collector needs today's other tables (the rollups came later)."""
+
 LAYOUTS: dict[str, tuple[Migration, ...]] = {
-    "before migration 4 (baseline)": MIGRATIONS[:3],
+    "before migration 4 (baseline)": (*MIGRATIONS, _LAYOUT_BEFORE_4),
     "migration 4": MIGRATIONS,
 }
 
