@@ -70,6 +70,10 @@ def attributes(items: Any) -> dict[str, Any]:
     item: KeyValue
     for item in items:
         value = item.value
+        text = value.string_value  # most values; another kind reads as "" here
+        if text:
+            result[item.key] = text
+            continue
         which = value.WhichOneof("value")
         result[item.key] = getattr(value, which) if which in _SCALARS else _value(value)
     return result
