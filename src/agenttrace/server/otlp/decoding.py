@@ -70,6 +70,10 @@ def attributes(items: Any) -> dict[str, Any]:
     item: KeyValue
     for item in items:
         value = item.value
+        text = value.string_value  # most values; another kind reads as "" here
+        if text:
+            result[item.key] = text
+            continue
         which = value.WhichOneof("value")
         result[item.key] = getattr(value, which) if which in _SCALARS else _value(value)
     return result
@@ -142,6 +146,7 @@ def decode_request(body: bytes, content_type: str) -> ExportTraceServiceRequest:
 
 def iter_spans(request: ExportTraceServiceRequest) -> Iterator[OtlpSpan]:
     """Every span of ``request`` with its resource's ``service.name``."""
+    trace_ids: dict[bytes, str] = {}  # one string a trace: hashed once, wherever it is a key
     for resource_spans in request.resource_spans:
         resource = attributes(resource_spans.resource.attributes)
         service = resource.get("service.name")
@@ -151,8 +156,12 @@ def iter_spans(request: ExportTraceServiceRequest) -> Iterator[OtlpSpan]:
                 parent = span.parent_span_id
                 status = span.status
                 events = span.events
+                raw_trace = span.trace_id
+                trace_id = trace_ids.get(raw_trace)
+                if trace_id is None:
+                    trace_id = trace_ids[raw_trace] = raw_trace.hex()
                 yield OtlpSpan(
-                    span.trace_id.hex(),
+                    trace_id,
                     span.span_id.hex(),
                     parent.hex() if parent else None,
                     span.name,

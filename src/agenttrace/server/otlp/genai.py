@@ -68,17 +68,38 @@ _USAGE_KEYS = (
 """Each count of `usage_shape`, by its current name and its older one."""
 
 
+_SHAPE_CACHE_SIZE = 4096
+_shapes: dict[tuple[Any, ...], dict[str, Any]] = {}
+"""`usage_shape` of the whole counts seen lately, by their six values: an agent's calls
+repeat a few, and a reading's usage is only read, never changed, so readings may share one."""
+
+
 def _usage(attributes: Mapping[str, Any]) -> dict[str, Any]:
     """The ``gen_ai.usage.*`` counts (current names first) in `usage_shape`'s shape."""
     get = attributes.get
-    counts: dict[str, Any] = {}
-    for name, key, older in _USAGE_KEYS:
-        value = get(key)
+    values: list[Any] = []
+    whole = True
+    for _, current, older in _USAGE_KEYS:
+        value = get(current)
         if value is None:
             value = get(older)
-        if value is not None:
-            counts[name] = value
-    return usage_shape(**counts) if counts else {}
+            if value is None:
+                values.append(None)
+                continue
+        whole = whole and type(value) is int
+        values.append(value)
+    key = tuple(values)
+    if whole:
+        shape = _shapes.get(key)
+        if shape is not None:
+            return shape
+    counts = {name: value for (name, _, _), value in zip(_USAGE_KEYS, key, strict=True)}
+    shape = usage_shape(**counts) if any(value is not None for value in key) else {}
+    if whole:
+        if len(_shapes) >= _SHAPE_CACHE_SIZE:
+            _shapes.clear()
+        _shapes[key] = shape
+    return shape
 
 
 def _event_messages(events: Sequence[tuple[str, dict[str, Any]]]) -> tuple[Any, Any]:
@@ -135,11 +156,11 @@ def read_genai(
         if inputs is None and outputs is None and events:
             inputs, outputs = _event_messages(events)
         system = parse_json(attributes.get("gen_ai.system_instructions"))
-        if inputs is not None or system is not None:
-            reading.request = {
-                key: value
-                for key, value in (("system", system), ("messages", inputs))
-                if value is not None
-            }
+        if system is not None:
+            reading.request = {"system": system}
+            if inputs is not None:
+                reading.request["messages"] = inputs
+        elif inputs is not None:
+            reading.request = {"messages": inputs}
         if outputs is not None:
             reading.response = {"messages": outputs}

@@ -11,6 +11,7 @@ parent record) is left to `agenttrace.server.otlp.paths` once its ancestors are 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from operator import methodcaller
 from typing import Any
 
 from agenttrace.core.ids import stable_id
@@ -31,6 +32,7 @@ from agenttrace.server.otlp.genai import read_genai
 from agenttrace.server.otlp.openinference import SPAN_KIND as OPENINFERENCE_KIND
 from agenttrace.server.otlp.openinference import read_openinference
 from agenttrace.server.otlp.reading import OwnFields, SpanReading
+from agenttrace.server.otlp.traceloop import PREFIX as TRACELOOP_PREFIX
 from agenttrace.server.otlp.traceloop import read_traceloop
 from agenttrace.server.store.otlp_spans import SpanLink
 
@@ -43,6 +45,10 @@ _MISSING = object()
 _usages: dict[tuple[Any, ...], Usage | None] = {}
 """`usage_from_mapping` of the usage shapes seen lately (whole counts only): spans of one
 agent repeat a few shapes, and `Usage` is frozen, so records may share one."""
+_TRACELOOP_KEY = methodcaller("startswith", TRACELOOP_PREFIX)
+"""Whether an attribute name is Traceloop's (every one `read_traceloop` reads is)."""
+_usages_by_shape: dict[int, tuple[dict[str, Any], Usage | None]] = {}
+"""The same, by the shape's id (the shape held, so that its id is not reused)."""
 
 
 def read_span(span: OtlpSpan) -> SpanReading:
@@ -50,7 +56,8 @@ def read_span(span: OtlpSpan) -> SpanReading:
     reading = SpanReading()
     attributes = span.attributes
     read_genai(attributes, span.events, span.name, reading)
-    read_traceloop(attributes, span.name, reading)
+    if any(map(_TRACELOOP_KEY, attributes)):  # else it has nothing to read (C-level scan)
+        read_traceloop(attributes, span.name, reading)
     if OPENINFERENCE_KIND in attributes:
         read_openinference(attributes, span.name, reading)
     if OWN_PATH in attributes:
@@ -83,7 +90,7 @@ def _outcome(span: OtlpSpan) -> tuple[Status, ErrorInfo | None]:
 
 
 def _time(ns: int) -> datetime:
-    return datetime.fromtimestamp(ns / 1e9, tz=UTC)
+    return datetime.fromtimestamp(ns / 1e9, UTC)  # positional: half the cost of tz=UTC
 
 
 def span_record(span: OtlpSpan) -> tuple[SpanLink, Record | None]:
@@ -118,15 +125,15 @@ def span_fields(span: OtlpSpan) -> tuple[SpanLink, dict[str, Any] | None]:
         )
         fields = _record_fields(span, reading, record_id, namespace)
     link = SpanLink(
-        trace_id=span.trace_id,
-        span_id=span.span_id,
-        parent_span_id=span.parent_span_id,
-        segment=segment[:500] if segment else None,
-        graph_node=node,
-        graph_namespace=namespace,
-        session_id=session_id[:200] if session_id else None,
-        record_id=record_id,
-    )
+        span.trace_id,
+        span.span_id,
+        span.parent_span_id,
+        segment[:500] if segment else None,
+        node,
+        namespace,
+        session_id[:200] if session_id else None,
+        record_id,
+    )  # by position, in the fields' order (keywords cost more, once a span)
     return link, fields
 
 
@@ -146,17 +153,26 @@ def _usage_key(shape: dict[str, Any]) -> tuple[Any, ...] | None:
 
 
 def _usage(shape: dict[str, Any]) -> Usage | None:
-    """`usage_from_mapping` of a reading's usage shape, remembered for whole counts."""
+    """`usage_from_mapping` of a reading's usage shape, remembered for whole counts (by
+    the shape itself too: the GenAI reader hands the same shape to calls that repeat one)."""
+    known = _usages_by_shape.get(id(shape))
+    if known is not None and known[0] is shape:  # held there: its id is not reused
+        return known[1]
     key = _usage_key(shape)
     if key is None:
         return usage_from_mapping(shape)
     found = _usages.get(key, _MISSING)  # one step: another thread may clear the cache
     if found is not _MISSING:
+        if len(_usages_by_shape) >= _USAGE_CACHE_SIZE:
+            _usages_by_shape.clear()
+        _usages_by_shape[id(shape)] = (shape, found)  # type: ignore[assignment]
         return found  # type: ignore[return-value] # not the sentinel
     usage = usage_from_mapping(shape)
     if len(_usages) >= _USAGE_CACHE_SIZE:
         _usages.clear()
+        _usages_by_shape.clear()
     _usages[key] = usage
+    _usages_by_shape[id(shape)] = (shape, usage)
     return usage
 
 

@@ -31,22 +31,34 @@ __all__ = ["resolve_place"]
 _MAX_CHAIN = 1000
 
 
-def resolve_place(link: SpanLink, spans: Mapping[str, SpanLink]) -> Placement:
-    """The place of ``link``'s record among ``spans`` (its trace's spans by span id)."""
+def _chain(link: SpanLink, spans: Mapping[str, SpanLink]) -> tuple[list[SpanLink], bool]:
+    """``link`` and its ancestors present, nearest first; whether the chain reaches a root
+    (not a missing span, a cycle of parent ids, nor `_MAX_CHAIN` spans)."""
     chain = [link]
+    parent_id = link.parent_span_id
+    if not parent_id:
+        return chain, True
     seen = {link.span_id}
-    complete = True
-    current = link
-    while current.parent_span_id:
-        parent = spans.get(current.parent_span_id)
+    get = spans.get
+    while parent_id:
+        parent = get(parent_id)
         if parent is None or parent.span_id in seen or len(chain) >= _MAX_CHAIN:
-            complete = False
-            break
+            return chain, False
         chain.append(parent)
         seen.add(parent.span_id)
-        current = parent
-    session_id = next((span.session_id for span in chain if span.session_id), link.trace_id)
-    parent_id = next((span.record_id for span in chain[1:] if span.record_id), None)
+        parent_id = parent.parent_span_id
+    return chain, True
+
+
+def resolve_place(link: SpanLink, spans: Mapping[str, SpanLink]) -> Placement:
+    """The place of ``link``'s record among ``spans`` (its trace's spans by span id)."""
+    chain, complete = _chain(link, spans)
+    session_id = link.trace_id
+    for span in chain:
+        if span.session_id:
+            session_id = span.session_id
+            break
+    record_id: str | None = None
     path = "/"
     inherited: str | None = None
     top = chain[-1]
@@ -65,4 +77,6 @@ def resolve_place(link: SpanLink, spans: Mapping[str, SpanLink]) -> Placement:
             inherited = namespace
         if span.segment:
             path = child_path(path, span.segment)
-    return Placement(path=path, session_id=session_id, parent_id=parent_id)
+        if span.record_id and span is not link:
+            record_id = span.record_id  # the nearest ancestor record wins: walked last
+    return Placement(path, session_id, record_id)  # by position: cheaper, once a record

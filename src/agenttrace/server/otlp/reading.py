@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic_core import from_json
+
 from agenttrace.core.langgraph_paths import NAMESPACE_KEY, NODE_KEY
 from agenttrace.records import RecordKind, Status
 
@@ -54,7 +56,8 @@ class SpanReading:
     model: str | None = None
     provider: str | None = None
     usage: dict[str, Any] = field(default_factory=dict)
-    """Counts in LangChain's ``usage_metadata`` shape (input includes the cache)."""
+    """Counts in LangChain's ``usage_metadata`` shape (input includes the cache). Read,
+    never changed: readings of calls with the same counts share one (replace it)."""
     request: Any = None
     response: Any = None
     own: OwnFields | None = None
@@ -86,6 +89,11 @@ def first_text(attributes: Mapping[str, Any], *keys: str) -> str | None:
 def parse_json(value: Any) -> Any:
     """A JSON string as its value, anything else (or bad JSON) as it is."""
     if isinstance(value, str) and value[:1] in {"{", "["} and len(value) <= _MAX_JSON:
+        try:  # in Rust, about twice as fast: the value `json` gives, where it succeeds
+            return from_json(value)
+        except (ValueError, TypeError):  # TypeError: a lone surrogate in the text
+            pass  # not JSON, or what `json` reads and it does not (lone surrogates, deep
+            # nesting, characters after the value): `json` decides, as it always did
         # json.loads without its two whitespace scans (the text starts with a bracket)
         try:
             parsed, end = _DECODER.raw_decode(value)

@@ -20,10 +20,12 @@ from typing import Any
 from agenttrace.records import RecordKind
 from agenttrace.server.otlp.reading import SpanReading, graph_metadata, parse_json
 
-__all__ = ["ASSOCIATION", "SPAN_KIND", "read_traceloop"]
+__all__ = ["ASSOCIATION", "PREFIX", "SPAN_KIND", "read_traceloop"]
 
-SPAN_KIND = "traceloop.span.kind"
-ASSOCIATION = "traceloop.association.properties."
+PREFIX = "traceloop."
+"""Of every attribute name read here: a span without one has nothing to read."""
+SPAN_KIND = PREFIX + "span.kind"
+ASSOCIATION = PREFIX + "association.properties."
 _STRUCTURE = frozenset({"workflow", "agent", "task"})
 _SESSION_KEYS = ("session_id", "session.id", "sessionId", "conversation_id")
 _USER_KEYS = ("user_id", "user.id", "userId")
