@@ -31,10 +31,12 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from pydantic_core import to_json
+
 from agenttrace.core.record_rules import RecordKind, Status
 
 if TYPE_CHECKING:
-    from agenttrace.records import Record
+    from agenttrace.records import Record, Usage
 
 __all__ = [
     "BRANCH",
@@ -84,64 +86,81 @@ def session_attributes(session_id: str, session_name: str | None) -> Attributes:
 
 
 def _json(value: Any) -> str:
+    """``value`` as compact JSON (in Rust: four times ``json.dumps``); what it cannot write
+    as ``str(...)``; a value with text UTF-8 cannot encode through ``json.dumps``."""
     try:
-        return json.dumps(value, ensure_ascii=False, default=str)
-    except (TypeError, ValueError, RecursionError):
-        return json.dumps(repr(value))
+        return to_json(value, fallback=str).decode()
+    except Exception:  # noqa: BLE001 - a lone surrogate, a cycle: the slow way
+        try:
+            return json.dumps(value, ensure_ascii=False, default=str)
+        except (TypeError, ValueError, RecursionError):
+            return json.dumps(repr(value))
 
 
 def record_attributes(record: Record, *, segment: str | None) -> Attributes:
     """The attributes of ``record``'s span; ``segment`` is the path segment the span adds
     (a tool hung under its parent's node adds its name), None when it adds none."""
-    attributes = session_attributes(record.session_id, record.session_name)
+    # written out, not looped over tables: this runs for every record exported
+    session_id = record.session_id
+    attributes: Attributes = {"gen_ai.conversation.id": session_id, "session.id": session_id}
+    if record.session_name:
+        attributes["agenttrace.session.name"] = record.session_name
     attributes[PATH] = record.session_path
-    attributes["agenttrace.kind"] = record.kind.value
-    if record.status is not Status.OK:
-        attributes["agenttrace.status"] = record.status.value
+    kind = record.kind
+    attributes["agenttrace.kind"] = kind.value
+    status = record.status
+    if status is not Status.OK:
+        attributes["agenttrace.status"] = status.value
     attributes["agenttrace.record.id"] = record.id
-    attributes["agenttrace.name"] = record.name
+    attributes["agenttrace.name"] = name = record.name
     if segment is not None:
         attributes[SEGMENT] = segment
-    _genai(record, attributes)
-    optional = (
-        ("agenttrace.cost_usd", record.cost_usd),
-        ("user.id", record.user_id or None),
-        ("agenttrace.properties", _json(record.properties) if record.properties else None),
-        ("agenttrace.attempt", record.attempt if record.attempt != 1 else None),
-        (BRANCH, record.branch_id or None),
-        ("agenttrace.time_to_first_token_ms", record.time_to_first_token_ms),
-    )
-    attributes.update((key, value) for key, value in optional if value is not None)
+    operation = _OPERATIONS.get(kind)
+    if operation is not None:
+        attributes["gen_ai.operation.name"] = operation
+        if kind is RecordKind.TOOL and name:
+            attributes["gen_ai.tool.name"] = name
+    if record.provider:
+        attributes["gen_ai.provider.name"] = attributes["gen_ai.system"] = record.provider
+    if record.model:
+        attributes["gen_ai.request.model"] = attributes["gen_ai.response.model"] = record.model
+    if record.usage is not None:
+        _usage(record.usage, attributes)
+    _optional(record, attributes)
+    return attributes
+
+
+def _optional(record: Record, attributes: Attributes) -> None:
+    """Cost, user, properties, attempt, branch, time to first token, bodies, error type."""
+    if record.cost_usd is not None:
+        attributes["agenttrace.cost_usd"] = record.cost_usd
+    if record.user_id:
+        attributes["user.id"] = record.user_id
+    if record.properties:
+        attributes["agenttrace.properties"] = _json(record.properties)
+    if record.attempt != 1:
+        attributes["agenttrace.attempt"] = record.attempt
+    if record.branch_id:
+        attributes[BRANCH] = record.branch_id
+    if record.time_to_first_token_ms is not None:
+        attributes["agenttrace.time_to_first_token_ms"] = record.time_to_first_token_ms
     if record.request is not None:
         attributes["input.value"] = _json(record.request)
     if record.response is not None:
         attributes["output.value"] = _json(record.response)
     if record.status is Status.ERROR and record.error is not None:
         attributes["error.type"] = record.error.type
-    return attributes
 
 
-def _genai(record: Record, attributes: Attributes) -> None:
-    """The GenAI convention's names: operation, tool, provider, model and usage."""
-    operation = _OPERATIONS.get(record.kind)
-    if operation is not None:
-        attributes["gen_ai.operation.name"] = operation
-    if record.kind is RecordKind.TOOL and record.name:
-        attributes["gen_ai.tool.name"] = record.name
-    if record.provider:
-        attributes["gen_ai.provider.name"] = record.provider
-        attributes["gen_ai.system"] = record.provider
-    if record.model:
-        attributes["gen_ai.request.model"] = record.model
-        attributes["gen_ai.response.model"] = record.model
-    usage = record.usage
-    if usage is None:
-        return
-    counts = (
-        ("gen_ai.usage.input_tokens", usage.input_tokens),
-        ("gen_ai.usage.output_tokens", usage.output_tokens),
-        ("gen_ai.usage.cache_read.input_tokens", usage.cache_read_tokens),
-        ("gen_ai.usage.cache_creation.input_tokens", usage.cache_write_tokens),
-        ("gen_ai.usage.reasoning.output_tokens", usage.reasoning_tokens),
-    )
-    attributes.update((key, value) for key, value in counts if value is not None)
+def _usage(usage: Usage, attributes: Attributes) -> None:
+    """The GenAI convention's token counts."""
+    if usage.input_tokens is not None:
+        attributes["gen_ai.usage.input_tokens"] = usage.input_tokens
+    if usage.output_tokens is not None:
+        attributes["gen_ai.usage.output_tokens"] = usage.output_tokens
+    if usage.cache_read_tokens is not None:
+        attributes["gen_ai.usage.cache_read.input_tokens"] = usage.cache_read_tokens
+    if usage.cache_write_tokens is not None:
+        attributes["gen_ai.usage.cache_creation.input_tokens"] = usage.cache_write_tokens
+    if usage.reasoning_tokens is not None:
+        attributes["gen_ai.usage.reasoning.output_tokens"] = usage.reasoning_tokens

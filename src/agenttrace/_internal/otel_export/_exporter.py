@@ -2,10 +2,16 @@
 
 ``emit`` appends the record to a bounded deque and returns (in a user's tracer provider it
 first notes the user's current span, a context-variable read, so that the record's tree
-hangs under it). One daemon worker thread imports the OpenTelemetry SDK, groups records by
-session (`agenttrace._internal.otel_export._tree`), and sends each group as a tree of
-spans once the session is quiet for ``otlp_idle`` seconds, a group holds 5,000 records, or
-a flush asks; to an OTLP endpoint, a session's later trees join the trace of its first
+hangs under it). The exporter takes *pending* records (``takes_pending``): what
+`Tracer.emit_later` hands it is the function that builds the record and the privacy
+rules, run on the worker thread in the order they were emitted; a record that fails to
+build is dropped alone, counted and logged (under tests the next `flush` raises its error).
+
+One daemon worker thread imports the OpenTelemetry SDK, builds the pending records, groups
+them by session (`agenttrace._internal.otel_export._tree`), and sends each group as a tree
+of spans once the session is quiet for ``otlp_idle`` seconds (the sessions that become
+quiet within a second share a request: `SEND_PAUSE`), a group holds 5,000 records, or a
+flush asks; to an OTLP endpoint, a session's later trees join the trace of its first
 (`agenttrace._internal.otel_export._layout`). ``flush`` and ``shutdown`` wait with a
 timeout; shutdown also runs at interpreter exit. A record emitted when the queue is full
 is dropped and counted.
@@ -32,6 +38,7 @@ from agenttrace.core.internal_errors import raise_internal_errors, report_intern
 if TYPE_CHECKING:
     from agenttrace._internal.config import Settings
     from agenttrace._internal.otel_export._sink import Sink
+    from agenttrace._internal.shipping._buffer import Pending
     from agenttrace.records import Record
 
 __all__ = ["MAX_GROUP", "OtelExporter"]
@@ -42,6 +49,10 @@ MAX_GROUP = 5_000
 """Records of one session held before its tree is sent anyway."""
 _IMPORT_WAIT = 10.0
 """Longest a fork waits for the worker thread to finish importing the SDK."""
+SEND_PAUSE = 1.0
+"""Seconds after sending quiet sessions before the sessions that became quiet since are
+sent (``otlp_idle`` when shorter): an OTLP request costs the worker about 2 ms of CPU
+however few spans it carries, so sessions quiet within a second share one."""
 
 
 @dataclass(slots=True)
@@ -85,6 +96,8 @@ class OtelExporter:
         self.dropped = 0
         """Records dropped: the queue was full, or emitted after shutdown."""
         self.error: BaseException | None = None
+        self._build_error: Exception | None = None
+        """A pending record's build failure, raised by the next flush (under tests)."""
         self._closed = False
         self._warned_at = 0.0
         self._reset()
@@ -98,7 +111,7 @@ class OtelExporter:
 
     def _reset(self) -> None:
         """Fresh queue and no worker: at construction, and in a forked child."""
-        self._items: deque[tuple[Record, Any] | _Flush] = deque()
+        self._items: deque[tuple[Record | Pending, Any] | _Flush] = deque()
         self._wake = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -116,8 +129,12 @@ class OtelExporter:
 
     # -- the Exporter protocol -----------------------------------------------------------
 
-    def emit(self, record: Record) -> None:
-        """Queue ``record``; returns at once, never raises (but under tests)."""
+    takes_pending = True
+    """`Tracer.emit_later` may hand this exporter pending records (`emit`)."""
+
+    def emit(self, record: Record | Pending) -> None:
+        """Queue ``record`` (a `Record`, or a pending one: ``(build, prepare)``, built by the
+        worker); returns at once, never raises (but under tests)."""
         try:
             if self._closed or len(self._items) >= self.settings.queue_size:
                 self._drop()
@@ -171,6 +188,9 @@ class OtelExporter:
         done = ticket.done.wait(timeout)
         if self.error is not None and raise_internal_errors():
             raise self.error
+        error, self._build_error = self._build_error, None
+        if error is not None:
+            raise error
         return done and ticket.ok and self.dropped == dropped
 
     def _drop(self) -> None:
@@ -208,6 +228,8 @@ class OtelExporter:
 
     def _run(self) -> None:
         groups = TraceGroups(idle=self.settings.otlp_idle, max_records=MAX_GROUP)
+        self._next_send = 0.0
+        """When quiet sessions may be sent next (`SEND_PAUSE`)."""
         if self._tracer_provider is None:  # in the user's, their tracer draws the ids
             self._layouts = SessionLayouts()
         sink: Sink | None = None
@@ -221,6 +243,7 @@ class OtelExporter:
                 due = groups.next_due()
                 wait = self.settings.flush_interval
                 if due is not None:
+                    due = max(due, self._next_send)
                     wait = min(wait, max(due - time.monotonic(), 0.0))
                 self._wake.wait(wait)
                 self._wake.clear()
@@ -250,12 +273,33 @@ class OtelExporter:
                     return True
                 continue
             record, parent = item
+            if isinstance(record, tuple):
+                build, prepare = record
+                try:
+                    record = prepare(build())
+                except Exception as exc:  # noqa: BLE001 - one bad record must not stop the rest
+                    self._unbuilt(exc)
+                    continue
             full = groups.add(record, parent, time.monotonic())
             if full is not None:
                 ready.append(full)
-        ready.extend(groups.take_quiet(time.monotonic()))
+        now = time.monotonic()
+        if now >= self._next_send:
+            quiet = groups.take_quiet(now)
+            if quiet:
+                ready.extend(quiet)
+                self._next_send = now + min(SEND_PAUSE, self.settings.otlp_idle)
         self._send(sink, ready)
         return False
+
+    def _unbuilt(self, exc: Exception) -> None:
+        """A pending record failed to build (on the worker's thread): it is lost. Logged;
+        under tests the next `flush` or `shutdown` raises it on the caller's thread."""
+        self.dropped += 1
+        if raise_internal_errors():
+            self._build_error = self._build_error or exc
+        else:
+            logger.warning("agenttrace: a record could not be built and was dropped", exc_info=exc)
 
     def _fail_waiting(self) -> None:
         while self._items:

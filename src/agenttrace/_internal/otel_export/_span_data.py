@@ -29,7 +29,6 @@ from agenttrace._internal.otel_export._tree import (
     NodeKey,
     branch_anchors,
     build_tree,
-    nanoseconds,
 )
 from agenttrace.core.record_rules import RecordKind, Status
 
@@ -133,25 +132,21 @@ class _Walker:
                 SpanData(span_id, parent, name, False, node.start_ns, node.end_ns, attributes)
             )
             self.made.nodes.append(key)
-        for record, own in node.records:
-            self.record(record, own, span_id)
+        append = self.spans.append
+        for record, own, start, end in node.records:
+            error = record.error
+            append(
+                SpanData(
+                    _new_id(),
+                    span_id,
+                    span_name(record),
+                    record.kind is RecordKind.LLM,
+                    start,
+                    end,
+                    record_attributes(record, segment=own),
+                    (error.type, error.message) if error is not None else None,
+                    record.status is Status.ERROR,
+                )
+            )
         for child in node.children.values():
             self.node(child, span_id, node.branch)
-
-    def record(self, record: Record, own: str | None, parent: int) -> None:
-        start = nanoseconds(record.start_time)
-        end = max(nanoseconds(record.end_time or record.start_time), start)
-        error = record.error
-        self.spans.append(
-            SpanData(
-                _new_id(),
-                parent,
-                span_name(record),
-                record.kind is RecordKind.LLM,
-                start,
-                end,
-                record_attributes(record, segment=own),
-                (error.type, error.message) if error is not None else None,
-                record.status is Status.ERROR,
-            )
-        )

@@ -91,8 +91,9 @@ class Node:
     end_ns: int
     children: dict[str | tuple[str, str], Node] = field(default_factory=dict)
     """By segment; a ``Send`` branch's node by (segment, branch)."""
-    records: list[tuple[Record, str | None]] = field(default_factory=list)
-    """Each record hung here, with the segment its span adds (a tool's name) or None."""
+    records: list[tuple[Record, str | None, int, int]] = field(default_factory=list)
+    """Each record hung here, with the segment its span adds (a tool's name) or None, and
+    its start and end (`nanoseconds`; the end no earlier than the start)."""
 
     def widen(self, start_ns: int, end_ns: int) -> None:
         """Stretch the node over a record's time."""
@@ -145,8 +146,8 @@ def build_tree(records: list[Record], depths: Mapping[str, int]) -> Node:
     root = Node("", "/", None, start, start)
     for record in records:
         record_start = nanoseconds(record.start_time)
-        end_time = record.end_time or record.start_time
-        record_end = max(nanoseconds(end_time), record_start)
+        end_time = record.end_time
+        record_end = record_start if end_time is None else max(nanoseconds(end_time), record_start)
         segments = _segments(record.session_path)
         own: str | None = None
         if record.kind is RecordKind.TOOL and segments and segments[-1] == record.name:
@@ -168,7 +169,7 @@ def build_tree(records: list[Record], depths: Mapping[str, int]) -> Node:
             else:
                 child.widen(record_start, record_end)
             node = child
-        node.records.append((record, own))
+        node.records.append((record, own, record_start, record_end))
     return root
 
 
