@@ -7,11 +7,8 @@ caller's. Most values are made by agenttrace itself (ids, UTC times, `Status` an
 `RecordKind` members, validated `Usage` and `ErrorInfo`); a few strings and the properties
 come from the user. `new_record` checks those against the limits that
 `agenttrace.core.record_rules` declares (the constants `Record`'s fields are declared
-with: they are written once), then builds the record as pydantic's public
-``Record.model_construct`` would (`_construct`: the same instance state, set directly,
-about five times faster; ``model_construct`` itself should `Record` ever have what that
-shortcut does not do: aliases, defaults left out, a post-init hook or private attributes).
-The collector validates every record in full when it arrives.
+with: they are written once), then builds the record with pydantic's public
+``Record.model_construct``. The collector validates every record in full when it arrives.
 
 Anything unusual (a string too long, a path not in normal form, a property that is not
 text, an int where a float belongs, a naive time) goes through ``Record(...)`` instead, so
@@ -100,39 +97,7 @@ equal)."""
 _EVERY_FIELD = frozenset(RECORD_FIELDS)
 _MAX_KNOWN_PATHS = 4096
 _known_paths: set[str] = set()
-_set = object.__setattr__
-
-
-def _plain_model() -> bool:
-    """Whether ``Record.model_construct(set(RECORD_FIELDS), **values)`` does no more than
-    set ``__dict__`` to ``values`` (every field given) and the three other slots."""
-    fields = Record.__pydantic_fields__
-    return (
-        tuple(fields) == RECORD_FIELDS
-        and all(f.alias is None and f.validation_alias is None for f in fields.values())
-        and not Record.__pydantic_post_init__
-        and not Record.__private_attributes__
-        and not Record.__pydantic_root_model__
-        and Record.model_config.get("extra") != "allow"
-    )
-
-
-def _construct_directly(values: dict[str, Any]) -> Record:
-    if len(values) != len(RECORD_FIELDS):  # not every field given: pydantic's defaults
-        return _construct_by_pydantic(values)
-    record = Record.__new__(Record)
-    _set(record, "__dict__", values)
-    _set(record, "__pydantic_fields_set__", set(_EVERY_FIELD))
-    _set(record, "__pydantic_extra__", None)
-    _set(record, "__pydantic_private__", None)
-    return record
-
-
-def _construct_by_pydantic(values: dict[str, Any]) -> Record:
-    return Record.model_construct(set(_EVERY_FIELD), **values)
-
-
-_construct = _construct_directly if _plain_model() else _construct_by_pydantic
+_construct = Record.model_construct
 
 
 def _normal_path(path: object) -> bool:
@@ -205,6 +170,6 @@ def new_record(fields: RecordFields) -> Record:
         and _plain_properties(properties := fields["properties"])
     ):
         return Record(**fields)
-    values = dict(cast("dict[str, Any]", fields))  # the record's own (a build may run twice)
+    values = cast("dict[str, Any]", fields)
     values["properties"] = dict(properties)
-    return _construct(values)
+    return _construct(set(_EVERY_FIELD), **values)
