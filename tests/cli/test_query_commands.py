@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from importlib.metadata import version
 from typing import Any
 
 import pytest
@@ -236,7 +237,8 @@ def test_endpoint_and_key_from_environment(cli_collector_url: str) -> None:
 def test_version_and_help() -> None:
     """--version prints the version; no arguments prints the help listing the commands."""
     runner = CliRunner()
-    assert runner.invoke(app, ["--version"]).stdout == "agenttrace 0.4.0\n"
+    # the installed distribution's version, which pyproject.toml sets
+    assert runner.invoke(app, ["--version"]).stdout == f"agenttrace {version('agenttrace')}\n"
     listing = runner.invoke(app, []).output
     for command in ("serve", "sessions", "session", "requests", "request", "paths"):
         assert command in listing

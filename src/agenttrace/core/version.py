@@ -4,7 +4,7 @@ from __future__ import annotations
 
 __all__ = ["VERSION", "VERSION_INFO", "__version__"]
 
-VERSION = "0.4.0"
+VERSION = "0.4.1"
 """The version of the ``agenttrace`` distribution."""
 VERSION_INFO = (0, 4, 0)
 """`VERSION` as numbers, for comparisons: ``VERSION_INFO >= (0, 2)``."""
