@@ -115,7 +115,7 @@ def bench(uv: str, extra: list[str]) -> int:
     """Every benchmark, one command each, in name order."""
     _sync(uv)
     worst = 0
-    for script in sorted((ROOT / "benchmarks").glob("*.py")):
+    for script in sorted((ROOT / "benchmarks").glob("[!_]*.py")):  # _*.py: shared modules
         print(f"\n=== {script.relative_to(ROOT)}", flush=True)
         worst = max(worst, _run(uv, "run", "--frozen", "python", str(script), *extra))
     return worst
