@@ -286,6 +286,16 @@ def test_resume_in_a_second_process_answers_the_question(tmp_path: Path, resume:
     assert len(llms) == 2  # the first run's and the resumed run's (another process)
 
 
+def _breakpoint_graph() -> Any:
+    """One node, ``send``, with a static breakpoint before it."""
+    return one_node_graph(
+        "send",
+        lambda state: {"messages": [AIMessage(content="sent")]},
+        checkpointer=MemorySaver(),
+        interrupt_before=["send"],
+    )
+
+
 @pytest.mark.skipif(not HAS_LIFECYCLE, reason="langgraph without on_interrupt")
 @pytest.mark.parametrize("handler_type", [CallbackHandler, AsyncCallbackHandler])
 async def test_static_breakpoint_is_a_question(
@@ -294,10 +304,7 @@ async def test_static_breakpoint_is_a_question(
     """interrupt_before pauses with no interrupt() call: LangGraph's on_interrupt makes it a
     question at the graph's path, and on_resume (the resume names the checkpoint it went
     on from) answers it."""
-    graph = StateGraph(MessagesState)
-    graph.add_node("send", lambda state: {"messages": [AIMessage(content="sent")]})
-    graph.add_edge(START, "send")
-    compiled = graph.compile(checkpointer=MemorySaver(), interrupt_before=["send"])
+    compiled = _breakpoint_graph()
     config: Any = {"callbacks": [handler_type()], "configurable": {"thread_id": "bp"}}
     await compiled.ainvoke(user(), config=config)
     (asked,) = questions(exporter)
@@ -309,6 +316,46 @@ async def test_static_breakpoint_is_a_question(
     _, answered = questions(exporter)
     assert (answered.id, answered.status) == (asked.id, Status.OK)
     assert answered.end_time is not None
+
+
+@pytest.mark.skipif(not HAS_LIFECYCLE, reason="langgraph without on_interrupt")
+@pytest.mark.parametrize("handler_type", [CallbackHandler, AsyncCallbackHandler])
+async def test_breakpoint_of_a_graph_run_inside_a_node_is_the_inner_graphs_question(
+    exporter: InMemoryExporter, handler_type: type[Any]
+) -> None:
+    """A graph with a breakpoint invoked from a node's body (a chain that adds no path
+    segment of its own): the question is the inner graph's, at the node's path."""
+    inner = _breakpoint_graph()
+
+    def outer(state: MessagesState) -> dict[str, Any]:
+        inner.invoke(user(), config={"configurable": {"thread_id": "inner"}})
+        return {"messages": []}
+
+    await one_node_graph("outer", outer).ainvoke(user(), config={"callbacks": [handler_type()]})
+    (asked,) = questions(exporter)
+    assert (asked.name, asked.session_path, asked.parent_id) == ("interrupt", "/outer", None)
+
+
+@pytest.mark.skipif(not HAS_LIFECYCLE, reason="langgraph without on_interrupt")
+def test_breakpoint_of_a_graph_run_inside_a_tool_hangs_under_the_tool(
+    exporter: InMemoryExporter,
+) -> None:
+    """A graph with a breakpoint invoked from a tool: the question is the inner graph's,
+    with the tool's record as its parent."""
+    inner = _breakpoint_graph()
+
+    @tool
+    def delegate(query: str) -> str:
+        """Hand the query to a graph that pauses for approval."""
+        inner.invoke(user(query), config={"configurable": {"thread_id": "inner"}})
+        return "asked"
+
+    agent = react_agent(FakeChatModel(respond=calls_tool("delegate")), [delegate])
+    agent.invoke(user(), config={"callbacks": [CallbackHandler()]})
+    (asked,) = questions(exporter)
+    (tool_record,) = [r for r in exporter.records if r.kind is RecordKind.TOOL]
+    assert (asked.name, asked.session_path) == ("interrupt", "/tools/delegate")
+    assert asked.parent_id == tool_record.id
 
 
 class Approval(TypedDict):

@@ -68,6 +68,22 @@ def _within(scope: SessionContext | None, run: SessionContext) -> bool:
     )
 
 
+def _child_state(run_id: UUID, kind: RunKind, parent: RunState, namespace: str | None) -> RunState:
+    """A run's state where its parent sits, before anything of its own is added."""
+    state = RunState(
+        run_id,
+        kind,
+        parent.root,
+        parent,
+        parent.path,
+        namespace=namespace,
+        parent_record_id=parent.scope_record_id,
+    )
+    state.attempt = parent.attempt
+    state.branch_id = parent.branch_id
+    return state
+
+
 class TraceCore:
     """Run state and record emission for one handler (thread-safe, no I/O)."""
 
@@ -147,17 +163,7 @@ class TraceCore:
             )
         else:
             own_namespace = namespace if namespace is not None else parent.namespace
-            state = RunState(
-                run_id,
-                kind,
-                parent.root,
-                parent,
-                parent.path,
-                namespace=own_namespace,
-                parent_record_id=parent.scope_record_id,
-            )
-            state.attempt = parent.attempt
-            state.branch_id = parent.branch_id
+            state = _child_state(run_id, kind, parent, own_namespace)
             if kind is RunKind.CHAIN and namespace is not None:
                 node = node_segment(metadata, namespace, parent.namespace, tags, name)
                 if node is not None:
@@ -409,9 +415,15 @@ class TraceCore:
     def graph_interrupt(self, event: Any) -> None:
         """The graph paused (``on_interrupt``): a question for each interrupt no node
         reported, and for a static breakpoint, at the graph's path."""
-        state = self.store.get(getattr(event, "run_id", None))
-        if state is not None:
-            self.questions.ask(state, event_interrupts(event))
+        run_id = getattr(event, "run_id", None)
+        if not isinstance(run_id, UUID):
+            return
+        state = self.store.get(run_id)
+        if state is None:
+            return
+        if state.run_id != run_id:  # a pass-through chain (a graph inside a node or tool)
+            state = _child_state(run_id, RunKind.CHAIN, state, state.namespace)
+        self.questions.ask(state, event_interrupts(event))
 
     def graph_resume(self, event: Any) -> None:
         """The graph resumed from a checkpoint (``on_resume``): a breakpoint asked there
