@@ -135,3 +135,22 @@ def test_both_wires_share_one_build(
         assert [row["session_path"] for row in page.raise_for_status().json()["requests"]] == [
             "/once"
         ]
+
+
+def test_both_wires_raise_a_failed_build_once_and_flush_both(
+    receiver: OtlpReceiver, otlp_collector: RunningCollector, tmp_path: Path
+) -> None:
+    """``export_to="both"`` under tests: a failed build is raised by the next flush, which
+    still flushes both wires (the record after it reaches both), and only once."""
+    tracer = agenttrace.configure(
+        otlp_collector.url,
+        otlp_endpoint=receiver.url,
+        export_to="both",
+        spool_dir=tmp_path / "spool",
+    )
+    emit_later(_bad)
+    emit_later(lambda: _record("otel-pending-4", "/after"))
+    with pytest.raises(ValueError, match="session_id"):
+        tracer.flush(30.0)
+    assert _record_paths(receiver, "otel-pending-4") == ["/after"]
+    assert tracer.flush(30.0) is True

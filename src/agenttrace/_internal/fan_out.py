@@ -83,10 +83,19 @@ class FanOut:
         return self._each("shutdown", timeout)
 
     def _each(self, method: str, timeout: float | None) -> bool:
+        """Every exporter's ``method``, even after one raised (under tests a flush raises
+        a record's build error; the others must still flush, or shut down, and drop the
+        same error): then the first error is raised."""
         deadline = None if timeout is None else time.monotonic() + max(timeout, 0.0)
         ok = True
+        error: Exception | None = None
         for exporter in self.exporters:
-            ok = getattr(exporter, method)(_left(deadline)) and ok
+            try:
+                ok = getattr(exporter, method)(_left(deadline)) and ok
+            except Exception as exc:  # noqa: BLE001 - raised below, after the others ran
+                error = error or exc
+        if error is not None:
+            raise error
         return ok
 
     def __repr__(self) -> str:
