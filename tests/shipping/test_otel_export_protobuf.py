@@ -1,5 +1,6 @@
-"""The OTLP export writes its spans as protobuf itself (`_protobuf`), not through the SDK's
-encoder: the bytes it posts are those the SDK's encoder makes of the same spans."""
+"""The OTLP export makes its spans' ``opentelemetry-proto`` messages itself (`_protobuf`),
+without the SDK's ``ReadableSpan`` objects and encoder: the bytes it posts are those the
+SDK's encoder makes of the same spans."""
 
 from __future__ import annotations
 
@@ -42,6 +43,10 @@ def test_the_spans_written_are_the_sdk_encoders_bytes() -> None:
         "raw": b"\x00\x01",
         "nothing": None,
         "mapping": {"k": "v", "n": 1},
+        "nested": [["a", None], {"m": [True, {"deep": 1.5}]}, b"\xff"],
+        "empty list": [],
+        "empty mapping": {},
+        "min": -(2**63),
         "long": "x" * 300,
     }
     spans = [
@@ -61,7 +66,8 @@ def test_the_spans_written_are_the_sdk_encoders_bytes() -> None:
     ours._post = lambda body: posted.append(body) is None
     assert by_sdk.send() == 0
     assert ours.send() == 0
-    assert posted == sdk.bodies
     [request] = [ExportTraceServiceRequest.FromString(body) for body in posted]
+    assert request == ExportTraceServiceRequest.FromString(sdk.bodies[0])  # a readable diff
+    assert posted == sdk.bodies
     assert len(request.resource_spans[0].scope_spans[0].spans) == 8
     ours.shutdown()

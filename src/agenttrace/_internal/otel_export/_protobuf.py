@@ -1,176 +1,185 @@
-"""Span descriptions written straight to the OTLP protobuf wire format.
+"""Span descriptions as OTLP protobuf messages (the ``opentelemetry-proto`` classes).
 
-The SDK's encoder (``encode_spans``) first makes a ``ReadableSpan`` of every span, then a
-protobuf message of every span, attribute and value, in Python: about 70 µs a span, the
-largest part of the export's cost. This module writes the same bytes (field for field, in
-field-number order, as ``SerializePartialToString`` of the SDK's message does; a test
-compares them) from the `SpanData` of `agenttrace._internal.otel_export._span_data`,
-without either step, and remembers the encoding of a key and of the string values that
-repeat in a request (the session's id, paths, kinds, models).
+The SDK's encoder (``encode_spans``) first makes a ``ReadableSpan`` of every span, then its
+message. This module makes the same messages (a test compares the serialized requests with
+the SDK encoder's) from the `SpanData` of `agenttrace._internal.otel_export._span_data`,
+without the ``ReadableSpan`` step, and keeps the ``KeyValue`` message of the string
+attributes that repeat in a request (the session's id, paths, kinds, models) to copy it.
 
-Only what the exporter's spans use is written: ids, name, kind, times, attributes (string,
+Only what the exporter's spans use is set: ids, name, kind, times, attributes (string,
 bool, int, float, bytes, sequences and mappings of them, as the SDK's encoder takes), an
 ``exception`` event, status, and the span flags the SDK sets (the context-has-is-remote
-bit, never a remote parent). Text that UTF-8 cannot encode (a lone surrogate) is written
-with the character replaced, where the SDK's encoder would leave the attribute out.
+bit, never a remote parent). Text that UTF-8 cannot encode (a lone surrogate) is sent with
+the character replaced (U+FFFD, `agenttrace.core.text_repair`), where the SDK's encoder
+would leave the attribute out.
 """
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
+
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue, InstrumentationScope, KeyValue
+from opentelemetry.proto.resource.v1.resource_pb2 import Resource
+from opentelemetry.proto.trace.v1.trace_pb2 import (
+    ResourceSpans,
+    ScopeSpans,
+    Span,
+    SpanFlags,
+    Status,
+)
+
+from agenttrace.core.text_repair import repair_data, repair_text
 
 if TYPE_CHECKING:
     from agenttrace._internal.otel_export._span_data import SpanData
 
-__all__ = ["SpanEncoder", "attributes", "request_body", "scope", "trace_id_bytes"]
+__all__ = ["SpanEncoder", "request_body", "resource", "scope", "trace_id_bytes"]
 
-_VARINTS = [bytes((n,)) for n in range(128)]
-_DOUBLE = struct.Struct("<d").pack
-_FIXED64 = struct.Struct("<Q").pack
-_ID16 = struct.Struct(">QQ").pack
-_ID8 = struct.Struct(">Q").pack
-_INT64 = (1 << 64) - 1
-
-_KIND = (b"\x30\x01", b"\x30\x03")  # field 6, SpanKind INTERNAL and CLIENT
-_STATUS_UNSET = b"\x7a\x00"  # field 15, an empty Status
-_STATUS_ERROR_CODE = b"\x18\x02"  # Status.code = ERROR
-_FLAGS = b"\x85\x01" + struct.pack("<I", 0x100)  # field 16 (fixed32): HAS_IS_REMOTE
+_KIND = (Span.SPAN_KIND_INTERNAL, Span.SPAN_KIND_CLIENT)
+_FLAGS = SpanFlags.SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK
+"""Whether the parent is remote is known (it is not), as the SDK sets."""
+_INT64 = 1 << 64
+_INT64_MAX = (1 << 63) - 1
 _REMEMBERED = 200
 """String values up to this length are remembered (longer ones rarely repeat: bodies)."""
 
 
-def _varint(value: int) -> bytes:
-    if value < 128:
-        return _VARINTS[value]
-    out = bytearray()
-    while value >= 128:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
-
-
-def _field(tag: bytes, payload: bytes) -> bytes:
-    """A length-delimited field: its tag byte(s), the length, the payload."""
-    size = len(payload)
-    return tag + (_VARINTS[size] if size < 128 else _varint(size)) + payload
-
-
-def _text(value: str) -> bytes:
-    try:
-        return value.encode()
-    except UnicodeEncodeError:
-        return value.encode(errors="replace")
-
-
-def any_value(value: Any) -> bytes:
-    """An ``AnyValue`` message (without its own tag), as the SDK's ``_encode_value``."""
+def set_value(target: AnyValue, value: Any) -> None:
+    """Set the empty ``AnyValue`` ``target`` as the SDK's ``_encode_value`` makes one of
+    ``value`` (an int beyond 64 bits keeps its low 64 bits, as two's complement, where the
+    SDK's encoder fails)."""
     if value is None:
-        encoded = b""
+        target.SetInParent()  # an empty value, sent
     elif isinstance(value, bool):
-        encoded = b"\x10\x01" if value else b"\x10\x00"
+        target.bool_value = value
     elif isinstance(value, str):
-        encoded = _field(b"\x0a", _text(value))
+        target.string_value = value
     elif isinstance(value, int):
-        encoded = b"\x18" + _varint(value & _INT64)
+        if not -_INT64_MAX - 1 <= value <= _INT64_MAX:
+            value %= _INT64
+            value = value - _INT64 if value > _INT64_MAX else value
+        target.int_value = value
     elif isinstance(value, float):
-        encoded = b"\x21" + _DOUBLE(value)
+        target.double_value = value
     elif isinstance(value, bytes):
-        encoded = _field(b"\x3a", value)
+        target.bytes_value = value
     elif isinstance(value, Sequence):
-        encoded = _field(b"\x2a", b"".join(_field(b"\x0a", any_value(item)) for item in value))
+        target.array_value.SetInParent()
+        add = target.array_value.values.add
+        for item in value:
+            set_value(add(), item)
     elif isinstance(value, Mapping):
-        pairs = b"".join(_field(b"\x0a", _key_value(str(k), v)) for k, v in value.items())
-        encoded = _field(b"\x32", pairs)
+        target.kvlist_value.SetInParent()
+        add_attributes(target.kvlist_value.values, value)
     else:
         msg = f"Invalid type {type(value)} of value {value}"
         raise TypeError(msg)
-    return encoded
 
 
-def _key_value(key: str, value: Any) -> bytes:
-    return _field(b"\x0a", _text(key)) + _field(b"\x12", any_value(value))
+def add_attributes(target: Any, pairs: Mapping[Any, Any]) -> None:
+    """Add ``KeyValue`` messages of ``pairs`` (keys as ``str``) to the repeated ``target``."""
+    add = target.add
+    for key, value in pairs.items():
+        set_value(add(key=str(key)).value, value)
 
 
-def attributes(pairs: Mapping[str, Any], tag: bytes) -> bytes:
-    """``KeyValue`` fields with tag ``tag`` (uncached: a resource's, a scope's)."""
-    return b"".join(_field(tag, _key_value(key, value)) for key, value in pairs.items())
+def _repair(text: str) -> str:
+    return repair_text(text, nul=False)
 
 
 class SpanEncoder:
-    """Writes spans; remembers encoded keys, and string attributes seen in this request."""
+    """Makes ``Span`` messages; keeps the string attributes seen in this request."""
 
     def __init__(self) -> None:
-        self._keys: dict[str, bytes] = {}
-        self._texts: dict[str, dict[str, bytes]] = {}
-        """By key, then value: the encoded attribute."""
+        self._texts: dict[str, dict[str, KeyValue]] = {}
+        """By key, then value: the attribute (in the span it was first made for)."""
 
     def forget(self) -> None:
         """Drop the remembered string attributes (after each request)."""
         self._texts.clear()
 
-    def _encode(self, key: str, value: bytes) -> bytes:
-        """The ``KeyValue`` field (tag 9 of ``Span``) of ``key`` and an encoded value."""
-        head = self._keys.get(key)
-        if head is None:
-            head = self._keys[key] = _field(b"\x0a", _text(key))
-        return _field(b"\x4a", head + _field(b"\x12", value))
-
-    def span(self, data: SpanData, trace_id: bytes) -> bytes:
-        """One ``Span`` message (field 2 of ``ScopeSpans``), tag and length included."""
-        parts = [b"\x0a\x10", trace_id, b"\x12\x08", _ID8(data.span_id)]
-        if data.parent_id is not None:
-            parts += (b"\x22\x08", _ID8(data.parent_id))
-        parts += (
-            _field(b"\x2a", _text(data.name)),
-            _KIND[data.client],
-            b"\x39",
-            _FIXED64(data.start_ns),
-            b"\x41",
-            _FIXED64(data.end_ns),
+    def span(self, data: SpanData, trace_id: bytes) -> Span:
+        """One ``Span`` message; text UTF-8 cannot encode is replaced (U+FFFD)."""
+        try:
+            return self._span(data, trace_id)
+        except UnicodeEncodeError:
+            pass
+        event = data.exception
+        repaired = replace(
+            data,
+            name=_repair(data.name),
+            attributes=repair_data(data.attributes, nul=False),
+            exception=None if event is None else (_repair(event[0]), _repair(event[1])),
         )
-        texts, encode, append = self._texts, self._encode, parts.append
+        return self._span(repaired, trace_id)
+
+    def _span(self, data: SpanData, trace_id: bytes) -> Span:
+        span = Span(
+            trace_id=trace_id,
+            span_id=data.span_id.to_bytes(8, "big"),
+            name=data.name,
+            kind=_KIND[data.client],
+            start_time_unix_nano=data.start_ns,
+            end_time_unix_nano=data.end_ns,
+            flags=_FLAGS,
+        )
+        if data.parent_id is not None:
+            span.parent_span_id = data.parent_id.to_bytes(8, "big")
+        texts, pairs = self._texts, span.attributes
+        add, append = pairs.add, pairs.append
         for key, value in data.attributes.items():
             if type(value) is str and len(value) <= _REMEMBERED:
                 known = texts.get(key)
                 if known is None:
                     known = texts[key] = {}
-                done = known.get(value)
-                if done is None:
-                    done = known[value] = encode(key, _field(b"\x0a", _text(value)))
-                append(done)
+                pair = known.get(value)
+                if pair is None:
+                    pair = add(key=key)
+                    pair.value.string_value = value
+                    known[value] = pair  # a copy of it goes into later spans
+                else:
+                    append(pair)
             else:
-                append(encode(key, any_value(value)))
+                set_value(add(key=key).value, value)
         event = data.exception_event()
         if event is not None:
-            body = b"\x09" + _FIXED64(data.end_ns) + b"\x12\x09exception"
-            body += attributes(event, b"\x1a")
-            append(_field(b"\x5a", body))
+            added = span.events.add(time_unix_nano=data.end_ns, name="exception")
+            add_attributes(added.attributes, event)
         if data.failed:
-            message = data.error_message
-            status = _field(b"\x12", _text(message)) if message else b""
-            append(_field(b"\x7a", status + _STATUS_ERROR_CODE))
+            span.status.code = Status.STATUS_CODE_ERROR
+            if data.error_message:
+                span.status.message = data.error_message
         else:
-            append(_STATUS_UNSET)
-        append(_FLAGS)
-        return _field(b"\x12", b"".join(parts))
+            span.status.SetInParent()  # the SDK's encoder sends an empty status
+        return span
 
 
-def scope(name: str, version: str | None) -> bytes:
-    """An ``InstrumentationScope`` message's fields (no attributes)."""
-    return _field(b"\x0a", _text(name)) + (_field(b"\x12", _text(version)) if version else b"")
+def resource(pairs: Mapping[str, Any]) -> Resource:
+    """A ``Resource`` message of the resource's attributes (text UTF-8 cannot encode, from
+    ``OTEL_RESOURCE_ATTRIBUTES``, replaced)."""
+    message = Resource()
+    add_attributes(message.attributes, repair_data(dict(pairs), nul=False))
+    return message
+
+
+def scope(name: str, version: str | None) -> InstrumentationScope:
+    """An ``InstrumentationScope`` message (no attributes)."""
+    return InstrumentationScope(name=name, version=version or "")
 
 
 def trace_id_bytes(trace_id: int) -> bytes:
     """A 128-bit trace id as its 16 bytes, big-endian."""
-    return _ID16(trace_id >> 64, trace_id & _INT64)
+    return trace_id.to_bytes(16, "big")
 
 
-def request_body(spans: Iterable[bytes], resource: bytes, scope: bytes) -> bytes:
-    """An ``ExportTraceServiceRequest`` of encoded spans (`SpanEncoder.span`), under one
-    resource (its ``KeyValue`` fields, tag 1) and one instrumentation scope (its fields)."""
-    scope_spans = _field(b"\x0a", scope) + b"".join(spans)
-    resource_spans = _field(b"\x0a", resource) + _field(b"\x12", scope_spans)
-    return _field(b"\x0a", resource_spans)
+def request_body(spans: Iterable[Span], resource: Resource, scope: InstrumentationScope) -> bytes:
+    """The serialized ``ExportTraceServiceRequest`` of ``spans`` under one resource and
+    one instrumentation scope."""
+    scope_spans = ScopeSpans(scope=scope, spans=spans)
+    request = ExportTraceServiceRequest(
+        resource_spans=[ResourceSpans(resource=resource, scope_spans=[scope_spans])]
+    )
+    return request.SerializeToString()
