@@ -16,10 +16,12 @@ import pytest
 
 from agenttrace.core.human import INTERRUPT_ID_PROPERTY, OPEN_QUESTION, human_record_id
 from agenttrace.records import Record
+from agenttrace.server.otlp.paths import resolve_place
 from agenttrace.server.store import SessionQuery, SQLiteStore, session_filter
 from agenttrace.server.store import postgres as postgres_module
 from agenttrace.server.store.metrics import BucketUnit, Dimension, MetricsQuery
 from agenttrace.server.store.migrations import MIGRATIONS
+from agenttrace.server.store.otlp_spans import SpanLink
 from agenttrace.server.store.postgres import PostgresStore
 from agenttrace.server.store.postgres_dialect import MIGRATION_LOCK_KEY
 
@@ -222,6 +224,78 @@ def test_crossing_human_batches_do_not_deadlock(
     }
     waiting = SessionQuery(filter=session_filter(status="waiting"))
     assert stores[1].query_sessions(PROJECT, waiting).sessions == []
+
+
+def _span_call(
+    rec: Callable[..., Record], trace: str, span: str, parent: str | None, record_id: str
+) -> tuple[SpanLink, Record]:
+    """An LLM call span of ``trace`` and its record (in the trace's own session until its
+    ancestors place it, as the OTLP route sends it)."""
+    record = rec(record_id, trace, start_ms=1000, latency_ms=20, model="otlp-model")
+    return SpanLink(trace, span, parent, record_id=record_id), record
+
+
+def test_otlp_moves_crossing_native_batches_do_not_deadlock(
+    open_pg: Callable[..., PostgresStore],
+    rec: Callable[..., Record],
+    sql: Sql,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An OTLP export stores calls of new traces in sessions ``z-*`` and brings the agent
+    spans that move calls stored earlier (in their traces' own sessions) into sessions
+    ``a-*``, while a native batch adds records to the same ``a-*`` and ``z-*`` sessions:
+    the two take their sessions' locks in one order (the export's own sessions, the ones
+    its stored calls leave and the ones they join, all before any session row is written),
+    so no deadlock (retries are switched off), and every session counts its records
+    exactly once. (Before: the export wrote ``z-*`` when storing its calls and ``a-*``
+    only when moving the stored ones, the native batch ``a-*`` then ``z-*``; 5 of 5 runs
+    failed with 'deadlock detected', on either side.)"""
+    monkeypatch.setattr(postgres_module, "_INGEST_ATTEMPTS", 1)  # a deadlock would surface
+    stores = [open_pg(pool_max=2), open_pg(pool_max=2)]
+    pairs, attempts = 12, 10
+    for attempt in range(attempts):  # a deadlock needs the two batches to overlap: try again
+        late = [f"{attempt:x}{i:x}".ljust(32, "f") for i in range(pairs)]  # agent comes later
+        fresh = [f"{attempt:x}{i:x}".ljust(32, "e") for i in range(pairs)]  # a whole trace
+        joined = [f"a-{attempt}-{i:02d}" for i in range(pairs)]
+        own = [f"z-{attempt}-{i:02d}" for i in range(pairs)]
+        # calls whose agent (naming a-*) is not stored yet: in their traces' own sessions
+        stored = [_span_call(rec, trace, "c1" * 8, "a1" * 8, f"{trace}-stored") for trace in late]
+        stored_records = {record.id: record for _, record in stored}
+        stores[0].ingest_spans(PROJECT, [link for link, _ in stored], stored_records, resolve_place)
+        # every session numbered already, and other models than the export's: the batches
+        # below meet on the sessions' rows only
+        stores[0].ingest(PROJECT, [rec(f"seed-{s}", s, model="seed") for s in joined + own])
+        links, records = [], {}
+        for i, trace in enumerate(late):
+            links.append(SpanLink(trace, "a1" * 8, None, segment="agent", session_id=joined[i]))
+        for i, trace in enumerate(fresh):
+            links.append(SpanLink(trace, "a1" * 8, None, segment="agent", session_id=own[i]))
+            link, record = _span_call(rec, trace, "c1" * 8, "a1" * 8, f"{trace}-new")
+            links.append(link)
+            records[record.id] = record
+        # the native batch reaches its sessions later in each attempt (more records to
+        # store before them), so that some attempt meets the export between its writes
+        native = [
+            rec(f"native-{attempt}-{n:03d}", (joined + own)[n % (2 * pairs)], start_ms=2000,
+                model="native-model")
+            for n in range(2 * pairs * (1 + attempt))
+        ]  # fmt: skip
+        export = (PROJECT, links, records, resolve_place)
+        _run_together(
+            [
+                lambda export=export: stores[0].ingest_spans(*export),
+                lambda native=native: stores[1].ingest(PROJECT, native),
+            ]
+        )
+    counts = dict(sql("SELECT session_id, request_count FROM sessions"))
+    assert counts == {
+        f"{side}-{attempt}-{i:02d}": 3 + attempt  # seeded, native, moved or new call
+        for side in ("a", "z")
+        for attempt in range(attempts)
+        for i in range(pairs)
+    }  # the traces' own sessions, left empty, are gone
+    by_session = sql("SELECT session_id, count(*) FROM records GROUP BY 1")
+    assert dict(by_session) == counts
 
 
 def test_collectors_opening_an_empty_database_together_migrate_it_once(

@@ -33,11 +33,13 @@ from itertools import chain
 from typing import Any
 
 from agenttrace.core.human import INTERRUPT_ID_PROPERTY
+from agenttrace.core.text_repair import repair_id
 from agenttrace.records import Record
 from agenttrace.server.store._ingest import (
     UPSERT_SESSION_CONFLICT,
     UPSERT_SESSION_PROPERTY_CONFLICT,
     ingest_records,
+    session_lock_keys,
 )
 from agenttrace.server.store._metrics_rollup import recount_sessions, remember_moved
 from agenttrace.server.store.base import IngestCounts
@@ -314,17 +316,26 @@ def ingest_spans(
             # a record claimed by a second span of the batch is placed as a copy
             placed.append(_placed(record, place, copy=record.id in placed_ids))
             placed_ids.add(record.id)
-    counts = ingest_records(conn, dialect, project_id, placed, now_us)
+    # Every session written below is locked first, in the order all ingest takes them
+    # (`Dialect.lock_sessions`; nothing on SQLite): the sessions of the new records (as
+    # `ingest_records` stores them) and those the stored records below them leave and
+    # join. Else this batch, writing its own sessions and then those of the moved records,
+    # could cross a batch writing the same sessions in sorted order: a deadlock.
+    with_records = {link.record_id: link for link in descendants if link.record_id}
+    stored = _stored_places(conn, dialect, project_id, sorted(with_records))
+    places = {
+        record_id: resolve(link, traces[link.trace_id]) for record_id, link in with_records.items()
+    }
+    sessions = {repair_id(record.session_id) for record in placed}
+    sessions.update(row[1] for row in stored.values())
+    sessions.update(place.session_id for place in places.values())
+    dialect.lock_sessions(conn, session_lock_keys(project_id, sessions))
+    counts = ingest_records(conn, dialect, project_id, placed, now_us, sessions_locked=True)
+    if len(stored) < len(with_records):  # a record a stored span waited for, stored just now
+        missing = sorted(record_id for record_id in with_records if record_id not in stored)
+        stored.update(_stored_places(conn, dialect, project_id, missing))
     wanted = sum(1 for link in links if link.record_id in records)
-    _replace_descendants(
-        conn,
-        dialect,
-        project_id,
-        descendants=descendants,
-        traces=traces,
-        resolve=resolve,
-        now_us=now_us,
-    )
+    _replace_descendants(conn, dialect, project_id, stored=stored, places=places, now_us=now_us)
     return IngestCounts(accepted=counts.accepted, duplicates=wanted - counts.accepted)
 
 
@@ -341,35 +352,41 @@ def _placed(record: Record, place: Placement, *, copy: bool) -> Record:
     return record
 
 
-def _replace_descendants(
-    conn: DbConnection,
-    dialect: Dialect,
-    project_id: str,
-    *,
-    descendants: Sequence[SpanLink],
-    traces: Mapping[str, Mapping[str, SpanLink]],
-    resolve: Resolver,
-    now_us: int,
-) -> None:
-    """Re-place the stored records below new spans; rebuild the sessions they moved between."""
-    with_records = {link.record_id: link for link in descendants if link.record_id}
-    if not with_records:
-        return
+def _stored_places(
+    conn: DbConnection, dialect: Dialect, project_id: str, record_ids: Sequence[str]
+) -> dict[str, tuple[Any, ...]]:
+    """The stored records of ``record_ids`` (sorted): by id, their path, session, parent
+    record, start µs, model, provider, kind and status."""
     stored: dict[str, tuple[Any, ...]] = {}
-    for chunk in _chunks(sorted(with_records)):
+    for chunk in _chunks(record_ids):
         sql = (
             "SELECT id, path, session_id, parent_id, start_us, model, provider, kind, status "
             f"FROM records WHERE project_id = ? AND id IN ({_marks(len(chunk))})"
         )
         for row in conn.execute(dialect.sql(sql), [project_id, *chunk]).fetchall():
             stored[row[0]] = tuple(row[1:])
+    return stored
+
+
+def _replace_descendants(
+    conn: DbConnection,
+    dialect: Dialect,
+    project_id: str,
+    *,
+    stored: Mapping[str, tuple[Any, ...]],
+    places: Mapping[str, Placement],
+    now_us: int,
+) -> None:
+    """Re-place the stored records below new spans (``stored`` as `_stored_places` gives
+    them, at ``places``); rebuild the sessions they moved between."""
+    if not stored:
+        return
     left: set[str] = set()
     joined: dict[str, list[str]] = {}
     moved: list[tuple[str, int, str | None, str | None, str, str]] = []
     updates: list[tuple[Any, ...]] = []
     for record_id, (path, session_id, parent_id, *key) in sorted(stored.items()):
-        link = with_records[record_id]
-        place = resolve(link, traces[link.trace_id])
+        place = places[record_id]
         if (place.path, place.session_id, place.parent_id) == (path, session_id, parent_id):
             continue
         updates.append((place.path, place.session_id, place.parent_id, project_id, record_id))
