@@ -227,12 +227,17 @@ def test_crossing_human_batches_do_not_deadlock(
 
 
 def _span_call(
-    rec: Callable[..., Record], trace: str, span: str, parent: str | None, record_id: str
+    rec: Callable[..., Record], trace: str, record_id: str, model: str = "otlp-model"
 ) -> tuple[SpanLink, Record]:
-    """An LLM call span of ``trace`` and its record (in the trace's own session until its
-    ancestors place it, as the OTLP route sends it)."""
-    record = rec(record_id, trace, start_ms=1000, latency_ms=20, model="otlp-model")
-    return SpanLink(trace, span, parent, record_id=record_id), record
+    """An LLM call span of ``trace`` under its agent span, and its record (in the trace's
+    own session until its ancestors place it, as the OTLP route sends it)."""
+    record = rec(record_id, trace, start_ms=1000, latency_ms=20, model=model)
+    return SpanLink(trace, "c1" * 8, "a1" * 8, record_id=record_id), record
+
+
+def _agent_span(trace: str, session_id: str) -> SpanLink:
+    """The agent span of ``trace``, naming its session."""
+    return SpanLink(trace, "a1" * 8, None, segment="agent", session_id=session_id)
 
 
 def test_otlp_moves_crossing_native_batches_do_not_deadlock(
@@ -259,7 +264,7 @@ def test_otlp_moves_crossing_native_batches_do_not_deadlock(
         joined = [f"a-{attempt}-{i:02d}" for i in range(pairs)]
         own = [f"z-{attempt}-{i:02d}" for i in range(pairs)]
         # calls whose agent (naming a-*) is not stored yet: in their traces' own sessions
-        stored = [_span_call(rec, trace, "c1" * 8, "a1" * 8, f"{trace}-stored") for trace in late]
+        stored = [_span_call(rec, trace, f"{trace}-stored") for trace in late]
         stored_records = {record.id: record for _, record in stored}
         stores[0].ingest_spans(PROJECT, [link for link, _ in stored], stored_records, resolve_place)
         # every session numbered already, and other models than the export's: the batches
@@ -267,11 +272,10 @@ def test_otlp_moves_crossing_native_batches_do_not_deadlock(
         stores[0].ingest(PROJECT, [rec(f"seed-{s}", s, model="seed") for s in joined + own])
         links, records = [], {}
         for i, trace in enumerate(late):
-            links.append(SpanLink(trace, "a1" * 8, None, segment="agent", session_id=joined[i]))
+            links.append(_agent_span(trace, joined[i]))
         for i, trace in enumerate(fresh):
-            links.append(SpanLink(trace, "a1" * 8, None, segment="agent", session_id=own[i]))
-            link, record = _span_call(rec, trace, "c1" * 8, "a1" * 8, f"{trace}-new")
-            links.append(link)
+            link, record = _span_call(rec, trace, f"{trace}-new")
+            links += [_agent_span(trace, own[i]), link]
             records[record.id] = record
         # the native batch reaches its sessions later in each attempt (more records to
         # store before them), so that some attempt meets the export between its writes
@@ -338,3 +342,39 @@ def test_opening_waits_for_the_migration_lock(
         thread.join(20)
     assert opened
     assert opened[0].applied_migrations == [m.version for m in MIGRATIONS]
+
+
+def test_otlp_exports_moving_calls_of_crossing_models_do_not_deadlock(
+    open_pg: Callable[..., PostgresStore], rec: Callable[..., Record]
+) -> None:
+    """Two exports of other traces and sessions, at once: one stores calls of model A and
+    moves stored calls of model B into their agents' sessions, the other stores calls of B
+    and moves calls of A. The rollup's session bitmaps (a row per hour and model, shared
+    by every session) changed by both steps are written in one run, in key order, so the
+    two cannot deadlock (OTLP ingest is not retried), and the metrics count each session
+    once. (Before: each wrote its new calls' bitmaps, then its moved calls', and the two
+    crossed: 3 of 3 runs failed with 'deadlock detected'.)"""
+    stores = [open_pg(pool_max=2), open_pg(pool_max=2)]
+    for attempt in range(8):  # a deadlock needs the two exports to overlap: try again
+        exports = []
+        for side, (new_model, moved_model) in enumerate((("m-a", "m-b"), ("m-b", "m-a"))):
+            late = [f"{attempt:x}{side}{i:x}".ljust(32, "f") for i in range(8)]
+            fresh = [f"{attempt:x}{side}{i:x}".ljust(32, "e") for i in range(8)]
+            stored = [_span_call(rec, t, f"{t}-stored", moved_model) for t in late]
+            stores[side].ingest_spans(
+                PROJECT, [link for link, _ in stored], {r.id: r for _, r in stored}, resolve_place
+            )
+            links = [_agent_span(t, f"p-{attempt}-{side}-{i}") for i, t in enumerate(late)]
+            records = {}
+            for i, trace in enumerate(fresh):
+                link, record = _span_call(rec, trace, f"{trace}-new", new_model)
+                links += [_agent_span(trace, f"z-{attempt}-{side}-{i}"), link]
+                records[record.id] = record
+            exports.append((PROJECT, links, records, resolve_place))
+        pairs = zip(exports, stores, strict=True)
+        _run_together([lambda e=e, s=s: s.ingest_spans(*e) for e, s in pairs])
+    by_model = MetricsQuery(group_by=(Dimension.MODEL,))
+    groups = stores[0].query_metrics(PROJECT, by_model).groups
+    # each model: 64 new calls in 64 sessions z-*, 64 moved calls in 64 sessions p-*
+    assert [(row.requests, row.sessions) for row in groups] == [(128, 128), (128, 128)]
+    assert stores[1].query_sessions(PROJECT, SessionQuery()).total == 256

@@ -23,6 +23,7 @@ from agenttrace.core.human import INTERRUPT_ID_PROPERTY
 from agenttrace.core.text_repair import repair_record
 from agenttrace.records import Record, RecordKind, Status
 from agenttrace.server.store._human_ingest import merge_human, upsert_human_rows
+from agenttrace.server.store._rollup_cells import BitChanges
 from agenttrace.server.store.base import IngestCounts
 from agenttrace.server.store.dialect import DbConnection, Dialect, to_us
 from agenttrace.server.store.migrations import RECORD_COLUMNS
@@ -240,6 +241,7 @@ def ingest_records(
     now_us: int,
     *,
     sessions_locked: bool = False,
+    bits: BitChanges | None = None,
 ) -> IngestCounts:
     """Insert the new records of ``records`` and update their sessions, in ``conn``'s
     transaction (the caller commits).
@@ -250,7 +252,9 @@ def ingest_records(
     that share a session take turns before writing any of its rows (the session's, its
     properties' and users', its human records', its sets in the rollup), so they cannot
     wait on each other's session rows in a cycle even when one of them writes its sessions
-    out of sorted order (OTLP ingest writes the sessions its records join after its own)."""
+    out of sorted order (OTLP ingest writes the sessions its records join after its own).
+    The rollup's session bitmaps are written in key order now, or their changes gathered
+    in ``bits`` (for the caller to write with its own, in one run)."""
     unique: dict[str, Record] = {}
     humans: dict[str, Record] = {}
     for given in records:
@@ -284,7 +288,7 @@ def ingest_records(
     )
     from agenttrace.server.store._metrics_rollup import add_rows_to_rollup  # it imports this
 
-    add_rows_to_rollup(conn, dialect, project_id, [row for _, row in new])
+    add_rows_to_rollup(conn, dialect, project_id, [row for _, row in new], bits)
     human_rows = [_record_values(project_id, r, dialect, now_us) for r in humans.values()]
     new_humans = upsert_human_rows(conn, dialect, project_id, RECORD_COLUMNS, human_rows)
     new.extend((r, row) for r, row in zip(humans.values(), human_rows, strict=True))

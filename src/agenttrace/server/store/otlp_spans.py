@@ -42,6 +42,7 @@ from agenttrace.server.store._ingest import (
     session_lock_keys,
 )
 from agenttrace.server.store._metrics_rollup import recount_sessions, remember_moved
+from agenttrace.server.store._rollup_cells import BitChanges
 from agenttrace.server.store.base import IngestCounts
 from agenttrace.server.store.dialect import DbConnection, Dialect
 
@@ -330,12 +331,21 @@ def ingest_spans(
     sessions.update(row[1] for row in stored.values())
     sessions.update(place.session_id for place in places.values())
     dialect.lock_sessions(conn, session_lock_keys(project_id, sessions))
-    counts = ingest_records(conn, dialect, project_id, placed, now_us, sessions_locked=True)
+    # The session bitmaps (a row per cell, shared by sessions) changed by the new records
+    # and by the moved ones are written together at the end, in key order: written in two
+    # runs, they could cross another export's two runs.
+    bits = BitChanges()
+    counts = ingest_records(
+        conn, dialect, project_id, placed, now_us, sessions_locked=True, bits=bits
+    )
     if len(stored) < len(with_records):  # a record a stored span waited for, stored just now
         missing = sorted(record_id for record_id in with_records if record_id not in stored)
         stored.update(_stored_places(conn, dialect, project_id, missing))
     wanted = sum(1 for link in links if link.record_id in records)
-    _replace_descendants(conn, dialect, project_id, stored=stored, places=places, now_us=now_us)
+    _replace_descendants(
+        conn, dialect, project_id, stored=stored, places=places, bits=bits, now_us=now_us
+    )
+    bits.write(conn, dialect)
     return IngestCounts(accepted=counts.accepted, duplicates=wanted - counts.accepted)
 
 
@@ -375,10 +385,12 @@ def _replace_descendants(
     *,
     stored: Mapping[str, tuple[Any, ...]],
     places: Mapping[str, Placement],
+    bits: BitChanges,
     now_us: int,
 ) -> None:
     """Re-place the stored records below new spans (``stored`` as `_stored_places` gives
-    them, at ``places``); rebuild the sessions they moved between."""
+    them, at ``places``); rebuild the sessions they moved between (their bitmaps' changes
+    gathered in ``bits``)."""
     if not stored:
         return
     left: set[str] = set()
@@ -403,8 +415,8 @@ def _replace_descendants(
     )
     # The rollup's sets: a session that lost records is counted again from its records;
     # one that only gained records gains their keys (a long session is not read whole).
-    recount_sessions(conn, dialect, project_id, sorted(left))
-    remember_moved(conn, dialect, project_id, [item for item in moved if item[0] not in left])
+    recount_sessions(conn, dialect, project_id, sorted(left), bits)
+    remember_moved(conn, dialect, project_id, [item for item in moved if item[0] not in left], bits)
     if left:
         rebuild_sessions(conn, dialect, project_id, sorted(left - set(joined)), now_us)
     for session_id, record_ids in sorted(joined.items()):
