@@ -19,9 +19,11 @@ from agenttrace.records import Record
 from agenttrace.server.otlp.paths import resolve_place
 from agenttrace.server.store import SessionQuery, SQLiteStore, session_filter
 from agenttrace.server.store import postgres as postgres_module
+from agenttrace.server.store import sql as sql_module
+from agenttrace.server.store.base import StoreUnavailableError
 from agenttrace.server.store.metrics import BucketUnit, Dimension, MetricsQuery
 from agenttrace.server.store.migrations import MIGRATIONS
-from agenttrace.server.store.otlp_spans import SpanLink
+from agenttrace.server.store.otlp_spans import SpanLink, ingest_spans
 from agenttrace.server.store.postgres import PostgresStore
 from agenttrace.server.store.postgres_dialect import MIGRATION_LOCK_KEY
 
@@ -378,3 +380,36 @@ def test_otlp_exports_moving_calls_of_crossing_models_do_not_deadlock(
     # each model: 64 new calls in 64 sessions z-*, 64 moved calls in 64 sessions p-*
     assert [(row.requests, row.sessions) for row in groups] == [(128, 128), (128, 128)]
     assert stores[1].query_sessions(PROJECT, SessionQuery()).total == 256
+
+
+def test_an_otlp_export_meeting_a_deadlock_is_retried(
+    open_pg: Callable[..., PostgresStore],
+    rec: Callable[..., Record],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An export whose transaction PostgreSQL aborts for a deadlock is stored again in a
+    new one, as a native batch is (before: the error went up as it was, a 500 for the
+    exporter); with no attempt left, the store answers 'unavailable' (retry later)."""
+    store = open_pg(pool_max=2)
+    aborted: list[int] = []
+
+    def deadlocked_once(conn: Any, *args: Any, **kwargs: Any) -> Any:
+        if not aborted:
+            aborted.append(1)
+            conn.execute("SELECT 1")  # the transaction has begun
+            raise psycopg.errors.DeadlockDetected("deadlock detected")
+        return ingest_spans(conn, *args, **kwargs)
+
+    monkeypatch.setattr(sql_module, "ingest_spans", deadlocked_once)
+    trace = "f" * 32
+    link, record = _span_call(rec, trace, "retried-call")
+    links = [_agent_span(trace, "retried"), link]
+    counts = store.ingest_spans(PROJECT, links, {record.id: record}, resolve_place)
+    assert (aborted, counts.accepted, counts.duplicates) == ([1], 1, 0)
+    detail = store.get_session(PROJECT, "retried")
+    assert detail is not None
+    assert detail.session.request_count == 1
+    aborted.clear()
+    monkeypatch.setattr(postgres_module, "_INGEST_ATTEMPTS", 1)
+    with pytest.raises(StoreUnavailableError, match="deadlock detected"):
+        store.ingest_spans(PROJECT, links, {record.id: record}, resolve_place)
