@@ -16,10 +16,14 @@ import pytest
 
 from agenttrace.core.human import INTERRUPT_ID_PROPERTY, OPEN_QUESTION, human_record_id
 from agenttrace.records import Record
+from agenttrace.server.otlp.paths import resolve_place
 from agenttrace.server.store import SessionQuery, SQLiteStore, session_filter
 from agenttrace.server.store import postgres as postgres_module
+from agenttrace.server.store import sql as sql_module
+from agenttrace.server.store.base import StoreUnavailableError
 from agenttrace.server.store.metrics import BucketUnit, Dimension, MetricsQuery
 from agenttrace.server.store.migrations import MIGRATIONS
+from agenttrace.server.store.otlp_spans import SpanLink, ingest_spans
 from agenttrace.server.store.postgres import PostgresStore
 from agenttrace.server.store.postgres_dialect import MIGRATION_LOCK_KEY
 
@@ -224,6 +228,82 @@ def test_crossing_human_batches_do_not_deadlock(
     assert stores[1].query_sessions(PROJECT, waiting).sessions == []
 
 
+def _span_call(
+    rec: Callable[..., Record], trace: str, record_id: str, model: str = "otlp-model"
+) -> tuple[SpanLink, Record]:
+    """An LLM call span of ``trace`` under its agent span, and its record (in the trace's
+    own session until its ancestors place it, as the OTLP route sends it)."""
+    record = rec(record_id, trace, start_ms=1000, latency_ms=20, model=model)
+    return SpanLink(trace, "c1" * 8, "a1" * 8, record_id=record_id), record
+
+
+def _agent_span(trace: str, session_id: str) -> SpanLink:
+    """The agent span of ``trace``, naming its session."""
+    return SpanLink(trace, "a1" * 8, None, segment="agent", session_id=session_id)
+
+
+def test_otlp_moves_crossing_native_batches_do_not_deadlock(
+    open_pg: Callable[..., PostgresStore],
+    rec: Callable[..., Record],
+    sql: Sql,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An OTLP export stores calls of new traces in sessions ``z-*`` and brings the agent
+    spans that move calls stored earlier (in their traces' own sessions) into sessions
+    ``a-*``, while a native batch adds records to the same ``a-*`` and ``z-*`` sessions:
+    the two take their sessions' locks in one order (the export's own sessions, the ones
+    its stored calls leave and the ones they join, all before any session row is written),
+    so no deadlock (retries are switched off), and every session counts its records
+    exactly once. (Before: the export wrote ``z-*`` when storing its calls and ``a-*``
+    only when moving the stored ones, the native batch ``a-*`` then ``z-*``; 5 of 5 runs
+    failed with 'deadlock detected', on either side.)"""
+    monkeypatch.setattr(postgres_module, "_INGEST_ATTEMPTS", 1)  # a deadlock would surface
+    stores = [open_pg(pool_max=2), open_pg(pool_max=2)]
+    pairs, attempts = 12, 10
+    for attempt in range(attempts):  # a deadlock needs the two batches to overlap: try again
+        late = [f"{attempt:x}{i:x}".ljust(32, "f") for i in range(pairs)]  # agent comes later
+        fresh = [f"{attempt:x}{i:x}".ljust(32, "e") for i in range(pairs)]  # a whole trace
+        joined = [f"a-{attempt}-{i:02d}" for i in range(pairs)]
+        own = [f"z-{attempt}-{i:02d}" for i in range(pairs)]
+        # calls whose agent (naming a-*) is not stored yet: in their traces' own sessions
+        stored = [_span_call(rec, trace, f"{trace}-stored") for trace in late]
+        stored_records = {record.id: record for _, record in stored}
+        stores[0].ingest_spans(PROJECT, [link for link, _ in stored], stored_records, resolve_place)
+        # every session numbered already, and other models than the export's: the batches
+        # below meet on the sessions' rows only
+        stores[0].ingest(PROJECT, [rec(f"seed-{s}", s, model="seed") for s in joined + own])
+        links, records = [], {}
+        for i, trace in enumerate(late):
+            links.append(_agent_span(trace, joined[i]))
+        for i, trace in enumerate(fresh):
+            link, record = _span_call(rec, trace, f"{trace}-new")
+            links += [_agent_span(trace, own[i]), link]
+            records[record.id] = record
+        # the native batch reaches its sessions later in each attempt (more records to
+        # store before them), so that some attempt meets the export between its writes
+        native = [
+            rec(f"native-{attempt}-{n:03d}", (joined + own)[n % (2 * pairs)], start_ms=2000,
+                model="native-model")
+            for n in range(2 * pairs * (1 + attempt))
+        ]  # fmt: skip
+        export = (PROJECT, links, records, resolve_place)
+        _run_together(
+            [
+                lambda export=export: stores[0].ingest_spans(*export),
+                lambda native=native: stores[1].ingest(PROJECT, native),
+            ]
+        )
+    counts = dict(sql("SELECT session_id, request_count FROM sessions"))
+    assert counts == {
+        f"{side}-{attempt}-{i:02d}": 3 + attempt  # seeded, native, moved or new call
+        for side in ("a", "z")
+        for attempt in range(attempts)
+        for i in range(pairs)
+    }  # the traces' own sessions, left empty, are gone
+    by_session = sql("SELECT session_id, count(*) FROM records GROUP BY 1")
+    assert dict(by_session) == counts
+
+
 def test_collectors_opening_an_empty_database_together_migrate_it_once(
     open_pg: Callable[..., PostgresStore], sql: Sql
 ) -> None:
@@ -264,3 +344,72 @@ def test_opening_waits_for_the_migration_lock(
         thread.join(20)
     assert opened
     assert opened[0].applied_migrations == [m.version for m in MIGRATIONS]
+
+
+def test_otlp_exports_moving_calls_of_crossing_models_do_not_deadlock(
+    open_pg: Callable[..., PostgresStore], rec: Callable[..., Record]
+) -> None:
+    """Two exports of other traces and sessions, at once: one stores calls of model A and
+    moves stored calls of model B into their agents' sessions, the other stores calls of B
+    and moves calls of A. The rollup's session bitmaps (a row per hour and model, shared
+    by every session) changed by both steps are written in one run, in key order, so the
+    two cannot deadlock (OTLP ingest is not retried), and the metrics count each session
+    once. (Before: each wrote its new calls' bitmaps, then its moved calls', and the two
+    crossed: 3 of 3 runs failed with 'deadlock detected'.)"""
+    stores = [open_pg(pool_max=2), open_pg(pool_max=2)]
+    for attempt in range(8):  # a deadlock needs the two exports to overlap: try again
+        exports = []
+        for side, (new_model, moved_model) in enumerate((("m-a", "m-b"), ("m-b", "m-a"))):
+            late = [f"{attempt:x}{side}{i:x}".ljust(32, "f") for i in range(8)]
+            fresh = [f"{attempt:x}{side}{i:x}".ljust(32, "e") for i in range(8)]
+            stored = [_span_call(rec, t, f"{t}-stored", moved_model) for t in late]
+            stores[side].ingest_spans(
+                PROJECT, [link for link, _ in stored], {r.id: r for _, r in stored}, resolve_place
+            )
+            links = [_agent_span(t, f"p-{attempt}-{side}-{i}") for i, t in enumerate(late)]
+            records = {}
+            for i, trace in enumerate(fresh):
+                link, record = _span_call(rec, trace, f"{trace}-new", new_model)
+                links += [_agent_span(trace, f"z-{attempt}-{side}-{i}"), link]
+                records[record.id] = record
+            exports.append((PROJECT, links, records, resolve_place))
+        pairs = zip(exports, stores, strict=True)
+        _run_together([lambda e=e, s=s: s.ingest_spans(*e) for e, s in pairs])
+    by_model = MetricsQuery(group_by=(Dimension.MODEL,))
+    groups = stores[0].query_metrics(PROJECT, by_model).groups
+    # each model: 64 new calls in 64 sessions z-*, 64 moved calls in 64 sessions p-*
+    assert [(row.requests, row.sessions) for row in groups] == [(128, 128), (128, 128)]
+    assert stores[1].query_sessions(PROJECT, SessionQuery()).total == 256
+
+
+def test_an_otlp_export_meeting_a_deadlock_is_retried(
+    open_pg: Callable[..., PostgresStore],
+    rec: Callable[..., Record],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An export whose transaction PostgreSQL aborts for a deadlock is stored again in a
+    new one, as a native batch is (before: the error went up as it was, a 500 for the
+    exporter); with no attempt left, the store answers 'unavailable' (retry later)."""
+    store = open_pg(pool_max=2)
+    aborted: list[int] = []
+
+    def deadlocked_once(conn: Any, *args: Any, **kwargs: Any) -> Any:
+        if not aborted:
+            aborted.append(1)
+            conn.execute("SELECT 1")  # the transaction has begun
+            raise psycopg.errors.DeadlockDetected("deadlock detected")
+        return ingest_spans(conn, *args, **kwargs)
+
+    monkeypatch.setattr(sql_module, "ingest_spans", deadlocked_once)
+    trace = "f" * 32
+    link, record = _span_call(rec, trace, "retried-call")
+    links = [_agent_span(trace, "retried"), link]
+    counts = store.ingest_spans(PROJECT, links, {record.id: record}, resolve_place)
+    assert (aborted, counts.accepted, counts.duplicates) == ([1], 1, 0)
+    detail = store.get_session(PROJECT, "retried")
+    assert detail is not None
+    assert detail.session.request_count == 1
+    aborted.clear()
+    monkeypatch.setattr(postgres_module, "_INGEST_ATTEMPTS", 1)
+    with pytest.raises(StoreUnavailableError, match="deadlock detected"):
+        store.ingest_spans(PROJECT, links, {record.id: record}, resolve_place)

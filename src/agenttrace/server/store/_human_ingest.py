@@ -71,18 +71,19 @@ def upsert_human_rows(
     rows: Sequence[tuple[Any, ...]],
 ) -> set[str]:
     """Insert or complete the human records ``rows`` (of ``columns``, one row per id);
-    return the ids that were new (their properties are stored with them)."""
+    return the ids that were new (their properties are stored with them). The caller
+    holds the locks of the rows' sessions (`session_lock_keys`, as `ingest_records` takes
+    them).
+
+    The rows below are locked in several passes (the questions and answers by id, then
+    the open questions answered, then the answers kept), which two writers could cross.
+    A human record's id is derived from its session (`human_record_id`) and an answer
+    naming no interrupt completes questions of its own session only: with every session
+    of the batch locked first, in one order, writers sharing a session take turns and the
+    others touch none of the same rows. No deadlock."""
     if not rows:
         return set()
     end_at, properties_at = columns.index("end_us"), columns.index("properties_json")
-    session_at = columns.index("session_id")
-    # The rows below are locked in several passes (the questions and answers by id, then
-    # the open questions answered, then the answers kept), which two writers could cross.
-    # A human record's id is derived from its session (`human_record_id`) and an answer
-    # naming no interrupt completes questions of its own session only: with every session
-    # of the batch locked first, in one order, writers sharing a session take turns and
-    # the others touch none of the same rows. No deadlock.
-    dialect.lock_sessions(conn, (f"{project_id}\x00{row[session_at]}" for row in rows))
     questions: list[tuple[Any, ...]] = []
     answers: list[tuple[Any, ...]] = []
     for row in rows:

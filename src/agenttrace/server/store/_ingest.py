@@ -13,7 +13,7 @@ which neither can encode) is repaired first, by the rule of
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from operator import attrgetter
@@ -23,6 +23,7 @@ from agenttrace.core.human import INTERRUPT_ID_PROPERTY
 from agenttrace.core.text_repair import repair_record
 from agenttrace.records import Record, RecordKind, Status
 from agenttrace.server.store._human_ingest import merge_human, upsert_human_rows
+from agenttrace.server.store._rollup_cells import BitChanges
 from agenttrace.server.store.base import IngestCounts
 from agenttrace.server.store.dialect import DbConnection, Dialect, to_us
 from agenttrace.server.store.migrations import RECORD_COLUMNS
@@ -32,6 +33,7 @@ __all__ = [
     "UPSERT_SESSION_CONFLICT",
     "UPSERT_SESSION_PROPERTY_CONFLICT",
     "ingest_records",
+    "session_lock_keys",
 ]
 
 _ID, _START, _END = (RECORD_COLUMNS.index(name) for name in ("id", "start_us", "end_us"))
@@ -226,15 +228,33 @@ def _insert_new(conn: DbConnection, dialect: Dialect, rows: Sequence[tuple[Any, 
     return inserted
 
 
+def session_lock_keys(project_id: str, session_ids: Iterable[str]) -> set[str]:
+    """The keys of `Dialect.lock_sessions` for the project's ``session_ids`` (as stored)."""
+    return {f"{project_id}\x00{session_id}" for session_id in session_ids}
+
+
 def ingest_records(
     conn: DbConnection,
     dialect: Dialect,
     project_id: str,
     records: Sequence[Record],
     now_us: int,
+    *,
+    sessions_locked: bool = False,
+    bits: BitChanges | None = None,
 ) -> IngestCounts:
     """Insert the new records of ``records`` and update their sessions, in ``conn``'s
-    transaction (the caller commits)."""
+    transaction (the caller commits).
+
+    Every session of the batch is locked first (`Dialect.lock_sessions`, in one global
+    order; nothing on SQLite) unless ``sessions_locked`` says the caller holds those locks
+    already (OTLP ingest, which locks the sessions it moves records between too): writers
+    that share a session take turns before writing any of its rows (the session's, its
+    properties' and users', its human records', its sets in the rollup), so they cannot
+    wait on each other's session rows in a cycle even when one of them writes its sessions
+    out of sorted order (OTLP ingest writes the sessions its records join after its own).
+    The rollup's session bitmaps are written in key order now, or their changes gathered
+    in ``bits`` (for the caller to write with its own, in one run)."""
     unique: dict[str, Record] = {}
     humans: dict[str, Record] = {}
     for given in records:
@@ -245,6 +265,9 @@ def ingest_records(
             humans[record.id] = record if seen is None else merge_human(seen, record)
         else:
             unique.setdefault(record.id, record)
+    if not sessions_locked:
+        sessions = {r.session_id for r in chain(unique.values(), humans.values())}
+        dialect.lock_sessions(conn, session_lock_keys(project_id, sessions))
     # Rows are written in sorted key order (records by id, then sessions, their properties
     # and users by key) so that concurrent writers (PostgreSQL) never wait on each other in
     # a cycle: no deadlocks.
@@ -265,7 +288,7 @@ def ingest_records(
     )
     from agenttrace.server.store._metrics_rollup import add_rows_to_rollup  # it imports this
 
-    add_rows_to_rollup(conn, dialect, project_id, [row for _, row in new])
+    add_rows_to_rollup(conn, dialect, project_id, [row for _, row in new], bits)
     human_rows = [_record_values(project_id, r, dialect, now_us) for r in humans.values()]
     new_humans = upsert_human_rows(conn, dialect, project_id, RECORD_COLUMNS, human_rows)
     new.extend((r, row) for r, row in zip(humans.values(), human_rows, strict=True))

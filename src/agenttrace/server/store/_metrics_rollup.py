@@ -39,8 +39,10 @@ from agenttrace.core.text_repair import repair_text
 from agenttrace.records import Record, RecordKind, Status
 from agenttrace.server.store._histogram import bucket_of
 from agenttrace.server.store._rollup_cells import (
+    BitChanges,
     Digest,
     Packed,
+    change_bits,
     number_sessions,
     rewrite_bits,
     rewrite_digests,
@@ -231,15 +233,24 @@ _ROW_ITEM = itemgetter(*(RECORD_COLUMNS.index(name) for name in ITEM_FIELDS.spli
 
 
 def add_rows_to_rollup(
-    conn: DbConnection, dialect: Dialect, project_id: str, rows: Iterable[Sequence[Any]]
+    conn: DbConnection,
+    dialect: Dialect,
+    project_id: str,
+    rows: Iterable[Sequence[Any]],
+    bits: BitChanges | None = None,
 ) -> None:
     """`add_to_rollup` of records given as the rows ingest has just written
-    (`RECORD_COLUMNS`; their text already repaired)."""
-    _add_items(conn, dialect, project_id, map(_ROW_ITEM, rows))
+    (`RECORD_COLUMNS`; their text already repaired); the session bitmaps' changes are
+    written now, or gathered in ``bits``."""
+    _add_items(conn, dialect, project_id, map(_ROW_ITEM, rows), bits)
 
 
 def _add_items(
-    conn: DbConnection, dialect: Dialect, project_id: str, items: Iterable[Item]
+    conn: DbConnection,
+    dialect: Dialect,
+    project_id: str,
+    items: Iterable[Item],
+    bits: BitChanges | None = None,
 ) -> None:
     counts = _count(project_id, items)
     hourly = sorted(counts.hourly.items(), key=_by_key)
@@ -248,7 +259,7 @@ def _add_items(
     conn.executemany(dialect.sql(_INSERT_SESSION), sorted(counts.sessions))
     numbers = number_sessions(conn, dialect, project_id, (row[-1] for row in counts.sessions))
     added = session_bits((tuple(row[:-1]), numbers[row[-1]]) for row in counts.sessions)
-    rewrite_bits(conn, dialect, clear={}, add=added)
+    change_bits(conn, dialect, bits, clear={}, add=added)
 
 
 _PK = "project_id = ? AND hour_us = ? AND model = ? AND provider = ? AND kind = ? AND status = ?"
@@ -313,10 +324,15 @@ def forget_sessions(conn: DbConnection, dialect: Dialect, keys: Sequence[tuple[s
 
 
 def recount_sessions(
-    conn: DbConnection, dialect: Dialect, project_id: str, session_ids: Sequence[str]
+    conn: DbConnection,
+    dialect: Dialect,
+    project_id: str,
+    session_ids: Sequence[str],
+    bits: BitChanges | None = None,
 ) -> None:
     """Make the rollup's sets and bitmaps of ``session_ids`` match their records again
-    (after records moved from one session to another)."""
+    (after records moved from one session to another); the bitmaps' changes are written
+    now, or gathered in ``bits``."""
     forget, remember = dialect.sql(_FORGET), dialect.sql(_REMEMBER)
     moved = {
         session_id: (
@@ -329,7 +345,7 @@ def recount_sessions(
     numbers = number_sessions(conn, dialect, project_id, counted)
     cleared = [(cell, numbers[s]) for s in counted for cell in moved[s][0]]
     added = [(cell, numbers[s]) for s in counted for cell in moved[s][1]]
-    rewrite_bits(conn, dialect, clear=session_bits(cleared), add=session_bits(added))
+    change_bits(conn, dialect, bits, clear=session_bits(cleared), add=session_bits(added))
     emptied = [(project_id, s) for s in counted if not moved[s][1]]
     conn.executemany(dialect.sql(_DROP_NUMBER), emptied)  # in no cell: numbered anew
 
@@ -339,11 +355,13 @@ def remember_moved(
     dialect: Dialect,
     project_id: str,
     moved: Iterable[tuple[str, int, str | None, str | None, str, str]],
+    bits: BitChanges | None = None,
 ) -> None:
     """Add stored records that just moved into sessions (``moved``: their new session id,
     start µs, model, provider, kind and status, as stored) to the rollup's sets and
     bitmaps of those sessions: what `recount_sessions` would add, without reading the
-    sessions' other records (a session that only gained records keeps every key it had)."""
+    sessions' other records (a session that only gained records keeps every key it had).
+    The bitmaps' changes are written now, or gathered in ``bits``."""
     rows = {
         (project_id, hour_of(start_us), code(model), code(provider), kind, status, session_id)
         for session_id, start_us, model, provider, kind, status in moved
@@ -352,7 +370,7 @@ def remember_moved(
     conn.executemany(dialect.sql(_INSERT_SESSION), sorted(rows))
     numbers = number_sessions(conn, dialect, project_id, (row[-1] for row in rows))
     added = session_bits((row[:-1], numbers[row[-1]]) for row in rows)
-    rewrite_bits(conn, dialect, clear={}, add=added)
+    change_bits(conn, dialect, bits, clear={}, add=added)
 
 
 def _by_key(item: tuple[tuple[Any, ...], Any]) -> tuple[Any, ...]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from agenttrace.server.store._histogram import GROWTH, SMALLEST_MS, ZERO_BUCKET, bucket_of
@@ -33,8 +33,10 @@ from agenttrace.server.store.dialect import DbConnection, Dialect
 __all__ = [
     "BLOCK",
     "FIRST_BUCKET",
+    "BitChanges",
     "Digest",
     "Packed",
+    "change_bits",
     "count_bits",
     "fill_from_rows",
     "lane_counts",
@@ -342,6 +344,49 @@ def rewrite_bits(
             drops.append((*key, block))
     conn.executemany(dialect.sql(_WRITE_BITS), writes)
     conn.executemany(dialect.sql(_DROP_BITS), drops)
+
+
+@dataclass(slots=True)
+class BitChanges:
+    """Changes to the session bitmaps gathered over a transaction and written at its end
+    in one `rewrite_bits` (rows in key order): a writer that changes bitmaps in several
+    steps (OTLP ingest: its new records', then the moved records') would otherwise lock
+    their rows in two sorted runs, which another such writer could cross (a deadlock)."""
+
+    clear: dict[tuple[Key, int], int] = field(default_factory=dict)
+    add: dict[tuple[Key, int], int] = field(default_factory=dict)
+
+    def then(
+        self, clear: Mapping[tuple[Key, int], int], add: Mapping[tuple[Key, int], int]
+    ) -> None:
+        """Follow the changes so far by `rewrite_bits` of ``clear`` and ``add``."""
+        for block, mask in clear.items():
+            self.clear[block] = self.clear.get(block, 0) | mask
+            kept = self.add.pop(block, 0) & ~mask
+            if kept:
+                self.add[block] = kept
+        for block, mask in add.items():
+            self.add[block] = self.add.get(block, 0) | mask
+
+    def write(self, conn: DbConnection, dialect: Dialect) -> None:
+        """`rewrite_bits` of every change gathered (then none is left)."""
+        rewrite_bits(conn, dialect, clear=self.clear, add=self.add)
+        self.clear, self.add = {}, {}
+
+
+def change_bits(
+    conn: DbConnection,
+    dialect: Dialect,
+    changes: BitChanges | None,
+    *,
+    clear: Mapping[tuple[Key, int], int],
+    add: Mapping[tuple[Key, int], int],
+) -> None:
+    """`rewrite_bits` now, or, given ``changes``, later with them."""
+    if changes is None:
+        rewrite_bits(conn, dialect, clear=clear, add=add)
+    else:
+        changes.then(clear, add)
 
 
 _FILL_DAYS_US = 7 * 86400 * 1_000_000

@@ -33,13 +33,16 @@ from itertools import chain
 from typing import Any
 
 from agenttrace.core.human import INTERRUPT_ID_PROPERTY
+from agenttrace.core.text_repair import repair_id
 from agenttrace.records import Record
 from agenttrace.server.store._ingest import (
     UPSERT_SESSION_CONFLICT,
     UPSERT_SESSION_PROPERTY_CONFLICT,
     ingest_records,
+    session_lock_keys,
 )
 from agenttrace.server.store._metrics_rollup import recount_sessions, remember_moved
+from agenttrace.server.store._rollup_cells import BitChanges
 from agenttrace.server.store.base import IngestCounts
 from agenttrace.server.store.dialect import DbConnection, Dialect
 
@@ -314,17 +317,35 @@ def ingest_spans(
             # a record claimed by a second span of the batch is placed as a copy
             placed.append(_placed(record, place, copy=record.id in placed_ids))
             placed_ids.add(record.id)
-    counts = ingest_records(conn, dialect, project_id, placed, now_us)
+    # Every session written below is locked first, in the order all ingest takes them
+    # (`Dialect.lock_sessions`; nothing on SQLite): the sessions of the new records (as
+    # `ingest_records` stores them) and those the stored records below them leave and
+    # join. Else this batch, writing its own sessions and then those of the moved records,
+    # could cross a batch writing the same sessions in sorted order: a deadlock.
+    with_records = {link.record_id: link for link in descendants if link.record_id}
+    stored = _stored_places(conn, dialect, project_id, sorted(with_records))
+    places = {
+        record_id: resolve(link, traces[link.trace_id]) for record_id, link in with_records.items()
+    }
+    sessions = {repair_id(record.session_id) for record in placed}
+    sessions.update(row[1] for row in stored.values())
+    sessions.update(place.session_id for place in places.values())
+    dialect.lock_sessions(conn, session_lock_keys(project_id, sessions))
+    # The session bitmaps (a row per cell, shared by sessions) changed by the new records
+    # and by the moved ones are written together at the end, in key order: written in two
+    # runs, they could cross another export's two runs.
+    bits = BitChanges()
+    counts = ingest_records(
+        conn, dialect, project_id, placed, now_us, sessions_locked=True, bits=bits
+    )
+    if len(stored) < len(with_records):  # a record a stored span waited for, stored just now
+        missing = sorted(record_id for record_id in with_records if record_id not in stored)
+        stored.update(_stored_places(conn, dialect, project_id, missing))
     wanted = sum(1 for link in links if link.record_id in records)
     _replace_descendants(
-        conn,
-        dialect,
-        project_id,
-        descendants=descendants,
-        traces=traces,
-        resolve=resolve,
-        now_us=now_us,
+        conn, dialect, project_id, stored=stored, places=places, bits=bits, now_us=now_us
     )
+    bits.write(conn, dialect)
     return IngestCounts(accepted=counts.accepted, duplicates=wanted - counts.accepted)
 
 
@@ -341,35 +362,43 @@ def _placed(record: Record, place: Placement, *, copy: bool) -> Record:
     return record
 
 
-def _replace_descendants(
-    conn: DbConnection,
-    dialect: Dialect,
-    project_id: str,
-    *,
-    descendants: Sequence[SpanLink],
-    traces: Mapping[str, Mapping[str, SpanLink]],
-    resolve: Resolver,
-    now_us: int,
-) -> None:
-    """Re-place the stored records below new spans; rebuild the sessions they moved between."""
-    with_records = {link.record_id: link for link in descendants if link.record_id}
-    if not with_records:
-        return
+def _stored_places(
+    conn: DbConnection, dialect: Dialect, project_id: str, record_ids: Sequence[str]
+) -> dict[str, tuple[Any, ...]]:
+    """The stored records of ``record_ids`` (sorted): by id, their path, session, parent
+    record, start µs, model, provider, kind and status."""
     stored: dict[str, tuple[Any, ...]] = {}
-    for chunk in _chunks(sorted(with_records)):
+    for chunk in _chunks(record_ids):
         sql = (
             "SELECT id, path, session_id, parent_id, start_us, model, provider, kind, status "
             f"FROM records WHERE project_id = ? AND id IN ({_marks(len(chunk))})"
         )
         for row in conn.execute(dialect.sql(sql), [project_id, *chunk]).fetchall():
             stored[row[0]] = tuple(row[1:])
+    return stored
+
+
+def _replace_descendants(
+    conn: DbConnection,
+    dialect: Dialect,
+    project_id: str,
+    *,
+    stored: Mapping[str, tuple[Any, ...]],
+    places: Mapping[str, Placement],
+    bits: BitChanges,
+    now_us: int,
+) -> None:
+    """Re-place the stored records below new spans (``stored`` as `_stored_places` gives
+    them, at ``places``); rebuild the sessions they moved between (their bitmaps' changes
+    gathered in ``bits``)."""
+    if not stored:
+        return
     left: set[str] = set()
     joined: dict[str, list[str]] = {}
     moved: list[tuple[str, int, str | None, str | None, str, str]] = []
     updates: list[tuple[Any, ...]] = []
     for record_id, (path, session_id, parent_id, *key) in sorted(stored.items()):
-        link = with_records[record_id]
-        place = resolve(link, traces[link.trace_id])
+        place = places[record_id]
         if (place.path, place.session_id, place.parent_id) == (path, session_id, parent_id):
             continue
         updates.append((place.path, place.session_id, place.parent_id, project_id, record_id))
@@ -386,8 +415,8 @@ def _replace_descendants(
     )
     # The rollup's sets: a session that lost records is counted again from its records;
     # one that only gained records gains their keys (a long session is not read whole).
-    recount_sessions(conn, dialect, project_id, sorted(left))
-    remember_moved(conn, dialect, project_id, [item for item in moved if item[0] not in left])
+    recount_sessions(conn, dialect, project_id, sorted(left), bits)
+    remember_moved(conn, dialect, project_id, [item for item in moved if item[0] not in left], bits)
     if left:
         rebuild_sessions(conn, dialect, project_id, sorted(left - set(joined)), now_us)
     for session_id, record_ids in sorted(joined.items()):

@@ -310,13 +310,22 @@ class PostgresStore(SqlStore):
         if not records:
             return IngestCounts(accepted=0, duplicates=0)
         # the shared ingest repairs NUL as SQLite's does (text_repair): no parameter holds one
-        return self._ingest(project_id, records, clean=False)
+        return self._write_batch(
+            lambda conn: ingest_records(conn, self.dialect, project_id, records, _now_us()),
+            repaired=True,
+        )
 
-    def _ingest(self, project_id: str, records: Sequence[Record], *, clean: bool) -> IngestCounts:
+    def _write_batch(
+        self, work: Callable[[DbConnection], IngestCounts], *, repaired: bool = False
+    ) -> IngestCounts:
+        """``work`` (an ingest: `ingest`, `ingest_spans`) in a write transaction, run again
+        (in a new one) after a deadlock or a serialization failure, at most
+        `_INGEST_ATTEMPTS` times in all; then 'unavailable'. ``repaired``: no value holds a
+        NUL (the connection does not look for one)."""
         for attempt in range(1, _INGEST_ATTEMPTS + 1):
             try:
-                with self._transaction(read_only=False, clean=clean) as conn:
-                    return ingest_records(conn, self.dialect, project_id, records, _now_us())
+                with self._transaction(read_only=False, clean=not repaired) as conn:
+                    return work(conn)
             except _RETRYABLE as exc:
                 if attempt == _INGEST_ATTEMPTS:
                     msg = (

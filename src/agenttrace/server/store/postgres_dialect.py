@@ -38,8 +38,9 @@ TRACE_LOCK_KEY = 0x6F746C70
 """First key of the per-trace advisory locks ("otlp"); the second is the trace's hash."""
 
 SESSION_LOCK_KEY = 0x68756D6E
-"""First key of the per-session advisory locks of human records ("humn"); the second is
-the session's `session_lock_hash`."""
+"""First key of the per-session advisory locks every ingest takes before writing a
+session's rows ("humn": human records took them first); the second is the session's
+`session_lock_hash`."""
 
 _TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|[?%]")
 
@@ -140,10 +141,15 @@ class PostgresDialect(Dialect):
     def lock_sessions(self, conn: DbConnection, keys: Iterable[str]) -> None:
         """Wait for, then hold until commit, one advisory lock per session, taken in the
         order of the locks' own numbers (`session_lock_hash`, so two keys sharing a number
-        cannot cross either): writers of a common session take turns, writers of none never
-        wait on each other's rows. No deadlock between them."""
-        for number in sorted({session_lock_hash(key) for key in keys}):
-            conn.execute(self.sql("SELECT pg_advisory_xact_lock(?, ?)"), (SESSION_LOCK_KEY, number))
+        cannot cross either), in one statement (``unnest`` yields the sorted numbers in
+        their order): writers of a common session take turns, writers of none never wait
+        on each other's rows. No deadlock between them."""
+        numbers = sorted({session_lock_hash(key) for key in keys})
+        if numbers:
+            conn.execute(
+                self.sql("SELECT count(pg_advisory_xact_lock(?, n)) FROM unnest(?::integer[]) n"),
+                (SESSION_LOCK_KEY, numbers),
+            )
 
     def contains(self, expression: str) -> str:
         """Case-insensitive substring test; the escape character is written so that it

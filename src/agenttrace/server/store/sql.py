@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
@@ -142,8 +142,9 @@ class SqlStore(ABC):
         """Store new records and roll them up, in one durable transaction."""
         if not records:
             return IngestCounts(accepted=0, duplicates=0)
-        with self._write() as conn:
-            return ingest_records(conn, self.dialect, project_id, records, _now_us())
+        return self._write_batch(
+            lambda conn: ingest_records(conn, self.dialect, project_id, records, _now_us())
+        )
 
     def ingest_spans(
         self,
@@ -156,8 +157,8 @@ class SqlStore(ABC):
         records below the new spans, in one durable transaction (`otlp_spans`)."""
         if not links:
             return IngestCounts(accepted=0, duplicates=0)
-        with self._write() as conn:
-            return ingest_spans(
+        return self._write_batch(
+            lambda conn: ingest_spans(
                 conn,
                 self.dialect,
                 project_id,
@@ -166,6 +167,16 @@ class SqlStore(ABC):
                 resolve=resolve,
                 now_us=_now_us(),
             )
+        )
+
+    def _write_batch(
+        self, work: Callable[[DbConnection], IngestCounts], *, repaired: bool = False
+    ) -> IngestCounts:
+        """``work`` (an ingest) in one write transaction (`_write`). PostgreSQL runs it
+        again in a new one after a deadlock or a serialization failure; ``repaired`` says
+        its values hold no NUL (PostgreSQL's connection then does not look for one)."""
+        with self._write() as conn:
+            return work(conn)
 
     def prune(
         self, before: datetime, *, batch_sessions: int = DEFAULT_BATCH_SESSIONS
