@@ -6,6 +6,6 @@ __all__ = ["VERSION", "VERSION_INFO", "__version__"]
 
 VERSION = "0.4.1"
 """The version of the ``agenttrace`` distribution."""
-VERSION_INFO = (0, 4, 0)
+VERSION_INFO = (0, 4, 1)
 """`VERSION` as numbers, for comparisons: ``VERSION_INFO >= (0, 2)``."""
 __version__ = VERSION
