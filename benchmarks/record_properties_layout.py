@@ -40,14 +40,8 @@ _LAYOUT_BEFORE_4 = Migration(
     description="record_properties as migrations 1-3 made it (a rowid table and an index)",
     statements=(
         "DROP TABLE record_properties",
-        """CREATE TABLE record_properties (
-            project_id {text} NOT NULL,
-            record_id {text} NOT NULL,
-            key {text} NOT NULL,
-            value {text} NOT NULL,
-            PRIMARY KEY (project_id, record_id, key)
-        )""",
-        "CREATE INDEX record_properties_by_pair ON record_properties (project_id, key, value)",
+        # migration 1's own statements for the table and its index
+        *(sql for sql in MIGRATIONS[0].statements if "record_properties" in sql),
     ),
 )
 """Today's schema but for ``record_properties``, which gets migration 1's layout back: the

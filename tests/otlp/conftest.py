@@ -2,6 +2,9 @@
 
 * ``otlp_collector``: a real collector (uvicorn on 127.0.0.1, SQLite in a temporary
   directory) for one test module; tests use their own session / trace ids.
+* ``receiver``: a real OTLP/HTTP receiver on 127.0.0.1 (for the export's tests);
+* ``reset_tracer``: the process-wide tracer switched off after the test (the export's
+  tests configure it);
 * ``summary``: what a session looks like, as ``(path, kind, status, input tokens, output
   tokens)`` per request, counted (the same whoever traced it).
 """
@@ -14,8 +17,11 @@ from pathlib import Path
 
 import pytest
 
+import agenttrace
 from agenttrace.query import RequestRow
 from agenttrace.server.testing import RunningCollector, running_collector
+
+from .otlp_receiver import OtlpReceiver, otlp_receiver
 
 Shape = Counter[tuple[str, str, str, int | None, int | None]]
 
@@ -38,3 +44,17 @@ def shape(requests: Iterable[RequestRow]) -> Shape:
 def fixture_path(name: str) -> Path:
     """A recorded fixture under fixtures/."""
     return Path(__file__).resolve().parent / "fixtures" / name
+
+
+@pytest.fixture
+def receiver() -> Iterator[OtlpReceiver]:
+    """A real OTLP/HTTP receiver on 127.0.0.1."""
+    with otlp_receiver() as received:
+        yield received
+
+
+@pytest.fixture
+def reset_tracer(tmp_path: Path) -> Iterator[None]:
+    """Switch the process-wide tracer off after the test."""
+    yield
+    agenttrace.configure(enabled=False, spool_dir=tmp_path / "spool")

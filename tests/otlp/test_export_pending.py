@@ -8,7 +8,6 @@ is lost alone and loudly, and the collector and the OTLP export share one build.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,23 +18,13 @@ import agenttrace
 from agenttrace.instrumentation import emit_later
 from agenttrace.records import Record, RecordKind
 
-from .otlp_receiver import OtlpReceiver, otlp_receiver
+from .otlp_receiver import OtlpReceiver
 
 if TYPE_CHECKING:
     from agenttrace.server.testing import RunningCollector
 
 
-@pytest.fixture
-def receiver() -> Iterator[OtlpReceiver]:
-    """A real OTLP/HTTP receiver on 127.0.0.1."""
-    with otlp_receiver() as received:
-        yield received
-
-
-@pytest.fixture(autouse=True)
-def _reset_tracer(tmp_path: Path) -> Iterator[None]:
-    yield
-    agenttrace.configure(enabled=False, spool_dir=tmp_path / "spool")
+pytestmark = pytest.mark.usefixtures("reset_tracer")
 
 
 def _to_receiver(receiver: OtlpReceiver, tmp_path: Path) -> Any:

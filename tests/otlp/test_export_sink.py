@@ -7,7 +7,6 @@ losing its span; and, with an SDK exporter that cannot post bytes, the SDK's own
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -21,22 +20,12 @@ from agenttrace._internal.otel_export._sink import OtlpSink
 from agenttrace._internal.otel_export._span_data import GroupSpans, SpanData
 
 from .capture import run_scenario
-from .otlp_receiver import OtlpReceiver, otlp_receiver
+from .otlp_receiver import OtlpReceiver
 
 STATUS_ERROR = 2
 
 
-@pytest.fixture
-def receiver() -> Iterator[OtlpReceiver]:
-    """A real OTLP/HTTP receiver on 127.0.0.1."""
-    with otlp_receiver() as received:
-        yield received
-
-
-@pytest.fixture(autouse=True)
-def _reset_tracer(tmp_path: Path) -> Iterator[None]:
-    yield
-    agenttrace.configure(enabled=False, spool_dir=tmp_path / "spool")
+pytestmark = pytest.mark.usefixtures("reset_tracer")
 
 
 def test_text_utf8_cannot_encode_is_replaced_and_no_span_lost(receiver: OtlpReceiver) -> None:

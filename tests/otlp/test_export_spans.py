@@ -10,7 +10,6 @@ from __future__ import annotations
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,23 +22,13 @@ import agenttrace
 from agenttrace.exceptions import ConfigurationError
 
 from .capture import AGENTS, interrupt, run_scenario
-from .otlp_receiver import OtlpReceiver, ReceivedSpan, otlp_receiver
+from .otlp_receiver import OtlpReceiver, ReceivedSpan
 
 CLIENT, INTERNAL = 3, 1  # protobuf SpanKind values
 STATUS_ERROR = 2
 
 
-@pytest.fixture
-def receiver() -> Iterator[OtlpReceiver]:
-    """A real OTLP/HTTP receiver on 127.0.0.1."""
-    with otlp_receiver() as received:
-        yield received
-
-
-@pytest.fixture(autouse=True)
-def _reset_tracer(tmp_path: Path) -> Iterator[None]:
-    yield
-    agenttrace.configure(enabled=False, spool_dir=tmp_path / "spool")
+pytestmark = pytest.mark.usefixtures("reset_tracer")
 
 
 def _path_of(span: ReceivedSpan, by_id: dict[str, ReceivedSpan]) -> str:
