@@ -9,7 +9,9 @@ so ``import agenttrace`` must not load the HTTP client, the price data, the quer
 or the collector. Each measure runs in a fresh interpreter (``python -X importtime``) and
 is the sum of the import times printed after a marker, i.e. the cumulative time of what
 the statement imported beyond what was loaded before it. Rounds interleave the measures
-so that drift hits all alike; the medians are printed.
+so that drift hits all alike; the medians are printed. Bytecode is cached as in a user's
+install (a warm-up writes it, ``PYTHONDONTWRITEBYTECODE`` is dropped from the measured
+interpreters' environment): without it every import compiles its source.
 
 * ``agenttrace``: ``import agenttrace``; compared with ``import httpx`` in the same run;
 * ``agenttrace.records``: what the first record costs on top (the pydantic models);
@@ -118,6 +120,10 @@ def left_unloaded(env: dict[str, str]) -> list[str]:
 def tree_env(tree: Path | None) -> dict[str, str]:
     """The environment that imports agenttrace from ``tree`` (None: the installed one)."""
     env = dict(os.environ)
+    # As in a user's process: bytecode cached beside the sources (pip compiles it when it
+    # installs a package; Python writes it on first import). With the variable set (some
+    # CI images and containers set it), every import compiles its source again.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if tree is not None:
         paths = [str(tree / "src"), str(tree / "integrations" / "langchain" / "src")]
         env["PYTHONPATH"] = os.pathsep.join([*paths, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
@@ -132,7 +138,9 @@ def measure(rounds: int, envs: dict[str, dict[str, str]]) -> dict[str, dict[str,
         for label in envs
     }
     for env in envs.values():
-        wall_ms(help_cmd, env)  # warm the file cache and any bytecode
+        wall_ms(help_cmd, env)  # warm the file cache and write the bytecode of each import
+        for before, statement in IMPORTS.values():
+            import_ms(before, statement, env)
     for _ in range(rounds):
         for label, env in envs.items():
             for name, (before, statement) in IMPORTS.items():
