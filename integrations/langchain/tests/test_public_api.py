@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import sys
 
 import pytest
@@ -22,6 +23,11 @@ def test_all_lists_exactly_the_public_names() -> None:
     }
     assert len(set(agenttrace_langchain.__all__)) == len(agenttrace_langchain.__all__)
     assert set(agenttrace_langchain.__all__) == public | {"__version__"}
+
+
+def test_version_is_the_distributions() -> None:
+    """``agenttrace_langchain.__version__`` is the installed distribution's version."""
+    assert agenttrace_langchain.__version__ == importlib.metadata.version("agenttrace-langchain")
 
 
 def test_agenttrace_langchain_door() -> None:

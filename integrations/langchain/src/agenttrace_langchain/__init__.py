@@ -11,7 +11,7 @@ and tools it ran in (``/researcher/tools/search``). The path rules are LangGraph
 `agenttrace_langchain.session` says how the session is chosen.
 
 The integration uses only ``agenttrace.instrumentation`` (agenttrace's door for
-integrations) and needs agenttrace 0.2 or newer.
+integrations) and needs agenttrace 0.4 or newer.
 
 Run metadata understood (``config={"metadata": {...}}``): ``agenttrace_session_id``,
 ``agenttrace_session_name``, ``agenttrace_user_id`` and ``agenttrace_properties`` (a dict of
@@ -30,7 +30,7 @@ from agenttrace_langchain.session import (
     METADATA_USER_ID,
 )
 
-__version__ = "0.1.0"
+__version__ = "0.3.0"
 
 __all__ = [
     "METADATA_PROPERTIES",
