@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -40,11 +41,19 @@ from agenttrace.instrumentation import (
     task_id,
 )
 from agenttrace_langchain.context_provider import running_run
-from agenttrace_langchain.emit import emit_llm_record, emit_record, llm_outcome
+from agenttrace_langchain.emit import (
+    emit_llm_record,
+    emit_record,
+    failed_llm_bodies,
+    failed_retriever_bodies,
+    failed_tool_bodies,
+    retriever_bodies,
+    tool_bodies,
+)
 from agenttrace_langchain.lifecycle import breakpoint_id, event_interrupts
+from agenttrace_langchain.names import chain_name
 from agenttrace_langchain.questions import OpenQuestions, interrupts_of, node_key_of, resume_of
 from agenttrace_langchain.run_state import RootState, RunKind, RunState, RunStore
-from agenttrace_langchain.serialize import documents_payload, jsonable, tool_output_payload
 from agenttrace_langchain.session import HandlerSettings, resolve_session
 from agenttrace_langchain.status import tool_output_outcome
 from agenttrace_langchain.tokens import asked_model
@@ -154,9 +163,24 @@ class TraceCore:
         tags: Sequence[str] | None,
         name: str | None,
     ) -> RunState:
-        metadata = metadata or _EMPTY
-        namespace = checkpoint_namespace(metadata)
+        namespace = checkpoint_namespace(metadata) if metadata else None
         parent = self.store.get(parent_run_id)
+        return self._place(run_id, parent_run_id, parent, namespace, kind, metadata, tags, name)
+
+    def _place(  # noqa: PLR0917 - positional: once per run start
+        self,
+        run_id: UUID,
+        parent_run_id: UUID | None,
+        parent: RunState | None,
+        namespace: str | None,
+        kind: RunKind,
+        metadata: Mapping[str, Any] | None,
+        tags: Sequence[str] | None,
+        name: str | None,
+    ) -> RunState:
+        """Track a run below ``parent`` (a root run when None), in ``namespace`` (its
+        `checkpoint_namespace`); a chain whose namespace is new there is a graph node."""
+        metadata = metadata or _EMPTY
         if parent is None:
             state = self._root(
                 run_id, parent_run_id, kind, metadata=metadata, name=name, namespace=namespace
@@ -200,41 +224,31 @@ class TraceCore:
         state.start = time.time()
         return state
 
-    def pass_through(
-        self, run_id: UUID, parent_run_id: UUID | None, metadata: Mapping[str, Any] | None
-    ) -> bool:
-        """Track a chain started inside a traced run without a namespace of its own (a
-        sequence, a lambda, a router: most chains) as its parent, and say True; False
-        for a root run or a chain that may be a graph node, which `chain_start` takes.
-
-        Such a chain adds no path segment and no record, and its children sit where it
-        sits, so it shares its parent's state (the common case, kept cheap)."""
-        if parent_run_id is None:
-            return False
-        parent = self.store.get(parent_run_id)
-        if parent is None:
-            return False
-        if metadata:
-            namespace = checkpoint_namespace(metadata)
-            if namespace is not None and namespace != parent.namespace:
-                return False
-        self.store.add_pass_through(run_id, parent)
-        return True
-
-    def chain_start(
+    def chain_start(  # noqa: PLR0917 - positional: the most frequent callback
         self,
         run_id: UUID,
-        *,
         parent_run_id: UUID | None,
         metadata: Mapping[str, Any] | None,
         tags: Sequence[str] | None,
-        name: str | None,
+        serialized: Mapping[str, Any] | None,
+        kwargs: Mapping[str, Any],
         inputs: Any = None,
     ) -> None:
         """A chain (graph, node, sequence, lambda...) started; a root run started with
-        ``Command(resume=...)`` answers the questions it names."""
-        state = self._begin(
-            run_id, parent_run_id, RunKind.CHAIN, metadata=metadata, tags=tags, name=name
+        ``Command(resume=...)`` answers the questions it names.
+
+        A chain started inside a traced run without a namespace of its own (a sequence, a
+        lambda, a router: most chains) adds no path segment and no record, and its
+        children sit where it sits: it shares its parent's state (the common case, kept
+        cheap). A root run, or a chain that may be a graph node, gets its own."""
+        namespace = checkpoint_namespace(metadata) if metadata else None
+        parent = self.store.get(parent_run_id)
+        if parent is not None and (namespace is None or namespace == parent.namespace):
+            self.store.add_pass_through(run_id, parent)
+            return
+        name = chain_name(serialized, kwargs)
+        state = self._place(
+            run_id, parent_run_id, parent, namespace, RunKind.CHAIN, metadata, tags, name
         )
         if state.parent is None:
             state.name = name or "chain"
@@ -360,15 +374,15 @@ class TraceCore:
         status = exception_status(error)
         if status is Status.INTERRUPTED:
             self.questions.ask(state, interrupts_of(error, node_key_of(state)))
-        request = None
+        bodies = None
         if sends_bodies():
             if kind is RecordKind.LLM:
-                request = llm_outcome(state, None, bodies=True).request
+                bodies = failed_llm_bodies
             elif kind is RecordKind.TOOL:
-                request = {"input": jsonable(state.payload)}
+                bodies = failed_tool_bodies
             else:
-                request = {"query": state.payload}
-        emit_record(state, kind, status, error_info(error, status), request=request)
+                bodies = failed_retriever_bodies
+        emit_record(state, kind, status, error_info(error, status), bodies=bodies)
         if state.parent is not None:
             state.cover(_failure_key(error, status))
 
@@ -391,11 +405,8 @@ class TraceCore:
         if state is None or state.root.muted:
             return
         status, error = tool_output_outcome(output)
-        request = response = None
-        if sends_bodies():
-            request = {"input": jsonable(state.payload)}
-            response = {"output": tool_output_payload(output)}
-        emit_record(state, RecordKind.TOOL, status, error, request=request, response=response)
+        bodies = partial(tool_bodies, output) if sends_bodies() else None
+        emit_record(state, RecordKind.TOOL, status, error, bodies=bodies)
         if status is not Status.OK and state.parent is not None:
             state.parent.cover(status)
 
@@ -404,11 +415,8 @@ class TraceCore:
         state = self.store.pop(run_id)
         if state is None or state.root.muted:
             return
-        request = response = None
-        if sends_bodies():
-            request = {"query": state.payload}
-            response = {"documents": documents_payload(documents)}
-        emit_record(state, RecordKind.VECTOR_DB, Status.OK, request=request, response=response)
+        bodies = partial(retriever_bodies, documents) if sends_bodies() else None
+        emit_record(state, RecordKind.VECTOR_DB, Status.OK, bodies=bodies)
 
     # -- LangGraph lifecycle (langgraph 1.x) -----------------------------------------------
 
