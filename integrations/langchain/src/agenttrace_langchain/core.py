@@ -36,7 +36,6 @@ from agenttrace.instrumentation import (
     join_path,
     namespace_segments,
     node_segment,
-    provider_id,
     sends_bodies,
     task_id,
 )
@@ -153,58 +152,50 @@ class TraceCore:
         state.branch_id = resolved.branch_id
         return state
 
-    def _begin(
-        self,
-        run_id: UUID,
-        parent_run_id: UUID | None,
-        kind: RunKind,
-        *,
-        metadata: Mapping[str, Any] | None,
-        tags: Sequence[str] | None,
-        name: str | None,
-    ) -> RunState:
-        namespace = checkpoint_namespace(metadata) if metadata else None
-        parent = self.store.get(parent_run_id)
-        return self._place(run_id, parent_run_id, parent, namespace, kind, metadata, tags, name)
-
-    def _place(  # noqa: PLR0917 - positional: once per run start
+    def _begin_chain(  # noqa: PLR0917 - positional: once per chain start
         self,
         run_id: UUID,
         parent_run_id: UUID | None,
         parent: RunState | None,
         namespace: str | None,
-        kind: RunKind,
         metadata: Mapping[str, Any] | None,
         tags: Sequence[str] | None,
         name: str | None,
     ) -> RunState:
-        """Track a run below ``parent`` (a root run when None), in ``namespace`` (its
+        """Track a chain below ``parent`` (a root run when None), in ``namespace`` (its
         `checkpoint_namespace`); a chain whose namespace is new there is a graph node."""
         metadata = metadata or _EMPTY
         if parent is None:
             state = self._root(
-                run_id, parent_run_id, kind, metadata=metadata, name=name, namespace=namespace
+                run_id,
+                parent_run_id,
+                RunKind.CHAIN,
+                metadata=metadata,
+                name=name,
+                namespace=namespace,
             )
         else:
             own_namespace = namespace if namespace is not None else parent.namespace
-            state = _child_state(run_id, kind, parent, own_namespace)
-            if kind is RunKind.CHAIN and namespace is not None:
+            state = _child_state(run_id, RunKind.CHAIN, parent, own_namespace)
+            if namespace is not None:
                 node = node_segment(metadata, namespace, parent.namespace, tags, name)
                 if node is not None:
                     self._make_node(state, node, metadata, namespace)
+                    return state
         self.store.add(state)
         return state
 
     def _make_node(
         self, state: RunState, node: str, metadata: Mapping[str, Any], namespace: str
     ) -> None:
+        """Make ``state`` the graph node ``node`` (its attempt counted) and track it."""
         state.kind = RunKind.NODE
         state.name = node
         state.path = child_path(state.path, node)
-        state.attempt, state.pair_record = self.store.node_attempt(state.root, namespace)
         if is_push_task(metadata):
             state.branch_id = task_id(namespace)
         state.start = time.time()
+        self.store.add_node(state, namespace)
 
     def _begin_record(
         self,
@@ -216,12 +207,27 @@ class TraceCore:
         tags: Sequence[str] | None,
         name: str,
     ) -> RunState:
-        state = self._begin(run_id, parent_run_id, kind, metadata=metadata, tags=tags, name=name)
+        """Track a run that gets a record of its own (model, tool, retriever)."""
+        namespace = checkpoint_namespace(metadata) if metadata else None
+        parent = self.store.get(parent_run_id)
+        if parent is None:
+            state = self._root(
+                run_id,
+                parent_run_id,
+                kind,
+                metadata=metadata or _EMPTY,
+                name=name,
+                namespace=namespace,
+            )
+        else:
+            own_namespace = namespace if namespace is not None else parent.namespace
+            state = _child_state(run_id, kind, parent, own_namespace)
         state.name = name
-        state.record_id = state.scope_record_id = str(run_id)
+        state.scope_record_id = run_id
         if kind is RunKind.TOOL:
             state.path = child_path(state.path, name)
         state.start = time.time()
+        self.store.add(state)
         return state
 
     def chain_start(  # noqa: PLR0917 - positional: the most frequent callback
@@ -247,9 +253,7 @@ class TraceCore:
             self.store.add_pass_through(run_id, parent)
             return
         name = chain_name(serialized, kwargs)
-        state = self._place(
-            run_id, parent_run_id, parent, namespace, RunKind.CHAIN, metadata, tags, name
-        )
+        state = self._begin_chain(run_id, parent_run_id, parent, namespace, metadata, tags, name)
         if state.parent is None:
             state.name = name or "chain"
             state.start = time.time()
@@ -276,7 +280,7 @@ class TraceCore:
         state.invocation_params = invocation_params
         state.model = asked_model(metadata, invocation_params)
         provider = metadata.get("ls_provider") if metadata else None
-        state.provider = provider_id(provider) if isinstance(provider, str) else None
+        state.provider = provider if isinstance(provider, str) else None
 
     def tool_start(
         self,

@@ -29,8 +29,9 @@ from agenttrace.instrumentation import (
     compute_cost,
     emit_later,
     new_record,
+    provider_id,
 )
-from agenttrace_langchain.run_state import RunState
+from agenttrace_langchain.run_state import RunState, record_id_text
 from agenttrace_langchain.serialize import (
     documents_payload,
     jsonable,
@@ -118,7 +119,7 @@ def llm_outcome(state: RunState, result: Any, *, bodies: bool) -> LLMOutcome:
     return LLMOutcome(
         model=model,
         usage=usage,
-        cost=compute_cost(model, state.provider, usage),
+        cost=compute_cost(model, provider_id(state.provider), usage),
         request=_request(state) if bodies else None,
         response=_response(generation, message) if bodies and result is not None else None,
     )
@@ -160,15 +161,15 @@ def _fields(
     root = state.root
     start = state.start
     return {
-        "id": state.record_id or str(state.run_id),
+        "id": str(state.run_id),
         "kind": kind,
         "session_id": root.session_id,
         "session_name": root.session_name,
         "session_path": state.path,
-        "parent_id": state.parent_record_id,
+        "parent_id": record_id_text(state.parent_record_id),
         "name": state.name,
         "model": state.model,
-        "provider": state.provider,
+        "provider": provider_id(state.provider),
         "user_id": root.user_id,
         "properties": root.properties,
         "start_time": _utc(start),

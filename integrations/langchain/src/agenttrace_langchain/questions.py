@@ -41,7 +41,7 @@ from agenttrace.instrumentation import (
     sends_bodies,
 )
 from agenttrace_langchain.lifecycle import NO_ID
-from agenttrace_langchain.run_state import RootState, RunState
+from agenttrace_langchain.run_state import RootState, RunState, record_id_text
 from agenttrace_langchain.serialize import jsonable
 
 __all__ = [
@@ -196,7 +196,7 @@ class OpenQuestions:
                 root,
                 interrupt_id,
                 session_path=state.path,
-                parent_id=state.parent_record_id,
+                parent_id=record_id_text(state.parent_record_id),
                 name=state.name or "interrupt",
                 start_time=_utc(asked),
                 status=Status.INTERRUPTED,
