@@ -57,15 +57,16 @@ class HandlerBase:
         """Runs being tracked now; 0 once every root run has ended."""
         return self._core.live_runs()
 
-    @property
-    def ignore_retry(self) -> bool:
-        """Retry events are not traced (retried runs are)."""
-        return True
-
-    @property
-    def ignore_custom_event(self) -> bool:
-        """Custom events are not traced."""
-        return True
+    # What LangChain asks before every callback, as plain attributes (read faster than the
+    # properties of LangChain's base handler): every run is traced; retry events are not
+    # (retried runs are), nor are custom events.
+    ignore_llm = False
+    ignore_chain = False
+    ignore_agent = False  # tool callbacks are gated by it
+    ignore_retriever = False
+    ignore_chat_model = False
+    ignore_retry = True
+    ignore_custom_event = True
 
     def __repr__(self) -> str:
         settings = self._core.settings
