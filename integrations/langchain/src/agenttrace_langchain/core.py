@@ -78,7 +78,7 @@ def _within(scope: SessionContext | None, run: SessionContext) -> bool:
 
 def _child_state(run_id: UUID, kind: RunKind, parent: RunState, namespace: str | None) -> RunState:
     """A run's state where its parent sits, before anything of its own is added."""
-    state = RunState(
+    return RunState(
         run_id,
         kind,
         parent.root,
@@ -86,10 +86,9 @@ def _child_state(run_id: UUID, kind: RunKind, parent: RunState, namespace: str |
         parent.path,
         namespace=namespace,
         parent_record_id=parent.scope_record_id,
+        attempt=parent.attempt,
+        branch_id=parent.branch_id,
     )
-    state.attempt = parent.attempt
-    state.branch_id = parent.branch_id
-    return state
 
 
 class TraceCore:
@@ -140,7 +139,7 @@ class TraceCore:
             if namespace:
                 for segment in namespace_segments(namespace):
                     path = child_path(path, segment)
-        state = RunState(
+        return RunState(
             run_id,
             kind,
             root,
@@ -148,9 +147,8 @@ class TraceCore:
             path,
             namespace=namespace,
             parent_record_id=resolved.parent_record_id,
+            branch_id=resolved.branch_id,
         )
-        state.branch_id = resolved.branch_id
-        return state
 
     def _begin_chain(  # noqa: PLR0917 - positional: once per chain start
         self,
@@ -327,7 +325,7 @@ class TraceCore:
         state = self.store.pop(run_id)
         if state is None or state.kind is not RunKind.NODE:
             return
-        self.questions.finished(state.root, node_key_of(state))
+        self.questions.finished(state)
         if state.attempt == 1:
             return
         thread_id = state.root.thread_id

@@ -128,6 +128,8 @@ class RunState:
         *,
         namespace: str | None,
         parent_record_id: RecordRef,
+        attempt: int = 1,
+        branch_id: str | None = None,
     ) -> None:
         self.run_id = run_id
         self.kind = kind
@@ -138,8 +140,8 @@ class RunState:
         self.parent_record_id = parent_record_id
         self.scope_record_id = parent_record_id
         """The record that runs below this one name as their parent (its own, if it has one)."""
-        self.attempt = 1
-        self.branch_id: str | None = None
+        self.attempt = attempt
+        self.branch_id = branch_id
         self.name = ""
         self.start = 0.0
         self.ttft_ms: float | None = None
