@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import inspect
 import sys
 
 import pytest
@@ -12,6 +13,7 @@ from langchain_core.callbacks import BaseCallbackHandler
 
 import agenttrace_langchain
 from agenttrace_langchain import AsyncCallbackHandler, CallbackHandler
+from agenttrace_langchain.base import HandlerBase
 
 
 def test_all_lists_exactly_the_public_names() -> None:
@@ -58,6 +60,19 @@ def test_handler_flags() -> None:
         assert not handler.ignore_llm
         assert not handler.ignore_agent  # tool callbacks are gated by ignore_agent
     assert "session_id='s'" in repr(CallbackHandler("s"))
+
+
+def test_every_callback_is_sync_in_one_handler_and_a_coroutine_in_the_other() -> None:
+    """The sync handler's callbacks are the shared guarded ones; the async handler wraps
+    every one of them in a coroutine (none of the sync ones leaks into it)."""
+    callbacks = [name for name in dir(CallbackHandler) if name.startswith("on_")]
+    shared = {name.removeprefix("_") for name in dir(HandlerBase) if name.startswith("_on_")}
+    assert shared <= set(callbacks)
+    for name in callbacks:
+        assert not inspect.iscoroutinefunction(getattr(CallbackHandler, name)), name
+        assert inspect.iscoroutinefunction(getattr(AsyncCallbackHandler, name)), name
+    for name in shared:
+        assert getattr(CallbackHandler, name) is getattr(HandlerBase, f"_{name}")
 
 
 def test_raise_error_is_off_outside_tests(monkeypatch: pytest.MonkeyPatch) -> None:

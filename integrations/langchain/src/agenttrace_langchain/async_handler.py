@@ -24,7 +24,9 @@ class AsyncCallbackHandler(HandlerBase, LangChainAsyncHandler, GraphBase):
     """Async twin of `CallbackHandler`: same arguments, same records, same paths.
 
     ``AsyncCallbackHandler(session_id=None, *, session_name=None,
-    properties=None, user_id=None, path_prefix=None, include_root_name=False)``.
+    properties=None, user_id=None, path_prefix=None, include_root_name=False)``. Each
+    callback is a coroutine that runs the synchronous one of `CallbackHandler` (it awaits
+    nothing).
     """
 
     async def on_chain_start(
@@ -39,31 +41,31 @@ class AsyncCallbackHandler(HandlerBase, LangChainAsyncHandler, GraphBase):
         **kwargs: Any,
     ) -> None:
         """Track a chain: graph nodes become path segments."""
-        self._chain_start(
+        self._on_chain_start(
             serialized,
-            run_id,
+            inputs,
+            run_id=run_id,
             parent_run_id=parent_run_id,
             tags=tags,
             metadata=metadata,
-            kwargs=kwargs,
-            inputs=inputs,
+            **kwargs,
         )
 
     async def on_interrupt(self, event: Any) -> None:
         """LangGraph paused (langgraph 1.x): questions no node reported (breakpoints)."""
-        self._graph_interrupt(event)
+        self._on_interrupt(event)
 
     async def on_resume(self, event: Any) -> None:
         """LangGraph resumed from a checkpoint (langgraph 1.x): its breakpoint is answered."""
-        self._graph_resume(event)
+        self._on_resume(event)
 
     async def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
         """Forget a finished chain (resumed or retried nodes get a record)."""
-        self._chain_end(run_id)
+        self._on_chain_end(outputs, run_id=run_id, **kwargs)
 
     async def on_chain_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         """Record a node failure, interrupt or handoff that nothing below it recorded."""
-        self._chain_error(run_id, error)
+        self._on_chain_error(error, run_id=run_id, **kwargs)
 
     async def on_chat_model_start(
         self,
@@ -77,14 +79,14 @@ class AsyncCallbackHandler(HandlerBase, LangChainAsyncHandler, GraphBase):
         **kwargs: Any,
     ) -> None:
         """Start an LLM record for a chat model call."""
-        self._llm_start(
+        self._on_chat_model_start(
             serialized,
             messages,
-            run_id,
+            run_id=run_id,
             parent_run_id=parent_run_id,
             tags=tags,
             metadata=metadata,
-            kwargs=kwargs,
+            **kwargs,
         )
 
     async def on_llm_start(
@@ -99,27 +101,27 @@ class AsyncCallbackHandler(HandlerBase, LangChainAsyncHandler, GraphBase):
         **kwargs: Any,
     ) -> None:
         """Start an LLM record for a text-completion model call."""
-        self._llm_start(
+        self._on_llm_start(
             serialized,
             prompts,
-            run_id,
+            run_id=run_id,
             parent_run_id=parent_run_id,
             tags=tags,
             metadata=metadata,
-            kwargs=kwargs,
+            **kwargs,
         )
 
     async def on_llm_new_token(self, token: Any, *, run_id: UUID, **kwargs: Any) -> None:
         """Note the time to the first token (later tokens are ignored)."""
-        self._llm_new_token(run_id)
+        self._on_llm_new_token(token, run_id=run_id, **kwargs)
 
     async def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
         """Emit the LLM record: usage, served model, cost."""
-        self._llm_end(run_id, response)
+        self._on_llm_end(response, run_id=run_id, **kwargs)
 
     async def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         """Emit the LLM record of a failed call."""
-        self._llm_error(run_id, error)
+        self._on_llm_error(error, run_id=run_id, **kwargs)
 
     async def on_tool_start(
         self,
@@ -134,24 +136,24 @@ class AsyncCallbackHandler(HandlerBase, LangChainAsyncHandler, GraphBase):
         **kwargs: Any,
     ) -> None:
         """Start a tool record; the tool name becomes a path segment."""
-        tool_input = inputs if inputs is not None else input_str
-        self._tool_start(
+        self._on_tool_start(
             serialized,
-            tool_input,
-            run_id,
+            input_str,
+            run_id=run_id,
             parent_run_id=parent_run_id,
             tags=tags,
             metadata=metadata,
-            kwargs=kwargs,
+            inputs=inputs,
+            **kwargs,
         )
 
     async def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
         """Emit the tool record."""
-        self._tool_end(run_id, output)
+        self._on_tool_end(output, run_id=run_id, **kwargs)
 
     async def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         """Emit the record of a failed (or interrupted) tool."""
-        self._tool_error(run_id, error)
+        self._on_tool_error(error, run_id=run_id, **kwargs)
 
     async def on_retriever_start(
         self,
@@ -165,24 +167,24 @@ class AsyncCallbackHandler(HandlerBase, LangChainAsyncHandler, GraphBase):
         **kwargs: Any,
     ) -> None:
         """Start a vector_db record."""
-        self._retriever_start(
+        self._on_retriever_start(
             serialized,
             query,
-            run_id,
+            run_id=run_id,
             parent_run_id=parent_run_id,
             tags=tags,
             metadata=metadata,
-            kwargs=kwargs,
+            **kwargs,
         )
 
     async def on_retriever_end(
         self, documents: Sequence[Any], *, run_id: UUID, **kwargs: Any
     ) -> None:
         """Emit the vector_db record with the documents found."""
-        self._retriever_end(run_id, documents)
+        self._on_retriever_end(documents, run_id=run_id, **kwargs)
 
     async def on_retriever_error(
         self, error: BaseException, *, run_id: UUID, **kwargs: Any
     ) -> None:
         """Emit the record of a failed retriever call."""
-        self._retriever_error(run_id, error)
+        self._on_retriever_error(error, run_id=run_id, **kwargs)

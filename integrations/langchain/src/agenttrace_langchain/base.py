@@ -1,4 +1,4 @@
-"""What the sync and async handlers share: arguments, run names, the `TraceCore`."""
+"""What the sync and async handlers share: arguments, the `TraceCore`, the callbacks."""
 
 from __future__ import annotations
 
@@ -9,43 +9,10 @@ from uuid import UUID
 from agenttrace.instrumentation import raise_internal_errors, report_internal_error
 from agenttrace_langchain.context_provider import CORE_ATTRIBUTE, ensure_registered
 from agenttrace_langchain.core import TraceCore
+from agenttrace_langchain.names import chain_name, model_name, retriever_name, tool_name
 from agenttrace_langchain.session import HandlerSettings
 
 __all__ = ["HandlerBase", "chain_name", "model_name", "retriever_name", "tool_name"]
-
-
-def _serialized_name(serialized: Mapping[str, Any] | None) -> str | None:
-    if not serialized:
-        return None
-    name = serialized.get("name")
-    if isinstance(name, str) and name:
-        return name
-    ids = serialized.get("id")
-    if isinstance(ids, list) and ids and isinstance(ids[-1], str):
-        return ids[-1]
-    return None
-
-
-def chain_name(serialized: Mapping[str, Any] | None, kwargs: Mapping[str, Any]) -> str | None:
-    """A chain's run name (``name`` kwarg first; langchain-core 1.x passes no serialized)."""
-    name = kwargs.get("name")
-    return name if isinstance(name, str) and name else _serialized_name(serialized)
-
-
-def model_name(serialized: Mapping[str, Any] | None, kwargs: Mapping[str, Any]) -> str:
-    """A chat model's or LLM's run name, such as ``ChatOpenAI``."""
-    return chain_name(serialized, kwargs) or "llm"
-
-
-def tool_name(serialized: Mapping[str, Any] | None, kwargs: Mapping[str, Any]) -> str:
-    """A tool's name: ``serialized["name"]`` (the ``name`` kwarg is None for tools)."""
-    name = _serialized_name(serialized) or kwargs.get("name")
-    return name if isinstance(name, str) and name else "tool"
-
-
-def retriever_name(serialized: Mapping[str, Any] | None, kwargs: Mapping[str, Any]) -> str:
-    """A retriever's run name."""
-    return chain_name(serialized, kwargs) or "retriever"
 
 
 class HandlerBase:
@@ -90,15 +57,16 @@ class HandlerBase:
         """Runs being tracked now; 0 once every root run has ended."""
         return self._core.live_runs()
 
-    @property
-    def ignore_retry(self) -> bool:
-        """Retry events are not traced (retried runs are)."""
-        return True
-
-    @property
-    def ignore_custom_event(self) -> bool:
-        """Custom events are not traced."""
-        return True
+    # What LangChain asks before every callback, as plain attributes (read faster than the
+    # properties of LangChain's base handler): every run is traced; retry events are not
+    # (retried runs are), nor are custom events.
+    ignore_llm = False
+    ignore_chain = False
+    ignore_agent = False  # tool callbacks are gated by it
+    ignore_retriever = False
+    ignore_chat_model = False
+    ignore_retry = True
+    ignore_custom_event = True
 
     def __repr__(self) -> str:
         settings = self._core.settings
@@ -107,70 +75,55 @@ class HandlerBase:
             f"path_prefix={settings.path_prefix!r})"
         )
 
-    # -- guarded entry points, shared by the sync and async callback methods --------------
+    # -- the callbacks, guarded: `CallbackHandler`'s methods are these very functions, and
+    # `AsyncCallbackHandler` wraps each in a coroutine. Each calls the core directly: they
+    # run on the user's thread for every run of the graph, so no layer stands between
+    # LangChain and the core.
 
-    def _chain_start(
+    def _on_chain_start(
         self,
-        serialized: Mapping[str, Any] | None,
-        run_id: UUID,
+        serialized: dict[str, Any] | None,
+        inputs: Any,
         *,
-        parent_run_id: UUID | None,
-        tags: Sequence[str] | None,
-        metadata: Mapping[str, Any] | None,
-        kwargs: Mapping[str, Any],
-        inputs: Any = None,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
     ) -> None:
+        """Track a chain: graph nodes become path segments."""
         try:
             core = self._core
-            if core.pass_through(run_id, parent_run_id, metadata):
-                return
-            name = chain_name(serialized, kwargs)
-            core.chain_start(
-                run_id,
-                parent_run_id=parent_run_id,
-                metadata=metadata,
-                tags=tags,
-                name=name,
-                inputs=inputs,
-            )
+            core.chain_start(run_id, parent_run_id, metadata, tags, serialized, kwargs, inputs)
         except Exception as exc:  # noqa: BLE001 - tracing must not break the run
             report_internal_error("langchain.on_chain_start", exc)
 
-    def _graph_interrupt(self, event: Any) -> None:
-        try:
-            self._core.graph_interrupt(event)
-        except Exception as exc:  # noqa: BLE001
-            report_internal_error("langgraph.on_interrupt", exc)
-
-    def _graph_resume(self, event: Any) -> None:
-        try:
-            self._core.graph_resume(event)
-        except Exception as exc:  # noqa: BLE001
-            report_internal_error("langgraph.on_resume", exc)
-
-    def _chain_end(self, run_id: UUID) -> None:
+    def _on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        """Forget a finished chain (resumed or retried nodes get a record)."""
         try:
             self._core.chain_end(run_id)
         except Exception as exc:  # noqa: BLE001
             report_internal_error("langchain.on_chain_end", exc)
 
-    def _chain_error(self, run_id: UUID, error: BaseException) -> None:
+    def _on_chain_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        """Record a node failure, interrupt or handoff that nothing below it recorded."""
         try:
             self._core.chain_error(run_id, error)
         except Exception as exc:  # noqa: BLE001
             report_internal_error("langchain.on_chain_error", exc)
 
-    def _llm_start(
+    def _on_chat_model_start(
         self,
-        serialized: Mapping[str, Any] | None,
-        payload: Any,
-        run_id: UUID,
+        serialized: dict[str, Any],
+        messages: list[list[Any]],
         *,
-        parent_run_id: UUID | None,
-        tags: Sequence[str] | None,
-        metadata: Mapping[str, Any] | None,
-        kwargs: Mapping[str, Any],
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
     ) -> None:
+        """Start an LLM record for a chat model call."""
         try:
             self._core.llm_start(
                 run_id,
@@ -178,41 +131,71 @@ class HandlerBase:
                 metadata=metadata,
                 tags=tags,
                 name=model_name(serialized, kwargs),
-                payload=payload,
+                payload=messages,
                 invocation_params=kwargs.get("invocation_params"),
             )
         except Exception as exc:  # noqa: BLE001
             report_internal_error("langchain.on_llm_start", exc)
 
-    def _llm_new_token(self, run_id: UUID) -> None:
+    def _on_llm_start(
+        self,
+        serialized: dict[str, Any],
+        prompts: list[str],
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Start an LLM record for a text-completion model call."""
+        try:
+            self._core.llm_start(
+                run_id,
+                parent_run_id=parent_run_id,
+                metadata=metadata,
+                tags=tags,
+                name=model_name(serialized, kwargs),
+                payload=prompts,
+                invocation_params=kwargs.get("invocation_params"),
+            )
+        except Exception as exc:  # noqa: BLE001
+            report_internal_error("langchain.on_llm_start", exc)
+
+    def _on_llm_new_token(self, token: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        """Note the time to the first token (later tokens are ignored)."""
         try:
             self._core.new_token(run_id)
         except Exception as exc:  # noqa: BLE001
             report_internal_error("langchain.on_llm_new_token", exc)
 
-    def _llm_end(self, run_id: UUID, response: Any) -> None:
+    def _on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        """Emit the LLM record: usage, served model, cost."""
         try:
             self._core.llm_end(run_id, response)
         except Exception as exc:  # noqa: BLE001
             report_internal_error("langchain.on_llm_end", exc)
 
-    def _llm_error(self, run_id: UUID, error: BaseException) -> None:
+    def _on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        """Emit the LLM record of a failed call."""
         try:
             self._core.llm_error(run_id, error)
         except Exception as exc:  # noqa: BLE001
             report_internal_error("langchain.on_llm_error", exc)
 
-    def _tool_start(
+    def _on_tool_start(
         self,
-        serialized: Mapping[str, Any] | None,
-        tool_input: Any,
-        run_id: UUID,
+        serialized: dict[str, Any],
+        input_str: str,
         *,
-        parent_run_id: UUID | None,
-        tags: Sequence[str] | None,
-        metadata: Mapping[str, Any] | None,
-        kwargs: Mapping[str, Any],
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        inputs: dict[str, Any] | None = None,
+        **kwargs: Any,
     ) -> None:
+        """Start a tool record; the tool name becomes a path segment."""
         try:
             self._core.tool_start(
                 run_id,
@@ -220,55 +203,75 @@ class HandlerBase:
                 metadata=metadata,
                 tags=tags,
                 name=tool_name(serialized, kwargs),
-                tool_input=tool_input,
+                tool_input=inputs if inputs is not None else input_str,
             )
         except Exception as exc:  # noqa: BLE001
             report_internal_error("langchain.on_tool_start", exc)
 
-    def _tool_end(self, run_id: UUID, output: Any) -> None:
+    def _on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        """Emit the tool record."""
         try:
             self._core.tool_end(run_id, output)
         except Exception as exc:  # noqa: BLE001
             report_internal_error("langchain.on_tool_end", exc)
 
-    def _tool_error(self, run_id: UUID, error: BaseException) -> None:
+    def _on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        """Emit the record of a failed (or interrupted) tool."""
         try:
             self._core.tool_error(run_id, error)
         except Exception as exc:  # noqa: BLE001
             report_internal_error("langchain.on_tool_error", exc)
 
-    def _retriever_start(
+    def _on_retriever_start(
         self,
-        serialized: Mapping[str, Any] | None,
+        serialized: dict[str, Any],
         query: str,
-        run_id: UUID,
         *,
-        parent_run_id: UUID | None,
-        tags: Sequence[str] | None,
-        metadata: Mapping[str, Any] | None,
-        kwargs: Mapping[str, Any],
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
     ) -> None:
+        """Start a vector_db record."""
         try:
-            name = retriever_name(serialized, kwargs)
             self._core.retriever_start(
                 run_id,
                 parent_run_id=parent_run_id,
                 metadata=metadata,
                 tags=tags,
-                name=name,
+                name=retriever_name(serialized, kwargs),
                 query=query,
             )
         except Exception as exc:  # noqa: BLE001
             report_internal_error("langchain.on_retriever_start", exc)
 
-    def _retriever_end(self, run_id: UUID, documents: Sequence[Any]) -> None:
+    def _on_retriever_end(self, documents: Sequence[Any], *, run_id: UUID, **kwargs: Any) -> None:
+        """Emit the vector_db record with the documents found."""
         try:
             self._core.retriever_end(run_id, documents)
         except Exception as exc:  # noqa: BLE001
             report_internal_error("langchain.on_retriever_end", exc)
 
-    def _retriever_error(self, run_id: UUID, error: BaseException) -> None:
+    def _on_retriever_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        """Emit the record of a failed retriever call."""
         try:
             self._core.retriever_error(run_id, error)
         except Exception as exc:  # noqa: BLE001
             report_internal_error("langchain.on_retriever_error", exc)
+
+    # -- LangGraph's graph lifecycle (langgraph 1.x) ---------------------------------------
+
+    def _on_interrupt(self, event: Any) -> None:
+        """LangGraph paused (langgraph 1.x): questions no node reported (breakpoints)."""
+        try:
+            self._core.graph_interrupt(event)
+        except Exception as exc:  # noqa: BLE001
+            report_internal_error("langgraph.on_interrupt", exc)
+
+    def _on_resume(self, event: Any) -> None:
+        """LangGraph resumed from a checkpoint (langgraph 1.x): its breakpoint is answered."""
+        try:
+            self._core.graph_resume(event)
+        except Exception as exc:  # noqa: BLE001
+            report_internal_error("langgraph.on_resume", exc)

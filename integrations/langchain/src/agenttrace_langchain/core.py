@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -35,16 +36,23 @@ from agenttrace.instrumentation import (
     join_path,
     namespace_segments,
     node_segment,
-    provider_id,
     sends_bodies,
     task_id,
 )
 from agenttrace_langchain.context_provider import running_run
-from agenttrace_langchain.emit import emit_llm_record, emit_record, llm_outcome
+from agenttrace_langchain.emit import (
+    emit_llm_record,
+    emit_record,
+    failed_llm_bodies,
+    failed_retriever_bodies,
+    failed_tool_bodies,
+    retriever_bodies,
+    tool_bodies,
+)
 from agenttrace_langchain.lifecycle import breakpoint_id, event_interrupts
+from agenttrace_langchain.names import chain_name
 from agenttrace_langchain.questions import OpenQuestions, interrupts_of, node_key_of, resume_of
 from agenttrace_langchain.run_state import RootState, RunKind, RunState, RunStore
-from agenttrace_langchain.serialize import documents_payload, jsonable, tool_output_payload
 from agenttrace_langchain.session import HandlerSettings, resolve_session
 from agenttrace_langchain.status import tool_output_outcome
 from agenttrace_langchain.tokens import asked_model
@@ -70,7 +78,7 @@ def _within(scope: SessionContext | None, run: SessionContext) -> bool:
 
 def _child_state(run_id: UUID, kind: RunKind, parent: RunState, namespace: str | None) -> RunState:
     """A run's state where its parent sits, before anything of its own is added."""
-    state = RunState(
+    return RunState(
         run_id,
         kind,
         parent.root,
@@ -78,10 +86,9 @@ def _child_state(run_id: UUID, kind: RunKind, parent: RunState, namespace: str |
         parent.path,
         namespace=namespace,
         parent_record_id=parent.scope_record_id,
+        attempt=parent.attempt,
+        branch_id=parent.branch_id,
     )
-    state.attempt = parent.attempt
-    state.branch_id = parent.branch_id
-    return state
 
 
 class TraceCore:
@@ -132,7 +139,7 @@ class TraceCore:
             if namespace:
                 for segment in namespace_segments(namespace):
                     path = child_path(path, segment)
-        state = RunState(
+        return RunState(
             run_id,
             kind,
             root,
@@ -140,47 +147,53 @@ class TraceCore:
             path,
             namespace=namespace,
             parent_record_id=resolved.parent_record_id,
+            branch_id=resolved.branch_id,
         )
-        state.branch_id = resolved.branch_id
-        return state
 
-    def _begin(
+    def _begin_chain(  # noqa: PLR0917 - positional: once per chain start
         self,
         run_id: UUID,
         parent_run_id: UUID | None,
-        kind: RunKind,
-        *,
+        parent: RunState | None,
+        namespace: str | None,
         metadata: Mapping[str, Any] | None,
         tags: Sequence[str] | None,
         name: str | None,
     ) -> RunState:
+        """Track a chain below ``parent`` (a root run when None), in ``namespace`` (its
+        `checkpoint_namespace`); a chain whose namespace is new there is a graph node."""
         metadata = metadata or _EMPTY
-        namespace = checkpoint_namespace(metadata)
-        parent = self.store.get(parent_run_id)
         if parent is None:
             state = self._root(
-                run_id, parent_run_id, kind, metadata=metadata, name=name, namespace=namespace
+                run_id,
+                parent_run_id,
+                RunKind.CHAIN,
+                metadata=metadata,
+                name=name,
+                namespace=namespace,
             )
         else:
             own_namespace = namespace if namespace is not None else parent.namespace
-            state = _child_state(run_id, kind, parent, own_namespace)
-            if kind is RunKind.CHAIN and namespace is not None:
+            state = _child_state(run_id, RunKind.CHAIN, parent, own_namespace)
+            if namespace is not None:
                 node = node_segment(metadata, namespace, parent.namespace, tags, name)
                 if node is not None:
                     self._make_node(state, node, metadata, namespace)
+                    return state
         self.store.add(state)
         return state
 
     def _make_node(
         self, state: RunState, node: str, metadata: Mapping[str, Any], namespace: str
     ) -> None:
+        """Make ``state`` the graph node ``node`` (its attempt counted) and track it."""
         state.kind = RunKind.NODE
         state.name = node
         state.path = child_path(state.path, node)
-        state.attempt, state.pair_record = self.store.node_attempt(state.root, namespace)
         if is_push_task(metadata):
             state.branch_id = task_id(namespace)
         state.start = time.time()
+        self.store.add_node(state, namespace)
 
     def _begin_record(
         self,
@@ -192,50 +205,53 @@ class TraceCore:
         tags: Sequence[str] | None,
         name: str,
     ) -> RunState:
-        state = self._begin(run_id, parent_run_id, kind, metadata=metadata, tags=tags, name=name)
+        """Track a run that gets a record of its own (model, tool, retriever)."""
+        namespace = checkpoint_namespace(metadata) if metadata else None
+        parent = self.store.get(parent_run_id)
+        if parent is None:
+            state = self._root(
+                run_id,
+                parent_run_id,
+                kind,
+                metadata=metadata or _EMPTY,
+                name=name,
+                namespace=namespace,
+            )
+        else:
+            own_namespace = namespace if namespace is not None else parent.namespace
+            state = _child_state(run_id, kind, parent, own_namespace)
         state.name = name
-        state.record_id = state.scope_record_id = str(run_id)
+        state.scope_record_id = run_id
         if kind is RunKind.TOOL:
             state.path = child_path(state.path, name)
         state.start = time.time()
+        self.store.add(state)
         return state
 
-    def pass_through(
-        self, run_id: UUID, parent_run_id: UUID | None, metadata: Mapping[str, Any] | None
-    ) -> bool:
-        """Track a chain started inside a traced run without a namespace of its own (a
-        sequence, a lambda, a router: most chains) as its parent, and say True; False
-        for a root run or a chain that may be a graph node, which `chain_start` takes.
-
-        Such a chain adds no path segment and no record, and its children sit where it
-        sits, so it shares its parent's state (the common case, kept cheap)."""
-        if parent_run_id is None:
-            return False
-        parent = self.store.get(parent_run_id)
-        if parent is None:
-            return False
-        if metadata:
-            namespace = checkpoint_namespace(metadata)
-            if namespace is not None and namespace != parent.namespace:
-                return False
-        self.store.add_pass_through(run_id, parent)
-        return True
-
-    def chain_start(
+    def chain_start(  # noqa: PLR0917 - positional: the most frequent callback
         self,
         run_id: UUID,
-        *,
         parent_run_id: UUID | None,
         metadata: Mapping[str, Any] | None,
         tags: Sequence[str] | None,
-        name: str | None,
+        serialized: Mapping[str, Any] | None,
+        kwargs: Mapping[str, Any],
         inputs: Any = None,
     ) -> None:
         """A chain (graph, node, sequence, lambda...) started; a root run started with
-        ``Command(resume=...)`` answers the questions it names."""
-        state = self._begin(
-            run_id, parent_run_id, RunKind.CHAIN, metadata=metadata, tags=tags, name=name
-        )
+        ``Command(resume=...)`` answers the questions it names.
+
+        A chain started inside a traced run without a namespace of its own (a sequence, a
+        lambda, a router: most chains) adds no path segment and no record, and its
+        children sit where it sits: it shares its parent's state (the common case, kept
+        cheap). A root run, or a chain that may be a graph node, gets its own."""
+        namespace = checkpoint_namespace(metadata) if metadata else None
+        parent = self.store.get(parent_run_id)
+        if parent is not None and (namespace is None or namespace == parent.namespace):
+            self.store.add_pass_through(run_id, parent)
+            return
+        name = chain_name(serialized, kwargs)
+        state = self._begin_chain(run_id, parent_run_id, parent, namespace, metadata, tags, name)
         if state.parent is None:
             state.name = name or "chain"
             state.start = time.time()
@@ -262,7 +278,7 @@ class TraceCore:
         state.invocation_params = invocation_params
         state.model = asked_model(metadata, invocation_params)
         provider = metadata.get("ls_provider") if metadata else None
-        state.provider = provider_id(provider) if isinstance(provider, str) else None
+        state.provider = provider if isinstance(provider, str) else None
 
     def tool_start(
         self,
@@ -309,7 +325,7 @@ class TraceCore:
         state = self.store.pop(run_id)
         if state is None or state.kind is not RunKind.NODE:
             return
-        self.questions.finished(state.root, node_key_of(state))
+        self.questions.finished(state)
         if state.attempt == 1:
             return
         thread_id = state.root.thread_id
@@ -360,15 +376,15 @@ class TraceCore:
         status = exception_status(error)
         if status is Status.INTERRUPTED:
             self.questions.ask(state, interrupts_of(error, node_key_of(state)))
-        request = None
+        bodies = None
         if sends_bodies():
             if kind is RecordKind.LLM:
-                request = llm_outcome(state, None, bodies=True).request
+                bodies = failed_llm_bodies
             elif kind is RecordKind.TOOL:
-                request = {"input": jsonable(state.payload)}
+                bodies = failed_tool_bodies
             else:
-                request = {"query": state.payload}
-        emit_record(state, kind, status, error_info(error, status), request=request)
+                bodies = failed_retriever_bodies
+        emit_record(state, kind, status, error_info(error, status), bodies=bodies)
         if state.parent is not None:
             state.cover(_failure_key(error, status))
 
@@ -391,11 +407,8 @@ class TraceCore:
         if state is None or state.root.muted:
             return
         status, error = tool_output_outcome(output)
-        request = response = None
-        if sends_bodies():
-            request = {"input": jsonable(state.payload)}
-            response = {"output": tool_output_payload(output)}
-        emit_record(state, RecordKind.TOOL, status, error, request=request, response=response)
+        bodies = partial(tool_bodies, output) if sends_bodies() else None
+        emit_record(state, RecordKind.TOOL, status, error, bodies=bodies)
         if status is not Status.OK and state.parent is not None:
             state.parent.cover(status)
 
@@ -404,11 +417,8 @@ class TraceCore:
         state = self.store.pop(run_id)
         if state is None or state.root.muted:
             return
-        request = response = None
-        if sends_bodies():
-            request = {"query": state.payload}
-            response = {"documents": documents_payload(documents)}
-        emit_record(state, RecordKind.VECTOR_DB, Status.OK, request=request, response=response)
+        bodies = partial(retriever_bodies, documents) if sends_bodies() else None
+        emit_record(state, RecordKind.VECTOR_DB, Status.OK, bodies=bodies)
 
     # -- LangGraph lifecycle (langgraph 1.x) -----------------------------------------------
 

@@ -1,15 +1,17 @@
 """A finished run's record, handed to the process-wide tracer to be built later.
 
-What a record says about the run (ids, session, path, times, status) is taken on the
-callback's thread, where the run state is current; checking and building the record, and
-for a model call reading its usage, pricing it and serialising its messages, happen when
-the tracer's worker builds it (`emit_later`), so the user's graph does not wait for them.
+On the callback's thread, only what the run's end decides is taken: its end time and
+status. The record is made from the run's state when the tracer's worker builds it
+(`emit_later`): its fields, and for a model call its usage, price and messages, for a tool
+its input and output, so the user's graph does not wait for them. That state no longer
+changes: a run's state leaves the run store when the run ends, before its record is
+queued, and nothing that the record reads changes once the run has ended.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -27,12 +29,35 @@ from agenttrace.instrumentation import (
     compute_cost,
     emit_later,
     new_record,
+    provider_id,
 )
-from agenttrace_langchain.run_state import RunState
-from agenttrace_langchain.serialize import jsonable, message_payload, messages_payload
+from agenttrace_langchain.run_state import RunState, record_id_text
+from agenttrace_langchain.serialize import (
+    documents_payload,
+    jsonable,
+    message_payload,
+    messages_payload,
+    tool_output_payload,
+)
 from agenttrace_langchain.tokens import served_model, usage_from_llm_end
 
-__all__ = ["LLMOutcome", "emit_llm_record", "emit_record", "llm_outcome"]
+__all__ = [
+    "Bodies",
+    "LLMOutcome",
+    "emit_llm_record",
+    "emit_record",
+    "failed_llm_bodies",
+    "failed_retriever_bodies",
+    "failed_tool_bodies",
+    "llm_outcome",
+    "retriever_bodies",
+    "tool_bodies",
+]
+
+Bodies = Callable[[RunState], tuple[Any, Any]]
+"""Gives an ended run's request and response bodies from its state."""
+
+_WHERE = "the LangChain handler"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,10 +119,35 @@ def llm_outcome(state: RunState, result: Any, *, bodies: bool) -> LLMOutcome:
     return LLMOutcome(
         model=model,
         usage=usage,
-        cost=compute_cost(model, state.provider, usage),
+        cost=compute_cost(model, provider_id(state.provider), usage),
         request=_request(state) if bodies else None,
         response=_response(generation, message) if bodies and result is not None else None,
     )
+
+
+def failed_llm_bodies(state: RunState) -> tuple[Any, Any]:
+    """A failed model call's request (its messages or prompts) and no response."""
+    return _request(state), None
+
+
+def failed_tool_bodies(state: RunState) -> tuple[Any, Any]:
+    """A failed tool's input and no output."""
+    return {"input": jsonable(state.payload)}, None
+
+
+def tool_bodies(output: Any, state: RunState) -> tuple[Any, Any]:
+    """A tool's input and its ``output`` (``partial(tool_bodies, output)`` is `Bodies`)."""
+    return {"input": jsonable(state.payload)}, {"output": tool_output_payload(output)}
+
+
+def failed_retriever_bodies(state: RunState) -> tuple[Any, Any]:
+    """A failed retriever's query and no documents."""
+    return {"query": state.payload}, None
+
+
+def retriever_bodies(documents: Sequence[Any], state: RunState) -> tuple[Any, Any]:
+    """A retriever's query and the ``documents`` it found."""
+    return {"query": state.payload}, {"documents": documents_payload(documents)}
 
 
 def _utc(timestamp: float) -> datetime:
@@ -105,30 +155,25 @@ def _utc(timestamp: float) -> datetime:
 
 
 def _fields(
-    state: RunState,
-    kind: RecordKind,
-    status: Status,
-    error: ErrorInfo | None,
-    ended: float | None,
+    state: RunState, kind: RecordKind, status: Status, error: ErrorInfo | None, ended: float
 ) -> RecordFields:
-    """The record's fields as the run stands now; model, usage, cost and bodies unset."""
+    """The record's fields from the ended run; model, usage, cost and bodies unset."""
     root = state.root
     start = state.start
-    end = max(ended if ended is not None else time.time(), start)
     return {
-        "id": state.record_id or str(state.run_id),
+        "id": str(state.run_id),
         "kind": kind,
         "session_id": root.session_id,
         "session_name": root.session_name,
         "session_path": state.path,
-        "parent_id": state.parent_record_id,
+        "parent_id": record_id_text(state.parent_record_id),
         "name": state.name,
         "model": state.model,
-        "provider": state.provider,
+        "provider": provider_id(state.provider),
         "user_id": root.user_id,
         "properties": root.properties,
         "start_time": _utc(start),
-        "end_time": _utc(end),
+        "end_time": _utc(max(ended, start)),
         "time_to_first_token_ms": state.ttft_ms,
         "status": status,
         "error": error,
@@ -141,51 +186,56 @@ def _fields(
     }
 
 
+def _run_record(
+    state: RunState,
+    kind: RecordKind,
+    status: Status,
+    error: ErrorInfo | None,
+    *,
+    ended: float,
+    bodies: Bodies | None,
+) -> Record:
+    fields = _fields(state, kind, status, error, ended)
+    if bodies is not None:
+        fields["request"], fields["response"] = bodies(state)
+    return new_record(fields)
+
+
 def emit_record(
     state: RunState,
     kind: RecordKind,
     status: Status,
     error: ErrorInfo | None = None,
     *,
-    request: Any = None,
-    response: Any = None,
+    bodies: Bodies | None = None,
 ) -> None:
-    """Queue the record of a finished run (never blocks on the network)."""
+    """Queue the record of a run that ended now (never blocks on the network).
+
+    ``bodies(state)`` gives its request and response, when bodies are sent: like the
+    record's fields, they are made where the record is built (`emit_later`).
+    """
     if state.root.muted:
         return
-    fields = _fields(state, kind, status, error, None)
-    fields["request"] = request
-    fields["response"] = response
-    emit_later(partial(new_record, fields), "the LangChain handler")
+    build = partial(_run_record, state, kind, status, error, ended=time.time(), bodies=bodies)
+    emit_later(build, _WHERE)
 
 
-@dataclass(slots=True)
-class _EndedModelCall:
-    """A model call that ended: its record's fields, completed from the result later."""
-
-    fields: RecordFields
-    state: RunState
-    result: Any
-    bodies: bool
-
-    def record(self) -> Record:
-        """The record, with the served model, usage, cost and (if sent) bodies."""
-        outcome = llm_outcome(self.state, self.result, bodies=self.bodies)
-        fields = self.fields
-        if outcome.model is not None:
-            fields["model"] = outcome.model
-        fields["usage"] = outcome.usage
-        fields["cost_usd"] = outcome.cost
-        fields["request"] = outcome.request
-        fields["response"] = outcome.response
-        return new_record(fields)
+def _model_call_record(state: RunState, result: Any, bodies: bool, ended: float) -> Record:
+    """The record of a model call, with the served model, usage, cost and (if sent) bodies."""
+    fields = _fields(state, RecordKind.LLM, Status.OK, None, ended)
+    outcome = llm_outcome(state, result, bodies=bodies)
+    if outcome.model is not None:
+        fields["model"] = outcome.model
+    fields["usage"] = outcome.usage
+    fields["cost_usd"] = outcome.cost
+    fields["request"] = outcome.request
+    fields["response"] = outcome.response
+    return new_record(fields)
 
 
 def emit_llm_record(state: RunState, result: Any, *, bodies: bool, ended: float) -> None:
     """Queue the record of a model call that returned ``result`` (an ``LLMResult``) at
-    ``ended`` (``time.time()``); its usage, cost and bodies are read when it is built.
-    The run state is no longer in the run store, so nothing changes it meanwhile."""
+    ``ended`` (``time.time()``); its usage, cost and bodies are read when it is built."""
     if state.root.muted:
         return
-    fields = _fields(state, RecordKind.LLM, Status.OK, None, ended)
-    emit_later(_EndedModelCall(fields, state, result, bodies).record, "the LangChain handler")
+    emit_later(partial(_model_call_record, state, result, bodies, ended), _WHERE)

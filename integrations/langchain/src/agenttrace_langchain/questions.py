@@ -41,7 +41,7 @@ from agenttrace.instrumentation import (
     sends_bodies,
 )
 from agenttrace_langchain.lifecycle import NO_ID
-from agenttrace_langchain.run_state import RootState, RunState
+from agenttrace_langchain.run_state import RootState, RunState, record_id_text
 from agenttrace_langchain.serialize import jsonable
 
 __all__ = [
@@ -196,7 +196,7 @@ class OpenQuestions:
                 root,
                 interrupt_id,
                 session_path=state.path,
-                parent_id=state.parent_record_id,
+                parent_id=record_id_text(state.parent_record_id),
                 name=state.name or "interrupt",
                 start_time=_utc(asked),
                 status=Status.INTERRUPTED,
@@ -240,13 +240,14 @@ class OpenQuestions:
         if known:
             self._complete(root, interrupt_id, _NO_ANSWER)
 
-    def finished(self, root: RootState, node_key: str) -> None:
+    def finished(self, node: RunState) -> None:
         """A node finished: the questions it asked without an interrupt id are answered
         (a resume carries no answer for them)."""
-        if not self._by_node:
+        if not self._by_node:  # the usual case, checked before anything is made
             return
+        root = node.root
         with self._lock:
-            pending = self._by_node.pop((root.session_id, node_key), ())
+            pending = self._by_node.pop((root.session_id, node_key_of(node)), ())
         for interrupt_id in pending:
             self._complete(root, interrupt_id, _NO_ANSWER)
 

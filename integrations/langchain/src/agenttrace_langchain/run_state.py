@@ -20,7 +20,7 @@ from uuid import UUID
 
 from agenttrace.instrumentation import SessionContext, Status
 
-__all__ = ["RootState", "RunKind", "RunState", "RunStore"]
+__all__ = ["RecordRef", "RootState", "RunKind", "RunState", "RunStore", "record_id_text"]
 
 MAX_ATTEMPT = 10_000
 """Records allow attempts up to this number."""
@@ -29,6 +29,15 @@ RESUME_MEMORY = 4096
 
 
 _COVER_LOCK = threading.Lock()
+
+RecordRef = str | UUID | None
+"""A record's id: a run with a record of its own is named by its run id, made text
+(`record_id_text`) only where a record or a session is built, off the callback's path."""
+
+
+def record_id_text(ref: RecordRef) -> str | None:
+    """The id ``ref`` names, as records and sessions carry it."""
+    return None if ref is None else str(ref)
 
 
 class RunKind(IntEnum):
@@ -102,7 +111,6 @@ class RunState:
         "path",
         "payload",
         "provider",
-        "record_id",
         "root",
         "run_id",
         "scope_record_id",
@@ -119,7 +127,9 @@ class RunState:
         path: str,
         *,
         namespace: str | None,
-        parent_record_id: str | None,
+        parent_record_id: RecordRef,
+        attempt: int = 1,
+        branch_id: str | None = None,
     ) -> None:
         self.run_id = run_id
         self.kind = kind
@@ -128,16 +138,16 @@ class RunState:
         self.path = path
         self.namespace = namespace
         self.parent_record_id = parent_record_id
-        self.record_id: str | None = None
         self.scope_record_id = parent_record_id
-        """The record id that runs below this one name as their parent."""
-        self.attempt = 1
-        self.branch_id: str | None = None
+        """The record that runs below this one name as their parent (its own, if it has one)."""
+        self.attempt = attempt
+        self.branch_id = branch_id
         self.name = ""
         self.start = 0.0
         self.ttft_ms: float | None = None
         self.model: str | None = None
         self.provider: str | None = None
+        """``ls_provider`` as LangChain gave it (made a provider id when the record is built)."""
         self.payload: Any = None
         self.invocation_params: Any = None
         self.covered: set[BaseException | Status] | None = None
@@ -157,7 +167,7 @@ class RunState:
                 path=self.path,
                 user_id=root.user_id,
                 properties=root.properties,
-                parent_id=self.scope_record_id,
+                parent_id=record_id_text(self.scope_record_id),
                 branch_id=self.branch_id,
             )
             self.context = context
@@ -247,16 +257,22 @@ class RunStore:
                 root.node_attempts.clear()
             return state
 
-    def node_attempt(self, root: RootState, namespace: str) -> tuple[int, bool]:
-        """Attempt number of a node starting in ``namespace`` (retries and resumes), and
-        whether the previous attempt got a record of its own."""
+    def add_node(self, state: RunState, namespace: str) -> None:
+        """Start tracking the graph node ``state`` in ``namespace``: its attempt number
+        (retries and resumes count) and whether the previous attempt got a record of its
+        own, so that this one gets one too (``pair_record``)."""
+        key = state.run_id.int
+        root = state.root
         with self._lock:
             previous = root.node_attempts.get(namespace)
             if previous is None and root.thread_id is not None:
                 previous = self._interrupted.get((root.thread_id, namespace))
             attempt = min(previous[0] + 1, MAX_ATTEMPT) if previous is not None else 1
             root.node_attempts[namespace] = (attempt, False)
-            return attempt, previous is not None and previous[1]
+            state.attempt = attempt
+            state.pair_record = previous is not None and previous[1]
+            self._runs[key] = state
+            root.run_ids.add(key)
 
     def node_recorded(self, root: RootState, namespace: str, attempt: int) -> None:
         """The node's attempt got a ``chain`` record (so its next attempt gets one too)."""

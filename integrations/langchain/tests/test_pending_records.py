@@ -1,0 +1,100 @@
+"""Records built later, off the callback's thread (as the shipper takes them), are the
+records an exporter of built records gets at once: the handler queues only what a run's
+end decides, and the ended run's state does not change while its record waits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from langchain_core.tools import tool
+
+import agenttrace
+from agenttrace.records import Record
+from agenttrace.testing import InMemoryExporter
+from agenttrace_langchain import CallbackHandler
+from agenttrace_langchain.testing import FakeChatModel
+
+from .helpers import calls_tool, react_agent, researcher, user
+
+Pending = tuple[Callable[[], Record], Callable[[Record], Record]]
+
+
+class PendingExporter:
+    """Takes records still to be built, like the shipper, and builds them only when asked."""
+
+    takes_pending = True
+
+    def __init__(self) -> None:
+        self.pending: list[Pending] = []
+
+    def emit(self, item: Pending) -> None:
+        """Keep the builder and the privacy rules of one record."""
+        self.pending.append(item)
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Nothing to deliver."""
+        return True
+
+    def shutdown(self, timeout: float | None = None) -> bool:
+        """Nothing to stop."""
+        return True
+
+    def built(self) -> list[Record]:
+        """The records, built now (after the graph finished)."""
+        return [prepare(build()) for build, prepare in self.pending]
+
+
+def _run_agent_calling_agent() -> None:
+    """A ReAct agent whose tool runs another agent, then a tool that fails in-band."""
+    inner = researcher()
+
+    @tool
+    def ask_researcher(question: str) -> str:
+        """Ask the researcher."""
+        result = inner.invoke(user(question))
+        return str(result["messages"][-1].content)
+
+    outer = react_agent(
+        FakeChatModel(respond=calls_tool("ask_researcher", "question")), [ask_researcher]
+    )
+    outer.invoke(user("q"), config={"callbacks": [CallbackHandler(session_id="s-1")]})
+
+
+def _shape(records: list[Record]) -> list[dict[str, Any]]:
+    """Everything but the ids of runs and tasks and the clock times; parents as positions
+    in the list."""
+    position = {record.id: index for index, record in enumerate(records)}
+    varying = {"id", "parent_id", "branch_id", "start_time", "end_time", "time_to_first_token_ms"}
+    return [
+        record.model_dump(exclude=varying)
+        | {
+            "parent": position.get(record.parent_id) if record.parent_id else None,
+            "branch": record.branch_id is not None,
+        }
+        for record in records
+    ]
+
+
+@pytest.mark.parametrize("send_bodies", [True, False])
+def test_pending_records_match_built_ones(send_bodies: bool) -> None:
+    """Ids, paths, parents, usage, cost, statuses and bodies come out the same."""
+    memory = InMemoryExporter()
+    agenttrace.configure(exporter=memory, send_bodies=send_bodies)
+    _run_agent_calling_agent()
+    pending = PendingExporter()
+    agenttrace.configure(exporter=pending, send_bodies=send_bodies)
+    _run_agent_calling_agent()
+    later = pending.built()
+    assert len(later) == len(memory.records) == 6
+    assert _shape(later) == _shape(memory.records)
+    assert {r.parent_id for r in later[1:4]} == {later[4].id}
+    assert all(r.end_time >= r.start_time for r in later)
+    tool_record = later[4]
+    if send_bodies:
+        assert tool_record.request == {"input": {"question": "q"}}
+        assert tool_record.response is not None
+    else:
+        assert tool_record.request is None
+        assert tool_record.response is None
