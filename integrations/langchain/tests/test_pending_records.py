@@ -98,3 +98,32 @@ def test_pending_records_match_built_ones(send_bodies: bool) -> None:
     else:
         assert tool_record.request is None
         assert tool_record.response is None
+
+
+class _Unreadable(dict[str, str]):
+    """A tool result that fails while it is read (as a dict another thread changes does)."""
+
+    def items(self) -> Any:
+        msg = "dictionary changed size during iteration"
+        raise RuntimeError(msg)
+
+
+@pytest.mark.parametrize("later", [False, True])
+def test_a_body_that_cannot_be_read_loses_the_body_not_the_record(
+    later: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tool's record is kept, with its status and input, and no output."""
+    monkeypatch.setenv("AGENTTRACE_RAISE_INTERNAL_ERRORS", "0")  # as in a user's process
+
+    @tool
+    def lookup(key: str) -> Any:
+        """Look a key up."""
+        return _Unreadable(answer=key)
+
+    exporter: Any = PendingExporter() if later else InMemoryExporter()
+    agenttrace.configure(exporter=exporter, send_bodies=True)
+    lookup.invoke({"key": "k"}, config={"callbacks": [CallbackHandler(session_id="s-2")]})
+    records = exporter.built() if later else exporter.records
+    assert [(r.kind.value, r.name, r.status.value) for r in records] == [("tool", "lookup", "ok")]
+    assert records[0].request is None
+    assert records[0].response is None

@@ -30,6 +30,7 @@ from agenttrace.instrumentation import (
     emit_later,
     new_record,
     provider_id,
+    report_internal_error,
 )
 from agenttrace_langchain.run_state import RunState, record_id_text
 from agenttrace_langchain.serialize import (
@@ -197,8 +198,18 @@ def _run_record(
 ) -> Record:
     fields = _fields(state, kind, status, error, ended)
     if bodies is not None:
-        fields["request"], fields["response"] = bodies(state)
+        try:
+            fields["request"], fields["response"] = bodies(state)
+        except Exception as exc:  # noqa: BLE001 - the record is kept, without its bodies
+            _unread_bodies(state, exc)
     return new_record(fields)
+
+
+def _unread_bodies(state: RunState, exc: Exception) -> None:
+    """Report bodies that could not be read (an object that fails to serialise, or one
+    the user's code changes while the worker reads it): the record goes without them
+    rather than not at all (under tests the failure surfaces)."""
+    report_internal_error(f"{_WHERE}, reading the bodies of {state.name or 'a run'!r}", exc)
 
 
 def emit_record(
@@ -223,7 +234,13 @@ def emit_record(
 def _model_call_record(state: RunState, result: Any, bodies: bool, ended: float) -> Record:
     """The record of a model call, with the served model, usage, cost and (if sent) bodies."""
     fields = _fields(state, RecordKind.LLM, Status.OK, None, ended)
-    outcome = llm_outcome(state, result, bodies=bodies)
+    try:
+        outcome = llm_outcome(state, result, bodies=bodies)
+    except Exception as exc:
+        if not bodies:
+            raise
+        _unread_bodies(state, exc)  # the usage and cost, read again without the bodies
+        outcome = llm_outcome(state, result, bodies=False)
     if outcome.model is not None:
         fields["model"] = outcome.model
     fields["usage"] = outcome.usage
