@@ -22,7 +22,7 @@ would leave the attribute out.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -134,24 +134,36 @@ def add_attributes(target: Any, pairs: Mapping[Any, Any]) -> None:
         set_value(add(key=str(key)).value, value)
 
 
-def _key_value(key: str, value: Any) -> bytes:
-    """A ``KeyValue`` message of an attribute, serialized (the value as `set_value` makes
-    it); `UnicodeEncodeError` for text UTF-8 cannot encode."""
+def _any_value(value: Any) -> bytes:
+    """An ``AnyValue`` message, serialized, as `set_value` makes it; `UnicodeEncodeError`
+    for text UTF-8 cannot encode."""
     kind = type(value)
     if kind is str:
-        any_value = _framed(_STRING, value.encode())
-    elif kind is bool:
-        any_value = _BOOL[value]
-    elif kind is int:
-        any_value = _INT + _varint(value % _INT64)  # two's complement, as an int64 is sent
-    elif kind is float:
-        any_value = _DOUBLE + _double(value)
-    else:
-        message = AnyValue()
-        set_value(message, value)
-        any_value = message.SerializeToString()
+        text: bytes = value.encode()
+        return _STRING + _varint(len(text)) + text
+    if kind is bool:
+        return _BOOL[value]
+    if kind is int:
+        return _INT + _varint(value % _INT64)  # two's complement, as an int64 is sent
+    if kind is float:
+        return _DOUBLE + _double(value)
+    message = AnyValue()
+    set_value(message, value)
+    return message.SerializeToString()
+
+
+def _key_field(key: str) -> bytes:
+    """The ``key`` field of a ``KeyValue`` message (none for an empty key)."""
     key_bytes = key.encode()
-    return (_framed(_KEY, key_bytes) if key_bytes else b"") + _framed(_VALUE, any_value)
+    return _KEY + _varint(len(key_bytes)) + key_bytes if key_bytes else b""
+
+
+def _attribute(tag: bytes, key_field: bytes, value: Any) -> bytes:
+    """The field ``tag`` holding the ``KeyValue`` of ``key_field`` (`_key_field`) and
+    ``value``, serialized."""
+    any_value = _any_value(value)
+    pair = key_field + _VALUE + _varint(len(any_value)) + any_value
+    return tag + _varint(len(pair)) + pair
 
 
 def _repair(text: str) -> str:
@@ -165,11 +177,16 @@ class SpanEncoder:
         self._texts: dict[str, dict[str, bytes]] = {}
         """By key, then value: the attribute field, serialized (tag and length included)."""
         self._count = 0
+        self._keys: dict[str, bytes] = {}
+        """Each attribute key's field (`_key_field`)."""
+        self._head = (b"", b"")
+        """The last trace id, and the fields that open each of its spans."""
 
     def forget(self) -> None:
         """Drop the remembered attributes when there are many (after each request)."""
         if self._count > _REMEMBERED_COUNT:
             self._texts.clear()
+            self._keys.clear()
             self._count = 0
 
     def span(self, data: SpanData, trace_id: bytes) -> bytes:
@@ -188,37 +205,25 @@ class SpanEncoder:
         return self._span(repaired, trace_id)
 
     def _span(self, data: SpanData, trace_id: bytes) -> bytes:
-        parts = [_SPAN_TRACE_ID, trace_id, _SPAN_ID, data.span_id.to_bytes(8, "big")]
+        last, head = self._head
+        if last != trace_id:
+            head = _SPAN_TRACE_ID + trace_id + _SPAN_ID
+            self._head = (trace_id, head)
+        parts = [head, data.span_id.to_bytes(8, "big")]
         append = parts.append
         if data.parent_id is not None:
-            append(_SPAN_PARENT_ID)
-            append(data.parent_id.to_bytes(8, "big"))
+            append(_SPAN_PARENT_ID + data.parent_id.to_bytes(8, "big"))
         if data.name:
-            append(_framed(_SPAN_NAME, data.name.encode()))
+            name = data.name.encode()
+            append(_SPAN_NAME + _varint(len(name)) + name)
         append(_SPAN_KIND[data.client])
         if data.start_ns:
             append(_SPAN_START + _fixed64(data.start_ns))
         if data.end_ns:
             append(_SPAN_END + _fixed64(data.end_ns))
-        texts = self._texts
-        for key, value in data.attributes.items():
-            if type(value) is str and len(value) <= _REMEMBERED:
-                known = texts.get(key)
-                if known is None:
-                    known = texts[key] = {}
-                field = known.get(value)
-                if field is None:
-                    field = known[value] = _framed(_SPAN_ATTRIBUTE, _key_value(key, value))
-                    self._count += 1
-                append(field)
-            else:
-                append(_framed(_SPAN_ATTRIBUTE, _key_value(key, value)))
-        event = data.exception_event()
-        if event is not None:
-            fields = [_EVENT_TIME + _fixed64(data.end_ns)] if data.end_ns else []
-            fields.append(_EVENT_NAME)
-            fields.extend(_framed(_EVENT_ATTRIBUTE, _key_value(k, v)) for k, v in event.items())
-            append(_framed(_SPAN_EVENT, b"".join(fields)))
+        self._attributes(data.attributes, append)
+        if data.exception is not None:
+            append(self._event(data))
         if data.failed:
             message = data.error_message
             status = _framed(_STATUS_MESSAGE, message.encode()) if message else b""
@@ -227,6 +232,36 @@ class SpanEncoder:
             append(_EMPTY_STATUS)
         append(_SPAN_FLAGS)
         return b"".join(parts)
+
+    def _attributes(self, attributes: Mapping[str, Any], append: Callable[[bytes], None]) -> None:
+        """Append the attribute fields of a span; a short text's field is kept, to copy."""
+        texts, keys = self._texts, self._keys
+        for key, value in attributes.items():
+            remember = type(value) is str and len(value) <= _REMEMBERED
+            if remember:
+                known = texts.get(key)
+                if known is None:
+                    known = texts[key] = {}
+                field = known.get(value)
+                if field is not None:
+                    append(field)
+                    continue
+            key_field = keys.get(key)
+            if key_field is None:
+                key_field = keys[key] = _key_field(key)
+            field = _attribute(_SPAN_ATTRIBUTE, key_field, value)
+            if remember:
+                texts[key][value] = field
+                self._count += 1
+            append(field)
+
+    def _event(self, data: SpanData) -> bytes:
+        """The span's ``exception`` event field."""
+        fields = [_EVENT_TIME + _fixed64(data.end_ns)] if data.end_ns else []
+        fields.append(_EVENT_NAME)
+        for key, value in (data.exception_event() or {}).items():
+            fields.append(_attribute(_EVENT_ATTRIBUTE, _key_field(key), value))
+        return _framed(_SPAN_EVENT, b"".join(fields))
 
 
 def resource(pairs: Mapping[str, Any]) -> Resource:
