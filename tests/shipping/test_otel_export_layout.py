@@ -6,13 +6,9 @@ from __future__ import annotations
 import gc
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from agenttrace._internal.config import Settings
-from agenttrace._internal.otel_export._exporter import INTAKE, MAX_GROUP, OtelExporter
 from agenttrace._internal.otel_export._layout import SessionLayout, SessionLayouts
 from agenttrace._internal.otel_export._span_data import GroupSpans, SpanData, group_spans
-from agenttrace._internal.otel_export._tree import Entry, TraceGroups
+from agenttrace._internal.otel_export._tree import Entry
 from agenttrace.records import ErrorInfo, Record, RecordKind, Status, Usage
 
 _START = datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
@@ -182,19 +178,3 @@ def test_an_entry_gives_its_records_span_and_leaves_the_garbage_collector_alone(
     assert llm.attributes["output.value"] == '{"text":"hello","list":[1,2.5,null]}'
     [search] = [s for s in from_entries.spans if s.name == "execute_tool search"]
     assert search.attributes["agenttrace.segment"] == "search"
-
-
-def test_while_a_session_is_open_the_worker_takes_records_every_intake() -> None:
-    """The worker sleeps ``flush_interval`` with no session open; with one open (records
-    held, not sent yet), at most `INTAKE` seconds, so that pending records (and their run's
-    objects) are built and let go soon; never past the moment a group is due."""
-    settings = Settings(flush_interval=600.0, otlp_idle=5.0)
-    exporter = OtelExporter(settings)
-    exporter._next_send = 0.0
-    groups = TraceGroups(idle=5.0, max_records=MAX_GROUP)
-    assert exporter._wait(groups, 100.0) == 600.0
-    groups.add(Entry.of(_record("/a", RecordKind.TOOL, "t", None, 0)), None, 100.0)
-    assert exporter._wait(groups, 100.0) == INTAKE
-    assert exporter._wait(groups, 104.99) == pytest.approx(0.01)
-    assert exporter._wait(groups, 106.0) == 0.0
-    exporter.shutdown(1.0)

@@ -7,13 +7,12 @@ hangs under it). The exporter takes *pending* records (``takes_pending``): what
 rules, run on the worker thread in the order they were emitted; a record that fails to
 build is dropped alone, counted and logged (under tests the next `flush` raises its error).
 
-One daemon worker thread imports the OpenTelemetry SDK, builds the pending records (every
-``flush_interval``, and every `INTAKE` seconds while a session is open), keeps of each what
-its span needs (`agenttrace._internal.otel_export._tree.Entry`), groups those by session
-(`agenttrace._internal.otel_export._tree`), and sends each group as a tree of spans once
-the session is quiet for ``otlp_idle`` seconds (the sessions that become quiet within a
-second share a request: `SEND_PAUSE`), a group holds 5,000 records, or a flush asks; to an
-OTLP endpoint, a session's later trees join the trace of its first
+One daemon worker thread imports the OpenTelemetry SDK, builds the pending records, keeps
+of each what its span needs (`agenttrace._internal.otel_export._tree.Entry`), groups those
+by session (`agenttrace._internal.otel_export._tree`), and sends each group as a tree
+of spans once the session is quiet for ``otlp_idle`` seconds (the sessions that become
+quiet within a second share a request: `SEND_PAUSE`), a group holds 5,000 records, or a
+flush asks; to an OTLP endpoint, a session's later trees join the trace of its first
 (`agenttrace._internal.otel_export._layout`). ``flush`` and ``shutdown`` wait with a
 timeout; shutdown also runs at interpreter exit. A record emitted when the queue is full
 is dropped and counted.
@@ -51,13 +50,6 @@ MAX_GROUP = 5_000
 """Records of one session held before its tree is sent anyway."""
 _IMPORT_WAIT = 10.0
 """Longest a fork waits for the worker thread to finish importing the SDK."""
-INTAKE = 0.05
-"""While a session is open, the worker takes the records emitted at least this often (every
-flush interval otherwise). A pending record holds its run's LangChain objects (the result,
-its messages, the run's state) until it is built; those alive at a collection of Python's
-garbage collector's middle generation move to its oldest, and enough of them set off a
-collection of the whole heap (100 ms in a LangGraph process). Taken every 0.2 s, the
-supervisor workload moved about 100 objects an ``invoke`` there; every 0.05 s, 50."""
 SEND_PAUSE = 1.0
 """Seconds after sending quiet sessions before the sessions that became quiet since are
 sent (``otlp_idle`` when shorter): an OTLP request costs the worker about 2 ms of CPU
@@ -249,7 +241,12 @@ class OtelExporter:
                 self._imported.set()
             stop = False
             while not stop:
-                self._wake.wait(self._wait(groups, time.monotonic()))
+                due = groups.next_due()
+                wait = self.settings.flush_interval
+                if due is not None:
+                    due = max(due, self._next_send)
+                    wait = min(wait, max(due - time.monotonic(), 0.0))
+                self._wake.wait(wait)
                 self._wake.clear()
                 stop = self._step(sink, groups)
         except Exception as exc:  # recorded; flush raises it under tests
@@ -260,17 +257,6 @@ class OtelExporter:
         finally:
             if sink is not None and self._closed:
                 sink.shutdown()
-
-    def _wait(self, groups: TraceGroups, now: float) -> float:
-        """How long the worker sleeps (unless woken): until the next group is due (or the
-        send pause ends), at most `INTAKE` while a group is open, ``flush_interval``
-        without one."""
-        wait = self.settings.flush_interval
-        due = groups.next_due()
-        if due is not None:
-            due = max(due, self._next_send)
-            wait = min(wait, INTAKE, max(due - now, 0.0))
-        return wait
 
     def _step(self, sink: Sink, groups: TraceGroups) -> bool:
         """Take what is queued; send the groups that are full, quiet or flushed; True once
