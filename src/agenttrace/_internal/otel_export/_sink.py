@@ -152,8 +152,8 @@ def _byte_poster(span_exporter: Any) -> Callable[[bytes], bool] | None:
 
 class OtlpSink(Sink):
     """Spans sent by an SDK span exporter (OTLP/HTTP by default) on the calling (worker)
-    thread: as protobuf messages made here when the exporter is the SDK's own (`_ENCODED_SPANS`
-    a request), else as ``ReadableSpan`` objects, in batches of 512."""
+    thread: as serialized protobuf messages written here when the exporter is the SDK's own
+    (`_ENCODED_SPANS` a request), else as ``ReadableSpan`` objects, in batches of 512."""
 
     def __init__(
         self,
