@@ -43,7 +43,7 @@ _INT64 = 1 << 64
 _INT64_MAX = (1 << 63) - 1
 _REMEMBERED = 200
 """String values up to this length are remembered (longer ones rarely repeat: bodies)."""
-_REMEMBERED_COUNT = 20_000
+_REMEMBERED_COUNT = 5_000
 """Remembered attributes kept across requests, at most (then forgotten at once)."""
 
 # Field tags (field number << 3 | wire type) of the messages written here.
