@@ -3,11 +3,13 @@ layout): where a ``Send`` branch's node span goes, and how a later tree joins th
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime, timedelta
 
 from agenttrace._internal.otel_export._layout import SessionLayout, SessionLayouts
 from agenttrace._internal.otel_export._span_data import GroupSpans, SpanData, group_spans
-from agenttrace.records import Record, RecordKind
+from agenttrace._internal.otel_export._tree import Entry
+from agenttrace.records import ErrorInfo, Record, RecordKind, Status, Usage
 
 _START = datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
 
@@ -125,3 +127,54 @@ def test_the_sessions_remembered_are_bounded() -> None:
     again = layouts.get("b")
     assert not again.sent
     assert again.trace_id == SessionLayout("b").trace_id
+
+
+def test_an_entry_gives_its_records_span_and_leaves_the_garbage_collector_alone() -> None:
+    """What the exporter keeps of a record while its session is open (`Entry`): the same
+    spans as the record gives, and nothing but the entry itself that Python's garbage
+    collector tracks after its first pass (no dicts, lists or models of the record's that
+    would age into its oldest generation)."""
+    start = _START
+    record = Record(
+        kind=RecordKind.LLM,
+        session_id="s-entry",
+        session_name="entry",
+        session_path="/agent",
+        name="chat",
+        model="gpt-x",
+        provider="openai",
+        properties={"env": "test"},
+        start_time=start,
+        end_time=start + timedelta(seconds=2),
+        status=Status.ERROR,
+        error=ErrorInfo(type="RateLimitError", message="slow down"),
+        usage=Usage(input_tokens=10, output_tokens=3, cache_read_tokens=2),
+        cost_usd=0.25,
+        request={"messages": [{"role": "user", "content": "hi"}]},
+        response={"text": "hello", "list": [1, 2.5, None]},
+    )
+    tool = _record("/agent/search", RecordKind.TOOL, "search", "b1", 1)
+    entries = [Entry.of(record), Entry.of(tool)]
+    gc.collect()
+    assert not any(gc.is_tracked(value) for entry in entries for value in entry)
+
+    def without_ids(made: GroupSpans) -> list[tuple[object, ...]]:
+        return [
+            (s.name, s.client, s.start_ns, s.end_ns, s.attributes, s.exception, s.failed)
+            for s in made.spans
+        ]
+
+    layout = SessionLayout("s-entry")
+    from_records, from_entries = group_spans([record, tool], layout), group_spans(entries, layout)
+    assert without_ids(from_records) == without_ids(from_entries)
+    assert [s.parent_id for s in from_records.spans[:3]] == [
+        s.parent_id for s in from_entries.spans[:3]
+    ]
+    [llm] = [s for s in from_entries.spans if s.client]
+    assert llm.exception == ("RateLimitError", "slow down")
+    assert llm.failed
+    assert llm.attributes["agenttrace.record.id"] == record.id
+    assert llm.attributes["gen_ai.usage.input_tokens"] == 10
+    assert llm.attributes["output.value"] == '{"text":"hello","list":[1,2.5,null]}'
+    [search] = [s for s in from_entries.spans if s.name == "execute_tool search"]
+    assert search.attributes["agenttrace.segment"] == "search"

@@ -8,7 +8,9 @@ caller's. Most values are made by agenttrace itself (ids, UTC times, `Status` an
 come from the user. `new_record` checks those against the limits that
 `agenttrace.core.record_rules` declares (the constants `Record`'s fields are declared
 with: they are written once), then builds the record with pydantic's public
-``Record.model_construct``. The collector validates every record in full when it arrives.
+``model_copy(update=...)`` of a record with every field set (``Record.model_construct``
+with every field makes the same, in twice the time). The collector validates every record
+in full when it arrives.
 
 Anything unusual (a string too long, a path not in normal form, a property that is not
 text, an int where a float belongs, a naive time) goes through ``Record(...)`` instead, so
@@ -97,7 +99,10 @@ equal)."""
 _EVERY_FIELD = frozenset(RECORD_FIELDS)
 _MAX_KNOWN_PATHS = 4096
 _known_paths: set[str] = set()
-_construct = Record.model_construct
+_BLANK = Record.model_construct(set(_EVERY_FIELD), **cast("Any", dict.fromkeys(RECORD_FIELDS)))
+"""A record with every field set (to None), copied with the values of each new record:
+pydantic's public ``model_copy(update=...)`` of it makes what ``model_construct`` with every
+field makes, in half the time (a shallow copy of a dict, no walk over the fields)."""
 
 
 def _normal_path(path: object) -> bool:
@@ -172,4 +177,4 @@ def new_record(fields: RecordFields) -> Record:
         return Record(**fields)
     values = cast("dict[str, Any]", fields)
     values["properties"] = dict(properties)
-    return _construct(set(_EVERY_FIELD), **values)
+    return _BLANK.model_copy(update=values)

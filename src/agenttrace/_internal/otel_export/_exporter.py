@@ -7,8 +7,9 @@ hangs under it). The exporter takes *pending* records (``takes_pending``): what
 rules, run on the worker thread in the order they were emitted; a record that fails to
 build is dropped alone, counted and logged (under tests the next `flush` raises its error).
 
-One daemon worker thread imports the OpenTelemetry SDK, builds the pending records, groups
-them by session (`agenttrace._internal.otel_export._tree`), and sends each group as a tree
+One daemon worker thread imports the OpenTelemetry SDK, builds the pending records, keeps
+of each what its span needs (`agenttrace._internal.otel_export._tree.Entry`), groups those
+by session (`agenttrace._internal.otel_export._tree`), and sends each group as a tree
 of spans once the session is quiet for ``otlp_idle`` seconds (the sessions that become
 quiet within a second share a request: `SEND_PAUSE`), a group holds 5,000 records, or a
 flush asks; to an OTLP endpoint, a session's later trees join the trace of its first
@@ -32,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from agenttrace._internal.otel_export._layout import SessionLayout, SessionLayouts
 from agenttrace._internal.otel_export._span_data import GroupSpans, group_spans
-from agenttrace._internal.otel_export._tree import TraceGroup, TraceGroups
+from agenttrace._internal.otel_export._tree import Entry, TraceGroup, TraceGroups
 from agenttrace.core.internal_errors import raise_internal_errors, report_internal_error
 
 if TYPE_CHECKING:
@@ -273,14 +274,15 @@ class OtelExporter:
                     return True
                 continue
             record, parent = item
-            if isinstance(record, tuple):
-                build, prepare = record
-                try:
+            try:
+                if isinstance(record, tuple):
+                    build, prepare = record
                     record = prepare(build())
-                except Exception as exc:  # noqa: BLE001 - one bad record must not stop the rest
-                    self._unbuilt(exc)
-                    continue
-            full = groups.add(record, parent, time.monotonic())
+                entry = Entry.of(record)  # the record itself is not kept (`Entry`)
+            except Exception as exc:  # noqa: BLE001 - one bad record must not stop the rest
+                self._unbuilt(exc)
+                continue
+            full = groups.add(entry, parent, time.monotonic())
             if full is not None:
                 ready.append(full)
         now = time.monotonic()

@@ -12,25 +12,20 @@ children still name them: `agenttrace._internal.otel_export._layout`); without a
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from agenttrace._internal.otel_export._attributes import (
-    BRANCH,
-    PATH,
-    SEGMENT,
-    record_attributes,
-    session_attributes,
-    span_name,
-)
+from agenttrace._internal.otel_export._attributes import BRANCH, PATH, SEGMENT, session_attributes
 from agenttrace._internal.otel_export._tree import (
     Anchor,
+    Entry,
     Node,
     NodeKey,
     branch_anchors,
     build_tree,
+    entries,
 )
-from agenttrace.core.record_rules import RecordKind, Status
 
 if TYPE_CHECKING:
     from agenttrace._internal.otel_export._layout import SessionLayout
@@ -87,10 +82,13 @@ def _new_id() -> int:
     return random.getrandbits(64) or 1
 
 
-def group_spans(records: list[Record], layout: SessionLayout | None = None) -> GroupSpans:
-    """The spans of one session's records: its root, node and record spans, pre-order.
-    With ``layout`` (the session's): the ids derived from it, and no node span it has
-    sent before."""
+def group_spans(
+    records: Sequence[Record | Entry], layout: SessionLayout | None = None
+) -> GroupSpans:
+    """The spans of one session's records (or their entries: `Entry`): its root, node and
+    record spans, pre-order. With ``layout`` (the session's): the ids derived from it, and
+    no node span it has sent before."""
+    records = entries(records)
     first = records[0]
     anchors = branch_anchors(records, layout.anchors if layout is not None else {})
     made = GroupSpans(layout.trace_id if layout is not None else None, anchors=anchors)
@@ -133,19 +131,18 @@ class _Walker:
             )
             self.made.nodes.append(key)
         append = self.spans.append
-        for record, own, start, end in node.records:
-            error = record.error
+        for entry in node.records:
             append(
                 SpanData(
                     _new_id(),
                     span_id,
-                    span_name(record),
-                    record.kind is RecordKind.LLM,
-                    start,
-                    end,
-                    record_attributes(record, segment=own),
-                    (error.type, error.message) if error is not None else None,
-                    record.status is Status.ERROR,
+                    entry.span_name,
+                    entry.client,
+                    entry.start_ns,
+                    entry.end_ns,
+                    entry.attributes,
+                    entry.exception,
+                    entry.failed,
                 )
             )
         for child in node.children.values():

@@ -38,21 +38,31 @@ record's own trailing name, such as a tool's or a store's, left out): exact for 
 ``Send`` to a sub-graph whose calls all sit in one inner node, the branch splits at that
 inner node instead. A ``Send`` nested in another branch splits under the outer node, not
 under its branch (its records carry only the inner branch's id).
+
+The exporter keeps no `Record` while its session is open: each record becomes an `Entry`
+when the worker takes it, what its tree and its span need (its attributes already made, its
+bodies as JSON text): strings, numbers and tuples of them, which Python's garbage collector
+stops tracking at its first pass, in one object it tracks. Records held for ``otlp_idle``
+seconds (ten or more tracked objects each: dicts, lists, sets, usage, bodies) outlived the
+young generations and, a few hundred ``invoke`` calls later, set off a collection of the
+whole heap (100 ms in a LangGraph process).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from agenttrace.core.record_rules import RecordKind
+from agenttrace._internal.otel_export._attributes import record_attributes, span_name
+from agenttrace.core.record_rules import RecordKind, Status
 
 if TYPE_CHECKING:
     from agenttrace.records import Record
 
 __all__ = [
+    "Entry",
     "GroupKey",
     "Node",
     "NodeKey",
@@ -79,6 +89,66 @@ def nanoseconds(moment: datetime) -> int:
     return ((moment - _EPOCH) // _MICROSECOND) * 1000
 
 
+_LLM = RecordKind.LLM.value
+
+
+class Entry(NamedTuple):
+    """What the export keeps of a record (`Entry.of`): its place in the tree and its span."""
+
+    session_id: str
+    session_name: str | None
+    path: str
+    """The record's session path."""
+    kind: str
+    """The record's kind (its value)."""
+    name: str
+    branch_id: str | None
+    own: str | None
+    """The segment the record's span adds (a tool's name, under its parent's node), or None."""
+    start_ns: int
+    end_ns: int
+    """No earlier than ``start_ns``."""
+    span_name: str
+    client: bool
+    """An LLM call (span kind CLIENT)."""
+    attributes: dict[str, Any]
+    exception: tuple[str, str] | None
+    """(type, message) of the span's ``exception`` event."""
+    failed: bool
+
+    @classmethod
+    def of(cls, record: Record) -> Entry:
+        """The entry of ``record``."""
+        start = nanoseconds(record.start_time)
+        end_time = record.end_time
+        end = start if end_time is None else max(nanoseconds(end_time), start)
+        path, kind, name = record.session_path, record.kind, record.name
+        segments = _segments(path)
+        own = name if kind is RecordKind.TOOL and segments and segments[-1] == name else None
+        error = record.error
+        return cls(
+            record.session_id,
+            record.session_name,
+            path,
+            kind.value,
+            name,
+            record.branch_id,
+            own,
+            start,
+            end,
+            span_name(record),
+            kind is RecordKind.LLM,
+            record_attributes(record, segment=own),
+            (error.type, error.message) if error is not None else None,
+            record.status is Status.ERROR,
+        )
+
+
+def entries(records: Sequence[Record | Entry]) -> list[Entry]:
+    """``records`` as entries (those that are entries already, kept)."""
+    return [item if isinstance(item, Entry) else Entry.of(item) for item in records]
+
+
 @dataclass(slots=True)
 class Node:
     """One path segment of a trace (the root: segment ``""``, path ``/``)."""
@@ -91,9 +161,8 @@ class Node:
     end_ns: int
     children: dict[str | tuple[str, str], Node] = field(default_factory=dict)
     """By segment; a ``Send`` branch's node by (segment, branch)."""
-    records: list[tuple[Record, str | None, int, int]] = field(default_factory=list)
-    """Each record hung here, with the segment its span adds (a tool's name) or None, and
-    its start and end (`nanoseconds`; the end no earlier than the start)."""
+    records: list[Entry] = field(default_factory=list)
+    """Each record hung here."""
 
     def widen(self, start_ns: int, end_ns: int) -> None:
         """Stretch the node over a record's time."""
@@ -121,7 +190,7 @@ def _common(anchor: Anchor, segments: list[str]) -> Anchor:
     return anchor if size == len(anchor) else anchor[:size]
 
 
-def branch_anchors(records: list[Record], known: Mapping[str, Anchor]) -> dict[str, Anchor]:
+def branch_anchors(records: list[Entry], known: Mapping[str, Anchor]) -> dict[str, Anchor]:
     """The node of each ``Send`` branch among ``records``: the deepest path its records share
     (a record's own trailing name left out), and, with ``known`` (what earlier trees of the
     session used), no deeper than before."""
@@ -130,28 +199,24 @@ def branch_anchors(records: list[Record], known: Mapping[str, Anchor]) -> dict[s
         branch = record.branch_id
         if not branch:
             continue
-        segments = _segments(record.session_path)
-        if segments and record.kind is not RecordKind.LLM and segments[-1] == record.name:
+        segments = _segments(record.path)
+        if segments and record.kind != _LLM and segments[-1] == record.name:
             segments.pop()  # a tool's or a store's own segment: never the branch's node
         anchor = anchors[branch] if branch in anchors else known.get(branch)
         anchors[branch] = tuple(segments) if anchor is None else _common(anchor, segments)
     return anchors
 
 
-def build_tree(records: list[Record], depths: Mapping[str, int]) -> Node:
+def build_tree(records: list[Entry], depths: Mapping[str, int]) -> Node:
     """The tree of ``records`` (one session's), root first; every node spans its records.
     ``depths``: how many segments deep each ``Send`` branch's node is (`branch_anchors`)."""
-    first = records[0]
-    start = nanoseconds(first.start_time)
+    start = records[0].start_ns
     root = Node("", "/", None, start, start)
     for record in records:
-        record_start = nanoseconds(record.start_time)
-        end_time = record.end_time
-        record_end = record_start if end_time is None else max(nanoseconds(end_time), record_start)
-        segments = _segments(record.session_path)
-        own: str | None = None
-        if record.kind is RecordKind.TOOL and segments and segments[-1] == record.name:
-            own = segments.pop()
+        record_start, record_end = record.start_ns, record.end_ns
+        segments = _segments(record.path)
+        if record.own is not None:
+            segments.pop()
         branch = record.branch_id
         depth = depths.get(branch, 0) if branch else 0
         node = root
@@ -169,7 +234,7 @@ def build_tree(records: list[Record], depths: Mapping[str, int]) -> Node:
             else:
                 child.widen(record_start, record_end)
             node = child
-        node.records.append((record, own, record_start, record_end))
+        node.records.append(record)
     return root
 
 
@@ -180,7 +245,7 @@ class TraceGroup:
     key: GroupKey
     parent: Any
     """The user's span (its ``SpanContext``) the tree hangs under, or None."""
-    records: list[Record]
+    records: list[Entry]
     last_seen: float
 
 
@@ -192,7 +257,7 @@ class TraceGroups:
         self.max_records = max_records
         self._open: dict[GroupKey, TraceGroup] = {}
 
-    def add(self, record: Record, parent: Any, now: float) -> TraceGroup | None:
+    def add(self, record: Entry, parent: Any, now: float) -> TraceGroup | None:
         """Put ``record`` in its group; the group when it is full (and so closed)."""
         if parent is None:
             key = (record.session_id, 0, 0)
