@@ -102,7 +102,7 @@ def test_edge_values_are_written_as_the_sdk_encoder_writes_them() -> None:
     """Values that protobuf leaves out or writes its own way (an empty name, zero times, an
     empty key, empty text, zero and negative numbers, subclasses of str and int, a
     failure without a message), and short texts repeated in later spans and in a later
-    request (written once, then copied): the same bytes as the SDK encoder's."""
+    request: the same bytes as the SDK encoder's."""
     attributes: dict[str, Any] = {
         "": "empty key",
         "empty": "",

@@ -4,9 +4,8 @@ Both are made on the exporter's worker thread, which imports the OpenTelemetry S
 ``agenttrace[otel]`` extra) there, never on the caller's thread.
 
 * `OtlpSink`: the span descriptions (in the session's trace, ids as `group_spans` gave
-  them) become serialized OTLP protobuf messages at once
-  (`agenttrace._internal.otel_export._protobuf`, without the SDK's ``ReadableSpan``
-  objects) and the SDK's ``OTLPSpanExporter`` (HTTP)
+  them) become OTLP protobuf messages at once (`agenttrace._internal.otel_export._protobuf`,
+  without the SDK's ``ReadableSpan`` objects) and the SDK's ``OTLPSpanExporter`` (HTTP)
   posts their serialized request, up to 4,096 spans or 1 MiB a
   request, with its own retries, compression and limits. With an exporter of the
   caller's, or an SDK whose exporter cannot post bytes, the spans become ``ReadableSpan``
@@ -39,6 +38,8 @@ from agenttrace.core.version import VERSION
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
     from agenttrace._internal.otel_export._span_data import GroupSpans
 
@@ -152,8 +153,8 @@ def _byte_poster(span_exporter: Any) -> Callable[[bytes], bool] | None:
 
 class OtlpSink(Sink):
     """Spans sent by an SDK span exporter (OTLP/HTTP by default) on the calling (worker)
-    thread: as serialized protobuf messages written here when the exporter is the SDK's own
-    (`_ENCODED_SPANS` a request), else as ``ReadableSpan`` objects, in batches of 512."""
+    thread: as protobuf messages made here when the exporter is the SDK's own (`_ENCODED_SPANS`
+    a request), else as ``ReadableSpan`` objects, in batches of 512."""
 
     def __init__(
         self,
@@ -181,17 +182,20 @@ class OtlpSink(Sink):
         self._made: list[Any] = []
         self._post = post
         self._encoder = SpanEncoder()
-        self._encoded: list[bytes] = []
-        """Serialized ``Span`` messages."""
+        self._encoded: list[Span] = []
+        """``Span`` messages, and the size of each serialized (in ``_sizes``)."""
+        self._sizes: list[int] = []
         self._resource_message = resource(self.resource.attributes)
         self._scope_message = scope(self.scope.name, self.scope.version)
 
     def add(self, group: GroupSpans, parent: Any) -> None:
         if self._post is not None:
             trace_id = trace_id_bytes(group.trace_id or random.getrandbits(128) or 1)
-            span, append = self._encoder.span, self._encoded.append
+            span, encoded, sizes = self._encoder.span, self._encoded, self._sizes
             for data in group.spans:
-                append(span(data, trace_id))
+                message = span(data, trace_id)
+                encoded.append(message)
+                sizes.append(message.ByteSize())
             return
         self._add_sdk_spans(group)
 
@@ -244,17 +248,17 @@ class OtlpSink(Sink):
         return failed
 
     def _send_encoded(self, post: Callable[[bytes], bool]) -> int:
-        encoded, failed = self._encoded, 0
+        encoded, sizes, failed = self._encoded, self._sizes, 0
         self._encoder.forget()
         while encoded:
-            count, size = 1, len(encoded[0])
+            count, size = 1, sizes[0]
             while count < len(encoded) and count < _ENCODED_SPANS:
-                size += len(encoded[count])
+                size += sizes[count]
                 if size > _ENCODED_BYTES:
                     break
                 count += 1
             batch = encoded[:count]
-            del encoded[:count]
+            del encoded[:count], sizes[:count]
             if not post(request_body(batch, self._resource_message, self._scope_message)):
                 failed += len(batch)
         return failed
