@@ -6,8 +6,9 @@
 runs the collector's own functions in one process, on one SQLite store, so that each phase's
 CPU time can be read alone (``time.process_time``, less swayed by other jobs than wall time).
 The calls are `otlp_ingest`'s: GenAI-convention spans made by the OpenTelemetry SDK and
-encoded by its own OTLP encoder, and the same calls as native records (also as
-``--same-rows`` stores them: messages parsed, ``service.name`` as a property). Phases, CPU
+encoded by its own OTLP encoder, and the same calls as native records in each of its forms
+(`otlp_ingest.as_records`: messages as JSON structures, as native producers send them; as
+JSON text; and as the OTLP route stores them, with ``service.name`` as a property). Phases, CPU
 µs per LLM call, medians of rounds that take turns:
 
 * native ``read``: `parse_batch` (the JSON body validated into records, in one call);
@@ -37,7 +38,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
-from otlp_ingest import BATCH, RATIO_TARGET, as_records, make_spans
+from otlp_ingest import BATCH, FORMS, RATIO_TARGET, Form, as_records, make_spans
 from shipper_throughput import calibration_ms
 
 from agenttrace.records import Record, RecordBatch
@@ -66,9 +67,9 @@ def _otlp_bodies(calls: int) -> list[bytes]:
     ]
 
 
-def _native_bodies(calls: int, *, same_rows: bool) -> list[bytes]:
+def _native_bodies(calls: int, *, form: Form) -> list[bytes]:
     session_id = f"native-{uuid.uuid4()}"
-    records = as_records(make_spans(calls, session_id), session_id, same_rows=same_rows)
+    records = as_records(make_spans(calls, session_id), session_id, form=form)
     return [
         RecordBatch(records=records[start : start + BATCH])
         .model_dump_json(exclude_none=True)
@@ -97,8 +98,8 @@ def otlp_round(store: Store, calls: int) -> dict[str, float]:
     return {"decode": decode, "read": read, "store": stored}
 
 
-def native_round(store: Store, calls: int, *, same_rows: bool) -> dict[str, float]:
-    bodies = _native_bodies(calls, same_rows=same_rows)
+def native_round(store: Store, calls: int, *, form: Form) -> dict[str, float]:
+    bodies = _native_bodies(calls, form=form)
     batches: list[list[Record]] = []
     read = _cpu_us(lambda: batches.extend(parse_batch(body, _LIMITS)[0] for body in bodies), calls)
 
@@ -123,37 +124,40 @@ def main() -> int:
     args = parser.parse_args()
     print(f"{args.calls} LLM calls a round, {args.rounds} rounds, batches of {BATCH}")
     print(f"CPU calibration (a fixed 1M-step Python loop): {calibration_ms():.1f} ms")
-    runs: dict[str, list[dict[str, float]]] = {"otlp": [], "native": [], "same_rows": []}
+    forms: list[Form] = ["structured", "text", "same_rows"]
+    otlp_runs: list[dict[str, float]] = []
+    native_runs: dict[Form, list[dict[str, float]]] = {form: [] for form in forms}
     with tempfile.TemporaryDirectory() as data_dir:
         store = open_store(str(Path(data_dir) / "agenttrace.db"))
         try:
             otlp_round(store, 2 * BATCH)  # warm-up: code paths, prices, pages
-            native_round(store, 2 * BATCH, same_rows=False)
+            for form in forms:
+                native_round(store, 2 * BATCH, form=form)
             for _ in range(args.rounds):
-                runs["otlp"].append(otlp_round(store, args.calls))
-                runs["native"].append(native_round(store, args.calls, same_rows=False))
-                runs["same_rows"].append(native_round(store, args.calls, same_rows=True))
+                otlp_runs.append(otlp_round(store, args.calls))
+                for form in forms:
+                    native_runs[form].append(native_round(store, args.calls, form=form))
         finally:
             store.close()
-    otlp, native, same = (_medians(runs[key]) for key in ("otlp", "native", "same_rows"))
+    otlp = _medians(otlp_runs)
+    otlp_total = otlp["read"] + otlp["store"]
     print("CPU us per LLM call (medians):")
     print(
-        f"  OTLP:   decode {otlp['decode']:5.1f} (inside read)  read {otlp['read']:5.1f}  "
-        f"store {otlp['store']:5.1f}  total {otlp['read'] + otlp['store']:5.1f}"
+        f"  {'OTLP:':19s} read {otlp['read']:5.1f}  store {otlp['store']:5.1f}  "
+        f"total {otlp_total:5.1f}  (decode {otlp['decode']:.1f}, inside read)"
     )
-    for label, phases in (("native", native), ("native, same rows", same)):
-        total = phases["read"] + phases["store"]
+    natives = {form: _medians(native_runs[form]) for form in forms}
+    for form, phases in natives.items():
         print(
-            f"  {label + ':':18s} read {phases['read']:5.1f}  store {phases['store']:5.1f}  "
-            f"total {total:5.1f}"
+            f"  {FORMS[form] + ':':19s} read {phases['read']:5.1f}  store {phases['store']:5.1f}  "
+            f"total {phases['read'] + phases['store']:5.1f}"
         )
-    otlp_total = otlp["read"] + otlp["store"]
-    for label, phases in (("native", native), ("native, same rows", same)):
+    floor = otlp["decode"] + otlp["store"]
+    for form, phases in natives.items():
         total = phases["read"] + phases["store"]
         budget = total / RATIO_TARGET
-        floor = otlp["decode"] + otlp["store"]
         print(
-            f"against {label}: OTLP / native {total / otlp_total:.2f}x in-process; "
+            f"against {FORMS[form]}: OTLP / native {total / otlp_total:.2f}x in-process; "
             f"{RATIO_TARGET}x leaves OTLP {budget:.1f} us a call, of which its store step "
             f"takes {otlp['store'] / budget:.0%} and decode + store {floor / budget:.0%}"
         )
