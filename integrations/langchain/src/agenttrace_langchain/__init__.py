@@ -30,7 +30,7 @@ from agenttrace_langchain.session import (
     METADATA_USER_ID,
 )
 
-__version__ = "0.3.0"
+__version__ = "0.3.1"
 
 __all__ = [
     "METADATA_PROPERTIES",
