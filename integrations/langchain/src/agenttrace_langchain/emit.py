@@ -1,11 +1,13 @@
 """A finished run's record, handed to the process-wide tracer to be built later.
 
 On the callback's thread, only what the run's end decides is taken: its end time and
-status. The record is made from the run's state when the tracer's worker builds it
-(`emit_later`): its fields, and for a model call its usage, price and messages, for a tool
-its input and output, so the user's graph does not wait for them. That state no longer
-changes: a run's state leaves the run store when the run ends, before its record is
-queued, and nothing that the record reads changes once the run has ended.
+status, and the bodies that hold the user's own objects (a tool's result, retrieved
+documents, the messages of a failed call), which the user's code may change once the run
+has ended (a reranker writing scores into the documents' metadata). The rest is made from
+the run's state when the tracer's worker builds the record (`emit_later`): its fields,
+and for a model call its usage, price and messages (as LangChain hands them over, as since
+0.4), so the user's graph does not wait for them. That state no longer changes: a run's
+state leaves the run store when the run ends, before its record is queued.
 """
 
 from __future__ import annotations
@@ -63,13 +65,11 @@ _WHERE = "the LangChain handler"
 
 @dataclass(frozen=True, slots=True)
 class LLMOutcome:
-    """What an LLM record needs from ``on_llm_end``."""
+    """What an LLM record needs from ``on_llm_end``, its bodies apart."""
 
     model: str | None
     usage: Usage | None
     cost: float | None
-    request: Any
-    response: Any
 
 
 def _request(state: RunState) -> dict[str, Any]:
@@ -105,8 +105,8 @@ def _response(generation: Any, message: Any) -> dict[str, Any] | None:
     return response
 
 
-def llm_outcome(state: RunState, result: Any, *, bodies: bool) -> LLMOutcome:
-    """Usage, served model, cost and bodies from an ``LLMResult`` (None on errors)."""
+def _first_generation(result: Any) -> tuple[Any, Any, Any]:
+    """The first generation of an ``LLMResult``, its message and the ``llm_output``."""
     generation = message = llm_output = None
     if result is not None:
         generations = getattr(result, "generations", None)
@@ -114,6 +114,12 @@ def llm_outcome(state: RunState, result: Any, *, bodies: bool) -> LLMOutcome:
             generation = generations[0][0]
             message = getattr(generation, "message", None)
         llm_output = getattr(result, "llm_output", None)
+    return generation, message, llm_output
+
+
+def llm_outcome(state: RunState, result: Any) -> LLMOutcome:
+    """Usage, served model and cost from an ``LLMResult`` (None on errors)."""
+    generation, message, llm_output = _first_generation(result)
     info = getattr(generation, "generation_info", None)
     usage = usage_from_llm_end(message, llm_output)
     model = served_model(message, info, llm_output) or state.model
@@ -121,9 +127,14 @@ def llm_outcome(state: RunState, result: Any, *, bodies: bool) -> LLMOutcome:
         model=model,
         usage=usage,
         cost=compute_cost(model, provider_id(state.provider), usage),
-        request=_request(state) if bodies else None,
-        response=_response(generation, message) if bodies and result is not None else None,
     )
+
+
+def _model_call_bodies(state: RunState, result: Any) -> tuple[Any, Any]:
+    """A model call's request and response bodies."""
+    generation, message, _ = _first_generation(result)
+    response = _response(generation, message) if result is not None else None
+    return _request(state), response
 
 
 def failed_llm_bodies(state: RunState) -> tuple[Any, Any]:
@@ -194,21 +205,27 @@ def _run_record(
     error: ErrorInfo | None,
     *,
     ended: float,
-    bodies: Bodies | None,
+    bodies: tuple[Any, Any] | None,
 ) -> Record:
     fields = _fields(state, kind, status, error, ended)
     if bodies is not None:
-        try:
-            fields["request"], fields["response"] = bodies(state)
-        except Exception as exc:  # noqa: BLE001 - the record is kept, without its bodies
-            _unread_bodies(state, exc)
+        fields["request"], fields["response"] = bodies
     return new_record(fields)
 
 
+def _read_bodies(bodies: Bodies, state: RunState) -> tuple[Any, Any]:
+    """``bodies(state)``, or none when they cannot be read (`_unread_bodies`)."""
+    try:
+        return bodies(state)
+    except Exception as exc:  # noqa: BLE001 - the record is kept, without its bodies
+        _unread_bodies(state, exc)
+        return None, None
+
+
 def _unread_bodies(state: RunState, exc: Exception) -> None:
-    """Report bodies that could not be read (an object that fails to serialise, or one
-    the user's code changes while the worker reads it): the record goes without them
-    rather than not at all (under tests the failure surfaces)."""
+    """Report bodies that could not be read (an object that fails to serialise, or a model
+    call's messages the user's code changes while the worker reads them): the record goes
+    without them rather than not at all (under tests the failure surfaces)."""
     report_internal_error(f"{_WHERE}, reading the bodies of {state.name or 'a run'!r}", exc)
 
 
@@ -222,31 +239,30 @@ def emit_record(
 ) -> None:
     """Queue the record of a run that ended now (never blocks on the network).
 
-    ``bodies(state)`` gives its request and response, when bodies are sent: like the
-    record's fields, they are made where the record is built (`emit_later`).
+    ``bodies(state)`` gives its request and response, when bodies are sent. They are read
+    now: they hold the user's objects, which may change once the run has ended; the rest
+    of the record is made where it is built (`emit_later`).
     """
     if state.root.muted:
         return
-    build = partial(_run_record, state, kind, status, error, ended=time.time(), bodies=bodies)
+    ended = time.time()
+    read = None if bodies is None else _read_bodies(bodies, state)
+    build = partial(_run_record, state, kind, status, error, ended=ended, bodies=read)
     emit_later(build, _WHERE)
 
 
 def _model_call_record(state: RunState, result: Any, bodies: bool, ended: float) -> Record:
     """The record of a model call, with the served model, usage, cost and (if sent) bodies."""
     fields = _fields(state, RecordKind.LLM, Status.OK, None, ended)
-    try:
-        outcome = llm_outcome(state, result, bodies=bodies)
-    except Exception as exc:
-        if not bodies:
-            raise
-        _unread_bodies(state, exc)  # the usage and cost, read again without the bodies
-        outcome = llm_outcome(state, result, bodies=False)
+    outcome = llm_outcome(state, result)
     if outcome.model is not None:
         fields["model"] = outcome.model
     fields["usage"] = outcome.usage
     fields["cost_usd"] = outcome.cost
-    fields["request"] = outcome.request
-    fields["response"] = outcome.response
+    if bodies:
+        fields["request"], fields["response"] = _read_bodies(
+            partial(_model_call_bodies, result=result), state
+        )
     return new_record(fields)
 
 
