@@ -20,17 +20,7 @@ import agenttrace
 from agenttrace.testing import InMemoryExporter
 from agenttrace_langchain import CallbackHandler
 
-from .test_pending_records import PendingExporter
-
-
-def _both(run: Any) -> tuple[list[Any], list[Any]]:
-    memory = InMemoryExporter()
-    agenttrace.configure(exporter=memory, send_bodies=True)
-    run()
-    pending = PendingExporter()
-    agenttrace.configure(exporter=pending, send_bodies=True)
-    run()
-    return memory.records, pending.built()
+from .test_pending_records import PendingExporter, built_at_once_and_later
 
 
 def test_tool_output_changed_after_the_tool_ended() -> None:
@@ -50,7 +40,7 @@ def test_tool_output_changed_after_the_tool_ended() -> None:
         remember.invoke({"item": "a"}, config={"callbacks": [handler]})
         remember.invoke({"item": "b"}, config={"callbacks": [handler]})
 
-    now, later = _both(run)
+    now, later = built_at_once_and_later(run)
     assert [r.response for r in now] == [{"output": ["a"]}, {"output": ["a", "b"]}]
     assert [r.response for r in later] == [r.response for r in now]
 
@@ -69,7 +59,7 @@ def test_tool_input_changed_after_the_tool_ended() -> None:
         lookup.invoke(args, config={"callbacks": [handler]})
         args["key"] = "second"
 
-    now, later = _both(run)
+    now, later = built_at_once_and_later(run)
     assert now[0].request == {"input": {"key": "first"}}
     assert later[0].request == now[0].request
 
@@ -94,7 +84,7 @@ def test_retriever_documents_changed_after_the_retriever_ended() -> None:
         for doc in found:
             doc.metadata["rerank_score"] = 0.9
 
-    now, later = _both(run)
+    now, later = built_at_once_and_later(run)
     assert now[0].response == {"documents": [{"page_content": "p", "metadata": {"source": "x"}}]}
     assert later[0].response == now[0].response
 

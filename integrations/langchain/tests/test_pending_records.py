@@ -77,18 +77,26 @@ def _shape(records: list[Record]) -> list[dict[str, Any]]:
     ]
 
 
+def built_at_once_and_later(
+    run: Callable[[], object], *, send_bodies: bool = True
+) -> tuple[list[Record], list[Record]]:
+    """The records of ``run()`` built at once (`InMemoryExporter`), and those of another
+    ``run()`` queued unbuilt and built after it finished (`PendingExporter`)."""
+    memory = InMemoryExporter()
+    agenttrace.configure(exporter=memory, send_bodies=send_bodies)
+    run()
+    pending = PendingExporter()
+    agenttrace.configure(exporter=pending, send_bodies=send_bodies)
+    run()
+    return memory.records, pending.built()
+
+
 @pytest.mark.parametrize("send_bodies", [True, False])
 def test_pending_records_match_built_ones(send_bodies: bool) -> None:
     """Ids, paths, parents, usage, cost, statuses and bodies come out the same."""
-    memory = InMemoryExporter()
-    agenttrace.configure(exporter=memory, send_bodies=send_bodies)
-    _run_agent_calling_agent()
-    pending = PendingExporter()
-    agenttrace.configure(exporter=pending, send_bodies=send_bodies)
-    _run_agent_calling_agent()
-    later = pending.built()
-    assert len(later) == len(memory.records) == 6
-    assert _shape(later) == _shape(memory.records)
+    now, later = built_at_once_and_later(_run_agent_calling_agent, send_bodies=send_bodies)
+    assert len(later) == len(now) == 6
+    assert _shape(later) == _shape(now)
     assert {r.parent_id for r in later[1:4]} == {later[4].id}
     assert all(r.end_time >= r.start_time for r in later)
     tool_record = later[4]
