@@ -124,18 +124,15 @@ class HandlerBase:
         **kwargs: Any,
     ) -> None:
         """Start an LLM record for a chat model call."""
-        try:
-            self._core.llm_start(
-                run_id,
-                parent_run_id=parent_run_id,
-                metadata=metadata,
-                tags=tags,
-                name=model_name(serialized, kwargs),
-                payload=messages,
-                invocation_params=kwargs.get("invocation_params"),
-            )
-        except Exception as exc:  # noqa: BLE001
-            report_internal_error("langchain.on_llm_start", exc)
+        self._model_start(
+            serialized,
+            messages,
+            run_id=run_id,
+            parent_run_id=parent_run_id,
+            tags=tags,
+            metadata=metadata,
+            kwargs=kwargs,
+        )
 
     def _on_llm_start(
         self,
@@ -149,6 +146,29 @@ class HandlerBase:
         **kwargs: Any,
     ) -> None:
         """Start an LLM record for a text-completion model call."""
+        self._model_start(
+            serialized,
+            prompts,
+            run_id=run_id,
+            parent_run_id=parent_run_id,
+            tags=tags,
+            metadata=metadata,
+            kwargs=kwargs,
+        )
+
+    def _model_start(
+        self,
+        serialized: dict[str, Any],
+        payload: list[Any],
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None,
+        tags: list[str] | None,
+        metadata: dict[str, Any] | None,
+        kwargs: dict[str, Any],
+    ) -> None:
+        """Start an LLM record for a model call, chat (``payload``: message lists) or text
+        completion (``payload``: prompts)."""
         try:
             self._core.llm_start(
                 run_id,
@@ -156,7 +176,7 @@ class HandlerBase:
                 metadata=metadata,
                 tags=tags,
                 name=model_name(serialized, kwargs),
-                payload=prompts,
+                payload=payload,
                 invocation_params=kwargs.get("invocation_params"),
             )
         except Exception as exc:  # noqa: BLE001
