@@ -49,6 +49,21 @@ def researcher(model: FakeChatModel | None = None, tools: Sequence[BaseTool] = (
     return react_agent(model or FakeChatModel(respond=calls_tool("search")), list(tools))
 
 
+def agent_calling_agent() -> Any:
+    """A ReAct agent whose one tool, ``ask_researcher``, runs the `researcher` agent."""
+    inner = researcher()
+
+    @tool
+    def ask_researcher(question: str) -> str:
+        """Ask the researcher."""
+        result = inner.invoke(user(question))
+        return str(result["messages"][-1].content)
+
+    return react_agent(
+        FakeChatModel(respond=calls_tool("ask_researcher", "question")), [ask_researcher]
+    )
+
+
 def supervisor_graph(researcher_agent: Any | None = None, writer_agent: Any | None = None) -> Any:
     """supervisor -> researcher (sub-agent) -> writer (sub-agent), as in the design brief."""
     graph = StateGraph(MessagesState)

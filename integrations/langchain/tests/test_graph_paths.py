@@ -8,7 +8,6 @@ from typing import Annotated, Any, TypedDict
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
-from langchain_core.tools import tool
 from langgraph.checkpoint.memory import MemorySaver
 from langgraph.graph import START, MessagesState, StateGraph
 
@@ -19,6 +18,7 @@ from agenttrace_langchain.testing import FakeChatModel
 
 from .compat import Send, entrypoint, requires, task
 from .helpers import (
+    agent_calling_agent,
     calls_tool,
     one_node_graph,
     paths,
@@ -64,18 +64,7 @@ def test_supervisor_with_sub_agents(exporter: InMemoryExporter) -> None:
 
 def test_agent_called_from_inside_a_tool(exporter: InMemoryExporter) -> None:
     """An agent invoked inside a tool keeps the tool name: /tools/ask_researcher/agent."""
-    inner = researcher()
-
-    @tool
-    def ask_researcher(question: str) -> str:
-        """Ask the researcher."""
-        result = inner.invoke(user(question))
-        return str(result["messages"][-1].content)
-
-    outer = react_agent(
-        FakeChatModel(respond=calls_tool("ask_researcher", "question")), [ask_researcher]
-    )
-    outer.invoke(user("q"), config={"callbacks": [CallbackHandler()]})
+    agent_calling_agent().invoke(user("q"), config={"callbacks": [CallbackHandler()]})
     records = exporter.records
     assert paths(records) == [
         "/agent",

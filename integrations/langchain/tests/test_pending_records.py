@@ -14,9 +14,8 @@ import agenttrace
 from agenttrace.records import Record
 from agenttrace.testing import InMemoryExporter
 from agenttrace_langchain import CallbackHandler
-from agenttrace_langchain.testing import FakeChatModel
 
-from .helpers import calls_tool, react_agent, researcher, user
+from .helpers import agent_calling_agent, user
 
 Pending = tuple[Callable[[], Record], Callable[[Record], Record]]
 
@@ -47,19 +46,10 @@ class PendingExporter:
 
 
 def _run_agent_calling_agent() -> None:
-    """A ReAct agent whose tool runs another agent, then a tool that fails in-band."""
-    inner = researcher()
-
-    @tool
-    def ask_researcher(question: str) -> str:
-        """Ask the researcher."""
-        result = inner.invoke(user(question))
-        return str(result["messages"][-1].content)
-
-    outer = react_agent(
-        FakeChatModel(respond=calls_tool("ask_researcher", "question")), [ask_researcher]
+    """A ReAct agent whose tool runs another agent."""
+    agent_calling_agent().invoke(
+        user("q"), config={"callbacks": [CallbackHandler(session_id="s-1")]}
     )
-    outer.invoke(user("q"), config={"callbacks": [CallbackHandler(session_id="s-1")]})
 
 
 def _shape(records: list[Record]) -> list[dict[str, Any]]:
